@@ -1,0 +1,39 @@
+# Thin wrapper: install missing Debian packages, configure, build, run.
+# `make demo` and `make test` are the whole set-up on a fresh Debian 12 machine (as root).
+
+PACKAGES := libboost1.81-dev libboost-iostreams1.81-dev libboost-math1.81-dev libeigen3-dev \
+            libcli11-dev nlohmann-json3-dev libbenchmark-dev catch2 libfmt-dev cmake ninja-build \
+            libzstd-dev python3-jsonschema g++
+JOBS ?= $(shell nproc)
+
+.PHONY: deps build demo test asan-test bench clean
+
+deps:
+	@missing=""; for p in $(PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get -o DPkg::Lock::Timeout=300 update && \
+	  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends $$missing; \
+	fi
+
+build: deps
+	cmake --preset release
+	cmake --build --preset release -j $(JOBS)
+
+demo: build
+	./build/release/cachelab run
+
+test: build
+	ctest --preset release -j $(JOBS)
+
+asan-test: deps
+	cmake --preset asan
+	cmake --build --preset asan -j $(JOBS)
+	ctest --preset asan -j $(JOBS)
+
+bench: build
+	./build/release/cachelab_bench
+
+clean:
+	rm -rf build
