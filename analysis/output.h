@@ -1,0 +1,29 @@
+// What a run writes and prints: summary.json, timeseries.csv,
+// scenario.resolved.json (the output contract in results/README.md) and the
+// human-readable summary table.
+#pragma once
+
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "analysis/scenario.h"
+#include "sim/metrics/summary.h"
+
+namespace cachelab {
+
+nlohmann::json SummaryToJson(const Summary& s);
+std::string TimeSeriesToCsv(const std::vector<IntervalRow>& rows);
+// Fixed-width table of the main summary numbers, for the terminal.
+std::string FormatSummaryTable(const Summary& s);
+
+// Writes the three files into `dir` atomically: everything goes to a sibling
+// temporary folder first, which is renamed into place at the end (replacing a
+// previous run's folder). On failure nothing is left behind. Throws
+// std::runtime_error on I/O errors.
+void WriteRunOutputs(const std::string& dir, const Scenario& scenario, const RunResult& result);
+
+// "results/runs/<name>-<seed>" relative to the current directory.
+std::string DefaultRunDir(const Scenario& scenario);
+
+}  // namespace cachelab

@@ -1,0 +1,53 @@
+// Scenario loading: the only place that turns JSON into a WorldConfig and a
+// StackConfig. Strict: unknown keys (at any depth) are errors, every field is
+// type- and range-checked, durations and sizes take units. Every error is an
+// InputError whose message names the file and the JSON pointer, e.g.
+//   scenarios/x.json: /cache/capacity: must be > 0, got "-5MiB"
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "policies/registry.h"
+#include "sim/model/config.h"
+
+namespace cachelab {
+
+struct Scenario {
+  std::string source;        // file path, or "<default>" for the embedded scenario
+  std::string name;
+  std::string description;
+  WorldConfig world;
+  StackConfig stack;
+  nlohmann::json resolved;   // the input with overrides applied and every default filled in
+};
+
+// "PTR=VALUE" as given to --set. VALUE is parsed as JSON when it is valid JSON,
+// otherwise taken as a string (so --set /cache/capacity=1GiB works unquoted).
+struct Override {
+  std::string pointer;
+  std::string value;
+};
+// Parses "--set" text; throws InputError on a malformed one (no '=', pointer not starting with '/').
+Override ParseOverride(const std::string& text);
+
+// Loads, applies overrides (each pointer must name a field the schema knows;
+// an override may add an optional field), validates. Throws InputError.
+Scenario LoadScenarioFile(const std::string& path, const std::vector<Override>& overrides = {});
+Scenario LoadScenarioText(const std::string& text, const std::string& source,
+                          const std::vector<Override>& overrides = {});
+Scenario LoadDefaultScenario(const std::vector<Override>& overrides = {});
+
+// The embedded default scenario's JSON text (scenarios/default.json at build time).
+const char* DefaultScenarioText();
+
+// Unit parsing, exposed for tests and other loaders. Throw InputError with
+// `where` (e.g. "file: /ptr") as the message prefix.
+//   durations: "250us", "5ms", "1.5s", "5m", "1h", "1h30m", "0"; bare numbers are rejected.
+//   sizes: "512", "512B", "4KiB", "1.5MiB", "2GiB", "1KB" (=1000), "10MB"; bare integers = bytes.
+Duration ParseDuration(const std::string& text, const std::string& where);
+uint64_t ParseSize(const std::string& text, const std::string& where);
+
+}  // namespace cachelab

@@ -1,0 +1,53 @@
+// Every policy module by role and name. policies/registry.cc holds one line per
+// module, grouped by role; nothing else needs to change to add a policy.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policies/params.h"
+#include "sim/model/eviction.h"
+#include "sim/model/roles.h"
+
+namespace cachelab {
+
+enum class Role { kRead, kWrite, kEviction };
+
+const char* RoleName(Role r);  // "read", "write", "eviction": also the scenario field names
+
+struct PolicyInfo {
+  Role role;
+  std::string name;     // registry name, lower case, used in scenarios
+  std::string summary;  // one line: what it does, where it comes from
+  std::vector<ParamSpec> params;
+  // Exactly one factory is set, the one of `role`.
+  std::function<std::unique_ptr<ReadPath>(const Params&)> make_read;
+  std::function<std::unique_ptr<WritePath>(const Params&)> make_write;
+  std::function<std::unique_ptr<EvictionPolicy>(const Params&)> make_eviction;
+};
+
+// All registered modules, grouped by role, in registry order.
+const std::vector<PolicyInfo>& AllPolicies();
+
+// nullptr when `name` is not registered for `role`.
+const PolicyInfo* FindPolicy(Role role, std::string_view name);
+
+// Registered names of one role, in registry order (for "valid names are ..." messages).
+std::vector<std::string> PolicyNames(Role role);
+
+// A role's choice in a scenario.
+struct PolicyChoice {
+  std::string name;
+  Params params;  // complete: defaults filled in by the loader
+};
+
+struct StackConfig {
+  PolicyChoice read{"cache-aside", {}};
+  PolicyChoice write{"invalidate-on-write", {}};
+  PolicyChoice eviction{"lru", {}};
+};
+
+}  // namespace cachelab

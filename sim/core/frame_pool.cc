@@ -1,0 +1,78 @@
+#include "sim/core/frame_pool.h"
+
+#include <memory>
+#include <new>
+#include <vector>
+
+#if defined(__SANITIZE_ADDRESS__)
+#define CACHELAB_POOL_DISABLED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define CACHELAB_POOL_DISABLED 1
+#endif
+#endif
+
+namespace cachelab::frame_pool {
+namespace {
+
+constexpr std::size_t kGranule = 64;
+constexpr std::size_t kClasses = 64;  // up to 4 KiB
+constexpr std::size_t kSlabBytes = 64 * 1024;
+
+struct FreeNode {
+  FreeNode* next;
+};
+
+struct Pool {
+  FreeNode* free[kClasses] = {};
+  std::vector<std::unique_ptr<std::byte[]>> slabs;
+  std::size_t live = 0;
+
+  void Refill(std::size_t cls) {
+    const std::size_t size = (cls + 1) * kGranule;
+    auto slab = std::make_unique<std::byte[]>(kSlabBytes);
+    const std::size_t count = kSlabBytes / size;
+    for (std::size_t i = 0; i < count; ++i) {
+      auto* node = reinterpret_cast<FreeNode*>(slab.get() + i * size);
+      node->next = free[cls];
+      free[cls] = node;
+    }
+    slabs.push_back(std::move(slab));
+  }
+};
+
+thread_local Pool pool;
+
+}  // namespace
+
+void* Allocate(std::size_t bytes) {
+  ++pool.live;
+#ifndef CACHELAB_POOL_DISABLED
+  const std::size_t cls = (bytes + kGranule - 1) / kGranule - 1;
+  if (cls < kClasses) {
+    if (pool.free[cls] == nullptr) pool.Refill(cls);
+    FreeNode* node = pool.free[cls];
+    pool.free[cls] = node->next;
+    return node;
+  }
+#endif
+  return ::operator new(bytes);
+}
+
+void Free(void* p, std::size_t bytes) noexcept {
+  --pool.live;
+#ifndef CACHELAB_POOL_DISABLED
+  const std::size_t cls = (bytes + kGranule - 1) / kGranule - 1;
+  if (cls < kClasses) {
+    auto* node = static_cast<FreeNode*>(p);
+    node->next = pool.free[cls];
+    pool.free[cls] = node;
+    return;
+  }
+#endif
+  ::operator delete(p, bytes);
+}
+
+std::size_t LiveFrames() { return pool.live; }
+
+}  // namespace cachelab::frame_pool

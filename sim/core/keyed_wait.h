@@ -1,0 +1,72 @@
+// Per-key wait / notify, the primitive behind locks, leases and single-flight:
+// a process waits on a key until another process notifies that key.
+//
+// Contract:
+//  - co_await waits.Wait(key) suspends until NotifyAll(key) (or until the
+//    optional timeout elapses: the result says which).
+//  - NotifyAll(key) wakes every current waiter of `key` at the current time,
+//    in the order they started waiting, through the event queue (never inline,
+//    so the notifier finishes its step first). Returns how many it woke.
+//  - Waiters are identified by slot; a woken or timed-out waiter leaves no
+//    trace, so timeouts need no cancellation.
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "sim/core/simulator.h"
+
+namespace cachelab {
+
+class KeyedWait {
+ public:
+  enum class WakeReason { kNotified, kTimeout };
+
+  explicit KeyedWait(Simulator& sim) : sim_(sim) {}
+  KeyedWait(const KeyedWait&) = delete;
+  KeyedWait& operator=(const KeyedWait&) = delete;
+
+  class Awaiter {
+   public:
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) { owner_->Enqueue(this, h); }
+    WakeReason await_resume() const noexcept { return reason_; }
+
+   private:
+    friend class KeyedWait;
+    Awaiter(KeyedWait* owner, uint64_t key, Duration timeout)
+        : owner_(owner), key_(key), timeout_(timeout) {}
+    KeyedWait* owner_;
+    uint64_t key_;
+    Duration timeout_;  // negative: none
+    WakeReason reason_ = WakeReason::kNotified;
+  };
+
+  Awaiter Wait(uint64_t key) { return Awaiter(this, key, Duration::Nanos(-1)); }
+  Awaiter WaitFor(uint64_t key, Duration timeout) { return Awaiter(this, key, timeout); }
+
+  size_t NotifyAll(uint64_t key);
+  size_t Waiting(uint64_t key) const;
+
+ private:
+  struct Slot {
+    std::coroutine_handle<> handle;
+    Awaiter* awaiter = nullptr;
+    uint32_t generation = 0;
+    bool active = false;
+  };
+  void Enqueue(Awaiter* a, std::coroutine_handle<> h);
+  void Wake(uint32_t slot, WakeReason reason);
+  static void OnTimeout(void* self, uint64_t arg);
+  static void OnWake(void* self, uint64_t arg);
+
+  Simulator& sim_;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_slots_;
+  boost::unordered_flat_map<uint64_t, std::vector<uint32_t>> waiters_;
+};
+
+}  // namespace cachelab

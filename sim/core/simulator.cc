@@ -1,0 +1,116 @@
+#include "sim/core/simulator.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace cachelab {
+
+namespace {
+void ResumeCoroutine(void* ctx, uint64_t) { std::coroutine_handle<>::from_address(ctx).resume(); }
+}  // namespace
+
+Simulator::EventId Simulator::Schedule(Time at, Callback fn, void* ctx, uint64_t arg) {
+  if (at < now_) {
+    throw std::logic_error("event scheduled in the past: at " + std::to_string(at.nanos()) +
+                           " ns, now " + std::to_string(now_.nanos()) + " ns");
+  }
+  const uint64_t seq = next_seq_++;
+  Push(Event{at.nanos(), seq, fn, ctx, arg});
+  return seq;
+}
+
+Simulator::EventId Simulator::ScheduleAfter(Duration delay, Callback fn, void* ctx, uint64_t arg) {
+  if (delay < Duration()) {
+    throw std::logic_error("negative delay " + std::to_string(delay.nanos()) + " ns");
+  }
+  return Schedule(now_ + delay, fn, ctx, arg);
+}
+
+Simulator::EventId Simulator::ScheduleResume(Time at, std::coroutine_handle<> h) {
+  return Schedule(at, &ResumeCoroutine, h.address());
+}
+
+void Simulator::Cancel(EventId id) {
+  if (id < next_seq_) cancelled_.insert(id);
+}
+
+void Simulator::Push(const Event& e) {
+  size_t i = heap_.size();
+  heap_.push_back(e);
+  while (i > 0) {
+    const size_t parent = (i - 1) / 4;
+    if (!Before(e, heap_[parent])) break;
+    heap_[i] = heap_[parent];
+    i = parent;
+  }
+  heap_[i] = e;
+}
+
+Simulator::Event Simulator::PopTop() {
+  Event top = heap_.front();
+  Event last = heap_.back();
+  heap_.pop_back();
+  const size_t n = heap_.size();
+  if (n == 0) return top;
+  size_t i = 0;
+  for (;;) {
+    const size_t first = 4 * i + 1;
+    if (first >= n) break;
+    size_t best = first;
+    const size_t end = first + 4 < n ? first + 4 : n;
+    for (size_t c = first + 1; c < end; ++c) {
+      if (Before(heap_[c], heap_[best])) best = c;
+    }
+    if (!Before(heap_[best], last)) break;
+    heap_[i] = heap_[best];
+    i = best;
+  }
+  heap_[i] = last;
+  return top;
+}
+
+bool Simulator::DropCancelledTop() {
+  while (!heap_.empty()) {
+    if (cancelled_.empty() || cancelled_.erase(heap_.front().seq) == 0) return true;
+    PopTop();
+  }
+  return false;
+}
+
+bool Simulator::Step() {
+  if (DropCancelledTop()) {
+    Event e = PopTop();
+    now_ = Time::FromNanos(e.time);
+    ++events_run_;
+    e.fn(e.ctx, e.arg);
+    RethrowIfFailed();
+    return true;
+  }
+  return false;
+}
+
+void Simulator::Run() {
+  stopped_ = false;
+  while (!stopped_ && Step()) {
+  }
+}
+
+void Simulator::RunUntil(Time until) {
+  stopped_ = false;
+  while (!stopped_ && DropCancelledTop() && heap_.front().time <= until.nanos()) Step();
+  if (!stopped_ && now_ < until) now_ = until;
+}
+
+void Simulator::Fail(std::exception_ptr e) {
+  if (!failure_) failure_ = e;
+}
+
+void Simulator::RethrowIfFailed() {
+  if (failure_) {
+    auto e = failure_;
+    failure_ = nullptr;
+    std::rethrow_exception(e);
+  }
+}
+
+}  // namespace cachelab

@@ -1,0 +1,85 @@
+// The discrete-event engine: a clock and a queue of events ordered by
+// (time, sequence number). Equal times run in scheduling order (FIFO), so a
+// run is a pure function of its inputs (SimPy's eid, ns-3's EventKey).
+//
+// Contract:
+//  - now() never decreases; scheduling an event before now() is a logic error
+//    (std::logic_error naming both times).
+//  - An event is a plain function pointer with a context pointer and a 64-bit
+//    argument: no allocation per event. Coroutines are resumed through
+//    ScheduleResume.
+//  - Cancel() is lazy: the event stays queued and is skipped when it surfaces.
+//  - An exception escaping a detached process (see task.h) is stored with
+//    Fail() and rethrown from Run()/RunUntil() after the current event.
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <exception>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_set.hpp>
+
+#include "sim/core/time.h"
+
+namespace cachelab {
+
+class Simulator {
+ public:
+  using Callback = void (*)(void* ctx, uint64_t arg);
+  using EventId = uint64_t;
+
+  Simulator() = default;
+  Simulator(const Simulator&) = delete;
+  Simulator& operator=(const Simulator&) = delete;
+
+  Time now() const { return now_; }
+
+  EventId Schedule(Time at, Callback fn, void* ctx, uint64_t arg = 0);
+  EventId ScheduleAfter(Duration delay, Callback fn, void* ctx, uint64_t arg = 0);
+  EventId ScheduleResume(Time at, std::coroutine_handle<> h);
+
+  // Skips the event if it has not run yet; a no-op otherwise.
+  void Cancel(EventId id);
+
+  // Runs events until the queue is empty or Stop() is called.
+  void Run();
+  // Runs every event with time <= `until`, then sets now() to `until` (if later).
+  void RunUntil(Time until);
+  // Runs the next event; false when the queue is empty.
+  bool Step();
+  void Stop() { stopped_ = true; }
+
+  size_t pending() const { return heap_.size(); }
+  uint64_t events_run() const { return events_run_; }
+
+  void Fail(std::exception_ptr e);
+
+ private:
+  struct Event {
+    int64_t time;
+    uint64_t seq;
+    Callback fn;
+    void* ctx;
+    uint64_t arg;
+  };
+  static bool Before(const Event& a, const Event& b) {
+    return a.time < b.time || (a.time == b.time && a.seq < b.seq);
+  }
+  void Push(const Event& e);
+  Event PopTop();
+  void RethrowIfFailed();
+  // Pops cancelled events off the top; true when a live event remains.
+  bool DropCancelledTop();
+
+  // 4-ary min-heap: shallower than a binary heap and its children share cache lines.
+  std::vector<Event> heap_;
+  boost::unordered_flat_set<uint64_t> cancelled_;
+  Time now_;
+  uint64_t next_seq_ = 0;
+  uint64_t events_run_ = 0;
+  bool stopped_ = false;
+  std::exception_ptr failure_;
+};
+
+}  // namespace cachelab

@@ -1,0 +1,85 @@
+// The numbers a run reports. Field names mirror summary.json and
+// timeseries.csv (the output contract documented in results/README.md).
+// Only simulated quantities: no wall-clock values, so equal inputs give equal
+// summaries.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cachelab {
+
+struct Summary {
+  std::string scenario;
+  uint64_t seed = 0;
+  double simulated_seconds = 0;  // until the last in-flight request finished
+
+  struct Requests {
+    uint64_t total = 0, reads = 0, writes = 0;
+    uint64_t failed = 0;  // requests that returned an error to the caller
+  } requests;
+
+  // Per read request: hits + misses + errors == requests.reads.
+  struct Cache {
+    uint64_t hits = 0, misses = 0, errors = 0;
+    double hit_ratio = 0;  // hits / (hits + misses); 0 when there were none
+    uint64_t evictions = 0, expirations = 0;
+    uint64_t peak_bytes = 0, peak_items = 0;
+    uint64_t gets = 0, sets = 0, deletes = 0;  // server-side operations
+  } cache;
+
+  struct Db {
+    uint64_t queries = 0, reads = 0, writes = 0;
+    uint64_t timeouts = 0;            // queries abandoned after database.queue_timeout
+    uint64_t peak_concurrency = 0;    // most queries in the database at once (running + waiting)
+    uint64_t peak_queue_depth = 0;    // most queries waiting for a connection at once
+    double mean_wait_ms = 0;          // mean wait for a connection over queries that got one
+    double utilization = 0;           // busy connection time / (connections * simulated time)
+  } db;
+
+  // End-to-end latency of every request (reads and writes, failed ones included).
+  struct Latency {
+    double mean = 0, p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
+  } latency_ms;
+
+  // A read is stale when it returns a version older than the latest acknowledged
+  // write; its age is measured from the acknowledgement of the next version.
+  struct Staleness {
+    uint64_t stale_reads = 0;
+    double stale_read_ratio = 0;  // stale_reads / successful reads
+    double max_age_ms = 0;
+    double mean_age_ms = 0;       // over stale reads
+  } staleness;
+
+  // Per key, a load episode lasts while at least one DB load of the key is in flight.
+  struct Stampede {
+    uint64_t episodes = 0;              // episodes with more than one concurrent load
+    uint64_t max_concurrent_loads = 0;  // largest number of concurrent loads of one key
+    uint64_t duplicate_loads = 0;       // loads started while another of the same key was in flight
+    std::vector<uint64_t> size_counts;  // size_counts[k]: episodes whose peak was k loads
+  } stampede;
+};
+
+// One row of timeseries.csv: what happened during [start, start + interval).
+struct IntervalRow {
+  double time_s = 0;  // interval start
+  uint64_t requests = 0, reads = 0, writes = 0, failed = 0;
+  uint64_t hits = 0, misses = 0, errors = 0;
+  double hit_ratio = 0;
+  uint64_t db_queries = 0;
+  uint64_t db_queue_depth = 0;      // largest queue seen during the interval
+  double db_utilization = 0;        // busy connection time / (connections * interval)
+  double p50_ms = 0, p99_ms = 0;    // latency of requests that completed in the interval
+  uint64_t stale_reads = 0;
+  uint64_t evictions = 0, expirations = 0;
+  uint64_t cache_bytes = 0, cache_items = 0;  // at the end of the interval
+  uint64_t stampede_loads = 0;      // duplicate loads started in the interval
+};
+
+struct RunResult {
+  Summary summary;
+  std::vector<IntervalRow> timeseries;
+};
+
+}  // namespace cachelab

@@ -1,0 +1,99 @@
+// The world a scenario describes, as plain values: traffic, application
+// instances, the cache server and the database. No JSON here; the loader in
+// analysis/ fills these structs and has already validated every field, so the
+// model may assume the documented ranges hold (it asserts them in debug).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/core/time.h"
+
+namespace cachelab {
+
+using Key = uint64_t;
+
+// A non-negative random quantity: a duration (nanoseconds) or a size (bytes).
+struct DistributionConfig {
+  enum class Kind { kConstant, kExponential, kLognormal, kUniform };
+  Kind kind = Kind::kConstant;
+  double mean = 0;   // the constant value, or the mean (exponential, lognormal)
+  double sigma = 0;  // lognormal: standard deviation of ln(X); mean is E[X], not e^mu
+  double min = 0;    // uniform: [min, max]
+  double max = 0;
+};
+
+// Arrival rate over time, in requests per simulated second.
+struct RateProfileConfig {
+  enum class Kind { kConstant, kSteps, kRamp };
+  struct Step {
+    Duration at;  // the rate holds from `at` until the next step; first step at 0
+    double rps = 0;
+  };
+  Kind kind = Kind::kConstant;
+  double rps = 0;            // constant
+  std::vector<Step> steps;   // steps, sorted by `at`, steps[0].at == 0
+  double from_rps = 0;       // ramp: from_rps before start, linear, to_rps after end
+  double to_rps = 0;
+  Duration ramp_start;
+  Duration ramp_end;
+};
+
+struct WorkloadConfig {
+  enum class Popularity { kZipf, kUniform };
+  RateProfileConfig rate;
+  uint64_t keys = 100'000;                 // existing keys are 0..keys-1, rank 0 the hottest
+  Popularity popularity = Popularity::kZipf;
+  double zipf_alpha = 1.0;                 // >= 0
+  double write_fraction = 0;               // [0,1]: share of requests that are writes
+  double missing_fraction = 0;             // [0,1]: share of reads for keys with no row
+  DistributionConfig value_size;           // bytes; drawn once per key, fixed thereafter
+};
+
+struct InstancesConfig {
+  uint32_t count = 1;  // requests are spread round-robin across instances
+};
+
+struct FaultWindowConfig {
+  enum class Kind { kDown };
+  Kind kind = Kind::kDown;
+  Duration start;
+  Duration duration;
+};
+
+struct CacheConfig {
+  bool enabled = true;            // false: every read goes to the database
+  uint64_t capacity_bytes = 0;    // > 0
+  uint64_t max_items = 0;         // 0 = no item limit
+  uint64_t entry_overhead = 64;   // bytes charged per entry on top of the value (key, metadata)
+  DistributionConfig rtt;         // client round trip of one operation
+  Duration timeout;               // while the server is down an operation fails after this long
+  Duration active_expiry_interval = Duration::Millis(100);  // 0 disables active expiry
+  uint32_t active_expiry_limit = 10'000;                     // expired entries removed per cycle
+  std::vector<FaultWindowConfig> faults;
+};
+
+struct DatabaseConfig {
+  uint32_t connections = 16;      // > 0
+  Duration queue_timeout;         // 0 = wait forever for a connection
+  DistributionConfig read_service;
+  DistributionConfig write_service;
+};
+
+struct MetricsConfig {
+  Duration interval = Duration::Seconds(10);  // time-series resolution, > 0
+};
+
+struct WorldConfig {
+  std::string name = "scenario";
+  uint64_t seed = 1;
+  Duration duration = Duration::Seconds(60);  // arrivals stop here; in-flight requests finish
+  WorkloadConfig workload;
+  InstancesConfig instances;
+  CacheConfig cache;
+  DatabaseConfig database;
+  MetricsConfig metrics;
+};
+
+}  // namespace cachelab
