@@ -1,0 +1,83 @@
+// Latency histogram with constant memory and bounded relative error, in the
+// log-linear layout of HdrHistogram (Gil Tene): values below 256 ns have a
+// bucket each; above, every power of two [2^e, 2^(e+1)) is split into 128
+// equal sub-buckets of width 2^(e-7). A value is reported as the midpoint of
+// its bucket, so the relative error is at most half a sub-bucket over its
+// lower bound: 2^(e-8) / 2^e = 1/256 (0.4%). 7296 buckets cover every
+// non-negative int64 (about 57 KiB per histogram).
+//
+// Contract:
+//  - Record(ns) counts one value; negative values count as 0. RecordN(ns, n)
+//    counts n copies (n == 0 is a no-op). Record is branch-light and loop-free
+//    (one count-leading-zeros), cheap enough for every simulated request.
+//  - count(), min(), max() and mean() are exact (mean from a 128-bit running
+//    sum, so it cannot overflow). min(), max() and mean() are 0 when empty.
+//  - Quantile(q), q in [0, 1] (clamped; NaN counts as 0): the recorded value
+//    of rank ceil(q * count) (rank 1 for q = 0) in ascending order, reported
+//    as the midpoint of its bucket clamped to [min(), max()]; within 1/256
+//    relative (exact below 256 ns). 0 when empty. Costs a scan of the buckets:
+//    for reports, not the hot path.
+//  - Merge(other) makes this histogram equal to one that recorded both
+//    histories. Reset() empties it.
+#pragma once
+
+#include <array>
+#include <bit>
+#include <cstdint>
+
+namespace cachelab {
+
+class LatencyHistogram {
+ public:
+  LatencyHistogram() = default;
+
+  void Record(int64_t ns) { RecordN(ns, 1); }
+  void RecordN(int64_t ns, uint64_t n) {
+    if (n == 0) return;
+    const uint64_t v = ns < 0 ? 0 : static_cast<uint64_t>(ns);
+    buckets_[BucketOf(v)] += n;
+    count_ += n;
+    sum_ += static_cast<Uint128>(v) * n;
+    if (v < min_) min_ = v;
+    if (v > max_) max_ = v;
+  }
+
+  uint64_t count() const { return count_; }
+  int64_t min() const { return count_ == 0 ? 0 : static_cast<int64_t>(min_); }
+  int64_t max() const { return static_cast<int64_t>(max_); }
+  double mean() const;
+  int64_t Quantile(double q) const;
+
+  void Reset();
+  void Merge(const LatencyHistogram& other);
+
+ private:
+  // Named with __extension__ so -Wpedantic accepts the GCC/Clang 128-bit type.
+  __extension__ typedef unsigned __int128 Uint128;
+
+  static constexpr int kSubBits = 7;                   // 128 sub-buckets per power of two
+  static constexpr uint64_t kExact = 2u << kSubBits;  // values below 256 are exact
+  static constexpr int kFirstExponent = kSubBits + 1;  // 2^8 = 256
+  static constexpr int kBucketCount =
+      static_cast<int>(kExact) + (63 - kFirstExponent) * (1 << kSubBits);
+
+  // Values < 256 map to themselves. For v in [2^e, 2^(e+1)), e >= 8, the
+  // bucket is 256 + (e - 8) * 128 + (the 7 bits below v's leading one).
+  static int BucketOf(uint64_t v) {
+    if (v < kExact) return static_cast<int>(v);
+    const int e = 63 - std::countl_zero(v);
+    const int sub = static_cast<int>((v >> (e - kSubBits)) & ((1u << kSubBits) - 1));
+    return static_cast<int>(kExact) + ((e - kFirstExponent) << kSubBits) + sub;
+  }
+  // Smallest value and width of bucket `b` (the inverse of BucketOf).
+  static uint64_t BucketLow(int b);
+  static uint64_t BucketWidth(int b);
+
+  std::array<uint64_t, kBucketCount> buckets_{};
+  uint64_t count_ = 0;
+  Uint128 sum_ = 0;
+  uint64_t min_ = UINT64_MAX;  // sentinels: any recorded value replaces them
+  uint64_t max_ = 0;
+};
+
+}  // namespace cachelab
