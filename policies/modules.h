@@ -1,0 +1,16 @@
+// Each policy module's registration entry, defined in its own file. Listed
+// here once so registry.cc can name them; grouped by role like the registry.
+#pragma once
+
+#include "policies/registry.h"
+
+namespace cachelab::modules {
+
+// read path
+PolicyInfo CacheAside();
+// write path
+PolicyInfo InvalidateOnWrite();
+// eviction
+PolicyInfo Lru();
+
+}  // namespace cachelab::modules

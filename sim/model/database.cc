@@ -1,0 +1,163 @@
+#include "sim/model/database.h"
+
+#include <algorithm>
+
+namespace cachelab {
+
+namespace {
+uint64_t Pack(uint32_t slot, uint32_t generation) {
+  return (static_cast<uint64_t>(generation) << 32) | slot;
+}
+}  // namespace
+
+Database::Database(Simulator& sim, const DatabaseConfig& config, std::vector<uint32_t> sizes,
+                   VersionLedger& ledger, StampedeTracker& stampede, uint64_t seed)
+    : sim_(sim),
+      config_(config),
+      sizes_(std::move(sizes)),
+      versions_(sizes_.size(), 1),
+      ledger_(ledger),
+      stampede_(stampede),
+      read_service_(config.read_service),
+      write_service_(config.write_service),
+      rng_(MakeStream(seed, "db.service")) {}
+
+Value Database::Row(Key k) const {
+  if (k >= versions_.size()) return Value{0, 0, false};
+  return Value{versions_[k], sizes_[k], true};
+}
+
+void Database::AdvanceBusy() {
+  const Time now = sim_.now();
+  stats_.busy_ns += static_cast<double>(busy_) * static_cast<double>((now - busy_since_).nanos());
+  busy_since_ = now;
+}
+
+const DatabaseStats& Database::stats() {
+  AdvanceBusy();
+  return stats_;
+}
+
+uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
+  uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    slot = static_cast<uint32_t>(slots_.size());
+    slots_.emplace_back();
+  }
+  Slot& s = slots_[slot];
+  s.handle = h;
+  s.key = q.key_;
+  s.size = q.size_;
+  s.write = q.write_;
+  s.acknowledges = q.acknowledges_;
+  s.enqueued = sim_.now();
+  s.result = {};
+  ++s.generation;
+
+  ++stats_.queries;
+  if (q.write_) {
+    ++stats_.writes;
+  } else {
+    ++stats_.reads;
+    stampede_.LoadStarted(q.key_);
+  }
+
+  if (busy_ < config_.connections) {
+    StartService(slot);
+  } else {
+    s.state = SlotState::kWaiting;
+    queue_.push_back(slot);
+    ++waiting_;
+    stats_.peak_queue = std::max(stats_.peak_queue, waiting_);
+    interval_peak_queue_ = std::max(interval_peak_queue_, waiting_);
+    if (config_.queue_timeout > Duration()) {
+      sim_.ScheduleAfter(config_.queue_timeout, &Database::OnTimeout, this,
+                         Pack(slot, s.generation));
+    }
+  }
+  stats_.peak_concurrency = std::max<uint64_t>(stats_.peak_concurrency, busy_ + waiting_);
+  return slot;
+}
+
+void Database::StartService(uint32_t slot) {
+  Slot& s = slots_[slot];
+  AdvanceBusy();
+  ++busy_;
+  s.state = SlotState::kRunning;
+  ++stats_.started;
+  stats_.wait_ns_total += (sim_.now() - s.enqueued).nanos();
+  Duration service;
+  if (s.write) {
+    service = write_service_.DrawDuration(rng_);
+  } else {
+    service = read_service_.DrawDuration(rng_);
+    s.result.value = Row(s.key);  // statement snapshot at start of service
+  }
+  sim_.ScheduleAfter(service, &Database::OnComplete, this, slot);
+}
+
+void Database::OnComplete(void* self, uint64_t arg) {
+  auto* db = static_cast<Database*>(self);
+  const auto slot = static_cast<uint32_t>(arg);
+  Slot& s = db->slots_[slot];
+  if (s.write) {
+    uint64_t& v = db->versions_[s.key];
+    ++v;
+    db->sizes_[s.key] = s.size;
+    if (s.acknowledges) db->ledger_.Acknowledge(s.key, v, db->sim_.now());
+    s.result.value = Value{v, s.size, true};
+  } else {
+    db->stampede_.LoadFinished(s.key);
+  }
+  s.result.ok = true;
+  s.state = SlotState::kDone;
+  db->AdvanceBusy();
+  --db->busy_;
+  // Hand the connection to the next live waiter before resuming the caller,
+  // so the caller's next query queues behind it (FIFO).
+  while (!db->queue_.empty()) {
+    const uint32_t next = db->queue_.front();
+    db->queue_.pop_front();
+    if (db->slots_[next].state == SlotState::kAbandoned) {
+      db->ReleaseSlot(next);
+      continue;
+    }
+    --db->waiting_;
+    db->StartService(next);
+    break;
+  }
+  s.handle.resume();
+}
+
+void Database::OnTimeout(void* self, uint64_t arg) {
+  auto* db = static_cast<Database*>(self);
+  const auto slot = static_cast<uint32_t>(arg);
+  const auto generation = static_cast<uint32_t>(arg >> 32);
+  Slot& s = db->slots_[slot];
+  if (s.generation != generation || s.state != SlotState::kWaiting) return;
+  // Stays in the queue as abandoned; released when it surfaces.
+  s.state = SlotState::kAbandoned;
+  --db->waiting_;
+  ++db->stats_.timeouts;
+  if (!s.write) db->stampede_.LoadFinished(s.key);
+  s.result.ok = false;
+  s.handle.resume();
+}
+
+DbResult Database::Collect(uint32_t slot) {
+  Slot& s = slots_[slot];
+  DbResult r = s.result;
+  if (s.state == SlotState::kDone) ReleaseSlot(slot);
+  return r;
+}
+
+void Database::ReleaseSlot(uint32_t slot) {
+  slots_[slot].state = SlotState::kFree;
+  slots_[slot].handle = {};
+  free_slots_.push_back(slot);
+}
+
+}  // namespace cachelab

@@ -1,0 +1,137 @@
+// The database: `connections` servers in front of one FIFO wait queue
+// (an M/G/c queue when arrivals are Poisson). Load emerges from the model:
+// more concurrent misses -> a longer queue -> higher latency.
+//
+// Contract:
+//  - A query takes a free connection at once or waits in FIFO order; with a
+//    queue timeout, a query still waiting after it fails (ok == false) at
+//    exactly enqueue time + timeout and never runs.
+//  - A read sees the row as of the moment it starts service (a statement
+//    snapshot), so a write committing during a read is not visible to it.
+//  - A write commits when its service ends: the row's version goes up by
+//    one and, when the write acknowledges, the ledger records it then.
+//  - Keys >= workload keys have no row: reads return exists == false.
+//  - Every read counts as a load of its key for stampede tracking, from the
+//    moment it is issued until it returns.
+#pragma once
+
+#include <coroutine>
+#include <cstdint>
+#include <deque>
+#include <vector>
+
+#include "sim/core/random.h"
+#include "sim/core/simulator.h"
+#include "sim/metrics/stampede.h"
+#include "sim/model/config.h"
+#include "sim/model/distribution.h"
+#include "sim/model/ledger.h"
+#include "sim/model/value.h"
+
+namespace cachelab {
+
+struct DbResult {
+  bool ok = false;  // false: the query timed out waiting for a connection
+  Value value;      // reads: the row seen; writes: the version committed
+};
+
+struct DatabaseStats {
+  uint64_t queries = 0, reads = 0, writes = 0, timeouts = 0;
+  uint64_t started = 0;          // queries that got a connection
+  int64_t wait_ns_total = 0;     // over started queries
+  uint64_t peak_concurrency = 0; // running + waiting
+  uint64_t peak_queue = 0;
+  double busy_ns = 0;            // integral of busy connections over time
+};
+
+class Database {
+ public:
+  // `sizes[k]` is the value size of existing key k (keys = sizes.size()).
+  Database(Simulator& sim, const DatabaseConfig& config, std::vector<uint32_t> sizes,
+           VersionLedger& ledger, StampedeTracker& stampede, uint64_t seed);
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  class Query {
+   public:
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) { slot_ = db_->Submit(*this, h); }
+    DbResult await_resume() { return db_->Collect(slot_); }
+
+   private:
+    friend class Database;
+    Query(Database* db, Key key, bool write, uint32_t size, bool acknowledges)
+        : db_(db), key_(key), write_(write), size_(size), acknowledges_(acknowledges) {}
+    Database* db_;
+    Key key_;
+    bool write_;
+    uint32_t size_;
+    bool acknowledges_;
+    uint32_t slot_ = 0;
+  };
+
+  Query Read(Key k) { return Query(this, k, false, 0, false); }
+  // `acknowledges`: the commit is the acknowledgement the caller sees (false
+  // for write-behind, whose acknowledgement happened at the cache).
+  Query Write(Key k, uint32_t size, bool acknowledges = true) {
+    return Query(this, k, true, size, acknowledges);
+  }
+
+  // Current committed row (exists == false for keys without a row).
+  Value Row(Key k) const;
+  uint64_t keys() const { return versions_.size(); }
+  uint32_t busy() const { return busy_; }
+  uint64_t queue_depth() const { return waiting_; }
+  // Busy-connection integral brought up to now (for utilization).
+  const DatabaseStats& stats();
+  uint32_t connections() const { return config_.connections; }
+  // Largest queue depth since the previous call (or the start); restarts the
+  // window at the current depth. For per-interval time series.
+  uint64_t TakeIntervalPeakQueue() {
+    const uint64_t peak = interval_peak_queue_;
+    interval_peak_queue_ = waiting_;
+    return peak;
+  }
+
+ private:
+  enum class SlotState : uint8_t { kFree, kWaiting, kRunning, kDone, kAbandoned };
+  struct Slot {
+    std::coroutine_handle<> handle;
+    Key key = 0;
+    uint32_t size = 0;
+    bool write = false;
+    bool acknowledges = false;
+    SlotState state = SlotState::kFree;
+    uint32_t generation = 0;
+    Time enqueued;
+    DbResult result;
+  };
+
+  uint32_t Submit(const Query& q, std::coroutine_handle<> h);
+  DbResult Collect(uint32_t slot);
+  void StartService(uint32_t slot);
+  void AdvanceBusy();
+  void ReleaseSlot(uint32_t slot);
+  static void OnComplete(void* self, uint64_t arg);
+  static void OnTimeout(void* self, uint64_t arg);
+
+  Simulator& sim_;
+  DatabaseConfig config_;
+  std::vector<uint32_t> sizes_;
+  std::vector<uint64_t> versions_;
+  VersionLedger& ledger_;
+  StampedeTracker& stampede_;
+  Sampler read_service_;
+  Sampler write_service_;
+  RandomEngine rng_;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_slots_;
+  std::deque<uint32_t> queue_;  // may hold abandoned slots, skipped when they surface
+  uint64_t waiting_ = 0;
+  uint64_t interval_peak_queue_ = 0;
+  uint32_t busy_ = 0;
+  Time busy_since_;
+  DatabaseStats stats_;
+};
+
+}  // namespace cachelab

@@ -1,0 +1,98 @@
+#include "sim/model/store.h"
+
+#include <algorithm>
+
+namespace cachelab {
+
+Store::Store(uint64_t capacity_bytes, uint64_t max_items, uint64_t entry_overhead,
+             std::unique_ptr<EvictionPolicy> eviction)
+    : capacity_bytes_(capacity_bytes),
+      max_items_(max_items),
+      overhead_(entry_overhead),
+      eviction_(std::move(eviction)) {}
+
+void Store::Remove(boost::unordered_flat_map<Key, Entry>::iterator it) {
+  bytes_ -= Charge(it->second.value);
+  eviction_->Erase(it->second.handle);
+  map_.erase(it);
+}
+
+const Store::Entry* Store::Peek(Key k, Time now) {
+  auto it = map_.find(k);
+  if (it == map_.end()) return nullptr;
+  if (it->second.expires <= now) {
+    Remove(it);
+    ++expirations_;
+    return nullptr;
+  }
+  return &it->second;
+}
+
+const Store::Entry* Store::Get(Key k, Time now) {
+  const Entry* e = Peek(k, now);
+  if (e != nullptr) eviction_->Touch(e->handle);
+  return e;
+}
+
+bool Store::MakeRoom(uint64_t need) {
+  if (need > capacity_bytes_) return false;
+  while (bytes_ + need > capacity_bytes_ || (max_items_ != 0 && map_.size() >= max_items_)) {
+    auto it = map_.find(eviction_->Victim());
+    Remove(it);
+    ++evictions_;
+  }
+  return true;
+}
+
+bool Store::Set(Key k, const Value& v, Duration ttl, Time now) {
+  auto old = map_.find(k);
+  if (old != map_.end()) Remove(old);
+  const uint64_t need = Charge(v);
+  if (!MakeRoom(need)) return false;
+  const Time expires = ttl > Duration() ? now + ttl : Time::Max();
+  const uint64_t gen = next_generation_++;
+  const auto handle = eviction_->Insert(k, need);
+  map_.emplace(k, Entry{v, expires, gen, handle});
+  bytes_ += need;
+  if (active_expiry_ && expires != Time::Max()) expiry_.push(ExpiryRecord{expires.nanos(), gen, k});
+  peak_bytes_ = std::max(peak_bytes_, bytes_);
+  peak_items_ = std::max<uint64_t>(peak_items_, map_.size());
+  return true;
+}
+
+bool Store::SetIfAbsent(Key k, const Value& v, Duration ttl, Time now) {
+  if (Peek(k, now) != nullptr) return false;
+  return Set(k, v, ttl, now);
+}
+
+bool Store::Delete(Key k) {
+  auto it = map_.find(k);
+  if (it == map_.end()) return false;
+  Remove(it);
+  return true;
+}
+
+uint64_t Store::ActiveExpire(Time now, uint64_t limit) {
+  uint64_t removed = 0;
+  while (removed < limit && !expiry_.empty() && expiry_.top().expires <= now.nanos()) {
+    const ExpiryRecord r = expiry_.top();
+    expiry_.pop();
+    auto it = map_.find(r.key);
+    if (it == map_.end() || it->second.generation != r.generation) continue;  // replaced or gone
+    Remove(it);
+    ++expirations_;
+    ++removed;
+  }
+  return removed;
+}
+
+void Store::Flush() {
+  for (auto it = map_.begin(); it != map_.end();) {
+    eviction_->Erase(it->second.handle);
+    it = map_.erase(it);
+  }
+  bytes_ = 0;
+  expiry_ = {};
+}
+
+}  // namespace cachelab

@@ -1,0 +1,98 @@
+// The cache server's memory: entries with a value, a size and an expiry time,
+// bounded by bytes and (optionally) items, with an eviction policy choosing
+// what to drop when a new entry does not fit.
+//
+// Contract:
+//  - bytes() <= capacity_bytes and items() <= max_items (when set) after every
+//    call; an entry charged more than the capacity is not admitted (Set
+//    returns false and removes any previous entry for the key).
+//  - An entry is charged value.size + entry_overhead bytes.
+//  - Expiry is lazy (an expired entry is removed when it is next looked up)
+//    and active (ActiveExpire removes due entries in expiry order, like
+//    Redis' expire cycle but exact). Either way it counts as an expiration,
+//    never as an eviction.
+//  - ttl <= 0 means the entry never expires.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <queue>
+#include <vector>
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include "sim/core/time.h"
+#include "sim/model/eviction.h"
+#include "sim/model/value.h"
+
+namespace cachelab {
+
+class Store {
+ public:
+  struct Entry {
+    Value value;
+    Time expires;
+    uint64_t generation;  // tells a live entry from a stale expiry-heap record
+    EvictionPolicy::Handle handle;
+  };
+
+  Store(uint64_t capacity_bytes, uint64_t max_items, uint64_t entry_overhead,
+        std::unique_ptr<EvictionPolicy> eviction);
+
+  // The live entry for `k`, or nullptr (absent, or expired: then removed).
+  // A hit is reported to the eviction policy.
+  const Entry* Get(Key k, Time now);
+  // Like Get but does not count as an access (no Touch).
+  const Entry* Peek(Key k, Time now);
+  // Stores (replacing any entry of `k`), evicting as needed.
+  bool Set(Key k, const Value& v, Duration ttl, Time now);
+  // Stores only when no live entry exists; false otherwise.
+  bool SetIfAbsent(Key k, const Value& v, Duration ttl, Time now);
+  // True when an entry was removed.
+  bool Delete(Key k);
+  // Removes up to `limit` entries whose expiry is <= now; returns how many.
+  uint64_t ActiveExpire(Time now, uint64_t limit);
+  // Without active expiry nothing is queued for it (the queue would only grow).
+  void set_active_expiry(bool on) { active_expiry_ = on; }
+  // Drops every entry (not counted as evictions or expirations).
+  void Flush();
+
+  uint64_t bytes() const { return bytes_; }
+  uint64_t items() const { return map_.size(); }
+  uint64_t peak_bytes() const { return peak_bytes_; }
+  uint64_t peak_items() const { return peak_items_; }
+  uint64_t evictions() const { return evictions_; }
+  uint64_t expirations() const { return expirations_; }
+  uint64_t capacity_bytes() const { return capacity_bytes_; }
+  const EvictionPolicy& eviction() const { return *eviction_; }
+  uint64_t Charge(const Value& v) const { return v.size + overhead_; }
+
+ private:
+  void Remove(boost::unordered_flat_map<Key, Entry>::iterator it);
+  bool MakeRoom(uint64_t need);
+
+  struct ExpiryRecord {
+    int64_t expires;
+    uint64_t generation;
+    Key key;
+    bool operator>(const ExpiryRecord& o) const {
+      return expires > o.expires || (expires == o.expires && generation > o.generation);
+    }
+  };
+
+  uint64_t capacity_bytes_;
+  uint64_t max_items_;
+  uint64_t overhead_;
+  std::unique_ptr<EvictionPolicy> eviction_;
+  boost::unordered_flat_map<Key, Entry> map_;
+  std::priority_queue<ExpiryRecord, std::vector<ExpiryRecord>, std::greater<ExpiryRecord>> expiry_;
+  uint64_t next_generation_ = 1;
+  bool active_expiry_ = true;
+  uint64_t bytes_ = 0;
+  uint64_t peak_bytes_ = 0;
+  uint64_t peak_items_ = 0;
+  uint64_t evictions_ = 0;
+  uint64_t expirations_ = 0;
+};
+
+}  // namespace cachelab
