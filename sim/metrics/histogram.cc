@@ -42,7 +42,9 @@ int64_t LatencyHistogram::Quantile(double q) const {
   return static_cast<int64_t>(max_);  // unreachable: the buckets sum to count_
 }
 
-void LatencyHistogram::Reset() { *this = LatencyHistogram(); }
+void LatencyHistogram::Reset() {
+  *this = LatencyHistogram();
+}
 
 void LatencyHistogram::Merge(const LatencyHistogram& other) {
   if (other.count_ == 0) return;

@@ -56,7 +56,7 @@ class LatencyHistogram {
   __extension__ typedef unsigned __int128 Uint128;
 
   static constexpr int kSubBits = 7;                   // 128 sub-buckets per power of two
-  static constexpr uint64_t kExact = 2u << kSubBits;  // values below 256 are exact
+  static constexpr uint64_t kExact = 2u << kSubBits;   // values below 256 are exact
   static constexpr int kFirstExponent = kSubBits + 1;  // 2^8 = 256
   static constexpr int kBucketCount =
       static_cast<int>(kExact) + (63 - kFirstExponent) * (1 << kSubBits);

@@ -24,8 +24,8 @@ int64_t ExactQuantile(const std::vector<int64_t>& sorted, double q) {
   return sorted[rank - 1];
 }
 
-const std::vector<double> kQs = {0,    1e-4, 1e-3, 0.01, 0.1,   0.25,   0.5, 0.75,
-                                 0.9, 0.99, 0.999, 0.9999, 0.99999, 1.0};
+const std::vector<double> kQs = {0,    1e-4, 1e-3, 0.01,  0.1,    0.25,    0.5,
+                                 0.75, 0.9,  0.99, 0.999, 0.9999, 0.99999, 1.0};
 
 // Checks every quantile of `h` against the exact order statistics of `samples`.
 // The documented bound is 1/256 relative (half a sub-bucket), tighter than 1%.
