@@ -78,6 +78,8 @@ bool Simulator::DropCancelledTop() {
 }
 
 bool Simulator::Step() {
+  // A process may have failed outside any event (e.g. Spawn before Run).
+  RethrowIfFailed();
   if (DropCancelledTop()) {
     Event e = PopTop();
     now_ = Time::FromNanos(e.time);
@@ -97,6 +99,7 @@ void Simulator::Run() {
 
 void Simulator::RunUntil(Time until) {
   stopped_ = false;
+  RethrowIfFailed();
   while (!stopped_ && DropCancelledTop() && heap_.front().time <= until.nanos()) Step();
   if (!stopped_ && now_ < until) now_ = until;
 }
