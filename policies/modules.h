@@ -7,10 +7,10 @@
 namespace cachelab::modules {
 
 // read path
-PolicyInfo CacheAside();
+PolicyInfo CacheAsideModule();
 // write path
-PolicyInfo InvalidateOnWrite();
+PolicyInfo InvalidateOnWriteModule();
 // eviction
-PolicyInfo Lru();
+PolicyInfo LruModule();
 
 }  // namespace cachelab::modules

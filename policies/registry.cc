@@ -7,11 +7,11 @@ namespace cachelab {
 const std::vector<PolicyInfo>& AllPolicies() {
   static const std::vector<PolicyInfo> all = {
       // read path
-      modules::CacheAside(),
+      modules::CacheAsideModule(),
       // write path
-      modules::InvalidateOnWrite(),
+      modules::InvalidateOnWriteModule(),
       // eviction
-      modules::Lru(),
+      modules::LruModule(),
   };
   return all;
 }

@@ -87,7 +87,7 @@ class Lru final : public EvictionPolicy {
 
 }  // namespace
 
-PolicyInfo modules::Lru() {
+PolicyInfo modules::LruModule() {
   PolicyInfo info;
   info.role = Role::kEviction;
   info.name = "lru";

@@ -41,7 +41,7 @@ class CacheAside final : public ReadPath {
 
 }  // namespace
 
-PolicyInfo modules::CacheAside() {
+PolicyInfo modules::CacheAsideModule() {
   PolicyInfo info;
   info.role = Role::kRead;
   info.name = "cache-aside";

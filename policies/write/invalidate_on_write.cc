@@ -27,7 +27,7 @@ class InvalidateOnWrite final : public WritePath {
 
 }  // namespace
 
-PolicyInfo modules::InvalidateOnWrite() {
+PolicyInfo modules::InvalidateOnWriteModule() {
   PolicyInfo info;
   info.role = Role::kWrite;
   info.name = "invalidate-on-write";

@@ -62,6 +62,7 @@ struct Summary {
 };
 
 // One row of timeseries.csv: what happened during [start, start + interval).
+// Requests are counted in the interval in which they completed.
 struct IntervalRow {
   double time_s = 0;  // interval start
   uint64_t requests = 0, reads = 0, writes = 0, failed = 0;

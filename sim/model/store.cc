@@ -87,10 +87,8 @@ uint64_t Store::ActiveExpire(Time now, uint64_t limit) {
 }
 
 void Store::Flush() {
-  for (auto it = map_.begin(); it != map_.end();) {
-    eviction_->Erase(it->second.handle);
-    it = map_.erase(it);
-  }
+  for (const auto& [key, entry] : map_) eviction_->Erase(entry.handle);
+  map_.clear();
   bytes_ = 0;
   expiry_ = {};
 }

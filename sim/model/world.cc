@@ -46,12 +46,9 @@ void World::OnArrival(void* self, uint64_t) {
   const uint32_t instance = w->next_instance_;
   w->next_instance_ = (instance + 1) % static_cast<uint32_t>(w->envs_.size());
   ++w->in_flight_;
-  ++w->counters_.requests;
   if (r.write) {
-    ++w->counters_.writes;
     Spawn(w->sim_, w->ServeWrite(r.key, instance));
   } else {
-    ++w->counters_.reads;
     Spawn(w->sim_, w->ServeRead(r.key, instance));
   }
   w->next_ = w->workload_.Next();
@@ -67,6 +64,10 @@ Task<void> World::ServeRead(Key key, uint32_t instance) {
     const DbResult row = co_await db_.Read(key);
     out = ReadOutcome{row.value, CacheOutcome::kMiss, !row.ok};
   }
+  // Counted on completion, with the outcome, so every time-series row
+  // satisfies reads = hits + misses + errors.
+  ++counters_.requests;
+  ++counters_.reads;
   switch (out.cache) {
     case CacheOutcome::kHit: ++counters_.hits; break;
     case CacheOutcome::kMiss: ++counters_.misses; break;
@@ -95,6 +96,8 @@ Task<void> World::ServeWrite(Key key, uint32_t instance) {
   } else {
     ok = (co_await db_.Write(key, size)).ok;
   }
+  ++counters_.requests;
+  ++counters_.writes;
   if (!ok) ++counters_.failed;
   Finish(started);
 }
