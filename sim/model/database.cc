@@ -16,6 +16,7 @@ Database::Database(Simulator& sim, const DatabaseConfig& config, std::vector<uin
       config_(config),
       sizes_(std::move(sizes)),
       versions_(sizes_.size(), 1),
+      commit_ns_(sizes_.size(), 0),
       ledger_(ledger),
       stampede_(stampede),
       read_service_(config.read_service),
@@ -107,6 +108,7 @@ void Database::OnComplete(void* self, uint64_t arg) {
     uint64_t& v = db->versions_[s.key];
     ++v;
     db->sizes_[s.key] = s.size;
+    db->commit_ns_[s.key] = db->sim_.now().nanos();
     if (s.acknowledges) db->ledger_.Acknowledge(s.key, v, db->sim_.now());
     s.result.value = Value{v, s.size, true};
   } else {

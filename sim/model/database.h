@@ -79,6 +79,10 @@ class Database {
 
   // Current committed row (exists == false for keys without a row).
   Value Row(Key k) const;
+  // When the row's current version committed (time 0 for the initial version).
+  Time CommitTime(Key k) const {
+    return k < commit_ns_.size() ? Time::FromNanos(commit_ns_[k]) : Time::Zero();
+  }
   uint64_t keys() const { return versions_.size(); }
   uint32_t busy() const { return busy_; }
   uint64_t queue_depth() const { return waiting_; }
@@ -119,6 +123,7 @@ class Database {
   DatabaseConfig config_;
   std::vector<uint32_t> sizes_;
   std::vector<uint64_t> versions_;
+  std::vector<int64_t> commit_ns_;
   VersionLedger& ledger_;
   StampedeTracker& stampede_;
   Sampler read_service_;
