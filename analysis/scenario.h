@@ -50,4 +50,10 @@ const char* DefaultScenarioText();
 Duration ParseDuration(const std::string& text, const std::string& where);
 uint64_t ParseSize(const std::string& text, const std::string& where);
 
+// Canonical renderings, as used in Scenario::resolved: the shortest exact form
+// in one unit, which Parse* reads back to the same value ("0", "1h", "90m",
+// "1500ms", "300us"; "0B", "2KiB", "10MB", "1500B").
+std::string FormatDuration(Duration d);
+std::string FormatSize(uint64_t bytes);
+
 }  // namespace cachelab
