@@ -1,0 +1,389 @@
+// The output contract of a run (results/README.md): summary.json,
+// timeseries.csv, scenario.resolved.json, and the terminal table.
+#include "analysis/output.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <stdio.h>  // renameat2, RENAME_EXCHANGE (glibc, _GNU_SOURCE)
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <stdexcept>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+namespace cachelab {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Doubles in the outputs carry this many significant digits: enough for any
+// analysis, few enough that a file is readable and does not show the last-bit
+// noise of a floating-point sum.
+constexpr int kSignificantDigits = 6;
+
+// Rounds to `digits` significant decimal digits. Goes through the decimal text
+// (fmt and from_chars are locale-independent and exact), so the result is the
+// double nearest to the printed value and prints back as that short text.
+double RoundSignificant(double x, int digits = kSignificantDigits) {
+  if (!std::isfinite(x)) return x;  // nlohmann writes these as null
+  if (x == 0) return 0;             // also turns -0.0 into 0
+  std::string text = fmt::format("{:.{}g}", x, digits);
+  double out = 0;
+  std::from_chars(text.data(), text.data() + text.size(), out);
+  return out;
+}
+
+// For CSV cells: the shortest text that reads back as the rounded value.
+std::string FormatDouble(double x, int digits = kSignificantDigits) {
+  if (!std::isfinite(x)) return "";
+  return fmt::format("{}", RoundSignificant(x, digits));
+}
+
+// ---- summary.json --------------------------------------------------------
+
+nlohmann::json RoundedJson(double x) {
+  return nlohmann::json(RoundSignificant(x));
+}
+
+// ---- terminal table ------------------------------------------------------
+
+// 1234567 -> "1,234,567".
+std::string Grouped(uint64_t v) {
+  std::string digits = std::to_string(v);
+  std::string out;
+  out.reserve(digits.size() + digits.size() / 3);
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string HumanBytes(uint64_t bytes) {
+  static constexpr const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+  double v = static_cast<double>(bytes);
+  size_t unit = 0;
+  while (v >= 1024 && unit + 1 < std::size(kUnits)) {
+    v /= 1024;
+    ++unit;
+  }
+  return unit == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, kUnits[unit]);
+}
+
+std::string Percent(double ratio) {
+  return fmt::format("{:.2f} %", ratio * 100);
+}
+std::string Millis(double ms) {
+  return fmt::format("{:.3f}", ms);
+}
+
+// size_counts as "peak:episodes" pairs for the non-empty sizes, the largest last.
+std::string SizeCounts(const std::vector<uint64_t>& counts) {
+  constexpr int kMaxShown = 5;  // keeps the table's column width bounded
+  std::vector<std::string> parts;
+  for (size_t k = 0; k < counts.size(); ++k) {
+    if (counts[k] != 0) parts.push_back(fmt::format("{}:{}", k, counts[k]));
+  }
+  if (parts.empty()) return "-";
+  std::string out;
+  size_t first = 0;
+  if (parts.size() > kMaxShown) {
+    // The tail (largest stampedes) is the interesting part.
+    first = parts.size() - kMaxShown;
+    out = "... ";
+  }
+  for (size_t i = first; i < parts.size(); ++i) {
+    if (i > first) out += ' ';
+    out += parts[i];
+  }
+  return out;
+}
+
+struct Section {
+  std::string title;
+  std::vector<std::pair<std::string, std::string>> rows;
+};
+
+constexpr size_t kLabelWidth = 20;
+constexpr size_t kValueWidth = 14;
+constexpr size_t kColumnWidth = 2 + kLabelWidth + kValueWidth;
+constexpr size_t kGutter = 4;
+
+std::vector<std::string> RenderSection(const Section& s) {
+  std::vector<std::string> lines;
+  lines.push_back(s.title);
+  for (const auto& [label, value] : s.rows) {
+    lines.push_back(fmt::format("  {:<{}}{:>{}}", label, kLabelWidth, value, kValueWidth));
+  }
+  return lines;
+}
+
+// Two sections side by side.
+void AppendPair(std::string& out, const Section& left, const Section& right) {
+  std::vector<std::string> l = RenderSection(left);
+  std::vector<std::string> r = RenderSection(right);
+  for (size_t i = 0; i < std::max(l.size(), r.size()); ++i) {
+    std::string line = i < l.size() ? l[i] : std::string();
+    if (i < r.size()) {
+      // A long value may overflow its column; keep at least one space between columns.
+      size_t pad = line.size() < kColumnWidth + kGutter ? kColumnWidth + kGutter - line.size() : 1;
+      line.append(pad, ' ');
+      line += r[i];
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line;
+    out += '\n';
+  }
+}
+
+// ---- WriteRunOutputs -----------------------------------------------------
+
+[[noreturn]] void ThrowErrno(const std::string& what, const fs::path& p) {
+  throw std::runtime_error(fmt::format("{} {}: {}", what, p.string(), std::strerror(errno)));
+}
+
+// Writes `text` to a new file and forces it to disk before returning, so the
+// rename that publishes the folder never exposes a partly written file.
+void WriteFileDurably(const fs::path& path, std::string_view text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) ThrowErrno("cannot create", path);
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int saved = errno;
+      ::close(fd);
+      errno = saved;
+      ThrowErrno("cannot write", path);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    int saved = errno;
+    ::close(fd);
+    errno = saved;
+    ThrowErrno("cannot flush", path);
+  }
+  if (::close(fd) != 0) ThrowErrno("cannot close", path);
+}
+
+// Moves `tmp` to `dir`. An existing `dir` (a previous run) is swapped out
+// atomically with renameat2(RENAME_EXCHANGE) where the file system supports
+// it, so readers always see either the old or the new complete folder; the old
+// folder (now at `tmp`) is then deleted.
+void PublishFolder(const fs::path& tmp, const fs::path& dir) {
+  std::error_code ec;
+  fs::file_status st = fs::symlink_status(dir, ec);
+  if (!fs::exists(st)) {
+    if (::rename(tmp.c_str(), dir.c_str()) != 0) ThrowErrno("cannot rename to", dir);
+    return;
+  }
+  if (!fs::is_directory(st)) {
+    throw std::runtime_error(
+        fmt::format("cannot write {}: exists and is not a folder", dir.string()));
+  }
+  if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) == 0) {
+    fs::remove_all(tmp, ec);  // the previous run; failing to delete it loses nothing
+    return;
+  }
+  if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) ThrowErrno("cannot replace", dir);
+  // No atomic exchange here: move the old folder aside, then the new one in.
+  fs::path old = dir;
+  old += fmt::format(".old-{}", ::getpid());
+  fs::remove_all(old, ec);
+  if (::rename(dir.c_str(), old.c_str()) != 0) ThrowErrno("cannot move aside", dir);
+  if (::rename(tmp.c_str(), dir.c_str()) != 0) {
+    int saved = errno;
+    ::rename(old.c_str(), dir.c_str());  // put the previous run back
+    errno = saved;
+    ThrowErrno("cannot rename to", dir);
+  }
+  fs::remove_all(old, ec);
+}
+
+}  // namespace
+
+nlohmann::json SummaryToJson(const Summary& s) {
+  nlohmann::json j;
+  j["scenario"] = s.scenario;
+  j["seed"] = s.seed;
+  j["simulated_seconds"] = RoundedJson(s.simulated_seconds);
+  j["requests"] = {
+      {"total", s.requests.total},
+      {"reads", s.requests.reads},
+      {"writes", s.requests.writes},
+      {"failed", s.requests.failed},
+  };
+  j["cache"] = {
+      {"hits", s.cache.hits},
+      {"misses", s.cache.misses},
+      {"errors", s.cache.errors},
+      {"hit_ratio", RoundedJson(s.cache.hit_ratio)},
+      {"evictions", s.cache.evictions},
+      {"expirations", s.cache.expirations},
+      {"peak_bytes", s.cache.peak_bytes},
+      {"peak_items", s.cache.peak_items},
+      {"gets", s.cache.gets},
+      {"sets", s.cache.sets},
+      {"deletes", s.cache.deletes},
+  };
+  j["db"] = {
+      {"queries", s.db.queries},
+      {"reads", s.db.reads},
+      {"writes", s.db.writes},
+      {"timeouts", s.db.timeouts},
+      {"peak_concurrency", s.db.peak_concurrency},
+      {"peak_queue_depth", s.db.peak_queue_depth},
+      {"mean_wait_ms", RoundedJson(s.db.mean_wait_ms)},
+      {"utilization", RoundedJson(s.db.utilization)},
+  };
+  j["latency_ms"] = {
+      {"mean", RoundedJson(s.latency_ms.mean)}, {"p50", RoundedJson(s.latency_ms.p50)},
+      {"p90", RoundedJson(s.latency_ms.p90)},   {"p99", RoundedJson(s.latency_ms.p99)},
+      {"p999", RoundedJson(s.latency_ms.p999)}, {"max", RoundedJson(s.latency_ms.max)},
+  };
+  j["staleness"] = {
+      {"stale_reads", s.staleness.stale_reads},
+      {"stale_read_ratio", RoundedJson(s.staleness.stale_read_ratio)},
+      {"max_age_ms", RoundedJson(s.staleness.max_age_ms)},
+      {"mean_age_ms", RoundedJson(s.staleness.mean_age_ms)},
+  };
+  j["stampede"] = {
+      {"episodes", s.stampede.episodes},
+      {"max_concurrent_loads", s.stampede.max_concurrent_loads},
+      {"duplicate_loads", s.stampede.duplicate_loads},
+      // Built explicitly: a brace list of integers would be taken for an array of arrays.
+      {"size_counts", nlohmann::json(s.stampede.size_counts)},
+  };
+  return j;
+}
+
+std::string TimeSeriesToCsv(const std::vector<IntervalRow>& rows) {
+  std::string out =
+      "time_s,requests,reads,writes,failed,hits,misses,errors,hit_ratio,db_queries,"
+      "db_queue_depth,db_utilization,p50_ms,p99_ms,stale_reads,evictions,expirations,"
+      "cache_bytes,cache_items,stampede_loads\n";
+  for (const IntervalRow& r : rows) {
+    // time_s keeps more digits: interval starts of a long run with sub-second
+    // intervals must stay distinct.
+    fmt::format_to(
+        std::back_inserter(out), "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+        FormatDouble(r.time_s, 12), r.requests, r.reads, r.writes, r.failed, r.hits, r.misses,
+        r.errors, FormatDouble(r.hit_ratio), r.db_queries, r.db_queue_depth,
+        FormatDouble(r.db_utilization), FormatDouble(r.p50_ms), FormatDouble(r.p99_ms),
+        r.stale_reads, r.evictions, r.expirations, r.cache_bytes, r.cache_items, r.stampede_loads);
+  }
+  return out;
+}
+
+std::string FormatSummaryTable(const Summary& s) {
+  Section requests{"requests",
+                   {{"total", Grouped(s.requests.total)},
+                    {"reads", Grouped(s.requests.reads)},
+                    {"writes", Grouped(s.requests.writes)},
+                    {"failed", Grouped(s.requests.failed)}}};
+  Section db{"database",
+             {{"queries", Grouped(s.db.queries)},
+              {"reads", Grouped(s.db.reads)},
+              {"writes", Grouped(s.db.writes)},
+              {"timeouts", Grouped(s.db.timeouts)},
+              {"peak concurrency", Grouped(s.db.peak_concurrency)},
+              {"peak queue depth", Grouped(s.db.peak_queue_depth)},
+              {"mean wait (ms)", Millis(s.db.mean_wait_ms)},
+              {"utilization", Percent(s.db.utilization)}}};
+  Section cache{"cache",
+                {{"hits", Grouped(s.cache.hits)},
+                 {"misses", Grouped(s.cache.misses)},
+                 {"errors", Grouped(s.cache.errors)},
+                 {"hit ratio", Percent(s.cache.hit_ratio)},
+                 {"evictions", Grouped(s.cache.evictions)},
+                 {"expirations", Grouped(s.cache.expirations)},
+                 {"peak bytes", HumanBytes(s.cache.peak_bytes)},
+                 {"peak items", Grouped(s.cache.peak_items)},
+                 {"gets", Grouped(s.cache.gets)},
+                 {"sets", Grouped(s.cache.sets)},
+                 {"deletes", Grouped(s.cache.deletes)}}};
+  Section latency{"latency (ms)",
+                  {{"mean", Millis(s.latency_ms.mean)},
+                   {"p50", Millis(s.latency_ms.p50)},
+                   {"p90", Millis(s.latency_ms.p90)},
+                   {"p99", Millis(s.latency_ms.p99)},
+                   {"p99.9", Millis(s.latency_ms.p999)},
+                   {"max", Millis(s.latency_ms.max)}}};
+  Section staleness{"staleness",
+                    {{"stale reads", Grouped(s.staleness.stale_reads)},
+                     {"stale read ratio", Percent(s.staleness.stale_read_ratio)},
+                     {"max age (ms)", Millis(s.staleness.max_age_ms)},
+                     {"mean age (ms)", Millis(s.staleness.mean_age_ms)}}};
+  Section stampede{"stampede",
+                   {{"episodes", Grouped(s.stampede.episodes)},
+                    {"max concurrent loads", Grouped(s.stampede.max_concurrent_loads)},
+                    {"duplicate loads", Grouped(s.stampede.duplicate_loads)},
+                    {"peak:episodes", SizeCounts(s.stampede.size_counts)}}};
+
+  std::string out =
+      fmt::format("{}  seed {}  simulated {:.1f} s\n\n", s.scenario, s.seed, s.simulated_seconds);
+  AppendPair(out, requests, db);
+  out += '\n';
+  AppendPair(out, cache, latency);
+  out += '\n';
+  AppendPair(out, staleness, stampede);
+  return out;
+}
+
+void WriteRunOutputs(const std::string& dir, const Scenario& scenario, const RunResult& result) {
+  // "out/" names the folder "out", not a child of it.
+  fs::path target = fs::path(dir).lexically_normal();
+  if (!target.has_filename()) target = target.parent_path();
+  if (target.empty() || target.filename() == "." || target.filename() == "..") {
+    throw std::runtime_error(
+        fmt::format("cannot write run outputs to '{}': not a folder name", dir));
+  }
+  fs::path tmp = target;
+  tmp += fmt::format(".tmp-{}", ::getpid());
+
+  // Serialise before touching the file system: a failure here leaves nothing.
+  std::string summary = SummaryToJson(result.summary).dump(2) + "\n";
+  std::string csv = TimeSeriesToCsv(result.timeseries);
+  std::string resolved = scenario.resolved.dump(2) + "\n";
+
+  std::error_code ec;
+  try {
+    if (target.has_parent_path()) fs::create_directories(target.parent_path());
+    fs::remove_all(tmp);  // a leftover of a crashed run that had our pid
+    fs::create_directory(tmp);
+    WriteFileDurably(tmp / "summary.json", summary);
+    WriteFileDurably(tmp / "timeseries.csv", csv);
+    WriteFileDurably(tmp / "scenario.resolved.json", resolved);
+    PublishFolder(tmp, target);
+  } catch (const fs::filesystem_error& e) {
+    fs::remove_all(tmp, ec);
+    throw std::runtime_error(
+        fmt::format("cannot write {}: {}", target.string(), e.code().message()));
+  } catch (...) {
+    fs::remove_all(tmp, ec);
+    throw;
+  }
+}
+
+std::string DefaultRunDir(const Scenario& scenario) {
+  // The name becomes one path component: anything but [A-Za-z0-9._-] (a '/',
+  // a space) is replaced so the folder stays where the contract says.
+  std::string name = scenario.name.empty() ? "scenario" : scenario.name;
+  for (char& c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok) c = '_';
+  }
+  if (name.front() == '.') name.front() = '_';  // no hidden folders, no ".."
+  return fmt::format("results/runs/{}-{}", name, scenario.world.seed);
+}
+
+}  // namespace cachelab
