@@ -1,0 +1,347 @@
+// The `cachelab` command line (DESIGN.md section 6, a contract).
+//
+// Every subcommand is a pair: an Args struct that CLI11 fills, and a
+// `int XxxCommand(const XxxArgs&)` that does the work and returns the exit
+// code. main() only wires them up and maps exceptions to exit codes:
+//   0  success
+//   2  bad input: a usage error, or an InputError (scenario, override, trace);
+//      one line `cachelab: error: <message>` on stderr
+//   1  anything else: `cachelab: internal error: <message>` (a bug), or
+//      `cachelab: error: cannot write ...` when the outputs cannot be written
+// Nothing is written to disk before a run has finished, so a failing command
+// never leaves an output folder behind.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "analysis/errors.h"
+#include "analysis/output.h"
+#include "analysis/scenario.h"
+#include "policies/registry.h"
+#include "policies/run.h"
+
+#ifndef CACHELAB_VERSION
+#define CACHELAB_VERSION "0.1.0"  // keep in step with project(VERSION) in CMakeLists.txt
+#endif
+
+namespace cachelab {
+namespace {
+
+// Messages go on one line: scripts and tests read the first line of stderr.
+std::string OneLine(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r')) text.pop_back();
+  for (char& c : text) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  return text;
+}
+
+void PrintError(const std::string& message) {
+  std::cerr << "cachelab: error: " << OneLine(message) << std::endl;
+}
+
+std::vector<Override> ParseOverrides(const std::vector<std::string>& sets) {
+  std::vector<Override> out;
+  out.reserve(sets.size());
+  for (const std::string& s : sets) out.push_back(ParseOverride(s));
+  return out;
+}
+
+Scenario LoadScenario(const std::string& path, const std::vector<Override>& overrides) {
+  return path.empty() ? LoadDefaultScenario(overrides) : LoadScenarioFile(path, overrides);
+}
+
+// "42% of <name>" on stderr, redrawn in place with '\r' each time the whole
+// percentage changes. Only on a terminal: redirected stderr stays clean.
+class ProgressLine {
+ public:
+  explicit ProgressLine(std::string name) : name_(std::move(name)) {}
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
+  // Erases the line, also when the run throws, so an error message starts clean.
+  ~ProgressLine() {
+    if (width_ > 0) std::fprintf(stderr, "\r%*s\r", width_, "");
+    std::fflush(stderr);
+  }
+
+  void Update(double fraction) {
+    int pct = static_cast<int>(std::floor(std::clamp(fraction, 0.0, 1.0) * 100));
+    if (pct == last_pct_) return;
+    last_pct_ = pct;
+    int n = std::fprintf(stderr, "\rsimulating %s: %3d%%", name_.c_str(), pct);
+    if (n > width_) width_ = n;
+    std::fflush(stderr);
+  }
+
+ private:
+  std::string name_;
+  int last_pct_ = -1;
+  int width_ = 0;
+};
+
+// ---- run -----------------------------------------------------------------
+
+struct RunArgs {
+  std::string scenario;  // empty: the embedded default scenario
+  std::optional<uint64_t> seed;
+  std::vector<std::string> sets;
+  std::string out;  // empty: DefaultRunDir
+  bool json = false;
+  bool quiet = false;
+};
+
+int RunCommand(const RunArgs& args) {
+  std::vector<Override> overrides = ParseOverrides(args.sets);
+  // --seed is an override of /seed, applied last, so scenario.resolved.json
+  // records the seed the run actually used.
+  if (args.seed) overrides.push_back({"/seed", std::to_string(*args.seed)});
+  Scenario scenario = LoadScenario(args.scenario, overrides);
+  std::string dir = args.out.empty() ? DefaultRunDir(scenario) : args.out;
+
+  RunResult result;
+  {
+    std::optional<ProgressLine> progress;
+    RunOptions options;
+    if (!args.quiet && ::isatty(STDERR_FILENO)) {
+      progress.emplace(scenario.name);
+      options.progress = [&progress](double f) { progress->Update(f); };
+    }
+    result = RunSimulation(scenario.world, scenario.stack, options);
+  }
+
+  try {
+    WriteRunOutputs(dir, scenario, result);
+  } catch (const std::exception& e) {
+    // Not a bug and not bad scenario input: the environment refused the write.
+    PrintError(e.what());
+    return 1;
+  }
+
+  if (args.json) {
+    std::cout << SummaryToJson(result.summary).dump(2) << '\n';
+  } else if (args.quiet) {
+    std::cout << dir << '\n';
+  } else {
+    std::cout << FormatSummaryTable(result.summary) << "\noutput: " << dir << '\n';
+  }
+  std::cout.flush();
+  return 0;
+}
+
+void AddRunCommand(CLI::App& app, RunArgs& args) {
+  CLI::App* cmd = app.add_subcommand("run", "Simulate a scenario and write its outputs");
+  cmd->footer(
+      "Writes summary.json, timeseries.csv and scenario.resolved.json to the output folder\n"
+      "(default results/runs/<name>-<seed>), replacing a previous run's folder atomically.\n"
+      "The output contract is documented in results/README.md.");
+  cmd->add_option("scenario", args.scenario,
+                  "Scenario JSON file (default: the embedded default scenario)")
+      ->type_name("FILE");
+  cmd->add_option("--seed", args.seed, "Override the scenario's seed (same as --set /seed=N)")
+      ->type_name("N")
+      // CLI11 would wrap "-3" around to 2^64 - 3.
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return !v.empty() && v[0] == '-' ? "must be >= 0, got " + v : std::string();
+          },
+          "", "non-negative"));
+  cmd->add_option("--set", args.sets,
+                  "Override a scenario field by JSON pointer, e.g. --set /cache/capacity=1GiB "
+                  "(repeatable; VALUE is JSON, or a string when it is not valid JSON)")
+      ->type_name("PTR=VALUE")
+      ->allow_extra_args(false);  // one value per --set, so a following FILE stays positional
+  cmd->add_option("--out", args.out, "Output folder (default: results/runs/<name>-<seed>)")
+      ->type_name("DIR");
+  cmd->add_flag("--json", args.json, "Print only the summary as JSON on stdout");
+  cmd->add_flag("--quiet", args.quiet, "No table and no progress; print only the output folder");
+}
+
+// ---- validate ------------------------------------------------------------
+
+struct ValidateArgs {
+  std::string scenario;
+  std::vector<std::string> sets;
+  bool print_resolved = false;
+};
+
+int ValidateCommand(const ValidateArgs& args) {
+  Scenario scenario = LoadScenarioFile(args.scenario, ParseOverrides(args.sets));
+  if (args.print_resolved) {
+    std::cout << scenario.resolved.dump(2) << '\n';
+  } else {
+    std::cout << "ok: " << scenario.name << '\n';
+  }
+  return 0;
+}
+
+void AddValidateCommand(CLI::App& app, ValidateArgs& args) {
+  CLI::App* cmd = app.add_subcommand("validate", "Check a scenario file without running it");
+  cmd->add_option("scenario", args.scenario, "Scenario JSON file")->type_name("FILE")->required();
+  cmd->add_option("--set", args.sets, "Override a scenario field by JSON pointer (repeatable)")
+      ->type_name("PTR=VALUE")
+      ->allow_extra_args(false);
+  cmd->add_flag("--print-resolved", args.print_resolved,
+                "Print the scenario with overrides applied and every default filled in");
+}
+
+// ---- policies ------------------------------------------------------------
+
+struct PoliciesArgs {
+  bool json = false;
+};
+
+// Durations and sizes in the scenario syntax (the loader's canonical form),
+// so a default can be pasted into a scenario as is.
+nlohmann::json ParamValueJson(const ParamValue& v) {
+  return std::visit(
+      [](const auto& x) -> nlohmann::json {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, Duration>) {
+          return FormatDuration(x);
+        } else if constexpr (std::is_same_v<T, Bytes>) {
+          return FormatSize(x.value);
+        } else {
+          return x;
+        }
+      },
+      v);
+}
+
+std::string ParamValueText(const ParamValue& v) {
+  nlohmann::json j = ParamValueJson(v);
+  return j.is_string() ? j.get<std::string>() : j.dump();
+}
+
+const char* BoundName(ParamBound b) {
+  switch (b) {
+    case ParamBound::kAny:
+      return "any";
+    case ParamBound::kNonNegative:
+      return ">= 0";
+    case ParamBound::kPositive:
+      return "> 0";
+    case ParamBound::kProbability:
+      return "[0, 1]";
+  }
+  return "any";
+}
+
+int PoliciesCommand(const PoliciesArgs& args) {
+  const std::vector<PolicyInfo>& all = AllPolicies();
+  if (args.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const PolicyInfo& p : all) {
+      nlohmann::json params = nlohmann::json::array();
+      for (const ParamSpec& s : p.params) {
+        params.push_back({{"name", s.name},
+                          {"type", ParamTypeName(s.type)},
+                          {"default", ParamValueJson(s.default_value)},
+                          {"bound", BoundName(s.bound)},
+                          {"doc", s.doc}});
+      }
+      out.push_back({{"role", RoleName(p.role)},
+                     {"name", p.name},
+                     {"summary", p.summary},
+                     {"params", std::move(params)}});
+    }
+    std::cout << out.dump(2) << '\n';
+    return 0;
+  }
+
+  std::string text;
+  const char* role = nullptr;
+  for (const PolicyInfo& p : all) {
+    if (role == nullptr || std::string_view(role) != RoleName(p.role)) {
+      role = RoleName(p.role);
+      fmt::format_to(std::back_inserter(text), "{}{} policies\n", text.empty() ? "" : "\n", role);
+    }
+    fmt::format_to(std::back_inserter(text), "  {:<22} {}\n", p.name, p.summary);
+    for (const ParamSpec& s : p.params) {
+      std::string bound =
+          s.bound == ParamBound::kAny ? "" : fmt::format(", {}", BoundName(s.bound));
+      fmt::format_to(std::back_inserter(text), "      {:<20} {} = {}{}: {}\n", s.name,
+                     ParamTypeName(s.type), ParamValueText(s.default_value), bound, s.doc);
+    }
+  }
+  std::cout << text;
+  return 0;
+}
+
+void AddPoliciesCommand(CLI::App& app, PoliciesArgs& args) {
+  CLI::App* cmd = app.add_subcommand("policies", "List every policy module and its parameters");
+  cmd->add_flag("--json", args.json, "Print the list as JSON");
+}
+
+// ---- main ----------------------------------------------------------------
+
+int Main(int argc, char** argv) {
+  CLI::App app{
+      "cachelab: a discrete-event simulator of application caching (hit ratio, latency,\n"
+      "database load, stampedes, staleness).",
+      "cachelab"};
+  app.set_version_flag("--version", std::string("cachelab ") + CACHELAB_VERSION);
+  app.require_subcommand(1);
+  app.footer("Exit status: 0 ok, 2 bad input, 1 internal error. Run 'cachelab COMMAND --help'.");
+
+  RunArgs run_args;
+  ValidateArgs validate_args;
+  PoliciesArgs policies_args;
+  AddRunCommand(app, run_args);
+  AddValidateCommand(app, validate_args);
+  AddPoliciesCommand(app, policies_args);
+
+  // CLI11 would report a mistyped command as an unexpected extra argument;
+  // name it for what it is.
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+  if (argc > 1 && argv[1][0] != '-' &&
+      std::find(names.begin(), names.end(), argv[1]) == names.end()) {
+    PrintError(
+        fmt::format("unknown command '{}' (valid commands: {})", argv[1], fmt::join(names, ", ")));
+    return 2;
+  }
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help, --version
+    PrintError(e.what());
+    return 2;
+  }
+
+  if (app.got_subcommand("run")) return RunCommand(run_args);
+  if (app.got_subcommand("validate")) return ValidateCommand(validate_args);
+  if (app.got_subcommand("policies")) return PoliciesCommand(policies_args);
+  return 2;  // unreachable: require_subcommand(1)
+}
+
+}  // namespace
+}  // namespace cachelab
+
+int main(int argc, char** argv) {
+  try {
+    return cachelab::Main(argc, argv);
+  } catch (const cachelab::InputError& e) {
+    cachelab::PrintError(e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "cachelab: internal error: " << cachelab::OneLine(e.what()) << std::endl;
+    return 1;
+  } catch (...) {
+    std::cerr << "cachelab: internal error: unknown exception" << std::endl;
+    return 1;
+  }
+}
