@@ -1,0 +1,540 @@
+// The `cachelab` command line as users and scripts see it (DESIGN.md section
+// 6): exit codes, one-line errors naming the file and the JSON pointer, the
+// three output files, determinism, and that a failing command leaves no
+// output folder. Each test runs the built binary in a fresh temporary folder.
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "analysis/output.h"
+
+namespace cachelab {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+const std::string kData = CACHELAB_TEST_DATA;
+const std::string kTiny = kData + "/cli_tiny.json";  // name "cli-tiny", seed 7
+
+std::string ReadFile(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      out += "'\\''";
+    } else {
+      out += c;
+    }
+  }
+  return out + "'";
+}
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// A fresh temporary folder; commands run in its "work" subfolder, and their
+// stdout/stderr are captured next to it so "work" holds only what the command
+// itself wrote.
+class Sandbox {
+ public:
+  Sandbox() {
+    std::string pattern = (fs::temp_directory_path() / "cachelab-cli-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    root_ = pattern;
+    fs::create_directory(work());
+  }
+  ~Sandbox() {
+    std::error_code ec;
+    fs::remove_all(root_, ec);
+  }
+  Sandbox(const Sandbox&) = delete;
+  Sandbox& operator=(const Sandbox&) = delete;
+
+  fs::path work() const { return root_ / "work"; }
+
+  CommandResult Run(std::initializer_list<std::string> args) const {
+    // append() rather than "literal" + string: g++ 12 warns falsely (-Wrestrict) on the latter.
+    std::string cmd = "cd ";
+    cmd.append(ShellQuote(work().string())).append(" && ").append(ShellQuote(CACHELAB_BINARY));
+    for (const std::string& a : args) cmd.append(" ").append(ShellQuote(a));
+    cmd.append(" >").append(ShellQuote((root_ / "stdout").string()));
+    cmd.append(" 2>").append(ShellQuote((root_ / "stderr").string()));
+    int status = std::system(cmd.c_str());
+    CommandResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = ReadFile(root_ / "stdout");
+    r.err = ReadFile(root_ / "stderr");
+    return r;
+  }
+
+  // Everything the commands created in the work folder, recursively.
+  std::vector<std::string> WorkEntries() const {
+    std::vector<std::string> out;
+    for (const auto& e : fs::recursive_directory_iterator(work())) {
+      out.push_back(fs::relative(e.path(), work()).string());
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  fs::path root_;
+};
+
+// A bad-input failure: exit 2, exactly one line on stderr naming every one of
+// `mentions`, nothing on stdout, nothing written.
+void ExpectInputError(const Sandbox& box, const CommandResult& r,
+                      std::initializer_list<std::string> mentions) {
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.out.empty());
+  CHECK(r.err.rfind("cachelab: error: ", 0) == 0);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK((!r.err.empty() && r.err.back() == '\n'));
+  for (const std::string& m : mentions) CHECK(r.err.find(m) != std::string::npos);
+  CHECK(box.WorkEntries().empty());
+}
+
+void ExpectRunAndValidateFail(const std::string& file,
+                              std::initializer_list<std::string> mentions) {
+  Sandbox box;
+  {
+    INFO("cachelab run " << file);
+    ExpectInputError(box, box.Run({"run", kData + "/" + file}), mentions);
+  }
+  {
+    INFO("cachelab validate " << file);
+    ExpectInputError(box, box.Run({"validate", kData + "/" + file}), mentions);
+  }
+}
+
+const json& At(const json& j, const std::string& pointer) {
+  INFO("summary field " << pointer);
+  REQUIRE(j.contains(json::json_pointer(pointer)));
+  return j.at(json::json_pointer(pointer));
+}
+
+// ---- errors: exit 2, one line, file and pointer named, nothing written ------
+
+TEST_CASE("missing scenario file is bad input", "[app][cli]") {
+  ExpectRunAndValidateFail("cli_does_not_exist.json", {"cli_does_not_exist.json"});
+}
+
+TEST_CASE("invalid JSON is bad input naming the file", "[app][cli]") {
+  ExpectRunAndValidateFail("cli_invalid_json.json", {"cli_invalid_json.json"});
+}
+
+TEST_CASE("an unknown key deep in the scenario is bad input", "[app][cli]") {
+  ExpectRunAndValidateFail("cli_unknown_key.json", {"cli_unknown_key.json", "/cache/rtt/jitter"});
+}
+
+TEST_CASE("a value of the wrong type is bad input", "[app][cli]") {
+  ExpectRunAndValidateFail("cli_wrong_type.json", {"cli_wrong_type.json", "/instances/count"});
+}
+
+TEST_CASE("zero cache capacity is bad input", "[app][cli]") {
+  ExpectRunAndValidateFail("cli_zero_capacity.json", {"cli_zero_capacity.json", "/cache/capacity"});
+}
+
+TEST_CASE("a negative arrival rate is bad input", "[app][cli]") {
+  ExpectRunAndValidateFail("cli_negative_rate.json",
+                           {"cli_negative_rate.json", "/workload/rate/rps"});
+}
+
+TEST_CASE("zero database connections is bad input", "[app][cli]") {
+  ExpectRunAndValidateFail("cli_zero_connections.json",
+                           {"cli_zero_connections.json", "/database/connections"});
+}
+
+TEST_CASE("an unknown policy name is bad input listing the valid names", "[app][cli]") {
+  ExpectRunAndValidateFail("cli_unknown_policy.json", {"cli_unknown_policy.json", "/policies/read",
+                                                       "cache-asid", "cache-aside"});
+}
+
+TEST_CASE("a malformed --set is bad input", "[app][cli]") {
+  Sandbox box;
+  SECTION("pointer without a leading slash") {
+    ExpectInputError(box, box.Run({"run", kTiny, "--set", "cache/capacity=1MiB"}),
+                     {"cache/capacity"});
+  }
+  SECTION("no '='") {
+    ExpectInputError(box, box.Run({"run", kTiny, "--set", "/cache/capacity"}), {"/cache/capacity"});
+  }
+  SECTION("with validate") {
+    ExpectInputError(box, box.Run({"validate", kTiny, "--set", "seed"}), {"seed"});
+  }
+}
+
+TEST_CASE("--set of an unknown pointer is bad input", "[app][cli]") {
+  Sandbox box;
+  ExpectInputError(box, box.Run({"run", kTiny, "--set", "/cache/capacityy=1MiB"}),
+                   {"/cache/capacityy"});
+  ExpectInputError(box, box.Run({"run", kTiny, "--set", "/workload/keys/bogus/deeper=1"}),
+                   {"/workload/keys/bogus"});
+}
+
+TEST_CASE("--set with an out-of-range value is bad input", "[app][cli]") {
+  Sandbox box;
+  ExpectInputError(box, box.Run({"run", kTiny, "--set", "/database/connections=0"}),
+                   {"/database/connections"});
+}
+
+TEST_CASE("usage errors exit 2 with one line", "[app][cli]") {
+  Sandbox box;
+  SECTION("no command") {
+    ExpectInputError(box, box.Run({}), {});
+  }
+  SECTION("unknown command") {
+    ExpectInputError(box, box.Run({"rnu", kTiny}), {"rnu", "run", "validate", "policies"});
+  }
+  SECTION("unknown option") {
+    ExpectInputError(box, box.Run({"run", kTiny, "--bogus"}), {"--bogus"});
+  }
+  SECTION("negative seed") {
+    ExpectInputError(box, box.Run({"run", kTiny, "--seed", "-1"}), {"--seed"});
+  }
+  SECTION("seed not a number") {
+    ExpectInputError(box, box.Run({"run", kTiny, "--seed", "abc"}), {"--seed"});
+  }
+  SECTION("validate without a file") {
+    ExpectInputError(box, box.Run({"validate"}), {});
+  }
+  SECTION("two scenario files") {
+    ExpectInputError(box, box.Run({"run", kTiny, kTiny}), {});
+  }
+}
+
+TEST_CASE("an output folder that cannot be written fails without leftovers", "[app][cli]") {
+  Sandbox box;
+  std::ofstream(box.work() / "blocker") << "a file, not a folder\n";
+  SECTION("a file where the parent folder should be") {
+    CommandResult r = box.Run({"run", kTiny, "--out", "blocker/run"});
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.rfind("cachelab: error: ", 0) == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+  SECTION("a file where the output folder should be") {
+    CommandResult r = box.Run({"run", kTiny, "--out", "blocker"});
+    INFO("stderr: " << r.err);
+    CHECK(r.exit_code == 1);
+    CHECK(r.err.find("blocker") != std::string::npos);
+    CHECK(ReadFile(box.work() / "blocker") == "a file, not a folder\n");
+  }
+  CHECK(box.WorkEntries() == std::vector<std::string>{"blocker"});
+}
+
+// ---- run ---------------------------------------------------------------------
+
+TEST_CASE("run writes the three output files to results/runs/<name>-<seed>", "[app][cli]") {
+  Sandbox box;
+  CommandResult r = box.Run({"run", kTiny});
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.empty());  // stderr is not a terminal here: no progress output
+
+  CHECK(box.WorkEntries() ==
+        std::vector<std::string>{"results", "results/runs", "results/runs/cli-tiny-7",
+                                 "results/runs/cli-tiny-7/scenario.resolved.json",
+                                 "results/runs/cli-tiny-7/summary.json",
+                                 "results/runs/cli-tiny-7/timeseries.csv"});
+  const fs::path dir = box.work() / "results/runs/cli-tiny-7";
+
+  // The table and where the files went.
+  for (const char* section :
+       {"requests", "cache", "database", "latency", "staleness", "stampede"}) {
+    CHECK(r.out.find(section) != std::string::npos);
+  }
+  CHECK(r.out.find("results/runs/cli-tiny-7") != std::string::npos);
+
+  const std::string summary_text = ReadFile(dir / "summary.json");
+  CHECK(summary_text.back() == '\n');
+  json summary = json::parse(summary_text);
+  CHECK(summary["scenario"] == "cli-tiny");
+  CHECK(summary["seed"] == 7);
+  CHECK(summary_text == summary.dump(2) + "\n");  // 2-space indent
+
+  json resolved = json::parse(ReadFile(dir / "scenario.resolved.json"));
+  CHECK(resolved["name"] == "cli-tiny");
+  CHECK(resolved["seed"] == 7);
+  CHECK(resolved.contains("database"));  // defaults filled in
+
+  std::istringstream csv(ReadFile(dir / "timeseries.csv"));
+  std::string line;
+  REQUIRE(std::getline(csv, line));
+  CHECK(line ==
+        "time_s,requests,reads,writes,failed,hits,misses,errors,hit_ratio,db_queries,"
+        "db_queue_depth,db_utilization,p50_ms,p99_ms,stale_reads,evictions,expirations,"
+        "cache_bytes,cache_items,stampede_loads");
+  int rows = 0;
+  uint64_t requests = 0;
+  while (std::getline(csv, line)) {
+    ++rows;
+    CHECK(std::count(line.begin(), line.end(), ',') == 19);
+    if (rows == 1) CHECK(line.rfind("0,", 0) == 0);  // the first interval starts at 0
+    requests += std::stoull(line.substr(line.find(',') + 1));
+  }
+  CHECK(rows >= 10);  // 10 s at a 1 s interval
+  CHECK(requests == summary["requests"]["total"].get<uint64_t>());
+}
+
+TEST_CASE("run --json prints the summary with every contract field", "[app][cli]") {
+  Sandbox box;
+  CommandResult r = box.Run({"run", kTiny, "--json", "--out", "out"});
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  json s = json::parse(r.out);  // stdout is the JSON and nothing else
+  CHECK(s == json::parse(ReadFile(box.work() / "out/summary.json")));
+
+  // One line per summary section.
+  // clang-format off
+  const std::vector<std::string> fields = {
+      "/scenario", "/seed", "/simulated_seconds",
+      "/requests/total", "/requests/reads", "/requests/writes", "/requests/failed",
+      "/cache/hits", "/cache/misses", "/cache/errors", "/cache/hit_ratio", "/cache/evictions",
+      "/cache/expirations", "/cache/peak_bytes", "/cache/peak_items", "/cache/gets",
+      "/cache/sets", "/cache/deletes",
+      "/db/queries", "/db/reads", "/db/writes", "/db/timeouts", "/db/peak_concurrency",
+      "/db/peak_queue_depth", "/db/mean_wait_ms", "/db/utilization",
+      "/latency_ms/mean", "/latency_ms/p50", "/latency_ms/p90", "/latency_ms/p99",
+      "/latency_ms/p999", "/latency_ms/max",
+      "/staleness/stale_reads", "/staleness/stale_read_ratio", "/staleness/max_age_ms",
+      "/staleness/mean_age_ms",
+      "/stampede/episodes", "/stampede/max_concurrent_loads", "/stampede/duplicate_loads",
+      "/stampede/size_counts"};
+  // clang-format on
+  for (const std::string& f : fields) {
+    const json& v = At(s, f);
+    if (f == "/scenario") {
+      CHECK(v.is_string());
+    } else if (f == "/stampede/size_counts") {
+      CHECK(v.is_array());
+    } else {
+      INFO(f);
+      CHECK(v.is_number());
+    }
+  }
+  // Nothing else: every key of the file is in the contract.
+  size_t leaves = 0;
+  const json flat = s.flatten();
+  for (const auto& item : flat.items()) {
+    if (item.key().rfind("/stampede/size_counts", 0) != 0) ++leaves;
+  }
+  CHECK(leaves == fields.size() - 1);
+
+  // Invariants of the contract (results/README.md).
+  auto u = [&](const char* p) { return At(s, p).get<uint64_t>(); };
+  CHECK(u("/requests/total") > 2500);  // 10 s at 300/s, Poisson arrivals
+  CHECK(u("/requests/total") < 3500);
+  CHECK(u("/requests/total") == u("/requests/reads") + u("/requests/writes"));
+  CHECK(u("/cache/hits") + u("/cache/misses") + u("/cache/errors") == u("/requests/reads"));
+  const double hits = static_cast<double>(u("/cache/hits"));
+  const double misses = static_cast<double>(u("/cache/misses"));
+  REQUIRE(hits + misses > 0);
+  CHECK(At(s, "/cache/hit_ratio").get<double>() == Approx(hits / (hits + misses)).epsilon(1e-5));
+  CHECK(u("/requests/writes") > 0);
+  CHECK(u("/cache/hits") > 0);
+  CHECK(u("/cache/misses") > 0);
+}
+
+TEST_CASE("the same scenario and seed give byte-identical outputs", "[app][cli]") {
+  Sandbox box;
+  REQUIRE(box.Run({"run", kTiny, "--out", "a"}).exit_code == 0);
+  REQUIRE(box.Run({"run", kTiny, "--out", "b", "--quiet"}).exit_code == 0);
+  const std::string a = ReadFile(box.work() / "a/summary.json");
+  CHECK(!a.empty());
+  CHECK(a == ReadFile(box.work() / "b/summary.json"));
+  CHECK(ReadFile(box.work() / "a/timeseries.csv") == ReadFile(box.work() / "b/timeseries.csv"));
+  CHECK(ReadFile(box.work() / "a/scenario.resolved.json") ==
+        ReadFile(box.work() / "b/scenario.resolved.json"));
+}
+
+TEST_CASE("--seed changes the run and is recorded as an override of /seed", "[app][cli]") {
+  Sandbox box;
+  REQUIRE(box.Run({"run", kTiny, "--quiet"}).exit_code == 0);
+  CommandResult r = box.Run({"run", kTiny, "--seed", "8", "--quiet"});
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out == "results/runs/cli-tiny-8\n");
+  const fs::path seven = box.work() / "results/runs/cli-tiny-7";
+  const fs::path eight = box.work() / "results/runs/cli-tiny-8";
+  json s7 = json::parse(ReadFile(seven / "summary.json"));
+  json s8 = json::parse(ReadFile(eight / "summary.json"));
+  CHECK(s8["seed"] == 8);
+  CHECK(json::parse(ReadFile(eight / "scenario.resolved.json"))["seed"] == 8);
+  s7.erase("seed");
+  s8.erase("seed");
+  CHECK(s7 != s8);  // other arrivals, keys and service times
+}
+
+TEST_CASE("--set overrides reach the run and the resolved scenario", "[app][cli]") {
+  Sandbox box;
+  CommandResult r = box.Run({"run", kTiny, "--set", "/duration=5s", "--set",
+                             "/workload/rate/rps=100", "--json", "--out", "o"});
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  const uint64_t total = json::parse(r.out)["requests"]["total"].get<uint64_t>();
+  CHECK(total > 350);  // about 500
+  CHECK(total < 650);
+  json resolved = json::parse(ReadFile(box.work() / "o/scenario.resolved.json"));
+  CHECK(resolved["workload"]["rate"]["rps"] == 100);
+}
+
+TEST_CASE("run without a scenario uses the embedded default", "[app][cli]") {
+  Sandbox box;
+  // Shortened: the default simulates 65 minutes.
+  CommandResult r =
+      box.Run({"run", "--set", "/duration=2s", "--set", "/workload/rate/rps=200", "--quiet"});
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out == "results/runs/user-lookup-42\n");
+  json s = json::parse(ReadFile(box.work() / "results/runs/user-lookup-42/summary.json"));
+  CHECK(s["scenario"] == "user-lookup");
+}
+
+TEST_CASE("run replaces a previous output folder atomically", "[app][cli]") {
+  Sandbox box;
+  REQUIRE(box.Run({"run", kTiny, "--out", "runs/x", "--quiet"}).exit_code == 0);
+  std::ofstream(box.work() / "runs/x/stale-file") << "from an older run\n";
+  CommandResult r = box.Run({"run", kTiny, "--out", "runs/x/", "--quiet"});
+  REQUIRE(r.exit_code == 0);
+  // The old folder is gone as a whole and no temporary sibling is left.
+  CHECK(box.WorkEntries() ==
+        std::vector<std::string>{"runs", "runs/x", "runs/x/scenario.resolved.json",
+                                 "runs/x/summary.json", "runs/x/timeseries.csv"});
+}
+
+// ---- validate ------------------------------------------------------------------
+
+TEST_CASE("validate checks a scenario without running it", "[app][cli]") {
+  Sandbox box;
+  SECTION("ok line") {
+    CommandResult r = box.Run({"validate", kTiny});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out == "ok: cli-tiny\n");
+  }
+  SECTION("resolved scenario with overrides") {
+    CommandResult r = box.Run({"validate", kTiny, "--set", "/seed=99", "--print-resolved"});
+    REQUIRE(r.exit_code == 0);
+    json resolved = json::parse(r.out);
+    CHECK(resolved["seed"] == 99);
+    CHECK(resolved["name"] == "cli-tiny");
+  }
+  CHECK(box.WorkEntries().empty());
+}
+
+// ---- policies, help, version -------------------------------------------------
+
+TEST_CASE("policies lists every module with its parameters", "[app][cli]") {
+  Sandbox box;
+  SECTION("text") {
+    CommandResult r = box.Run({"policies"});
+    REQUIRE(r.exit_code == 0);
+    for (const char* name : {"cache-aside", "invalidate-on-write", "lru", "ttl", "duration"}) {
+      CHECK(r.out.find(name) != std::string::npos);
+    }
+  }
+  SECTION("json") {
+    CommandResult r = box.Run({"policies", "--json"});
+    REQUIRE(r.exit_code == 0);
+    json all = json::parse(r.out);
+    REQUIRE(all.is_array());
+    auto find = [&](const std::string& name) {
+      auto it =
+          std::find_if(all.begin(), all.end(), [&](const json& p) { return p["name"] == name; });
+      REQUIRE(it != all.end());
+      return *it;
+    };
+    json aside = find("cache-aside");
+    CHECK(aside["role"] == "read");
+    CHECK(!aside["summary"].get<std::string>().empty());
+    auto ttl = std::find_if(aside["params"].begin(), aside["params"].end(),
+                            [](const json& p) { return p["name"] == "ttl"; });
+    REQUIRE(ttl != aside["params"].end());
+    CHECK((*ttl)["type"] == "duration");
+    CHECK((*ttl)["default"].is_string());
+    CHECK(!(*ttl)["doc"].get<std::string>().empty());
+    CHECK(find("invalidate-on-write")["role"] == "write");
+    CHECK(find("lru")["role"] == "eviction");
+  }
+}
+
+TEST_CASE("--help exits 0 everywhere, --version prints the version", "[app][cli]") {
+  Sandbox box;
+  for (const char* cmd : {"run", "validate", "policies"}) {
+    INFO(cmd);
+    CommandResult r = box.Run({cmd, "--help"});
+    CHECK(r.exit_code == 0);
+    CHECK(r.out.find(cmd) != std::string::npos);
+  }
+  CommandResult help = box.Run({"--help"});
+  CHECK(help.exit_code == 0);
+  for (const char* cmd : {"run", "validate", "policies"})
+    CHECK(help.out.find(cmd) != std::string::npos);
+  CommandResult version = box.Run({"--version"});
+  CHECK(version.exit_code == 0);
+  CHECK(version.out.rfind("cachelab ", 0) == 0);
+  CHECK(box.WorkEntries().empty());
+}
+
+// ---- output functions, without the binary ---------------------------------------
+
+TEST_CASE("summary.json rounds doubles to 6 significant digits", "[app][cli][output]") {
+  Summary s;
+  s.scenario = "x";
+  s.cache.hit_ratio = 2.0 / 3.0;
+  s.latency_ms.p99 = 41.123456789;
+  s.db.utilization = -0.0;
+  s.stampede.size_counts = {0, 0, 4};
+  json j = SummaryToJson(s);
+  CHECK(j["cache"]["hit_ratio"].dump() == "0.666667");
+  CHECK(j["latency_ms"]["p99"].dump() == "41.1235");
+  CHECK(j["db"]["utilization"].dump() == "0.0");
+  CHECK(j["stampede"]["size_counts"] == json::array({0, 0, 4}));
+}
+
+TEST_CASE("timeseries.csv has one row per interval", "[app][cli][output]") {
+  IntervalRow a;
+  a.requests = 5;
+  a.hit_ratio = 0.125;
+  IntervalRow b = a;
+  b.time_s = 3600.25;
+  b.p99_ms = 1.0 / 3.0;
+  std::string csv = TimeSeriesToCsv({a, b});
+  CHECK(std::count(csv.begin(), csv.end(), '\n') == 3);
+  CHECK(csv.find("\n0,5,0,0,0,0,0,0,0.125,") != std::string::npos);
+  CHECK(csv.find("\n3600.25,5,") != std::string::npos);
+  CHECK(csv.find(",0.333333,") != std::string::npos);
+}
+
+TEST_CASE("DefaultRunDir keeps the name one path component", "[app][cli][output]") {
+  Scenario s;
+  s.name = "user-lookup";
+  s.world.seed = 42;
+  CHECK(DefaultRunDir(s) == "results/runs/user-lookup-42");
+  s.name = "../a b/c";
+  CHECK(DefaultRunDir(s) == "results/runs/_._a_b_c-42");
+}
+
+}  // namespace
+}  // namespace cachelab
