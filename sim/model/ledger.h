@@ -6,9 +6,14 @@
 // Contract: existing keys 0..keys-1 start at version 1, acknowledged at time 0;
 // other keys (rows that do not exist) are at version 0 and are never written.
 // Acknowledge() must be called with versions in increasing order per key.
+//
+// Only keys that were ever written take memory: acked() runs on every read,
+// and a small map of written keys stays in cache where a per-key array of
+// every key would cost a cache miss per read.
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 #include <vector>
 
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -20,29 +25,32 @@ namespace cachelab {
 
 class VersionLedger {
  public:
-  explicit VersionLedger(uint64_t keys) : acked_(keys, 1) {}
+  explicit VersionLedger(uint64_t keys) : keys_(keys) {}
 
-  uint64_t acked(Key k) const { return k < acked_.size() ? acked_[k] : 0; }
+  uint64_t acked(Key k) const {
+    if (k >= keys_) return 0;
+    if (written_.empty()) return 1;
+    auto it = written_.find(k);
+    return it == written_.end() ? 1 : 1 + it->second.size();
+  }
 
   void Acknowledge(Key k, uint64_t version, Time at) {
-    auto& times = ack_times_[k];
+    if (k >= keys_) throw std::logic_error("acknowledged a write of a key without a row");
+    auto& times = written_[k];
     // Versions skipped by an out-of-order acknowledgement share its time.
-    while (acked_[k] < version) {
-      times.push_back(at);
-      ++acked_[k];
-    }
+    while (1 + times.size() < version) times.push_back(at);
   }
 
   // When `version` (>= 2) of `k` was acknowledged; version 1 counts as time 0.
   Time AckTime(Key k, uint64_t version) const {
     if (version <= 1) return Time::Zero();
-    auto it = ack_times_.find(k);
-    return it->second[version - 2];
+    return written_.at(k)[version - 2];
   }
 
  private:
-  std::vector<uint64_t> acked_;
-  boost::unordered_flat_map<Key, std::vector<Time>> ack_times_;  // only keys ever written
+  uint64_t keys_;
+  // Acknowledgement times of versions 2, 3, ... of every key ever written.
+  boost::unordered_flat_map<Key, std::vector<Time>> written_;
 };
 
 }  // namespace cachelab
