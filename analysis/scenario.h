@@ -33,8 +33,12 @@ struct Override {
 // Parses "--set" text; throws InputError on a malformed one (no '=', pointer not starting with '/').
 Override ParseOverride(const std::string& text);
 
-// Loads, applies overrides (each pointer must name a field the schema knows;
-// an override may add an optional field), validates. Throws InputError.
+// Loads, applies overrides in order (each pointer must name a field the
+// schema knows; an override may add an optional field, creating parent objects,
+// and address array elements by index or "-" to append), validates. Throws
+// InputError; an error in a value an override set names the override instead
+// of the file: "--set /cache/capcity=1GiB: unknown field; valid fields are ...".
+// Duplicate keys in the file are errors too.
 Scenario LoadScenarioFile(const std::string& path, const std::vector<Override>& overrides = {});
 Scenario LoadScenarioText(const std::string& text, const std::string& source,
                           const std::vector<Override>& overrides = {});
@@ -44,8 +48,9 @@ Scenario LoadDefaultScenario(const std::vector<Override>& overrides = {});
 const char* DefaultScenarioText();
 
 // Unit parsing, exposed for tests and other loaders. Throw InputError with
-// `where` (e.g. "file: /ptr") as the message prefix.
-//   durations: "250us", "5ms", "1.5s", "5m", "1h", "1h30m", "0"; bare numbers are rejected.
+// `where` (e.g. "file: /ptr") as the message prefix; negative values are errors.
+//   durations: "250ns", "250us", "5ms", "1.5s", "5m", "1h", "1h30m", "0"; bare numbers are
+//   rejected. Fractions round to the nearest nanosecond / byte.
 //   sizes: "512", "512B", "4KiB", "1.5MiB", "2GiB", "1KB" (=1000), "10MB"; bare integers = bytes.
 Duration ParseDuration(const std::string& text, const std::string& where);
 uint64_t ParseSize(const std::string& text, const std::string& where);
