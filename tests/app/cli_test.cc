@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -356,6 +357,62 @@ TEST_CASE("run --json prints the summary with every contract field", "[app][cli]
   CHECK(u("/requests/writes") > 0);
   CHECK(u("/cache/hits") > 0);
   CHECK(u("/cache/misses") > 0);
+}
+
+TEST_CASE("timeseries.csv columns add up to the summary totals", "[app][cli]") {
+  Sandbox box;
+  // One connection and a short queue timeout, so failed requests occur too.
+  CommandResult r = box.Run({"run", kTiny, "--set", "/database/connections=1", "--set",
+                             "/database/queue_timeout=5ms", "--out", "o", "--quiet"});
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  json s = json::parse(ReadFile(box.work() / "o/summary.json"));
+  std::istringstream csv(ReadFile(box.work() / "o/timeseries.csv"));
+  std::string line;
+  REQUIRE(std::getline(csv, line));
+  std::vector<std::string> columns;
+  {
+    std::istringstream header(line);
+    std::string c;
+    while (std::getline(header, c, ',')) columns.push_back(c);
+  }
+  std::map<std::string, uint64_t> sums;
+  while (std::getline(csv, line)) {
+    std::istringstream row(line);
+    std::string cell;
+    for (size_t i = 0; std::getline(row, cell, ','); ++i) {
+      REQUIRE(i < columns.size());
+      if (cell.find_first_not_of("0123456789") == std::string::npos) {
+        sums[columns[i]] += std::stoull(cell);
+      }
+    }
+  }
+  auto u = [&](const char* p) { return At(s, p).get<uint64_t>(); };
+  CHECK(u("/requests/failed") > 0);
+  CHECK(sums["requests"] == u("/requests/total"));
+  CHECK(sums["reads"] == u("/requests/reads"));
+  CHECK(sums["writes"] == u("/requests/writes"));
+  CHECK(sums["failed"] == u("/requests/failed"));
+  CHECK(sums["hits"] == u("/cache/hits"));
+  CHECK(sums["misses"] == u("/cache/misses"));
+  CHECK(sums["errors"] == u("/cache/errors"));
+  CHECK(sums["db_queries"] == u("/db/queries"));
+  CHECK(sums["stale_reads"] == u("/staleness/stale_reads"));
+  CHECK(sums["evictions"] == u("/cache/evictions"));
+  CHECK(sums["expirations"] == u("/cache/expirations"));
+  CHECK(sums["stampede_loads"] == u("/stampede/duplicate_loads"));
+}
+
+TEST_CASE("scenario.resolved.json runs again to the same summary", "[app][cli]") {
+  Sandbox box;
+  REQUIRE(box.Run({"run", kTiny, "--set", "/workload/write_fraction=0.2", "--out", "a", "--quiet"})
+              .exit_code == 0);
+  CommandResult r = box.Run({"run", "a/scenario.resolved.json", "--out", "b", "--quiet"});
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(ReadFile(box.work() / "a/summary.json") == ReadFile(box.work() / "b/summary.json"));
+  CHECK(ReadFile(box.work() / "a/scenario.resolved.json") ==
+        ReadFile(box.work() / "b/scenario.resolved.json"));
 }
 
 TEST_CASE("the same scenario and seed give byte-identical outputs", "[app][cli]") {
