@@ -10,22 +10,23 @@ uint64_t Pack(uint32_t slot, uint32_t generation) {
 }
 }  // namespace
 
-Database::Database(Simulator& sim, const DatabaseConfig& config, std::vector<uint32_t> sizes,
+Database::Database(Simulator& sim, const DatabaseConfig& config, const std::vector<uint32_t>& sizes,
                    VersionLedger& ledger, StampedeTracker& stampede, uint64_t seed)
     : sim_(sim),
       config_(config),
-      sizes_(std::move(sizes)),
-      versions_(sizes_.size(), 1),
-      commit_ns_(sizes_.size(), 0),
+      rows_(sizes.size()),
       ledger_(ledger),
       stampede_(stampede),
       read_service_(config.read_service),
       write_service_(config.write_service),
-      rng_(MakeStream(seed, "db.service")) {}
+      rng_(MakeStream(seed, "db.service")) {
+  for (size_t k = 0; k < sizes.size(); ++k) rows_[k].size = sizes[k];
+}
 
 Value Database::Row(Key k) const {
-  if (k >= versions_.size()) return Value{0, 0, false};
-  return Value{versions_[k], sizes_[k], true};
+  if (k >= rows_.size()) return Value{0, 0, false};
+  const RowState& r = rows_[k];
+  return Value{r.version, r.size, true};
 }
 
 void Database::AdvanceBusy() {
@@ -105,10 +106,10 @@ void Database::OnComplete(void* self, uint64_t arg) {
   const auto slot = static_cast<uint32_t>(arg);
   Slot& s = db->slots_[slot];
   if (s.write) {
-    uint64_t& v = db->versions_[s.key];
-    ++v;
-    db->sizes_[s.key] = s.size;
-    db->commit_ns_[s.key] = db->sim_.now().nanos();
+    RowState& row = db->rows_[s.key];
+    const uint64_t v = ++row.version;
+    row.size = s.size;
+    row.commit_ns = db->sim_.now().nanos();
     if (s.acknowledges) db->ledger_.Acknowledge(s.key, v, db->sim_.now());
     s.result.value = Value{v, s.size, true};
   } else {

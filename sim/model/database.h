@@ -47,7 +47,7 @@ struct DatabaseStats {
 class Database {
  public:
   // `sizes[k]` is the value size of existing key k (keys = sizes.size()).
-  Database(Simulator& sim, const DatabaseConfig& config, std::vector<uint32_t> sizes,
+  Database(Simulator& sim, const DatabaseConfig& config, const std::vector<uint32_t>& sizes,
            VersionLedger& ledger, StampedeTracker& stampede, uint64_t seed);
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
@@ -81,9 +81,9 @@ class Database {
   Value Row(Key k) const;
   // When the row's current version committed (time 0 for the initial version).
   Time CommitTime(Key k) const {
-    return k < commit_ns_.size() ? Time::FromNanos(commit_ns_[k]) : Time::Zero();
+    return k < rows_.size() ? Time::FromNanos(rows_[k].commit_ns) : Time::Zero();
   }
-  uint64_t keys() const { return versions_.size(); }
+  uint64_t keys() const { return rows_.size(); }
   uint32_t busy() const { return busy_; }
   uint64_t queue_depth() const { return waiting_; }
   // Busy-connection integral brought up to now (for utilization).
@@ -121,9 +121,13 @@ class Database {
 
   Simulator& sim_;
   DatabaseConfig config_;
-  std::vector<uint32_t> sizes_;
-  std::vector<uint64_t> versions_;
-  std::vector<int64_t> commit_ns_;
+  // One record per existing key, so a read touches one cache line.
+  struct RowState {
+    uint64_t version = 1;
+    int64_t commit_ns = 0;
+    uint32_t size = 0;
+  };
+  std::vector<RowState> rows_;
   VersionLedger& ledger_;
   StampedeTracker& stampede_;
   Sampler read_service_;
