@@ -1,0 +1,386 @@
+#include "sim/model/database.h"
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <vector>
+
+#include "sim/core/frame_pool.h"
+#include "sim/core/simulator.h"
+#include "sim/core/task.h"
+#include "sim/metrics/stampede.h"
+#include "sim/model/ledger.h"
+
+namespace cachelab {
+namespace {
+
+Time Ms(int64_t ms) {
+  return Time::Zero() + Duration::Millis(ms);
+}
+
+DistributionConfig Constant(Duration d) {
+  DistributionConfig c;
+  c.kind = DistributionConfig::Kind::kConstant;
+  c.mean = static_cast<double>(d.nanos());  // durations are in ns
+  return c;
+}
+
+DatabaseConfig Config(uint32_t connections, Duration read, Duration write,
+                      Duration queue_timeout = Duration()) {
+  DatabaseConfig c;
+  c.connections = connections;
+  c.queue_timeout = queue_timeout;
+  c.read_service = Constant(read);
+  c.write_service = Constant(write);
+  return c;
+}
+
+// Key k of `keys` existing keys has a value of 100 + k bytes.
+std::vector<uint32_t> Sizes(uint64_t keys) {
+  std::vector<uint32_t> s(keys);
+  for (uint64_t k = 0; k < keys; ++k) s[k] = static_cast<uint32_t>(100 + k);
+  return s;
+}
+
+struct Rig {
+  explicit Rig(const DatabaseConfig& c, uint64_t keys = 10)
+      : ledger(keys), db(sim, c, Sizes(keys), ledger, stampede, 1) {}
+  Simulator sim;
+  VersionLedger ledger;
+  StampedeTracker stampede;
+  Database db;
+};
+
+// One query as its caller saw it.
+struct Rec {
+  Time issued, done;
+  DbResult result;
+  bool finished = false;
+  Duration latency() const { return done - issued; }
+};
+
+Task<void> ReadAt(Simulator& sim, Database& db, Time at, Key k, Rec* out) {
+  co_await Sleep(sim, at - sim.now());
+  out->issued = sim.now();
+  out->result = co_await db.Read(k);
+  out->done = sim.now();
+  out->finished = true;
+}
+
+Task<void> WriteAt(Simulator& sim, Database& db, Time at, Key k, uint32_t size, bool acknowledges,
+                   Rec* out) {
+  co_await Sleep(sim, at - sim.now());
+  out->issued = sim.now();
+  out->result = co_await db.Write(k, size, acknowledges);
+  out->done = sim.now();
+  out->finished = true;
+}
+
+// Two reads one after the other by the same process.
+Task<void> TwoReads(Simulator& sim, Database& db, Key k, Rec* first, Rec* second) {
+  first->issued = sim.now();
+  first->result = co_await db.Read(k);
+  first->done = second->issued = sim.now();
+  second->result = co_await db.Read(k);
+  second->done = sim.now();
+  first->finished = second->finished = true;
+}
+
+TEST_CASE("with c connections the next query waits and starts when the first one finishes",
+          "[sim][model][database]") {
+  const size_t frames = frame_pool::LiveFrames();
+  {
+    Rig w(Config(2, Duration::Millis(10), Duration::Millis(10)));
+    Rec a, b, c;
+    Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 0, &a));  // [0, 10]
+    Spawn(w.sim, ReadAt(w.sim, w.db, Ms(3), 1, &b));  // [3, 13]
+    Spawn(w.sim, ReadAt(w.sim, w.db, Ms(5), 2, &c));  // waits 5..10, then [10, 20]
+    w.sim.RunUntil(Ms(5));
+    CHECK(w.db.busy() == 2);
+    CHECK(w.db.queue_depth() == 1);
+    w.sim.Run();
+    REQUIRE(a.finished);
+    REQUIRE(b.finished);
+    REQUIRE(c.finished);
+    CHECK(a.done == Ms(10));
+    CHECK(b.done == Ms(13));
+    CHECK(c.done == Ms(20));  // the first query's end (10 ms), not the second's (13 ms)
+    CHECK(w.db.busy() == 0);
+    CHECK(w.db.queue_depth() == 0);
+    const DatabaseStats& s = w.db.stats();
+    CHECK(s.queries == 3);
+    CHECK(s.reads == 3);
+    CHECK(s.writes == 0);
+    CHECK(s.started == 3);
+    CHECK(s.timeouts == 0);
+    CHECK(s.wait_ns_total == Duration::Millis(5).nanos());
+    CHECK(s.peak_concurrency == 3);
+    CHECK(s.peak_queue == 1);
+  }
+  CHECK(frame_pool::LiveFrames() == frames);
+}
+
+TEST_CASE("waiting queries are served in FIFO order", "[sim][model][database]") {
+  Rig w(Config(1, Duration::Millis(10), Duration::Millis(10)));
+  std::vector<Rec> r(6);
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 0, &r[0]));
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(1), 1, &r[1]));
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(2), 2, &r[2]));
+  // Three at the same instant: FIFO in the order they were issued.
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(3), 3, &r[3]));
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(3), 4, &r[4]));
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(3), 5, &r[5]));
+  w.sim.RunUntil(Ms(3));
+  CHECK(w.db.queue_depth() == 5);
+  CHECK(w.db.TakeIntervalPeakQueue() == 5);
+  w.sim.Run();
+  for (size_t i = 0; i < r.size(); ++i) {
+    CHECK(r[i].done == Ms(10 * static_cast<int64_t>(i + 1)));
+    CHECK(r[i].result.ok);
+    CHECK(r[i].result.value.size == 100 + i);  // each got its own key's row
+  }
+  const DatabaseStats& s = w.db.stats();
+  // Waits: 0, 10-1, 20-2, 30-3, 40-3, 50-3 = 138 ms over 6 queries (23 ms mean).
+  CHECK(s.started == 6);
+  CHECK(s.wait_ns_total == Duration::Millis(138).nanos());
+  CHECK(static_cast<double>(s.wait_ns_total) / static_cast<double>(s.started) ==
+        Approx(Duration::Millis(23).nanos()));
+  CHECK(s.peak_queue == 5);
+  CHECK(s.peak_concurrency == 6);
+  // The window restarted at depth 5 when it was taken; the next one starts empty.
+  CHECK(w.db.TakeIntervalPeakQueue() == 5);
+  CHECK(w.db.TakeIntervalPeakQueue() == 0);
+}
+
+TEST_CASE("a finished query's connection goes to a waiter before its caller's next query",
+          "[sim][model][database]") {
+  Rig w(Config(1, Duration::Millis(10), Duration::Millis(10)));
+  Rec first, second, other;
+  Spawn(w.sim, TwoReads(w.sim, w.db, 0, &first, &second));  // [0, 10], then queues at 10
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(5), 1, &other));      // queued since 5
+  w.sim.Run();
+  CHECK(first.done == Ms(10));
+  CHECK(other.done == Ms(20));
+  CHECK(second.done == Ms(30));
+}
+
+TEST_CASE("a query still waiting at its queue timeout fails then and never runs",
+          "[sim][model][database]") {
+  Rig w(Config(1, Duration::Millis(10), Duration::Millis(10), Duration::Millis(15)));
+  Rec q0, q1, q2, q3;
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 0, &q0));  // [0, 10]
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(1), 1, &q1));  // waits 9 ms (< 15): [10, 20]
+  // Would start at 20 after waiting 18 ms: fails at 2 + 15 = 17 ms instead.
+  Spawn(w.sim, WriteAt(w.sim, w.db, Ms(2), 5, 999, true, &q2));
+  // Its deadline is 21 ms; at 20 the connection skips the failed write and
+  // goes to it: [20, 30].
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(6), 2, &q3));
+  w.sim.RunUntil(Ms(17) - Duration::Nanos(1));
+  CHECK_FALSE(q2.finished);
+  CHECK(w.db.queue_depth() == 2);
+  w.sim.RunUntil(Ms(17));
+  REQUIRE(q2.finished);
+  CHECK(w.db.queue_depth() == 1);  // only q3 still waits
+  w.sim.Run();
+
+  CHECK(q0.done == Ms(10));
+  CHECK(q1.done == Ms(20));
+  CHECK(q1.result.ok);  // started before its deadline: the timeout no longer applies
+  CHECK_FALSE(q2.result.ok);
+  CHECK(q2.done == Ms(17));
+  CHECK(q3.result.ok);
+  CHECK(q3.done == Ms(30));
+  // The failed write never ran: no new version, nothing acknowledged.
+  CHECK(w.db.Row(5).version == 1);
+  CHECK(w.db.Row(5).size == 105);
+  CHECK(w.ledger.acked(5) == 1);
+  const DatabaseStats& s = w.db.stats();
+  CHECK(s.timeouts == 1);
+  CHECK(s.queries == 4);
+  CHECK(s.started == 3);
+  CHECK(s.wait_ns_total == Duration::Millis(0 + 9 + 14).nanos());
+  // Busy only while q0, q1, q3 ran.
+  CHECK(s.busy_ns == Approx(static_cast<double>(Duration::Millis(30).nanos())));
+}
+
+TEST_CASE("a queue timeout of an earlier query does not fail a later one",
+          "[sim][model][database]") {
+  Rig w(Config(1, Duration::Millis(10), Duration::Millis(10), Duration::Millis(25)));
+  Rec q0, q1, q2, q3;
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 0, &q0));   // [0, 10]
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(1), 1, &q1));   // deadline 26, runs [10, 20]
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(15), 2, &q2));  // deadline 40, runs [20, 30]
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(21), 3, &q3));  // deadline 46, runs [30, 40]
+  w.sim.Run();
+  // q3 is waiting when q1's (obsolete) deadline passes at 26 ms.
+  for (const Rec* r : {&q0, &q1, &q2, &q3}) CHECK(r->result.ok);
+  CHECK(q3.done == Ms(40));
+  CHECK(w.db.stats().timeouts == 0);
+}
+
+TEST_CASE("a read that times out stops counting as a load of its key", "[sim][model][database]") {
+  Rig w(Config(1, Duration::Millis(10), Duration::Millis(10), Duration::Millis(5)));
+  Rec a, b;
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 1, &a));
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(1), 1, &b));  // fails at 6 ms
+  w.sim.RunUntil(Ms(6));
+  CHECK(b.finished);
+  CHECK_FALSE(b.result.ok);
+  CHECK(w.stampede.in_flight() == 1);  // only a
+  w.sim.Run();
+  CHECK(w.stampede.in_flight() == 0);
+  CHECK(w.stampede.duplicate_loads() == 1);  // b overlapped a while it waited
+}
+
+TEST_CASE("a read sees the row as of the moment its service starts", "[sim][model][database]") {
+  SECTION("a write committing during the read is not visible to it") {
+    Rig w(Config(2, Duration::Millis(10), Duration::Millis(4)));
+    Rec read, write, later;
+    Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 3, &read));               // [0, 10]
+    Spawn(w.sim, WriteAt(w.sim, w.db, Ms(2), 3, 300, true, &write));  // commits at 6
+    Spawn(w.sim, ReadAt(w.sim, w.db, Ms(7), 3, &later));
+    w.sim.Run();
+    CHECK(write.done == Ms(6));
+    CHECK(read.done == Ms(10));             // returns after the commit...
+    CHECK(read.result.value.version == 1);  // ...with the row from before it
+    CHECK(read.result.value.size == 103);
+    CHECK(later.result.value.version == 2);
+    CHECK(later.result.value.size == 300);
+  }
+  SECTION("a read queued behind a write sees the write") {
+    Rig w(Config(1, Duration::Millis(10), Duration::Millis(4)));
+    Rec read, write;
+    Spawn(w.sim, WriteAt(w.sim, w.db, Ms(0), 3, 300, true, &write));  // [0, 4]
+    Spawn(w.sim, ReadAt(w.sim, w.db, Ms(1), 3, &read));               // issued at 1, starts at 4
+    w.sim.Run();
+    CHECK(read.done == Ms(14));
+    CHECK(read.result.value.version == 2);
+  }
+}
+
+TEST_CASE("a write bumps the version and is acknowledged in the ledger at commit",
+          "[sim][model][database]") {
+  Rig w(Config(2, Duration::Millis(10), Duration::Millis(20)));
+  Rec w1, w2, w3, quiet;
+  Spawn(w.sim, WriteAt(w.sim, w.db, Ms(1), 3, 555, true, &w1));      // commits at 21
+  Spawn(w.sim, WriteAt(w.sim, w.db, Ms(30), 3, 777, true, &w2));     // commits at 50
+  Spawn(w.sim, WriteAt(w.sim, w.db, Ms(35), 3, 888, true, &w3));     // concurrent: commits at 55
+  Spawn(w.sim, WriteAt(w.sim, w.db, Ms(1), 4, 444, false, &quiet));  // commits at 21
+  w.sim.RunUntil(Ms(21) - Duration::Nanos(1));
+  CHECK(w.db.Row(3).version == 1);
+  CHECK(w.db.Row(3).size == 103);
+  CHECK(w.ledger.acked(3) == 1);
+  w.sim.RunUntil(Ms(21));
+  CHECK(w.db.Row(3).version == 2);
+  CHECK(w.db.Row(3).size == 555);
+  CHECK(w.ledger.acked(3) == 2);
+  CHECK(w.ledger.AckTime(3, 2) == Ms(21));
+  w.sim.Run();
+
+  REQUIRE(w1.result.ok);
+  CHECK(w1.done == Ms(21));
+  CHECK(w1.result.value.version == 2);
+  CHECK(w1.result.value.size == 555);
+  CHECK(w1.result.value.exists);
+  CHECK(w2.result.value.version == 3);
+  CHECK(w3.result.value.version == 4);
+  CHECK(w.db.Row(3).version == 4);
+  CHECK(w.db.Row(3).size == 888);
+  CHECK(w.ledger.acked(3) == 4);
+  CHECK(w.ledger.AckTime(3, 3) == Ms(50));
+  CHECK(w.ledger.AckTime(3, 4) == Ms(55));
+  // Not acknowledging: the row moves on, the truth does not.
+  CHECK(quiet.result.value.version == 2);
+  CHECK(w.db.Row(4).version == 2);
+  CHECK(w.ledger.acked(4) == 1);
+  // Writes are not loads.
+  CHECK(w.stampede.max_concurrent() == 0);
+  const DatabaseStats& s = w.db.stats();
+  CHECK(s.writes == 4);
+  CHECK(s.reads == 0);
+}
+
+TEST_CASE("keys without a row read as not existing", "[sim][model][database]") {
+  Rig w(Config(4, Duration::Millis(10), Duration::Millis(10)), 10);
+  Rec last, first_missing, far;
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 9, &last));
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 10, &first_missing));
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 1'000'000, &far));
+  w.sim.Run();
+  CHECK(w.db.keys() == 10);
+  REQUIRE(last.result.ok);
+  CHECK(last.result.value.exists);
+  CHECK(last.result.value.version == 1);
+  CHECK(last.result.value.size == 109);
+  for (const Rec* r : {&first_missing, &far}) {
+    CHECK(r->result.ok);  // the query succeeds, finding nothing
+    CHECK_FALSE(r->result.value.exists);
+    CHECK(r->result.value.version == 0);
+    CHECK(r->done == Ms(10));  // and still takes a read's service time
+  }
+  CHECK_FALSE(w.db.Row(10).exists);
+  CHECK(w.db.Row(10).version == 0);
+}
+
+TEST_CASE("database statistics follow the queue's history", "[sim][model][database]") {
+  Rig w(Config(2, Duration::Millis(10), Duration::Millis(20)));
+  Rec ra, rb, wc, rd, we;
+  // t=0: ra, rb run [0,10]; wc waits.   t=5: rd waits (queue 2, concurrency 4).
+  // t=10: wc runs [10,30] (waited 10), rd runs [10,20] (waited 5).
+  // t=12: we waits.   t=20: we runs [20,40] (waited 8).
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 0, &ra));
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 1, &rb));
+  Spawn(w.sim, WriteAt(w.sim, w.db, Ms(0), 2, 10, true, &wc));
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(5), 3, &rd));
+  Spawn(w.sim, WriteAt(w.sim, w.db, Ms(12), 4, 10, true, &we));
+  w.sim.RunUntil(Ms(5));
+  // Two connections busy for 5 ms so far.
+  CHECK(w.db.stats().busy_ns == Approx(2.0 * static_cast<double>(Duration::Millis(5).nanos())));
+  w.sim.Run();
+  CHECK(wc.done == Ms(30));
+  CHECK(rd.done == Ms(20));
+  CHECK(we.done == Ms(40));
+  const DatabaseStats& s = w.db.stats();
+  CHECK(s.queries == 5);
+  CHECK(s.reads == 3);
+  CHECK(s.writes == 2);
+  CHECK(s.started == 5);
+  CHECK(s.peak_queue == 2);
+  CHECK(s.peak_concurrency == 4);
+  CHECK(s.wait_ns_total == Duration::Millis(10 + 5 + 8).nanos());
+  // The busy-connection integral is the sum of the service times: 3 x 10 + 2 x 20 ms.
+  CHECK(s.busy_ns == Approx(static_cast<double>(Duration::Millis(70).nanos())));
+}
+
+TEST_CASE("overlapping reads of one key are duplicate loads for the stampede tracker",
+          "[sim][model][database]") {
+  SECTION("reads in service at once") {
+    Rig w(Config(4, Duration::Millis(10), Duration::Millis(10)));
+    std::vector<Rec> r(5);
+    Rec write;
+    Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 7, &r[0]));              // [0, 10]
+    Spawn(w.sim, ReadAt(w.sim, w.db, Ms(1), 8, &r[1]));              // another key
+    Spawn(w.sim, ReadAt(w.sim, w.db, Ms(2), 7, &r[2]));              // duplicate
+    Spawn(w.sim, WriteAt(w.sim, w.db, Ms(3), 7, 10, true, &write));  // not a load
+    Spawn(w.sim, ReadAt(w.sim, w.db, Ms(4), 7, &r[3]));   // duplicate (waits, still a load)
+    Spawn(w.sim, ReadAt(w.sim, w.db, Ms(30), 7, &r[4]));  // after the episode: not one
+    w.sim.Run();
+    CHECK(w.stampede.duplicate_loads() == 2);
+    CHECK(w.stampede.max_concurrent() == 3);
+    CHECK(w.stampede.episodes() == 1);
+    CHECK(w.stampede.in_flight() == 0);
+  }
+  SECTION("a read waiting for a connection overlaps the one in service") {
+    Rig w(Config(1, Duration::Millis(10), Duration::Millis(10)));
+    Rec a, b;
+    Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 7, &a));
+    Spawn(w.sim, ReadAt(w.sim, w.db, Ms(1), 7, &b));
+    w.sim.RunUntil(Ms(1));
+    CHECK(w.stampede.in_flight() == 2);
+    w.sim.Run();
+    CHECK(w.stampede.duplicate_loads() == 1);
+    CHECK(w.stampede.in_flight() == 0);
+  }
+}
+
+}  // namespace
+}  // namespace cachelab
