@@ -20,10 +20,13 @@
 #include <cstdio>
 #include <exception>
 #include <iostream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -64,7 +67,7 @@ Scenario LoadScenario(const std::string& path, const std::vector<Override>& over
   return path.empty() ? LoadDefaultScenario(overrides) : LoadScenarioFile(path, overrides);
 }
 
-// "42% of <name>" on stderr, redrawn in place with '\r' each time the whole
+// "simulating <name>:  42%" on stderr, redrawn in place with '\r' each time the whole
 // percentage changes. Only on a terminal: redirected stderr stays clean.
 class ProgressLine {
  public:
