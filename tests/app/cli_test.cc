@@ -187,7 +187,7 @@ TEST_CASE("a malformed --set is bad input", "[app][cli]") {
   }
 }
 
-TEST_CASE("--set of an unknown pointer is bad input", "[app][cli]") {
+TEST_CASE("run --set of an unknown pointer is bad input", "[app][cli]") {
   Sandbox box;
   ExpectInputError(box, box.Run({"run", kTiny, "--set", "/cache/capacityy=1MiB"}),
                    {"/cache/capacityy"});
@@ -195,7 +195,7 @@ TEST_CASE("--set of an unknown pointer is bad input", "[app][cli]") {
                    {"/workload/keys/bogus"});
 }
 
-TEST_CASE("--set with an out-of-range value is bad input", "[app][cli]") {
+TEST_CASE("run --set with an out-of-range value is bad input", "[app][cli]") {
   Sandbox box;
   ExpectInputError(box, box.Run({"run", kTiny, "--set", "/database/connections=0"}),
                    {"/database/connections"});
@@ -427,7 +427,7 @@ TEST_CASE("the same scenario and seed give byte-identical outputs", "[app][cli]"
         ReadFile(box.work() / "b/scenario.resolved.json"));
 }
 
-TEST_CASE("--seed changes the run and is recorded as an override of /seed", "[app][cli]") {
+TEST_CASE("run --seed changes the run and is recorded as an override of /seed", "[app][cli]") {
   Sandbox box;
   REQUIRE(box.Run({"run", kTiny, "--quiet"}).exit_code == 0);
   CommandResult r = box.Run({"run", kTiny, "--seed", "8", "--quiet"});
@@ -444,7 +444,7 @@ TEST_CASE("--seed changes the run and is recorded as an override of /seed", "[ap
   CHECK(s7 != s8);  // other arrivals, keys and service times
 }
 
-TEST_CASE("--set overrides reach the run and the resolved scenario", "[app][cli]") {
+TEST_CASE("run --set overrides reach the run and the resolved scenario", "[app][cli]") {
   Sandbox box;
   CommandResult r = box.Run({"run", kTiny, "--set", "/duration=5s", "--set",
                              "/workload/rate/rps=100", "--json", "--out", "o"});
@@ -536,7 +536,7 @@ TEST_CASE("policies lists every module with its parameters", "[app][cli]") {
   }
 }
 
-TEST_CASE("--help exits 0 everywhere, --version prints the version", "[app][cli]") {
+TEST_CASE("cachelab --help exits 0 everywhere and --version prints the version", "[app][cli]") {
   Sandbox box;
   for (const char* cmd : {"run", "validate", "policies"}) {
     INFO(cmd);
