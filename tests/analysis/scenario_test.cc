@@ -337,6 +337,11 @@ TEST_CASE("a missing file and invalid JSON name the file", "[analysis][scenario]
   CHECK(ErrorOf([] {
           LoadScenarioText(R"({"name": "a", "cache": {"capacity": 1, "capacity": 2}})", "dup.json");
         }) == "dup.json: /cache/capacity: duplicate field, got it twice");
+  CHECK(ErrorOf([] {
+          LoadScenarioText(
+              R"({"cache": {"faults": [{"kind": "down"}, [1, {}], {"a": 1, "a": 2}]}})",
+              "dup.json");
+        }) == "dup.json: /cache/faults/2/a: duplicate field, got it twice");
 
   // A valid file loads through the same path, and names itself as the source.
   const std::string good = dir.Write("good.json", BaseScenario().dump());
