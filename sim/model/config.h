@@ -48,7 +48,7 @@ struct WorkloadConfig {
   double zipf_alpha = 1.0;                 // >= 0
   double write_fraction = 0;               // [0,1]: share of requests that are writes
   double missing_fraction = 0;             // [0,1]: share of reads for keys with no row
-  DistributionConfig value_size;           // bytes; drawn once per key, fixed thereafter
+  DistributionConfig value_size;           // bytes; drawn once per key (rounded, at least 1)
 };
 
 struct InstancesConfig {

@@ -18,6 +18,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <deque>
+#include <stdexcept>
 #include <vector>
 
 #include "sim/core/random.h"
@@ -73,7 +74,9 @@ class Database {
   Query Read(Key k) { return Query(this, k, false, 0, false); }
   // `acknowledges`: the commit is the acknowledgement the caller sees (false
   // for write-behind, whose acknowledgement happened at the cache).
+  // Keys without a row cannot be written (std::logic_error): rows are never created.
   Query Write(Key k, uint32_t size, bool acknowledges = true) {
+    if (k >= rows_.size()) throw std::logic_error("write of a key without a row");
     return Query(this, k, true, size, acknowledges);
   }
 

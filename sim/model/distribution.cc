@@ -18,7 +18,7 @@ Sampler::Sampler(const DistributionConfig& c)
       constant_(c.mean),
       exponential_(c.mean > 0 ? 1.0 / c.mean : 1.0),
       lognormal_(LognormalWithMean(c.mean, c.sigma)),
-      uniform_(c.min, c.max > c.min ? c.max : c.min) {
+      uniform_(c.min, c.max > c.min ? c.max : c.min + 1) {  // unused (constant) when max <= min
   // A zero-mean exponential is the constant 0 (exponential_distribution needs a positive rate).
   if (kind_ == DistributionConfig::Kind::kExponential && c.mean <= 0) {
     kind_ = DistributionConfig::Kind::kConstant;

@@ -107,7 +107,7 @@ TEST_CASE("streams of different names, and of adjacent seeds, are uncorrelated",
   CHECK(std::abs(Correlation(MakeStream(0, "a"), MakeStream(0, "b"), kN)) < bound);
 }
 
-TEST_CASE("Uniform01 is in [0, 1) on a 2^-53 grid with mean 1/2 and variance 1/12",
+TEST_CASE("Uniform01 lies in the half-open unit interval on a 2^-53 grid with mean 1/2 and variance 1/12",
           "[sim][core][random]") {
   constexpr int kN = 1'000'000;
   RandomEngine rng = MakeStream(3, "uniform");

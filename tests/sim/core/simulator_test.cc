@@ -168,7 +168,7 @@ void AppendAndStop(void* ctx, uint64_t arg) {
   s->sim->Stop();
 }
 
-TEST_CASE("Stop ends Run after the current event; Run resumes where it stopped",
+TEST_CASE("Stop ends Run after the current event and Run resumes where it stopped",
           "[sim][core][simulator]") {
   Simulator sim;
   Log log{&sim, {}};

@@ -192,7 +192,7 @@ TEST_CASE("negative values are recorded as 0", "[sim][metrics][histogram]") {
   CHECK(h.mean() == Approx(10.0 / 3));
 }
 
-TEST_CASE("RecordN(v, n) is n copies of Record(v); n = 0 records nothing",
+TEST_CASE("RecordN(v, n) is n copies of Record(v) and n = 0 records nothing",
           "[sim][metrics][histogram]") {
   LatencyHistogram a, b;
   for (int64_t v : {3, 300, 30'000, 3'000'000}) {

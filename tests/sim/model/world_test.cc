@@ -136,7 +136,7 @@ TEST_CASE("every run obeys the conservation laws", "[sim][model][invariants]") {
   CHECK(r.timeseries.size() >= 20);
 }
 
-TEST_CASE("equal inputs give equal runs; another seed gives another run", "[sim][model][determinism]") {
+TEST_CASE("equal inputs give equal runs, and another seed gives another run", "[sim][model][determinism]") {
   WorldConfig w = BaseWorld(2000, Duration::Seconds(5));
   w.workload.write_fraction = 0.02;
   w.cache.rtt = Exponential(200e3);
