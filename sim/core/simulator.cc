@@ -6,23 +6,27 @@
 namespace cachelab {
 
 namespace {
+// Out of line so the hot scheduling path carries no string-building frame.
+[[noreturn]] __attribute__((noinline, cold)) void ThrowInPast(Time at, Time now) {
+  throw std::logic_error("event scheduled in the past: at " + std::to_string(at.nanos()) +
+                         " ns, now " + std::to_string(now.nanos()) + " ns");
+}
+[[noreturn]] __attribute__((noinline, cold)) void ThrowNegativeDelay(Duration d) {
+  throw std::logic_error("negative delay " + std::to_string(d.nanos()) + " ns");
+}
+
 void ResumeCoroutine(void* ctx, uint64_t) { std::coroutine_handle<>::from_address(ctx).resume(); }
 }  // namespace
 
 Simulator::EventId Simulator::Schedule(Time at, Callback fn, void* ctx, uint64_t arg) {
-  if (at < now_) {
-    throw std::logic_error("event scheduled in the past: at " + std::to_string(at.nanos()) +
-                           " ns, now " + std::to_string(now_.nanos()) + " ns");
-  }
+  if (at < now_) [[unlikely]] ThrowInPast(at, now_);
   const uint64_t seq = next_seq_++;
   Push(Event{at.nanos(), seq, fn, ctx, arg});
   return seq;
 }
 
 Simulator::EventId Simulator::ScheduleAfter(Duration delay, Callback fn, void* ctx, uint64_t arg) {
-  if (delay < Duration()) {
-    throw std::logic_error("negative delay " + std::to_string(delay.nanos()) + " ns");
-  }
+  if (delay < Duration()) [[unlikely]] ThrowNegativeDelay(delay);
   return Schedule(now_ + delay, fn, ctx, arg);
 }
 

@@ -50,11 +50,12 @@ bool Store::Set(Key k, const Value& v, Duration ttl, Time now) {
   const uint64_t need = Charge(v);
   if (!MakeRoom(need)) return false;
   const Time expires = ttl > Duration() ? now + ttl : Time::Max();
-  const uint64_t gen = next_generation_++;
   const auto handle = eviction_->Insert(k, need);
-  map_.emplace(k, Entry{v, expires, gen, handle});
+  map_.emplace(k, Entry{v, expires, handle});
   bytes_ += need;
-  if (active_expiry_ && expires != Time::Max()) expiry_.push(ExpiryRecord{expires.nanos(), gen, k});
+  if (active_expiry_ && expires != Time::Max()) {
+    expiry_.push(ExpiryRecord{expires.nanos(), next_seq_++, k});
+  }
   peak_bytes_ = std::max(peak_bytes_, bytes_);
   peak_items_ = std::max<uint64_t>(peak_items_, map_.size());
   return true;
@@ -78,7 +79,7 @@ uint64_t Store::ActiveExpire(Time now, uint64_t limit) {
     const ExpiryRecord r = expiry_.top();
     expiry_.pop();
     auto it = map_.find(r.key);
-    if (it == map_.end() || it->second.generation != r.generation) continue;  // replaced or gone
+    if (it == map_.end() || it->second.expires.nanos() != r.expires) continue;  // stale record
     Remove(it);
     ++expirations_;
     ++removed;

@@ -32,7 +32,6 @@ class Store {
   struct Entry {
     Value value;
     Time expires;
-    uint64_t generation;  // tells a live entry from a stale expiry-heap record
     EvictionPolicy::Handle handle;
   };
 
@@ -71,12 +70,14 @@ class Store {
   void Remove(boost::unordered_flat_map<Key, Entry>::iterator it);
   bool MakeRoom(uint64_t need);
 
+  // A record is stale when its key's entry is gone or expires at another
+  // time; an entry replaced by one with the same expiry is due all the same.
   struct ExpiryRecord {
     int64_t expires;
-    uint64_t generation;
+    uint64_t seq;  // FIFO among equal expiry times, for determinism
     Key key;
     bool operator>(const ExpiryRecord& o) const {
-      return expires > o.expires || (expires == o.expires && generation > o.generation);
+      return expires > o.expires || (expires == o.expires && seq > o.seq);
     }
   };
 
@@ -86,7 +87,7 @@ class Store {
   std::unique_ptr<EvictionPolicy> eviction_;
   boost::unordered_flat_map<Key, Entry> map_;
   std::priority_queue<ExpiryRecord, std::vector<ExpiryRecord>, std::greater<ExpiryRecord>> expiry_;
-  uint64_t next_generation_ = 1;
+  uint64_t next_seq_ = 0;
   bool active_expiry_ = true;
   uint64_t bytes_ = 0;
   uint64_t peak_bytes_ = 0;
