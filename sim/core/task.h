@@ -97,17 +97,33 @@ struct TaskPromiseBase : PooledPromise {
 
 }  // namespace detail
 
+namespace detail {
+
+// What a finished task hands its awaiter: a value, or nothing for Task<void>.
+template <typename T>
+struct TaskResult {
+  std::optional<T> value;
+  template <typename U>
+  void return_value(U&& v) {
+    value.emplace(std::forward<U>(v));
+  }
+  T Take() { return std::move(*value); }
+};
+
+template <>
+struct TaskResult<void> {
+  void return_void() noexcept {}
+  void Take() noexcept {}
+};
+
+}  // namespace detail
+
 template <typename T = void>
 class [[nodiscard]] Task {
  public:
-  struct promise_type : detail::TaskPromiseBase<T> {
-    std::optional<T> value;
+  struct promise_type : detail::TaskPromiseBase<T>, detail::TaskResult<T> {
     Task get_return_object() {
       return Task(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
-    template <typename U>
-    void return_value(U&& v) {
-      value.emplace(std::forward<U>(v));
     }
   };
 
@@ -131,43 +147,7 @@ class [[nodiscard]] Task {
   T await_resume() {
     auto& p = h_.promise();
     if (p.exception) std::rethrow_exception(p.exception);
-    return std::move(*p.value);
-  }
-
- private:
-  explicit Task(std::coroutine_handle<promise_type> h) : h_(h) {}
-  std::coroutine_handle<promise_type> h_;
-};
-
-template <>
-class [[nodiscard]] Task<void> {
- public:
-  struct promise_type : detail::TaskPromiseBase<void> {
-    Task get_return_object() {
-      return Task(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
-    void return_void() noexcept {}
-  };
-
-  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
-  Task& operator=(Task&& o) noexcept {
-    if (this != &o) {
-      if (h_) h_.destroy();
-      h_ = std::exchange(o.h_, {});
-    }
-    return *this;
-  }
-  ~Task() {
-    if (h_) h_.destroy();
-  }
-
-  bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> awaiter) noexcept {
-    h_.promise().continuation = awaiter;
-    detail::Trampoline::Transfer(awaiter, h_);
-  }
-  void await_resume() {
-    if (h_.promise().exception) std::rethrow_exception(h_.promise().exception);
+    return p.Take();
   }
 
  private:
