@@ -38,37 +38,31 @@ Delayed<CacheGetResult> CacheServer::Get(Key k) {
   return {sim_, Rtt(), r};
 }
 
-Delayed<CacheWriteStatus> CacheServer::Set(Key k, const Value& v, Duration ttl) {
-  ++stats_.sets;
+template <typename Apply>
+Delayed<CacheWriteStatus> CacheServer::WriteOp(uint64_t& counter, Apply apply) {
+  ++counter;
   const Time now = sim_.now();
   if (IsDown(now)) {
     ++stats_.errors;
     return {sim_, config_.timeout, CacheWriteStatus::kError};
   }
-  const bool stored = store_.Set(k, v, ttl, now);
-  return {sim_, Rtt(), stored ? CacheWriteStatus::kOk : CacheWriteStatus::kRejected};
+  return {sim_, Rtt(), apply(now) ? CacheWriteStatus::kOk : CacheWriteStatus::kRejected};
+}
+
+Delayed<CacheWriteStatus> CacheServer::Set(Key k, const Value& v, Duration ttl) {
+  return WriteOp(stats_.sets, [&](Time now) { return store_.Set(k, v, ttl, now); });
 }
 
 Delayed<CacheWriteStatus> CacheServer::SetIfAbsent(Key k, const Value& v, Duration ttl) {
-  ++stats_.sets;
-  const Time now = sim_.now();
-  if (IsDown(now)) {
-    ++stats_.errors;
-    return {sim_, config_.timeout, CacheWriteStatus::kError};
-  }
-  const bool stored = store_.SetIfAbsent(k, v, ttl, now);
-  return {sim_, Rtt(), stored ? CacheWriteStatus::kOk : CacheWriteStatus::kRejected};
+  return WriteOp(stats_.sets, [&](Time now) { return store_.SetIfAbsent(k, v, ttl, now); });
 }
 
+// Deleting an absent key is still a success, as in Redis' DEL.
 Delayed<CacheWriteStatus> CacheServer::Delete(Key k) {
-  ++stats_.deletes;
-  const Time now = sim_.now();
-  if (IsDown(now)) {
-    ++stats_.errors;
-    return {sim_, config_.timeout, CacheWriteStatus::kError};
-  }
-  store_.Delete(k);
-  return {sim_, Rtt(), CacheWriteStatus::kOk};
+  return WriteOp(stats_.deletes, [&](Time) {
+    store_.Delete(k);
+    return true;
+  });
 }
 
 void CacheServer::Start() {

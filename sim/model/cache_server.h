@@ -53,6 +53,10 @@ class CacheServer {
 
  private:
   Duration Rtt() { return rtt_.DrawDuration(rng_); }
+  // A mutating operation: counted, failed while down, else `apply(now)` on
+  // the store decides between kOk and kRejected.
+  template <typename Apply>
+  Delayed<CacheWriteStatus> WriteOp(uint64_t& counter, Apply apply);
   static void OnActiveExpiry(void* self, uint64_t);
 
   Simulator& sim_;
