@@ -18,6 +18,7 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "sim/core/simulator.h"
+#include "sim/core/slot_pool.h"
 
 namespace cachelab {
 
@@ -52,11 +53,10 @@ class KeyedWait {
   size_t Waiting(uint64_t key) const;
 
  private:
-  struct Slot {
+  struct Waiter {
     std::coroutine_handle<> handle;
     Awaiter* awaiter = nullptr;
-    uint32_t generation = 0;
-    bool active = false;
+    bool active = false;  // waiting; false once woken (its resumption may still be queued)
   };
   void Enqueue(Awaiter* a, std::coroutine_handle<> h);
   void Wake(uint32_t slot, WakeReason reason);
@@ -64,8 +64,7 @@ class KeyedWait {
   static void OnWake(void* self, uint64_t arg);
 
   Simulator& sim_;
-  std::vector<Slot> slots_;
-  std::vector<uint32_t> free_slots_;
+  SlotPool<Waiter> slots_;
   boost::unordered_flat_map<uint64_t, std::vector<uint32_t>> waiters_;
 };
 

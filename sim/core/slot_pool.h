@@ -1,8 +1,9 @@
 // A vector of reusable records addressed by 32-bit index, for state that an
 // event or a suspended coroutine refers to by number (DB queries, waiters).
 // Each record carries a generation, bumped on every Acquire, so an event
-// scheduled for an earlier use of the slot can tell it is stale: pack
-// (index, generation) into the event's 64-bit argument with Pack().
+// scheduled for an earlier use of the slot can tell it is stale: pass Ref(i),
+// (index, generation) packed in 64 bits, as the event's argument, and check
+// Current(ref) when it fires.
 //
 // Contract: indices stay valid until Release; references returned by
 // operator[] are invalidated by Acquire (the vector may grow).
@@ -12,6 +13,9 @@
 #include <vector>
 
 namespace cachelab {
+
+// The index part of a Ref().
+inline uint32_t SlotIndex(uint64_t ref) { return static_cast<uint32_t>(ref); }
 
 template <typename T>
 class SlotPool {
@@ -40,19 +44,17 @@ class SlotPool {
 
   T& operator[](uint32_t i) { return slots_[i].value; }
   const T& operator[](uint32_t i) const { return slots_[i].value; }
-  uint32_t generation(uint32_t i) const { return slots_[i].generation; }
   // Marks every earlier (index, generation) pack of slot i stale.
   void Invalidate(uint32_t i) { ++slots_[i].generation; }
   size_t in_use() const { return slots_.size() - free_.size(); }
 
-  static uint64_t Pack(uint32_t index, uint32_t generation) {
-    return (static_cast<uint64_t>(generation) << 32) | index;
+  // Slot i in its current use.
+  uint64_t Ref(uint32_t i) const {
+    return (static_cast<uint64_t>(slots_[i].generation) << 32) | i;
   }
-  static uint32_t IndexOf(uint64_t packed) { return static_cast<uint32_t>(packed); }
-  static uint32_t GenerationOf(uint64_t packed) { return static_cast<uint32_t>(packed >> 32); }
-  // True when `packed` names the slot's current use.
-  bool Current(uint64_t packed) const {
-    return slots_[IndexOf(packed)].generation == GenerationOf(packed);
+  // True when `ref` names its slot's current use.
+  bool Current(uint64_t ref) const {
+    return slots_[SlotIndex(ref)].generation == static_cast<uint32_t>(ref >> 32);
   }
 
  private:

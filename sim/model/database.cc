@@ -4,12 +4,6 @@
 
 namespace cachelab {
 
-namespace {
-uint64_t Pack(uint32_t slot, uint32_t generation) {
-  return (static_cast<uint64_t>(generation) << 32) | slot;
-}
-}  // namespace
-
 Database::Database(Simulator& sim, const DatabaseConfig& config, const std::vector<uint32_t>& sizes,
                    VersionLedger& ledger, StampedeTracker& stampede, uint64_t seed)
     : sim_(sim),
@@ -41,14 +35,7 @@ const DatabaseStats& Database::stats() {
 }
 
 uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
-  uint32_t slot;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    slot = static_cast<uint32_t>(slots_.size());
-    slots_.emplace_back();
-  }
+  const uint32_t slot = slots_.Acquire();
   Slot& s = slots_[slot];
   s.handle = h;
   s.key = q.key_;
@@ -56,8 +43,6 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
   s.write = q.write_;
   s.acknowledges = q.acknowledges_;
   s.enqueued = sim_.now();
-  s.result = {};
-  ++s.generation;
 
   ++stats_.queries;
   if (q.write_) {
@@ -76,8 +61,7 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
     stats_.peak_queue = std::max(stats_.peak_queue, waiting_);
     interval_peak_queue_ = std::max(interval_peak_queue_, waiting_);
     if (config_.queue_timeout > Duration()) {
-      sim_.ScheduleAfter(config_.queue_timeout, &Database::OnTimeout, this,
-                         Pack(slot, s.generation));
+      sim_.ScheduleAfter(config_.queue_timeout, &Database::OnTimeout, this, slots_.Ref(slot));
     }
   }
   stats_.peak_concurrency = std::max<uint64_t>(stats_.peak_concurrency, busy_ + waiting_);
@@ -137,10 +121,9 @@ void Database::OnComplete(void* self, uint64_t arg) {
 
 void Database::OnTimeout(void* self, uint64_t arg) {
   auto* db = static_cast<Database*>(self);
-  const auto slot = static_cast<uint32_t>(arg);
-  const auto generation = static_cast<uint32_t>(arg >> 32);
-  Slot& s = db->slots_[slot];
-  if (s.generation != generation || s.state != SlotState::kWaiting) return;
+  if (!db->slots_.Current(arg)) return;
+  Slot& s = db->slots_[SlotIndex(arg)];
+  if (s.state != SlotState::kWaiting) return;
   // Stays in the queue as abandoned; released when it surfaces.
   s.state = SlotState::kAbandoned;
   --db->waiting_;
@@ -160,7 +143,7 @@ DbResult Database::Collect(uint32_t slot) {
 void Database::ReleaseSlot(uint32_t slot) {
   slots_[slot].state = SlotState::kFree;
   slots_[slot].handle = {};
-  free_slots_.push_back(slot);
+  slots_.Release(slot);
 }
 
 }  // namespace cachelab

@@ -23,6 +23,7 @@
 
 #include "sim/core/random.h"
 #include "sim/core/simulator.h"
+#include "sim/core/slot_pool.h"
 #include "sim/metrics/stampede.h"
 #include "sim/model/config.h"
 #include "sim/model/distribution.h"
@@ -109,7 +110,6 @@ class Database {
     bool write = false;
     bool acknowledges = false;
     SlotState state = SlotState::kFree;
-    uint32_t generation = 0;
     Time enqueued;
     DbResult result;
   };
@@ -136,8 +136,7 @@ class Database {
   Sampler read_service_;
   Sampler write_service_;
   RandomEngine rng_;
-  std::vector<Slot> slots_;
-  std::vector<uint32_t> free_slots_;
+  SlotPool<Slot> slots_;
   std::deque<uint32_t> queue_;  // may hold abandoned slots, skipped when they surface
   uint64_t waiting_ = 0;
   uint64_t interval_peak_queue_ = 0;
