@@ -3,9 +3,8 @@
 // human-readable summary table.
 #pragma once
 
-#include <string>
-
 #include <nlohmann/json.hpp>
+#include <string>
 
 #include "analysis/scenario.h"
 #include "sim/metrics/summary.h"

@@ -5,10 +5,9 @@
 //   scenarios/x.json: /cache/capacity: must be > 0, got "-5MiB"
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "policies/registry.h"
 #include "sim/model/config.h"
@@ -16,12 +15,12 @@
 namespace cachelab {
 
 struct Scenario {
-  std::string source;        // file path, or "<default>" for the embedded scenario
+  std::string source;  // file path, or "<default>" for the embedded scenario
   std::string name;
   std::string description;
   WorldConfig world;
   StackConfig stack;
-  nlohmann::json resolved;   // the input with overrides applied and every default filled in
+  nlohmann::json resolved;  // the input with overrides applied and every default filled in
 };
 
 // "PTR=VALUE" as given to --set. VALUE is parsed as JSON when it is valid JSON,
@@ -30,7 +29,8 @@ struct Override {
   std::string pointer;
   std::string value;
 };
-// Parses "--set" text; throws InputError on a malformed one (no '=', pointer not starting with '/').
+// Parses "--set" text; throws InputError on a malformed one (no '=', pointer not starting with
+// '/').
 Override ParseOverride(const std::string& text);
 
 // Loads, applies overrides in order (each pointer must name a field the

@@ -33,7 +33,9 @@ void RunScenario(benchmark::State& state, const std::vector<Override>& overrides
 
 // The whole default scenario (user lookup, 100k Zipf keys, 2000 requests/s,
 // 65 simulated minutes: cold start, steady state and the expiry wave).
-void BM_DefaultScenario(benchmark::State& state) { RunScenario(state, {}); }
+void BM_DefaultScenario(benchmark::State& state) {
+  RunScenario(state, {});
+}
 BENCHMARK(BM_DefaultScenario)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3);
 
 // Cache-aside + 1 h TTL over 1M Zipf keys with a cache that holds them all:
@@ -42,7 +44,10 @@ BENCHMARK(BM_DefaultScenario)->Unit(benchmark::kMillisecond)->Iterations(1)->Rep
 void BM_CacheAsideTtlMillionKeys(benchmark::State& state) {
   RunScenario(state, {{"/workload/keys/count", "1000000"}, {"/cache/capacity", "4GiB"}});
 }
-BENCHMARK(BM_CacheAsideTtlMillionKeys)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3);
+BENCHMARK(BM_CacheAsideTtlMillionKeys)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1)
+    ->Repetitions(3);
 
 }  // namespace
 }  // namespace cachelab

@@ -76,8 +76,14 @@ class Lru final : public EvictionPolicy {
 
   void Unlink(Handle h) {
     Node& n = nodes_[h];
-    if (n.prev != kNil) nodes_[n.prev].next = n.next; else head_ = n.next;
-    if (n.next != kNil) nodes_[n.next].prev = n.prev; else tail_ = n.prev;
+    if (n.prev != kNil)
+      nodes_[n.prev].next = n.next;
+    else
+      head_ = n.next;
+    if (n.next != kNil)
+      nodes_[n.next].prev = n.prev;
+    else
+      tail_ = n.prev;
   }
 
   std::vector<Node> nodes_;

@@ -73,6 +73,8 @@ void Free(void* p, std::size_t bytes) noexcept {
   ::operator delete(p, bytes);
 }
 
-std::size_t LiveFrames() { return pool.live; }
+std::size_t LiveFrames() {
+  return pool.live;
+}
 
 }  // namespace cachelab::frame_pool

@@ -11,11 +11,10 @@
 //    trace, so timeouts need no cancellation.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <coroutine>
 #include <cstdint>
 #include <vector>
-
-#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "sim/core/simulator.h"
 #include "sim/core/slot_pool.h"

@@ -8,10 +8,9 @@
 // their output is specified, so a seed means the same run on every platform.
 #pragma once
 
+#include <boost/random/mersenne_twister.hpp>
 #include <cstdint>
 #include <string_view>
-
-#include <boost/random/mersenne_twister.hpp>
 
 namespace cachelab {
 

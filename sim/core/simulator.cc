@@ -15,18 +15,22 @@ namespace {
   throw std::logic_error("negative delay " + std::to_string(d.nanos()) + " ns");
 }
 
-void ResumeCoroutine(void* ctx, uint64_t) { std::coroutine_handle<>::from_address(ctx).resume(); }
+void ResumeCoroutine(void* ctx, uint64_t) {
+  std::coroutine_handle<>::from_address(ctx).resume();
+}
 }  // namespace
 
 Simulator::EventId Simulator::Schedule(Time at, Callback fn, void* ctx, uint64_t arg) {
-  if (at < now_) [[unlikely]] ThrowInPast(at, now_);
+  if (at < now_) [[unlikely]]
+    ThrowInPast(at, now_);
   const uint64_t seq = next_seq_++;
   Push(Event{at.nanos(), seq, fn, ctx, arg});
   return seq;
 }
 
 Simulator::EventId Simulator::ScheduleAfter(Duration delay, Callback fn, void* ctx, uint64_t arg) {
-  if (delay < Duration()) [[unlikely]] ThrowNegativeDelay(delay);
+  if (delay < Duration()) [[unlikely]]
+    ThrowNegativeDelay(delay);
   return Schedule(now_ + delay, fn, ctx, arg);
 }
 

@@ -13,12 +13,11 @@
 //    Fail() and rethrown from Run()/RunUntil() after the current event.
 #pragma once
 
+#include <boost/unordered/unordered_flat_set.hpp>
 #include <coroutine>
 #include <cstdint>
 #include <exception>
 #include <vector>
-
-#include <boost/unordered/unordered_flat_set.hpp>
 
 #include "sim/core/time.h"
 

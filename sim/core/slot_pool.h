@@ -15,7 +15,9 @@
 namespace cachelab {
 
 // The index part of a Ref().
-inline uint32_t SlotIndex(uint64_t ref) { return static_cast<uint32_t>(ref); }
+inline uint32_t SlotIndex(uint64_t ref) {
+  return static_cast<uint32_t>(ref);
+}
 
 template <typename T>
 class SlotPool {
@@ -49,9 +51,7 @@ class SlotPool {
   size_t in_use() const { return slots_.size() - free_.size(); }
 
   // Slot i in its current use.
-  uint64_t Ref(uint32_t i) const {
-    return (static_cast<uint64_t>(slots_[i].generation) << 32) | i;
-  }
+  uint64_t Ref(uint32_t i) const { return (static_cast<uint64_t>(slots_[i].generation) << 32) | i; }
   // True when `ref` names its slot's current use.
   bool Current(uint64_t ref) const {
     return slots_[SlotIndex(ref)].generation == static_cast<uint32_t>(ref >> 32);

@@ -179,7 +179,9 @@ inline Detached RunDetached(Simulator* sim, Task<void> task) {
 }  // namespace detail
 
 // Starts `task` now as an independent process.
-inline void Spawn(Simulator& sim, Task<void> task) { detail::RunDetached(&sim, std::move(task)); }
+inline void Spawn(Simulator& sim, Task<void> task) {
+  detail::RunDetached(&sim, std::move(task));
+}
 
 // co_await Sleep(sim, d): resume after d.
 class Sleep {

@@ -35,8 +35,14 @@ class Duration {
   constexpr Duration operator-() const { return Duration(-ns_); }
   constexpr Duration operator*(int64_t k) const { return Duration(ns_ * k); }
   constexpr Duration operator/(int64_t k) const { return Duration(ns_ / k); }
-  constexpr Duration& operator+=(Duration o) { ns_ += o.ns_; return *this; }
-  constexpr Duration& operator-=(Duration o) { ns_ -= o.ns_; return *this; }
+  constexpr Duration& operator+=(Duration o) {
+    ns_ += o.ns_;
+    return *this;
+  }
+  constexpr Duration& operator-=(Duration o) {
+    ns_ -= o.ns_;
+    return *this;
+  }
 
  private:
   constexpr explicit Duration(int64_t ns) : ns_(ns) {}
@@ -58,7 +64,10 @@ class Time {
   constexpr Time operator+(Duration d) const { return Time(ns_ + d.nanos()); }
   constexpr Time operator-(Duration d) const { return Time(ns_ - d.nanos()); }
   constexpr Duration operator-(Time o) const { return Duration::Nanos(ns_ - o.ns_); }
-  constexpr Time& operator+=(Duration d) { ns_ += d.nanos(); return *this; }
+  constexpr Time& operator+=(Duration d) {
+    ns_ += d.nanos();
+    return *this;
+  }
 
  private:
   constexpr explicit Time(int64_t ns) : ns_(ns) {}

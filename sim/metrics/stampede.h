@@ -20,10 +20,9 @@
 //    is dropped when its episode ends.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <vector>
-
-#include <boost/unordered/unordered_flat_map.hpp>
 
 namespace cachelab {
 

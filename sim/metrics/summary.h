@@ -31,11 +31,11 @@ struct Summary {
 
   struct Db {
     uint64_t queries = 0, reads = 0, writes = 0;
-    uint64_t timeouts = 0;            // queries abandoned after database.queue_timeout
-    uint64_t peak_concurrency = 0;    // most queries in the database at once (running + waiting)
-    uint64_t peak_queue_depth = 0;    // most queries waiting for a connection at once
-    double mean_wait_ms = 0;          // mean wait for a connection over queries that got one
-    double utilization = 0;           // busy connection time / (connections * simulated time)
+    uint64_t timeouts = 0;          // queries abandoned after database.queue_timeout
+    uint64_t peak_concurrency = 0;  // most queries in the database at once (running + waiting)
+    uint64_t peak_queue_depth = 0;  // most queries waiting for a connection at once
+    double mean_wait_ms = 0;        // mean wait for a connection over queries that got one
+    double utilization = 0;         // busy connection time / (connections * simulated time)
   } db;
 
   // End-to-end latency of every request (reads and writes, failed ones included).
@@ -49,7 +49,7 @@ struct Summary {
     uint64_t stale_reads = 0;
     double stale_read_ratio = 0;  // stale_reads / successful reads
     double max_age_ms = 0;
-    double mean_age_ms = 0;       // over stale reads
+    double mean_age_ms = 0;  // over stale reads
   } staleness;
 
   // Per key, a load episode lasts while at least one DB load of the key is in flight.
@@ -69,13 +69,13 @@ struct IntervalRow {
   uint64_t hits = 0, misses = 0, errors = 0;
   double hit_ratio = 0;
   uint64_t db_queries = 0;
-  uint64_t db_queue_depth = 0;      // largest queue seen during the interval
-  double db_utilization = 0;        // busy connection time / (connections * interval)
-  double p50_ms = 0, p99_ms = 0;    // latency of requests that completed in the interval
+  uint64_t db_queue_depth = 0;    // largest queue seen during the interval
+  double db_utilization = 0;      // busy connection time / (connections * interval)
+  double p50_ms = 0, p99_ms = 0;  // latency of requests that completed in the interval
   uint64_t stale_reads = 0;
   uint64_t evictions = 0, expirations = 0;
   uint64_t cache_bytes = 0, cache_items = 0;  // at the end of the interval
-  uint64_t stampede_loads = 0;      // duplicate loads started in the interval
+  uint64_t stampede_loads = 0;                // duplicate loads started in the interval
 };
 
 struct RunResult {

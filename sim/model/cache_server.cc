@@ -74,7 +74,8 @@ void CacheServer::Start() {
 void CacheServer::OnActiveExpiry(void* self, uint64_t) {
   auto* s = static_cast<CacheServer*>(self);
   if (s->stopped_) return;
-  if (!s->IsDown(s->sim_.now())) s->store_.ActiveExpire(s->sim_.now(), s->config_.active_expiry_limit);
+  if (!s->IsDown(s->sim_.now()))
+    s->store_.ActiveExpire(s->sim_.now(), s->config_.active_expiry_limit);
   s->sim_.ScheduleAfter(s->config_.active_expiry_interval, &CacheServer::OnActiveExpiry, s);
 }
 

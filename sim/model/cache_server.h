@@ -26,7 +26,11 @@ struct CacheGetResult {
   bool hit() const { return status == CacheStatus::kHit; }
 };
 
-enum class CacheWriteStatus : uint8_t { kOk, kRejected, kError };  // rejected: not admitted / key present
+enum class CacheWriteStatus : uint8_t {
+  kOk,
+  kRejected,
+  kError
+};  // rejected: not admitted / key present
 
 struct CacheServerStats {
   uint64_t gets = 0, sets = 0, deletes = 0, errors = 0;

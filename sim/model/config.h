@@ -32,9 +32,9 @@ struct RateProfileConfig {
     double rps = 0;
   };
   Kind kind = Kind::kConstant;
-  double rps = 0;            // constant
-  std::vector<Step> steps;   // steps, sorted by `at`, steps[0].at == 0
-  double from_rps = 0;       // ramp: from_rps before start, linear, to_rps after end
+  double rps = 0;           // constant
+  std::vector<Step> steps;  // steps, sorted by `at`, steps[0].at == 0
+  double from_rps = 0;      // ramp: from_rps before start, linear, to_rps after end
   double to_rps = 0;
   Duration ramp_start;
   Duration ramp_end;
@@ -43,12 +43,12 @@ struct RateProfileConfig {
 struct WorkloadConfig {
   enum class Popularity { kZipf, kUniform };
   RateProfileConfig rate;
-  uint64_t keys = 100'000;                 // existing keys are 0..keys-1, rank 0 the hottest
+  uint64_t keys = 100'000;  // existing keys are 0..keys-1, rank 0 the hottest
   Popularity popularity = Popularity::kZipf;
-  double zipf_alpha = 1.0;                 // >= 0
-  double write_fraction = 0;               // [0,1]: share of requests that are writes
-  double missing_fraction = 0;             // [0,1]: share of reads for keys with no row
-  DistributionConfig value_size;           // bytes; drawn once per key (rounded, at least 1)
+  double zipf_alpha = 1.0;        // >= 0
+  double write_fraction = 0;      // [0,1]: share of requests that are writes
+  double missing_fraction = 0;    // [0,1]: share of reads for keys with no row
+  DistributionConfig value_size;  // bytes; drawn once per key (rounded, at least 1)
 };
 
 struct InstancesConfig {
@@ -63,20 +63,20 @@ struct FaultWindowConfig {
 };
 
 struct CacheConfig {
-  bool enabled = true;            // false: every read goes to the database
-  uint64_t capacity_bytes = 0;    // > 0
-  uint64_t max_items = 0;         // 0 = no item limit
-  uint64_t entry_overhead = 64;   // bytes charged per entry on top of the value (key, metadata)
-  DistributionConfig rtt;         // client round trip of one operation
-  Duration timeout;               // while the server is down an operation fails after this long
+  bool enabled = true;           // false: every read goes to the database
+  uint64_t capacity_bytes = 0;   // > 0
+  uint64_t max_items = 0;        // 0 = no item limit
+  uint64_t entry_overhead = 64;  // bytes charged per entry on top of the value (key, metadata)
+  DistributionConfig rtt;        // client round trip of one operation
+  Duration timeout;              // while the server is down an operation fails after this long
   Duration active_expiry_interval = Duration::Millis(100);  // 0 disables active expiry
-  uint32_t active_expiry_limit = 10'000;                     // expired entries removed per cycle
+  uint32_t active_expiry_limit = 10'000;                    // expired entries removed per cycle
   std::vector<FaultWindowConfig> faults;
 };
 
 struct DatabaseConfig {
-  uint32_t connections = 16;      // > 0
-  Duration queue_timeout;         // 0 = wait forever for a connection
+  uint32_t connections = 16;  // > 0
+  Duration queue_timeout;     // 0 = wait forever for a connection
   DistributionConfig read_service;
   DistributionConfig write_service;
 };

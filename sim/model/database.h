@@ -39,11 +39,11 @@ struct DbResult {
 
 struct DatabaseStats {
   uint64_t queries = 0, reads = 0, writes = 0, timeouts = 0;
-  uint64_t started = 0;          // queries that got a connection
-  int64_t wait_ns_total = 0;     // over started queries
-  uint64_t peak_concurrency = 0; // running + waiting
+  uint64_t started = 0;           // queries that got a connection
+  int64_t wait_ns_total = 0;      // over started queries
+  uint64_t peak_concurrency = 0;  // running + waiting
   uint64_t peak_queue = 0;
-  double busy_ns = 0;            // integral of busy connections over time
+  double busy_ns = 0;  // integral of busy connections over time
 };
 
 class Database {

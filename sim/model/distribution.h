@@ -2,11 +2,10 @@
 // Boost.Random distributions, whose output is specified across platforms.
 #pragma once
 
-#include <variant>
-
 #include <boost/random/exponential_distribution.hpp>
 #include <boost/random/lognormal_distribution.hpp>
 #include <boost/random/uniform_real_distribution.hpp>
+#include <variant>
 
 #include "sim/core/random.h"
 #include "sim/core/time.h"
@@ -32,7 +31,7 @@ class Sampler {
     }
     return constant_;
   }
-  Duration DrawDuration(RandomEngine& rng) { return Duration::FromSecondsF((*this)(rng) * 1e-9); }
+  Duration DrawDuration(RandomEngine& rng) { return Duration::FromSecondsF((*this)(rng)*1e-9); }
   bool is_constant() const { return kind_ == DistributionConfig::Kind::kConstant; }
 
  private:

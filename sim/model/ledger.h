@@ -12,11 +12,10 @@
 // every key would cost a cache miss per read.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <stdexcept>
 #include <vector>
-
-#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "sim/core/time.h"
 #include "sim/model/config.h"

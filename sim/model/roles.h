@@ -21,8 +21,8 @@ struct Env {
   Simulator& sim;
   CacheServer& cache;
   Database& db;
-  KeyedWait& waits;      // per-key wait/notify, shared by all instances
-  uint32_t instance = 0; // which application instance serves the request
+  KeyedWait& waits;       // per-key wait/notify, shared by all instances
+  uint32_t instance = 0;  // which application instance serves the request
 };
 
 // How a read request used the shared cache; hits + misses + errors == reads.

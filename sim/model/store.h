@@ -14,12 +14,11 @@
 //  - ttl <= 0 means the entry never expires.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <memory>
 #include <queue>
 #include <vector>
-
-#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "sim/core/time.h"
 #include "sim/model/eviction.h"

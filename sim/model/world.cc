@@ -69,9 +69,15 @@ Task<void> World::ServeRead(Key key, uint32_t instance) {
   ++counters_.requests;
   ++counters_.reads;
   switch (out.cache) {
-    case CacheOutcome::kHit: ++counters_.hits; break;
-    case CacheOutcome::kMiss: ++counters_.misses; break;
-    case CacheOutcome::kError: ++counters_.errors; break;
+    case CacheOutcome::kHit:
+      ++counters_.hits;
+      break;
+    case CacheOutcome::kMiss:
+      ++counters_.misses;
+      break;
+    case CacheOutcome::kError:
+      ++counters_.errors;
+      break;
   }
   if (out.failed) {
     ++counters_.failed;
@@ -174,8 +180,9 @@ Summary World::BuildSummary() {
   s.cache.hits = c.hits;
   s.cache.misses = c.misses;
   s.cache.errors = c.errors;
-  s.cache.hit_ratio =
-      c.hits + c.misses > 0 ? static_cast<double>(c.hits) / static_cast<double>(c.hits + c.misses) : 0;
+  s.cache.hit_ratio = c.hits + c.misses > 0
+                          ? static_cast<double>(c.hits) / static_cast<double>(c.hits + c.misses)
+                          : 0;
   s.cache.evictions = store.evictions();
   s.cache.expirations = store.expirations();
   s.cache.peak_bytes = store.peak_bytes();
@@ -190,12 +197,11 @@ Summary World::BuildSummary() {
   s.db.timeouts = db.timeouts;
   s.db.peak_concurrency = db.peak_concurrency;
   s.db.peak_queue_depth = db.peak_queue;
-  s.db.mean_wait_ms =
-      db.started > 0 ? static_cast<double>(db.wait_ns_total) * 1e-6 / static_cast<double>(db.started)
-                     : 0;
-  s.db.utilization = end.nanos() > 0 ? db.busy_ns / (static_cast<double>(end.nanos()) *
-                                                      db_.connections())
+  s.db.mean_wait_ms = db.started > 0 ? static_cast<double>(db.wait_ns_total) * 1e-6 /
+                                           static_cast<double>(db.started)
                                      : 0;
+  s.db.utilization =
+      end.nanos() > 0 ? db.busy_ns / (static_cast<double>(end.nanos()) * db_.connections()) : 0;
   auto ms = [](int64_t ns) { return static_cast<double>(ns) * 1e-6; };
   s.latency_ms.mean = latency_.mean() * 1e-6;
   s.latency_ms.p50 = ms(latency_.Quantile(0.5));

@@ -30,8 +30,8 @@ namespace cachelab {
 
 class World {
  public:
-  World(const WorldConfig& config, std::unique_ptr<ReadPath> read,
-        std::unique_ptr<WritePath> write, std::unique_ptr<EvictionPolicy> eviction);
+  World(const WorldConfig& config, std::unique_ptr<ReadPath> read, std::unique_ptr<WritePath> write,
+        std::unique_ptr<EvictionPolicy> eviction);
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 

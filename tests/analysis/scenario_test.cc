@@ -105,7 +105,8 @@ TEST_CASE("malformed durations are rejected, echoing the input", "[analysis][sce
   }
 }
 
-TEST_CASE("sizes take binary and decimal units and bare integers are bytes", "[analysis][scenario]") {
+TEST_CASE("sizes take binary and decimal units and bare integers are bytes",
+          "[analysis][scenario]") {
   const std::vector<std::pair<std::string, uint64_t>> cases = {
       {"512", 512},          {"0", 0},
       {"512B", 512},         {"4KiB", 4096},

@@ -1,11 +1,10 @@
 #include "sim/core/keyed_wait.h"
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "sim/core/simulator.h"
 #include "sim/core/task.h"

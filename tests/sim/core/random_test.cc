@@ -1,13 +1,12 @@
 #include "sim/core/random.h"
 
 #include <bit>
+#include <boost/unordered/unordered_flat_set.hpp>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <boost/unordered/unordered_flat_set.hpp>
-#include <catch2/catch.hpp>
 
 namespace cachelab {
 namespace {
@@ -107,8 +106,9 @@ TEST_CASE("streams of different names, and of adjacent seeds, are uncorrelated",
   CHECK(std::abs(Correlation(MakeStream(0, "a"), MakeStream(0, "b"), kN)) < bound);
 }
 
-TEST_CASE("Uniform01 lies in the half-open unit interval on a 2^-53 grid with mean 1/2 and variance 1/12",
-          "[sim][core][random]") {
+TEST_CASE(
+    "Uniform01 lies in the half-open unit interval on a 2^-53 grid with mean 1/2 and variance 1/12",
+    "[sim][core][random]") {
   constexpr int kN = 1'000'000;
   RandomEngine rng = MakeStream(3, "uniform");
   double sum = 0, sum_sq = 0;

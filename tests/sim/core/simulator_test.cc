@@ -1,12 +1,11 @@
 #include "sim/core/simulator.h"
 
+#include <boost/random/uniform_int_distribution.hpp>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <stdexcept>
 #include <utility>
 #include <vector>
-
-#include <boost/random/uniform_int_distribution.hpp>
-#include <catch2/catch.hpp>
 
 #include "sim/core/random.h"
 

@@ -2,14 +2,13 @@
 
 #include <pthread.h>
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "sim/core/frame_pool.h"
 #include "sim/core/simulator.h"

@@ -1,16 +1,15 @@
 #include "sim/core/zipf.h"
 
 #include <algorithm>
-#include <cmath>
-#include <cstdint>
-#include <stdexcept>
-#include <vector>
-
 #include <boost/math/constants/constants.hpp>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/special_functions/digamma.hpp>
 #include <boost/math/special_functions/zeta.hpp>
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <vector>
 
 #include "sim/core/random.h"
 

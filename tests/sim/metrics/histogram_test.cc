@@ -1,14 +1,13 @@
 #include "sim/metrics/histogram.h"
 
 #include <algorithm>
+#include <boost/random/lognormal_distribution.hpp>
+#include <boost/random/uniform_int_distribution.hpp>
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
 #include <limits>
 #include <vector>
-
-#include <boost/random/lognormal_distribution.hpp>
-#include <boost/random/uniform_int_distribution.hpp>
-#include <catch2/catch.hpp>
 
 #include "sim/core/random.h"
 

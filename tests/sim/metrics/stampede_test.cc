@@ -1,12 +1,11 @@
 #include "sim/metrics/stampede.h"
 
+#include <boost/random/uniform_int_distribution.hpp>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <numeric>
 #include <stdexcept>
 #include <vector>
-
-#include <boost/random/uniform_int_distribution.hpp>
-#include <catch2/catch.hpp>
 
 #include "sim/core/random.h"
 

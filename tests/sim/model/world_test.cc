@@ -102,7 +102,8 @@ TEST_CASE("every run obeys the conservation laws", "[sim][model][invariants]") {
   w.instances.count = 3;
   w.cache.capacity_bytes = 4 << 20;  // far below the working set: evictions
   w.cache.rtt = Exponential(300e3);
-  w.cache.faults.push_back({FaultWindowConfig::Kind::kDown, Duration::Seconds(8), Duration::Seconds(2)});
+  w.cache.faults.push_back(
+      {FaultWindowConfig::Kind::kDown, Duration::Seconds(8), Duration::Seconds(2)});
   w.database.connections = 16;
   w.database.read_service = Exponential(2e6);
   w.database.write_service = Exponential(3e6);
@@ -136,7 +137,8 @@ TEST_CASE("every run obeys the conservation laws", "[sim][model][invariants]") {
   CHECK(r.timeseries.size() >= 20);
 }
 
-TEST_CASE("equal inputs give equal runs, and another seed gives another run", "[sim][model][determinism]") {
+TEST_CASE("equal inputs give equal runs, and another seed gives another run",
+          "[sim][model][determinism]") {
   WorldConfig w = BaseWorld(2000, Duration::Seconds(5));
   w.workload.write_fraction = 0.02;
   w.cache.rtt = Exponential(200e3);
