@@ -59,8 +59,8 @@ Delayed<CacheWriteStatus> CacheServer::SetIfAbsent(Key k, const Value& v, Durati
 
 // Deleting an absent key is still a success, as in Redis' DEL.
 Delayed<CacheWriteStatus> CacheServer::Delete(Key k) {
-  return WriteOp(stats_.deletes, [&](Time) {
-    store_.Delete(k);
+  return WriteOp(stats_.deletes, [&](Time now) {
+    store_.Delete(k, now);
     return true;
   });
 }

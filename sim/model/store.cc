@@ -66,11 +66,13 @@ bool Store::SetIfAbsent(Key k, const Value& v, Duration ttl, Time now) {
   return Set(k, v, ttl, now);
 }
 
-bool Store::Delete(Key k) {
+bool Store::Delete(Key k, Time now) {
   auto it = map_.find(k);
   if (it == map_.end()) return false;
+  const bool live = it->second.expires > now;
   Remove(it);
-  return true;
+  if (!live) ++expirations_;
+  return live;
 }
 
 uint64_t Store::ActiveExpire(Time now, uint64_t limit) {

@@ -46,8 +46,9 @@ class Store {
   bool Set(Key k, const Value& v, Duration ttl, Time now);
   // Stores only when no live entry exists; false otherwise.
   bool SetIfAbsent(Key k, const Value& v, Duration ttl, Time now);
-  // True when an entry was removed.
-  bool Delete(Key k);
+  // True when a live entry was removed; an expired one is removed as an
+  // expiration and reported as absent.
+  bool Delete(Key k, Time now);
   // Removes up to `limit` entries whose expiry is <= now; returns how many.
   uint64_t ActiveExpire(Time now, uint64_t limit);
   // Without active expiry nothing is queued for it (the queue would only grow).

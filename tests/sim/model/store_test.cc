@@ -77,12 +77,12 @@ TEST_CASE("a deleted entry is gone and its bytes are released", "[sim][model][st
   Store s = MakeStore(1000);
   REQUIRE(s.Set(1, V(1, 100), kNoTtl, Time::Zero()));
   REQUIRE(s.Set(2, V(1, 200), kNoTtl, Time::Zero()));
-  CHECK(s.Delete(1));
+  CHECK(s.Delete(1, Time::Zero()));
   CHECK(s.Get(1, Time::Zero()) == nullptr);
   CHECK(s.bytes() == 200);
   CHECK(s.items() == 1);
-  CHECK_FALSE(s.Delete(1));  // nothing left to delete
-  CHECK_FALSE(s.Delete(99));
+  CHECK_FALSE(s.Delete(1, Time::Zero()));  // nothing left to delete
+  CHECK_FALSE(s.Delete(99, Time::Zero()));
   // A delete is neither an eviction nor an expiration.
   CHECK(s.evictions() == 0);
   CHECK(s.expirations() == 0);
@@ -286,7 +286,7 @@ TEST_CASE("a replaced entry's old expiry is ignored by active expiry", "[sim][mo
   REQUIRE(s.Set(3, V(1, 100), Duration::Millis(10), Time::Zero()));  // due at 10
   REQUIRE(s.Set(3, V(2, 100), kNoTtl, Ms(1)));                       // never due
   REQUIRE(s.Set(4, V(1, 100), Duration::Millis(10), Time::Zero()));  // due at 10
-  REQUIRE(s.Delete(4));
+  REQUIRE(s.Delete(4, Ms(2)));
   REQUIRE(s.Set(4, V(2, 100), Duration::Millis(200), Ms(2)));  // due at 202
 
   // At 30 ms only key 2 is really due. The stale records of 1, 3 and 4 come
@@ -355,13 +355,25 @@ TEST_CASE("Flush drops every entry and the policy forgets them all", "[sim][mode
   CheckPolicyInSync(s);
 }
 
+TEST_CASE("deleting an expired entry counts an expiration, not a removal", "[sim][model][store]") {
+  Store s = MakeStore(1000);
+  REQUIRE(s.Set(1, V(1, 100), Duration::Millis(10), Time::Zero()));
+  // At 10 ms the entry has expired (expires <= now): the delete finds nothing
+  // live, and the entry leaves as an expiration, as a lookup would have made it.
+  CHECK_FALSE(s.Delete(1, Ms(10)));
+  CHECK(s.expirations() == 1);
+  CHECK(s.items() == 0);
+  CHECK(s.bytes() == 0);
+  CheckPolicyInSync(s);
+}
+
 TEST_CASE("peak bytes and items keep the high-water mark", "[sim][model][store]") {
   Store s = MakeStore(1000, 0, 10);
   REQUIRE(s.Set(1, V(1, 100), kNoTtl, Time::Zero()));
   REQUIRE(s.Set(2, V(1, 200), kNoTtl, Time::Zero()));
   REQUIRE(s.Set(3, V(1, 300), kNoTtl, Time::Zero()));  // 110 + 210 + 310 = 630
-  REQUIRE(s.Delete(2));
-  REQUIRE(s.Delete(3));
+  REQUIRE(s.Delete(2, Time::Zero()));
+  REQUIRE(s.Delete(3, Time::Zero()));
   REQUIRE(s.Set(4, V(1, 50), kNoTtl, Time::Zero()));
   CHECK(s.bytes() == 110 + 60);
   CHECK(s.items() == 2);
@@ -407,7 +419,7 @@ TEST_CASE("bytes and items stay within the limits under random sets, gets and de
     } else if (o < 85) {
       s.Get(k, now);
     } else if (o < 98) {
-      s.Delete(k);
+      s.Delete(k, now);
       CHECK(s.Peek(k, now) == nullptr);
     } else {
       s.ActiveExpire(now, 5);
