@@ -8,8 +8,11 @@ namespace cachelab::modules {
 
 // read path
 PolicyInfo CacheAsideModule();
+PolicyInfo ReadThroughModule();
 // write path
 PolicyInfo InvalidateOnWriteModule();
+PolicyInfo WriteThroughModule();
+PolicyInfo WriteAroundModule();
 // eviction
 PolicyInfo LruModule();
 

@@ -8,8 +8,11 @@ const std::vector<PolicyInfo>& AllPolicies() {
   static const std::vector<PolicyInfo> all = {
       // read path
       modules::CacheAsideModule(),
+      modules::ReadThroughModule(),
       // write path
       modules::InvalidateOnWriteModule(),
+      modules::WriteThroughModule(),
+      modules::WriteAroundModule(),
       // eviction
       modules::LruModule(),
   };

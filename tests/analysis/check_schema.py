@@ -49,6 +49,9 @@ PROBES = [
     ("/workload/keys", {"popularity": "uniform"}),
     ("/cache/eviction", "lru"),
     ("/policies", {}),
+    ("/policies/read", {"name": "read-through", "params": {"ttl": "5m"}}),
+    ("/policies/write", {"name": "write-through", "params": {"ttl": "5m"}}),
+    ("/policies/write", {"name": "write-around"}),
 ]
 
 # Schema $defs holding each role's policy choice; params schemas are
