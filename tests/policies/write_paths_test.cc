@@ -7,24 +7,13 @@
 #include <string>
 
 #include "policies/run.h"
+#include "tests/support/distributions.h"
 
 using namespace cachelab;
+using test::Constant;
+using test::Exponential;
 
 namespace {
-
-DistributionConfig Constant(double v) {
-  DistributionConfig d;
-  d.kind = DistributionConfig::Kind::kConstant;
-  d.mean = v;
-  return d;
-}
-
-DistributionConfig Exponential(double mean) {
-  DistributionConfig d;
-  d.kind = DistributionConfig::Kind::kExponential;
-  d.mean = mean;
-  return d;
-}
 
 constexpr uint64_t kKeys = 20;
 constexpr double kRps = 1000;
