@@ -13,7 +13,8 @@
 // loader does not wait for itself). So the caller waits get RTT + DB time on
 // a miss, and the fill lands at the same instant as a cache-aside fill would.
 // The load starts one whole RTT after the request rather than half of one, a
-// shift that changes no total. Rows that do not exist are not cached.
+// shift that changes no total. Rows that do not exist are cached as "not
+// found" only with a positive `negative_ttl`, as in cache-aside.
 //
 // When the cache errors (down, timeout) the read falls through to the
 // database and no fill is issued, as in cache-aside; a real read-through
@@ -32,7 +33,8 @@ namespace {
 
 class ReadThrough final : public ReadPath {
  public:
-  explicit ReadThrough(const Params& p) : ttl_(p.GetDuration("ttl")) {}
+  explicit ReadThrough(const Params& p)
+      : ttl_(p.GetDuration("ttl")), negative_ttl_(p.GetDuration("negative_ttl")) {}
 
   Task<ReadOutcome> Read(Env& env, Key key) override {
     const CacheGetResult cached = co_await env.cache.Get(key);
@@ -41,16 +43,21 @@ class ReadThrough final : public ReadPath {
         cached.status == CacheStatus::kError ? CacheOutcome::kError : CacheOutcome::kMiss;
     const DbResult row = co_await env.db.Read(key);
     if (!row.ok) co_return ReadOutcome{{}, outcome, true};
-    if (outcome == CacheOutcome::kMiss && row.value.exists) {
+    if (outcome == CacheOutcome::kMiss) {
       // A cache operation acts when issued; its answer is only for a caller
       // that waits, and the loader does not, so the round trip is not awaited.
-      static_cast<void>(env.cache.Set(key, row.value, ttl_));
+      if (row.value.exists) {
+        static_cast<void>(env.cache.Set(key, row.value, ttl_));
+      } else if (negative_ttl_ > Duration()) {
+        static_cast<void>(env.cache.Set(key, row.value, negative_ttl_));
+      }
     }
     co_return ReadOutcome{row.value, outcome, false};
   }
 
  private:
   Duration ttl_;
+  Duration negative_ttl_;  // 0: rows that do not exist are not cached
 };
 
 }  // namespace
@@ -61,7 +68,10 @@ PolicyInfo modules::ReadThroughModule() {
   info.name = "read-through";
   info.summary = "ask the cache; on a miss the cache loads the row from the DB and fills it";
   info.params = {{"ttl", ParamType::kDuration, Duration::Seconds(3600),
-                  "time to live of a loaded entry; 0 = never expires", ParamBound::kNonNegative}};
+                  "time to live of a loaded entry; 0 = never expires", ParamBound::kNonNegative},
+                 {"negative_ttl", ParamType::kDuration, Duration(),
+                  "time to live of a cached \"not found\"; 0 = missing rows are not cached",
+                  ParamBound::kNonNegative}};
   info.make_read = [](const Params& p) { return std::make_unique<ReadThrough>(p); };
   return info;
 }

@@ -199,7 +199,7 @@ TEST_CASE("the default scenario loads with the values of scenarios/default.json"
   CHECK(s.stack.write.name == "invalidate-on-write");
   CHECK(s.stack.eviction.name == "lru");
   CHECK(s.resolved["policies"]["read"] ==
-        json::parse(R"({"name":"cache-aside","params":{"ttl":"1h"}})"));
+        json::parse(R"({"name":"cache-aside","params":{"negative_ttl":"0","ttl":"1h"}})"));
   CHECK(s.resolved["cache"]["eviction"] == json::parse(R"({"name":"lru","params":{}})"));
 }
 
@@ -233,7 +233,7 @@ TEST_CASE("a minimal scenario gets every default, in canonical form", "[analysis
       "write": {"kind": "lognormal", "mean": "10ms", "sigma": 0.5}
     },
     "policies": {
-      "read": {"name": "cache-aside", "params": {"ttl": "1h"}},
+      "read": {"name": "cache-aside", "params": {"negative_ttl": "0", "ttl": "1h"}},
       "write": {"name": "invalidate-on-write", "params": {}}
     },
     "metrics": {"interval": "10s"}
@@ -475,7 +475,7 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
        R"(/cache/eviction: unknown eviction policy "lfu-ish"; valid names are )" +
            Names(Role::kEviction)},
       {"unknown policy parameter", "/policies/read/params/tll", R"("5m")",
-       "/policies/read/params/tll: unknown parameter of cache-aside; valid parameters are ttl"},
+       "/policies/read/params/tll: unknown parameter of cache-aside; valid parameters are ttl, negative_ttl"},
       {"parameter of a policy without any", "/policies/write",
        R"({"name": "invalidate-on-write", "params": {"delay": "1s"}})",
        "/policies/write/params/delay: unknown parameter; invalidate-on-write has no parameters"},
@@ -589,7 +589,7 @@ TEST_CASE("bad overrides name the override and the pointer", "[analysis][scenari
            Names(Role::kRead)},
       {"/policies/read/params/tll=5m",
        "--set /policies/read/params/tll=5m: unknown parameter of cache-aside; valid parameters "
-       "are ttl"},
+       "are ttl, negative_ttl"},
       {R"(/cache/faults/0={"kind":"down","start":"1s"})",
        R"(--set /cache/faults/0={"kind":"down","start":"1s"}: /cache/faults/0/duration: required field is missing (expected a duration > 0))"},
       {"/cache/capacity/x=1",
