@@ -25,39 +25,18 @@
 // read-through enabled, Caffeine's LoadingCache); the article names only
 // cache-aside, and this is its counterpart listed in DESIGN.md section 5.
 #include "policies/modules.h"
-#include "sim/model/cache_server.h"
-#include "sim/model/database.h"
+#include "policies/read/load_on_miss.h"
 
 namespace cachelab {
 namespace {
 
 class ReadThrough final : public ReadPath {
  public:
-  explicit ReadThrough(const Params& p)
-      : ttl_(p.GetDuration("ttl")), negative_ttl_(p.GetDuration("negative_ttl")) {}
-
-  Task<ReadOutcome> Read(Env& env, Key key) override {
-    const CacheGetResult cached = co_await env.cache.Get(key);
-    if (cached.hit()) co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
-    const CacheOutcome outcome =
-        cached.status == CacheStatus::kError ? CacheOutcome::kError : CacheOutcome::kMiss;
-    const DbResult row = co_await env.db.Read(key);
-    if (!row.ok) co_return ReadOutcome{{}, outcome, true};
-    if (outcome == CacheOutcome::kMiss) {
-      // A cache operation acts when issued; its answer is only for a caller
-      // that waits, and the loader does not, so the round trip is not awaited.
-      if (row.value.exists) {
-        static_cast<void>(env.cache.Set(key, row.value, ttl_));
-      } else if (negative_ttl_ > Duration()) {
-        static_cast<void>(env.cache.Set(key, row.value, negative_ttl_));
-      }
-    }
-    co_return ReadOutcome{row.value, outcome, false};
-  }
+  explicit ReadThrough(const Params& p) : rule_(FillRuleFromParams(p, false)) {}
+  Task<ReadOutcome> Read(Env& env, Key key) override { return ReadOrLoad(env, key, rule_); }
 
  private:
-  Duration ttl_;
-  Duration negative_ttl_;  // 0: rows that do not exist are not cached
+  FillRule rule_;
 };
 
 }  // namespace
@@ -67,11 +46,7 @@ PolicyInfo modules::ReadThroughModule() {
   info.role = Role::kRead;
   info.name = "read-through";
   info.summary = "ask the cache; on a miss the cache loads the row from the DB and fills it";
-  info.params = {{"ttl", ParamType::kDuration, Duration::Seconds(3600),
-                  "time to live of a loaded entry; 0 = never expires", ParamBound::kNonNegative},
-                 {"negative_ttl", ParamType::kDuration, Duration(),
-                  "time to live of a cached \"not found\"; 0 = missing rows are not cached",
-                  ParamBound::kNonNegative}};
+  info.params = FillParams("time to live of a loaded entry; 0 = never expires");
   info.make_read = [](const Params& p) { return std::make_unique<ReadThrough>(p); };
   return info;
 }
