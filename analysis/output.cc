@@ -262,6 +262,36 @@ nlohmann::json SummaryToJson(const Summary& s) {
       // Built explicitly: a brace list of integers would be taken for an array of arrays.
       {"size_counts", nlohmann::json(s.stampede.size_counts)},
   };
+  j["writes"] = {{"lost", s.writes.lost}, {"pending_at_end", s.writes.pending_at_end}};
+  j["l1"] = {
+      {"hits", s.l1.hits}, {"misses", s.l1.misses}, {"hit_ratio", RoundedJson(s.l1.hit_ratio)}};
+  j["guard"] = {
+      {"early_refreshes", s.guard.early_refreshes},
+      {"background_refreshes", s.guard.background_refreshes},
+      {"coalesced_reads", s.guard.coalesced_reads},
+      {"waits", s.guard.waits},
+      {"gave_up", s.guard.gave_up},
+      {"stale_served", s.guard.stale_served},
+      {"leases_issued", s.guard.leases_issued},
+      {"lease_sets_rejected", s.guard.lease_sets_rejected},
+  };
+  j["invalidation"] = {{"published", s.invalidation.published},
+                       {"delivered", s.invalidation.delivered},
+                       {"lost", s.invalidation.lost}};
+  j["degradation"] = {{"breaker_bypasses", s.degradation.breaker_bypasses}};
+  j["warming"] = {{"keys_loaded", s.warming.keys_loaded}};
+  nlohmann::json alerts = nlohmann::json::array();
+  for (const Summary::Alert& a : s.alerts) {
+    nlohmann::json fired = nlohmann::json::array(), resolved = nlohmann::json::array();
+    for (double t : a.fired_at_s) fired.push_back(RoundedJson(t));
+    for (double t : a.resolved_at_s) resolved.push_back(RoundedJson(t));
+    alerts.push_back({{"name", a.name},
+                      {"rule", a.rule},
+                      {"intervals_firing", a.intervals_firing},
+                      {"fired_at_s", std::move(fired)},
+                      {"resolved_at_s", std::move(resolved)}});
+  }
+  j["alerts"] = std::move(alerts);
   return j;
 }
 
@@ -335,6 +365,36 @@ std::string FormatSummaryTable(const Summary& s) {
   AppendPair(out, cache, latency);
   out += '\n';
   AppendPair(out, staleness, stampede);
+  // Policy sections only when the stack used them, so a plain run stays short.
+  Section policy{"policy stack", {}};
+  auto add = [&](const char* label, uint64_t v) {
+    if (v > 0) policy.rows.push_back({label, Grouped(v)});
+  };
+  add("L1 hits", s.l1.hits);
+  add("early refreshes", s.guard.early_refreshes);
+  add("background refreshes", s.guard.background_refreshes);
+  add("coalesced reads", s.guard.coalesced_reads);
+  add("guard waits", s.guard.waits);
+  add("guard gave up", s.guard.gave_up);
+  add("stale served", s.guard.stale_served);
+  add("lease sets rejected", s.guard.lease_sets_rejected);
+  add("invalidations sent", s.invalidation.published);
+  add("invalidations lost", s.invalidation.lost);
+  add("breaker bypasses", s.degradation.breaker_bypasses);
+  add("keys warmed", s.warming.keys_loaded);
+  add("writes lost", s.writes.lost);
+  add("writes pending", s.writes.pending_at_end);
+  Section alerts{"alerts", {}};
+  for (const Summary::Alert& a : s.alerts) {
+    alerts.rows.push_back({a.name, a.fired_at_s.empty()
+                                       ? std::string("never fired")
+                                       : fmt::format("fired at {:g} s ({} intervals)",
+                                                     a.fired_at_s.front(), a.intervals_firing)});
+  }
+  if (!policy.rows.empty() || !alerts.rows.empty()) {
+    out += '\n';
+    AppendPair(out, policy, alerts);
+  }
   return out;
 }
 

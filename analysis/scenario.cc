@@ -54,7 +54,7 @@ class Loader {
     json& out = s.resolved = json::object();
     ObjectReader r(o_, {&doc, ""});
     r.CheckFields({"name", "description", "seed", "duration", "workload", "instances", "cache",
-                   "database", "policies", "metrics"});
+                   "database", "policies", "metrics", "alerts"});
 
     s.name = Name(r.Required("name", "a name such as \"user-lookup\""));
     out["name"] = s.name;
@@ -78,6 +78,7 @@ class Loader {
     Database(r.Optional("database", json::object()), &s.world.database, &out["database"]);
     Policies(r.Optional("policies", json::object()), &s.stack, &out["policies"]);
     Metrics(r.Optional("metrics", json::object()), &s.world.metrics, &out["metrics"]);
+    Alerts(r.Optional("alerts", json::array()), &s.alerts, &out["alerts"]);
     return s;
   }
 
@@ -305,9 +306,20 @@ class Loader {
 
   void Instances(const Node& n, InstancesConfig* inst, json* out) {
     ObjectReader r(o_, n);
-    r.CheckFields({"count"});
+    r.CheckFields({"count", "serialization"});
     *out = json::object();
     inst->count = Count32Field(r.Optional("count", 1), &(*out)["count"]);
+    ObjectReader s(o_, r.Optional("serialization", json::object()));
+    s.CheckFields({"per_kib", "cached_fraction"});
+    json& so = (*out)["serialization"] = json::object();
+    inst->serialization.per_kib =
+        DurationField(s.Optional("per_kib", "0"), Lower::kNonNegative, &so["per_kib"]);
+    const Node frac = s.Optional("cached_fraction", 1.0);
+    inst->serialization.cached_fraction = jsonread::ReadNumber(o_, frac);
+    if (!(inst->serialization.cached_fraction > 0 && inst->serialization.cached_fraction <= 1)) {
+      Expected(o_, frac, "must be a number in (0, 1]");
+    }
+    so["cached_fraction"] = inst->serialization.cached_fraction;
   }
 
   // ---- Cache and database --------------------------------------------------------------
@@ -346,22 +358,45 @@ class Loader {
     {
       const Node faults = r.Optional("faults", json::array());
       if (!faults.value->is_array()) {
-        Expected(o_, faults,
-                 "must be an array of {\"kind\": \"down\", \"start\": ..., \"duration\": ...}");
+        Expected(o_, faults, "must be an array of {\"kind\": ..., \"start\": ..., ...}");
       }
       json& out_faults = (*out)["faults"] = json::array();
       for (size_t i = 0; i < faults.value->size(); ++i) {
         ObjectReader f(o_, {&(*faults.value)[i], Child(faults.pointer, i)});
-        const Node kind = f.Required("kind", "\"down\"");
-        if (jsonread::ReadString(o_, kind) != "down") Expected(o_, kind, "must be \"down\"");
-        f.CheckFields({"kind", "start", "duration"});
-        json out_fault = {{"kind", "down"}};
+        const Node kind = f.Required("kind", "\"down\", \"slow\", \"flush\" or \"restart\"");
+        const std::string& k = jsonread::ReadString(o_, kind);
         FaultWindowConfig w;
-        w.kind = FaultWindowConfig::Kind::kDown;
+        if (k == "down") {
+          w.kind = FaultWindowConfig::Kind::kDown;
+        } else if (k == "slow") {
+          w.kind = FaultWindowConfig::Kind::kSlow;
+        } else if (k == "flush") {
+          w.kind = FaultWindowConfig::Kind::kFlush;
+        } else if (k == "restart") {
+          w.kind = FaultWindowConfig::Kind::kRestart;
+        } else {
+          Expected(o_, kind, "must be \"down\", \"slow\", \"flush\" or \"restart\"");
+        }
+        json out_fault = {{"kind", k}};
+        if (w.kind == FaultWindowConfig::Kind::kFlush) {
+          f.CheckFields({"kind", "start"});
+        } else if (w.kind == FaultWindowConfig::Kind::kSlow) {
+          f.CheckFields({"kind", "start", "duration", "factor"});
+        } else {
+          f.CheckFields({"kind", "start", "duration"});
+        }
         w.start = DurationField(f.Required("start", "a duration"), Lower::kNonNegative,
                                 &out_fault["start"]);
-        w.duration = DurationField(f.Required("duration", "a duration > 0"), Lower::kPositive,
-                                   &out_fault["duration"]);
+        if (w.kind != FaultWindowConfig::Kind::kFlush) {
+          w.duration = DurationField(f.Required("duration", "a duration > 0"), Lower::kPositive,
+                                     &out_fault["duration"]);
+        }
+        if (w.kind == FaultWindowConfig::Kind::kSlow) {
+          const Node factor = f.Required("factor", "a number >= 1");
+          w.factor = jsonread::ReadNumber(o_, factor);
+          if (!(w.factor >= 1)) Expected(o_, factor, "must be a number >= 1");
+          out_fault["factor"] = w.factor;
+        }
         c->faults.push_back(w);
         out_faults.push_back(std::move(out_fault));
       }
@@ -383,6 +418,38 @@ class Loader {
                      Quantity::kDuration, Lower::kNonNegative, &(*out)["write"]);
   }
 
+  void Alerts(const Node& n, std::vector<AlertRule>* rules, json* out) {
+    if (!n.value->is_array()) {
+      Expected(o_, n,
+               "must be an array of {\"name\": ..., \"metric\": ..., \"op\": ..., "
+               "\"threshold\": ...}");
+    }
+    *out = json::array();
+    for (size_t i = 0; i < n.value->size(); ++i) {
+      ObjectReader a(o_, {&(*n.value)[i], Child(n.pointer, i)});
+      a.CheckFields({"name", "metric", "op", "threshold"});
+      AlertRule rule;
+      rule.name = jsonread::ReadString(o_, a.Required("name", "a name"));
+      const Node metric = a.Required("metric", "a timeseries column such as \"hit_ratio\"");
+      rule.metric = jsonread::ReadString(o_, metric);
+      const auto& metrics = AlertMetrics();
+      if (std::find(metrics.begin(), metrics.end(), rule.metric) == metrics.end()) {
+        Expected(o_, metric, "must be one of " + JoinNames(metrics));
+      }
+      const Node op = a.Required("op", "\"<\", \"<=\", \">\" or \">=\"");
+      const std::string op_text = jsonread::ReadString(o_, op);
+      if (!ParseAlertOp(op_text, &rule.op)) {
+        Expected(o_, op, "must be \"<\", \"<=\", \">\" or \">=\"");
+      }
+      rule.threshold = jsonread::ReadNumber(o_, a.Required("threshold", "a number"));
+      out->push_back({{"name", rule.name},
+                      {"metric", rule.metric},
+                      {"op", op_text},
+                      {"threshold", rule.threshold}});
+      rules->push_back(std::move(rule));
+    }
+  }
+
   void Metrics(const Node& n, MetricsConfig* m, json* out) {
     ObjectReader r(o_, n);
     r.CheckFields({"interval"});
@@ -395,11 +462,18 @@ class Loader {
 
   void Policies(const Node& n, StackConfig* stack, json* out) {
     ObjectReader r(o_, n);
-    r.CheckFields({"read", "write"});
+    const StackConfig defaults;
+    std::vector<std::string> fields;
+    for (Role role : kAllRoles) {
+      if (role != Role::kEviction) fields.push_back(RoleName(role));
+    }
+    r.CheckFields(fields);
     *out = json::object();
-    stack->read = Choice(r.Optional("read", "cache-aside"), Role::kRead, &(*out)["read"]);
-    stack->write =
-        Choice(r.Optional("write", "invalidate-on-write"), Role::kWrite, &(*out)["write"]);
+    for (Role role : kAllRoles) {
+      if (role == Role::kEviction) continue;  // a field of /cache
+      const char* name = RoleName(role);
+      stack->Of(role) = Choice(r.Optional(name, defaults.Of(role).name), role, &(*out)[name]);
+    }
   }
 
   // "name" or {"name": ..., "params": {...}}; params checked against the
@@ -518,8 +592,9 @@ class Loader {
 // inside one (--set /policies/read/params/ttl=5m over "read": "cache-aside")
 // first expands the shorthand, in place, into its object form.
 void ExpandShorthand(const std::string& pointer, json* value) {
-  static const char* const kPolicyChoices[] = {"/cache/eviction", "/policies/read",
-                                               "/policies/write"};
+  static const char* const kPolicyChoices[] = {
+      "/cache/eviction", "/policies/read", "/policies/write",   "/policies/invalidation",
+      "/policies/guard", "/policies/l1",   "/policies/warming", "/policies/degradation"};
   static const char* const kDistributions[] = {"/workload/value_size", "/cache/rtt",
                                                "/database/read", "/database/write"};
   for (const char* p : kPolicyChoices) {

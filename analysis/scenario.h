@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/alerts.h"
 #include "policies/registry.h"
 #include "sim/model/config.h"
 
@@ -20,6 +21,7 @@ struct Scenario {
   std::string description;
   WorldConfig world;
   StackConfig stack;
+  std::vector<AlertRule> alerts;
   nlohmann::json resolved;  // the input with overrides applied and every default filled in
 };
 

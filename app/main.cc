@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "analysis/errors.h"
+#include "analysis/experiment.h"
 #include "analysis/output.h"
 #include "analysis/scenario.h"
 #include "policies/registry.h"
@@ -122,7 +123,7 @@ int RunCommand(const RunArgs& args) {
       progress.emplace(scenario.name);
       options.progress = [&progress](double f) { progress->Update(f); };
     }
-    result = RunSimulation(scenario.world, scenario.stack, options);
+    result = RunScenario(scenario, options);
   }
 
   try {

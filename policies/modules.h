@@ -3,6 +3,7 @@
 #pragma once
 
 #include "policies/registry.h"
+#include "policies/stack.h"
 
 namespace cachelab::modules {
 
@@ -13,6 +14,17 @@ PolicyInfo ReadThroughModule();
 PolicyInfo InvalidateOnWriteModule();
 PolicyInfo WriteThroughModule();
 PolicyInfo WriteAroundModule();
+// invalidation
+PolicyInfo TtlOnlyModule();
+// stampede guard
+PolicyInfo NoGuardModule();
+// L1 near cache
+PolicyInfo NoL1Module();
+// warming
+PolicyInfo NoWarmingModule();
+// degradation
+PolicyInfo FallbackModule();
+PolicyInfo FailModule();
 // eviction
 PolicyInfo LruModule();
 

@@ -13,6 +13,17 @@ const std::vector<PolicyInfo>& AllPolicies() {
       modules::InvalidateOnWriteModule(),
       modules::WriteThroughModule(),
       modules::WriteAroundModule(),
+      // invalidation
+      modules::TtlOnlyModule(),
+      // stampede guard
+      modules::NoGuardModule(),
+      // L1 near cache
+      modules::NoL1Module(),
+      // warming
+      modules::NoWarmingModule(),
+      // degradation on cache failure
+      modules::FallbackModule(),
+      modules::FailModule(),
       // eviction
       modules::LruModule(),
   };
@@ -21,11 +32,50 @@ const std::vector<PolicyInfo>& AllPolicies() {
 
 const char* RoleName(Role r) {
   switch (r) {
-    case Role::kRead: return "read";
-    case Role::kWrite: return "write";
-    case Role::kEviction: return "eviction";
+    case Role::kRead:
+      return "read";
+    case Role::kWrite:
+      return "write";
+    case Role::kInvalidation:
+      return "invalidation";
+    case Role::kGuard:
+      return "guard";
+    case Role::kL1:
+      return "l1";
+    case Role::kWarming:
+      return "warming";
+    case Role::kDegradation:
+      return "degradation";
+    case Role::kEviction:
+      return "eviction";
   }
   return "?";
+}
+
+PolicyChoice& StackConfig::Of(Role r) {
+  switch (r) {
+    case Role::kRead:
+      return read;
+    case Role::kWrite:
+      return write;
+    case Role::kInvalidation:
+      return invalidation;
+    case Role::kGuard:
+      return guard;
+    case Role::kL1:
+      return l1;
+    case Role::kWarming:
+      return warming;
+    case Role::kDegradation:
+      return degradation;
+    case Role::kEviction:
+      return eviction;
+  }
+  return read;
+}
+
+const PolicyChoice& StackConfig::Of(Role r) const {
+  return const_cast<StackConfig*>(this)->Of(r);
 }
 
 const PolicyInfo* FindPolicy(Role role, std::string_view name) {

@@ -14,18 +14,35 @@
 
 namespace cachelab {
 
-enum class Role { kRead, kWrite, kEviction };
+// The roles of policies/stack.h, plus the cache server's eviction.
+enum class Role { kRead, kWrite, kInvalidation, kGuard, kL1, kWarming, kDegradation, kEviction };
 
-const char* RoleName(Role r);  // "read", "write", "eviction": also the scenario field names
+// "read", "write", "invalidation", "guard", "l1", "warming", "degradation",
+// "eviction": also the scenario field names (/policies/<role>, /cache/eviction).
+const char* RoleName(Role r);
+
+struct FillRule;
+struct DegradationRule;
+class WritePath;
+class Invalidation;
+class Guard;
+class NearCache;
+class Warmer;
 
 struct PolicyInfo {
   Role role;
   std::string name;     // registry name, lower case, used in scenarios
   std::string summary;  // one line: what it does, where it comes from
   std::vector<ParamSpec> params;
-  // Exactly one factory is set, the one of `role`.
-  std::function<std::unique_ptr<ReadPath>(const Params&)> make_read;
+  // Exactly one factory is set, the one of `role`. Factories of optional roles
+  // (l1, warming) return nullptr for "none".
+  std::function<FillRule(const Params&)> make_read;
   std::function<std::unique_ptr<WritePath>(const Params&)> make_write;
+  std::function<std::unique_ptr<Invalidation>(const Params&)> make_invalidation;
+  std::function<std::unique_ptr<Guard>(const Params&)> make_guard;
+  std::function<std::unique_ptr<NearCache>(const Params&)> make_l1;
+  std::function<std::unique_ptr<Warmer>(const Params&)> make_warming;
+  std::function<DegradationRule(const Params&)> make_degradation;
   std::function<std::unique_ptr<EvictionPolicy>(const Params&)> make_eviction;
 };
 
@@ -47,7 +64,20 @@ struct PolicyChoice {
 struct StackConfig {
   PolicyChoice read{"cache-aside", {}};
   PolicyChoice write{"invalidate-on-write", {}};
+  PolicyChoice invalidation{"ttl", {}};
+  PolicyChoice guard{"none", {}};
+  PolicyChoice l1{"none", {}};
+  PolicyChoice warming{"none", {}};
+  PolicyChoice degradation{"fallback", {}};
   PolicyChoice eviction{"lru", {}};
+
+  PolicyChoice& Of(Role r);
+  const PolicyChoice& Of(Role r) const;
 };
+
+// Every role, in scenario order (the /policies fields, then eviction).
+inline constexpr Role kAllRoles[] = {Role::kRead,        Role::kWrite,   Role::kInvalidation,
+                                     Role::kGuard,       Role::kL1,      Role::kWarming,
+                                     Role::kDegradation, Role::kEviction};
 
 }  // namespace cachelab

@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "policies/registry.h"
+#include "sim/metrics/key_trace.h"
 #include "sim/metrics/summary.h"
 #include "sim/model/config.h"
 
@@ -14,6 +15,8 @@ struct RunOptions {
   // Called now and then with the fraction of the workload's duration simulated;
   // for progress display only (never influences the run).
   std::function<void(double)> progress;
+  // When set, records the events of one key (for `cachelab explain`).
+  KeyTrace* trace = nullptr;
 };
 
 // Deterministic: equal (world, stack) give equal results. Throws

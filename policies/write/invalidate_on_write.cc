@@ -8,19 +8,17 @@
 // Source: the article's "Event-Based (Precise)" and "Hybrid" update_user
 // (db.update then redis.delete).
 #include "policies/modules.h"
-#include "sim/model/cache_server.h"
-#include "sim/model/database.h"
 
 namespace cachelab {
 namespace {
 
 class InvalidateOnWrite final : public WritePath {
  public:
-  Task<bool> Write(Env& env, Key key, uint32_t size) override {
-    const DbResult committed = co_await env.db.Write(key, size);
+  Task<bool> Write(Env& env, Key key, uint32_t size, uint64_t request, CacheOps& ops) override {
+    const DbResult committed = co_await ops.Commit(env, key, size, request);
     if (!committed.ok) co_return false;
     // A failed delete leaves the old entry until its TTL; the write itself succeeded.
-    co_await env.cache.Delete(key);
+    co_await ops.Delete(env, key, request);
     co_return true;
   }
 };

@@ -13,15 +13,14 @@
 // write that bypasses the cache, as in CPU caches' write-around
 // (no-write-allocate) policy (Hennessy & Patterson, Computer Architecture).
 #include "policies/modules.h"
-#include "sim/model/database.h"
 
 namespace cachelab {
 namespace {
 
 class WriteAround final : public WritePath {
  public:
-  Task<bool> Write(Env& env, Key key, uint32_t size) override {
-    const DbResult committed = co_await env.db.Write(key, size);
+  Task<bool> Write(Env& env, Key key, uint32_t size, uint64_t request, CacheOps& ops) override {
+    const DbResult committed = co_await ops.Commit(env, key, size, request);
     co_return committed.ok;
   }
 };

@@ -16,8 +16,6 @@
 // database and the cache); the same name as CPU caches' write-through policy
 // (Hennessy & Patterson, Computer Architecture).
 #include "policies/modules.h"
-#include "sim/model/cache_server.h"
-#include "sim/model/database.h"
 
 namespace cachelab {
 namespace {
@@ -26,11 +24,13 @@ class WriteThrough final : public WritePath {
  public:
   explicit WriteThrough(const Params& p) : ttl_(p.GetDuration("ttl")) {}
 
-  Task<bool> Write(Env& env, Key key, uint32_t size) override {
-    const DbResult committed = co_await env.db.Write(key, size);
+  Task<bool> Write(Env& env, Key key, uint32_t size, uint64_t request, CacheOps& ops) override {
+    const DbResult committed = co_await ops.Commit(env, key, size, request);
     if (!committed.ok) co_return false;
     // The write is already acknowledged; the set's status does not change that.
-    co_await env.cache.Set(key, committed.value, ttl_);
+    // The invalidation role may cap the TTL (hybrid) like any fill.
+    Value v = committed.value;
+    co_await ops.Set(env, key, v, ops.FillTtlFor(ttl_), request);
     co_return true;
   }
 

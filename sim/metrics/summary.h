@@ -59,6 +59,48 @@ struct Summary {
     uint64_t duplicate_loads = 0;       // loads started while another of the same key was in flight
     std::vector<uint64_t> size_counts;  // size_counts[k]: episodes whose peak was k loads
   } stampede;
+
+  // Acknowledged writes that never reached the database (write-behind queue
+  // lost in a cache crash), and those still queued when the run ended.
+  struct Writes {
+    uint64_t lost = 0, pending_at_end = 0;
+  } writes;
+
+  // Per-instance near caches; l1.hits are also counted in cache.hits.
+  struct L1 {
+    uint64_t hits = 0, misses = 0;
+    double hit_ratio = 0;  // hits / (hits + misses); 0 without an L1
+  } l1;
+
+  // What the stampede guard did (all 0 without one).
+  struct Guard {
+    uint64_t early_refreshes = 0, background_refreshes = 0, coalesced_reads = 0;
+    uint64_t waits = 0, gave_up = 0, stale_served = 0;
+    uint64_t leases_issued = 0, lease_sets_rejected = 0;
+  } guard;
+
+  // The invalidation channel (event, hybrid, broadcast L1).
+  struct Invalidation {
+    uint64_t published = 0, delivered = 0, lost = 0;
+  } invalidation;
+
+  struct Degradation {
+    uint64_t breaker_bypasses = 0;  // reads that skipped the cache while its circuit was open
+  } degradation;
+
+  struct Warming {
+    uint64_t keys_loaded = 0;
+  } warming;
+
+  // Alert rules of the scenario evaluated over the time series (filled by analysis/).
+  struct Alert {
+    std::string name;
+    std::string rule;                   // e.g. "hit_ratio < 0.9"
+    uint64_t intervals_firing = 0;      // intervals in which the rule held
+    std::vector<double> fired_at_s;     // start of every interval where it began to hold
+    std::vector<double> resolved_at_s;  // start of every interval where it stopped holding
+  };
+  std::vector<Alert> alerts;
 };
 
 // One row of timeseries.csv: what happened during [start, start + interval).

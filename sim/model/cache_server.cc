@@ -14,12 +14,25 @@ CacheServer::CacheServer(Simulator& sim, const CacheConfig& config,
 
 bool CacheServer::IsDown(Time t) const {
   for (const auto& f : config_.faults) {
-    if (f.kind == FaultWindowConfig::Kind::kDown && t >= Time::Zero() + f.start &&
-        t < Time::Zero() + f.start + f.duration) {
+    const bool down =
+        f.kind == FaultWindowConfig::Kind::kDown || f.kind == FaultWindowConfig::Kind::kRestart;
+    if (down && t >= Time::Zero() + f.start && t < Time::Zero() + f.start + f.duration) {
       return true;
     }
   }
   return false;
+}
+
+Duration CacheServer::Rtt() {
+  const Duration d = rtt_.DrawDuration(rng_);
+  const Time now = sim_.now();
+  for (const auto& f : config_.faults) {
+    if (f.kind == FaultWindowConfig::Kind::kSlow && now >= Time::Zero() + f.start &&
+        now < Time::Zero() + f.start + f.duration) {
+      return Duration::FromSecondsF(d.seconds() * f.factor);
+    }
+  }
+  return d;
 }
 
 Delayed<CacheGetResult> CacheServer::Get(Key k) {
@@ -61,7 +74,45 @@ Delayed<CacheWriteStatus> CacheServer::SetIfAbsent(Key k, const Value& v, Durati
 Delayed<CacheWriteStatus> CacheServer::Delete(Key k) {
   return WriteOp(stats_.deletes, [&](Time now) {
     store_.Delete(k, now);
+    if (!leases_.empty()) leases_.erase(k);
     return true;
+  });
+}
+
+Delayed<LeaseGetResult> CacheServer::LeaseGet(Key k, Duration period) {
+  ++stats_.gets;
+  const Time now = sim_.now();
+  LeaseGetResult r;
+  if (IsDown(now)) {
+    ++stats_.errors;
+    r.get.status = CacheStatus::kError;
+    return {sim_, config_.timeout, r};
+  }
+  if (const Store::Entry* e = store_.Get(k, now)) {
+    r.get.status = CacheStatus::kHit;
+    r.get.value = e->value;
+    r.get.remaining_ttl = e->expires == Time::Max() ? Duration::Max() : e->expires - now;
+    return {sim_, Rtt(), r};
+  }
+  auto [it, fresh] = leases_.try_emplace(k, Lease{0, now});
+  if (fresh || now - it->second.issued >= period) {
+    it->second = Lease{next_token_++, now};
+    r.token = it->second.token;
+    ++stats_.leases_issued;
+  }
+  return {sim_, Rtt(), r};
+}
+
+Delayed<CacheWriteStatus> CacheServer::LeaseSet(Key k, const Value& v, Duration ttl,
+                                                uint64_t token) {
+  return WriteOp(stats_.sets, [&](Time now) {
+    auto it = leases_.find(k);
+    if (it == leases_.end() || it->second.token != token) {
+      ++stats_.lease_sets_rejected;
+      return false;
+    }
+    leases_.erase(it);
+    return store_.Set(k, v, ttl, now);
   });
 }
 
@@ -69,6 +120,21 @@ void CacheServer::Start() {
   if (config_.active_expiry_interval > Duration()) {
     sim_.ScheduleAfter(config_.active_expiry_interval, &CacheServer::OnActiveExpiry, this);
   }
+  for (size_t i = 0; i < config_.faults.size(); ++i) {
+    const auto kind = config_.faults[i].kind;
+    if (kind == FaultWindowConfig::Kind::kFlush || kind == FaultWindowConfig::Kind::kRestart) {
+      sim_.Schedule(Time::Zero() + config_.faults[i].start, &CacheServer::OnFaultStart, this, i);
+    }
+  }
+}
+
+void CacheServer::OnFaultStart(void* self, uint64_t) {
+  auto* s = static_cast<CacheServer*>(self);
+  if (s->stopped_) return;  // the run is over; nothing may start new work
+  s->store_.Flush();
+  s->leases_.clear();
+  ++s->stats_.flushes;
+  for (const auto& f : s->flush_listeners_) f();
 }
 
 void CacheServer::OnActiveExpiry(void* self, uint64_t) {

@@ -1,13 +1,26 @@
 // A Redis-like shared cache server as its clients see it: every operation
 // takes one round trip (drawn from cache.rtt) and acts on the Store when it is
 // issued; the caller sees the answer one round trip later. While a fault
-// window holds the server down, operations fail after cache.timeout.
+// window holds the server down (a `down` window, or a `restart` until it is
+// back), operations fail after cache.timeout; in a `slow` window round trips
+// are stretched by the window's factor; `flush` and `restart` empty the store
+// at their start and tell the flush listeners (warming, write-behind).
 //
-// Background work (active expiry) runs as events until Stop().
+// Leases (Nishtala et al., "Scaling Memcache at Facebook", NSDI 2013, 3.2.1):
+// LeaseGet on a miss hands out a token unless one was issued for the key less
+// than `period` ago (then the caller gets no token: someone else is loading,
+// wait and retry). LeaseSet stores only with the key's current token; Delete
+// and a flush invalidate tokens, so a fill that loaded the row before a
+// concurrent write's delete is rejected instead of caching the old version.
+//
+// Background work (active expiry, fault events) runs as events until Stop().
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <vector>
 
 #include "sim/core/random.h"
 #include "sim/core/task.h"
@@ -34,6 +47,13 @@ enum class CacheWriteStatus : uint8_t {
 
 struct CacheServerStats {
   uint64_t gets = 0, sets = 0, deletes = 0, errors = 0;
+  uint64_t leases_issued = 0, lease_sets_rejected = 0;
+  uint64_t flushes = 0;  // flush and restart faults that emptied the store
+};
+
+struct LeaseGetResult {
+  CacheGetResult get;
+  uint64_t token = 0;  // on a miss: nonzero = this caller holds the lease
 };
 
 class CacheServer {
@@ -45,6 +65,13 @@ class CacheServer {
   Delayed<CacheWriteStatus> Set(Key k, const Value& v, Duration ttl);
   Delayed<CacheWriteStatus> SetIfAbsent(Key k, const Value& v, Duration ttl);
   Delayed<CacheWriteStatus> Delete(Key k);
+  Delayed<LeaseGetResult> LeaseGet(Key k, Duration period);
+  // kRejected when `token` is no longer the key's lease (deleted, flushed,
+  // expired or superseded); the lease is used up either way.
+  Delayed<CacheWriteStatus> LeaseSet(Key k, const Value& v, Duration ttl, uint64_t token);
+
+  // Called (in registration order) when a flush or restart fault empties the store.
+  void AddFlushListener(std::function<void()> f) { flush_listeners_.push_back(std::move(f)); }
 
   // Schedules active expiry; call once before running.
   void Start();
@@ -56,7 +83,8 @@ class CacheServer {
   const CacheServerStats& stats() const { return stats_; }
 
  private:
-  Duration Rtt() { return rtt_.DrawDuration(rng_); }
+  Duration Rtt();
+  static void OnFaultStart(void* self, uint64_t index);
   // A mutating operation: counted, failed while down, else `apply(now)` on
   // the store decides between kOk and kRejected.
   template <typename Apply>
@@ -70,6 +98,13 @@ class CacheServer {
   RandomEngine rng_;
   CacheServerStats stats_;
   bool stopped_ = false;
+  struct Lease {
+    uint64_t token;
+    Time issued;
+  };
+  boost::unordered_flat_map<Key, Lease> leases_;
+  uint64_t next_token_ = 1;
+  std::vector<std::function<void()>> flush_listeners_;
 };
 
 }  // namespace cachelab

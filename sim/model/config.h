@@ -51,15 +51,31 @@ struct WorkloadConfig {
   DistributionConfig value_size;  // bytes; drawn once per key (rounded, at least 1)
 };
 
-struct InstancesConfig {
-  uint32_t count = 1;  // requests are spread round-robin across instances
+// CPU the application spends turning a cached value into an object and back,
+// and how much of the row it caches (the article's "Forgetting Serialization
+// Costs": caching a whole large object costs more per hit than the fields used).
+struct SerializationConfig {
+  Duration per_kib;            // (de)serialization time per KiB of cached value; 0 = free
+  double cached_fraction = 1;  // (0,1]: share of the row's bytes the cached value holds
 };
 
+struct InstancesConfig {
+  uint32_t count = 1;  // requests are spread round-robin across instances
+  SerializationConfig serialization;
+};
+
+// A window in which the cache server misbehaves:
+//  - down: every operation fails after cache.timeout; entries survive;
+//  - slow: every round trip takes `factor` times longer;
+//  - flush: at `start` every entry is dropped (FLUSHALL, a deploy); no duration;
+//  - restart: a crash: down for `duration`, then back empty; whatever lived
+//    only in the cache (a write-behind queue) is lost at `start`.
 struct FaultWindowConfig {
-  enum class Kind { kDown };
+  enum class Kind { kDown, kSlow, kFlush, kRestart };
   Kind kind = Kind::kDown;
   Duration start;
   Duration duration;
+  double factor = 1;  // slow only, >= 1
 };
 
 struct CacheConfig {

@@ -42,6 +42,7 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
   s.size = q.size_;
   s.write = q.write_;
   s.acknowledges = q.acknowledges_;
+  s.version = q.version_;
   s.enqueued = sim_.now();
 
   ++stats_.queries;
@@ -91,11 +92,12 @@ void Database::OnComplete(void* self, uint64_t arg) {
   Slot& s = db->slots_[slot];
   if (s.write) {
     RowState& row = db->rows_[s.key];
-    const uint64_t v = ++row.version;
+    const uint64_t v = row.version = std::max(row.version + 1, s.version);
     row.size = s.size;
     row.commit_ns = db->sim_.now().nanos();
     if (s.acknowledges) db->ledger_.Acknowledge(s.key, v, db->sim_.now());
     s.result.value = Value{v, s.size, true};
+    for (const auto& f : db->commit_listeners_) f(s.key, v);
   } else {
     db->stampede_.LoadFinished(s.key);
   }

@@ -18,6 +18,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <stdexcept>
 #include <vector>
 
@@ -62,23 +63,38 @@ class Database {
 
    private:
     friend class Database;
-    Query(Database* db, Key key, bool write, uint32_t size, bool acknowledges)
-        : db_(db), key_(key), write_(write), size_(size), acknowledges_(acknowledges) {}
+    Query(Database* db, Key key, bool write, uint32_t size, bool acknowledges, uint64_t version)
+        : db_(db),
+          key_(key),
+          write_(write),
+          size_(size),
+          acknowledges_(acknowledges),
+          version_(version) {}
     Database* db_;
     Key key_;
     bool write_;
     uint32_t size_;
     bool acknowledges_;
+    uint64_t version_;
     uint32_t slot_ = 0;
   };
 
-  Query Read(Key k) { return Query(this, k, false, 0, false); }
+  Query Read(Key k) { return Query(this, k, false, 0, false, 0); }
   // `acknowledges`: the commit is the acknowledgement the caller sees (false
   // for write-behind, whose acknowledgement happened at the cache).
+  // `version`: 0 = the row's next version; otherwise the version the commit
+  // installs (write-behind applies versions it acknowledged earlier, possibly
+  // coalesced; a version not above the row's is committed as the next one).
   // Keys without a row cannot be written (std::logic_error): rows are never created.
-  Query Write(Key k, uint32_t size, bool acknowledges = true) {
+  Query Write(Key k, uint32_t size, bool acknowledges = true, uint64_t version = 0) {
     if (k >= rows_.size()) throw std::logic_error("write of a key without a row");
-    return Query(this, k, true, size, acknowledges);
+    return Query(this, k, true, size, acknowledges, version);
+  }
+
+  // Called at every commit with the key and the committed version, after the
+  // row changed: a change-data-capture feed (event-based invalidation).
+  void AddCommitListener(std::function<void(Key, uint64_t)> f) {
+    commit_listeners_.push_back(std::move(f));
   }
 
   // Current committed row (exists == false for keys without a row).
@@ -109,6 +125,7 @@ class Database {
     uint32_t size = 0;
     bool write = false;
     bool acknowledges = false;
+    uint64_t version = 0;
     SlotState state = SlotState::kFree;
     Time enqueued;
     DbResult result;
@@ -143,6 +160,7 @@ class Database {
   uint32_t busy_ = 0;
   Time busy_since_;
   DatabaseStats stats_;
+  std::vector<std::function<void(Key, uint64_t)>> commit_listeners_;
 };
 
 }  // namespace cachelab

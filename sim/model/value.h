@@ -11,6 +11,9 @@ struct Value {
   uint64_t version = 0;  // 0: no row has ever been written
   uint32_t size = 0;     // bytes of the serialized value
   bool exists = false;
+  // How long the load that produced this copy took (XFetch's delta); 0 when
+  // unknown. Travels with the value into the cache, as the paper stores it.
+  uint32_t compute_us = 0;
 };
 
 }  // namespace cachelab

@@ -4,28 +4,36 @@
 
 namespace cachelab {
 
-World::World(const WorldConfig& config, std::unique_ptr<ReadPath> read,
-             std::unique_ptr<WritePath> write, std::unique_ptr<EvictionPolicy> eviction)
+World::World(const WorldConfig& config, std::unique_ptr<PolicyStack> stack,
+             std::unique_ptr<EvictionPolicy> eviction, KeyTrace* trace)
     : config_(config),
       workload_(config.workload, config.duration, config.seed),
       ledger_(config.workload.keys),
       waits_(sim_),
       cache_(sim_, config.cache, std::move(eviction), config.seed),
       db_(sim_, config.database, workload_.sizes(), ledger_, stampede_, config.seed),
-      read_(std::move(read)),
-      write_(std::move(write)) {
+      services_{sim_, cache_, db_, waits_, ledger_, config_, policy_stats_, trace},
+      stack_(std::move(stack)) {
   for (uint32_t i = 0; i < std::max<uint32_t>(config.instances.count, 1); ++i) {
-    envs_.push_back(Env{sim_, cache_, db_, waits_, i});
+    envs_.push_back(Env{sim_, cache_, db_, waits_, i, &services_});
   }
+}
+
+void World::StopIfDone() {
+  if (!Done() || services_.stopped) return;
+  services_.stopped = true;
+  cache_.Stop();
 }
 
 RunResult World::Run(const std::function<void(double)>& progress) {
   progress_ = progress;
   cache_.Start();
+  if (config_.cache.enabled) stack_->Start(services_);
   next_ = workload_.Next();
   ScheduleNextArrival();
   sim_.ScheduleAfter(config_.metrics.interval, &World::OnTick, this);
   sim_.Run();
+  if (config_.cache.enabled) stack_->Finish(services_);
   if (last_finish_ > mark_.start || rows_.empty()) EmitRow(std::max(last_finish_, mark_.start));
   if (progress_) progress_(1.0);
   return RunResult{BuildSummary(), std::move(rows_)};
@@ -34,7 +42,7 @@ RunResult World::Run(const std::function<void(double)>& progress) {
 void World::ScheduleNextArrival() {
   if (!next_) {
     arrivals_done_ = true;
-    if (Done()) cache_.Stop();
+    StopIfDone();
     return;
   }
   sim_.Schedule(next_->at, &World::OnArrival, this);
@@ -46,20 +54,23 @@ void World::OnArrival(void* self, uint64_t) {
   const uint32_t instance = w->next_instance_;
   w->next_instance_ = (instance + 1) % static_cast<uint32_t>(w->envs_.size());
   ++w->in_flight_;
+  const uint64_t id = w->next_request_++;
   if (r.write) {
-    Spawn(w->sim_, w->ServeWrite(r.key, instance));
+    Spawn(w->sim_, w->ServeWrite(r.key, instance, id));
   } else {
-    Spawn(w->sim_, w->ServeRead(r.key, instance));
+    Spawn(w->sim_, w->ServeRead(r.key, instance, id));
   }
   w->next_ = w->workload_.Next();
   w->ScheduleNextArrival();
 }
 
-Task<void> World::ServeRead(Key key, uint32_t instance) {
+Task<void> World::ServeRead(Key key, uint32_t instance, uint64_t request) {
   const Time started = sim_.now();
+  Env& env = envs_[instance];
+  if (env.Tracing(key)) env.Note(key, request, "app", "read request");
   ReadOutcome out;
   if (config_.cache.enabled) {
-    out = co_await read_->Read(envs_[instance], key);
+    out = co_await stack_->Read(env, key, request);
   } else {
     const DbResult row = co_await db_.Read(key);
     out = ReadOutcome{row.value, CacheOutcome::kMiss, !row.ok};
@@ -79,32 +90,51 @@ Task<void> World::ServeRead(Key key, uint32_t instance) {
       ++counters_.errors;
       break;
   }
+  bool stale = false;
   if (out.failed) {
     ++counters_.failed;
   } else {
     ++counters_.successful_reads;
     if (out.value.exists && out.value.version < ledger_.acked(key)) {
+      stale = true;
       const double age = (sim_.now() - ledger_.AckTime(key, out.value.version + 1)).millis();
       ++counters_.stale_reads;
       counters_.stale_age_ms_sum += age;
       counters_.stale_age_ms_max = std::max(counters_.stale_age_ms_max, age);
     }
   }
+  if (env.Tracing(key)) {
+    static const char* const kHow[] = {"hit", "miss", "cache error"};
+    std::string text = out.failed ? std::string("read FAILED (") + kHow[int(out.cache)] + ")"
+                       : !out.value.exists
+                           ? std::string("read answered: not found (") + kHow[int(out.cache)] + ")"
+                           : "read answered v" + std::to_string(out.value.version) + " (" +
+                                 kHow[int(out.cache)] + ")";
+    if (stale) text += " STALE: latest is v" + std::to_string(ledger_.acked(key));
+    env.Note(key, request, "app", std::move(text));
+  }
   Finish(started);
 }
 
-Task<void> World::ServeWrite(Key key, uint32_t instance) {
+Task<void> World::ServeWrite(Key key, uint32_t instance, uint64_t request) {
   const Time started = sim_.now();
+  Env& env = envs_[instance];
+  if (env.Tracing(key)) env.Note(key, request, "app", "write request");
   const uint32_t size = db_.Row(key).size;
   bool ok;
   if (config_.cache.enabled) {
-    ok = co_await write_->Write(envs_[instance], key, size);
+    ok = co_await stack_->Write(env, key, size, request);
   } else {
     ok = (co_await db_.Write(key, size)).ok;
   }
   ++counters_.requests;
   ++counters_.writes;
   if (!ok) ++counters_.failed;
+  if (env.Tracing(key)) {
+    env.Note(key, request, "app",
+             ok ? "write acknowledged (latest is v" + std::to_string(ledger_.acked(key)) + ")"
+                : std::string("write FAILED"));
+  }
   Finish(started);
 }
 
@@ -114,7 +144,7 @@ void World::Finish(Time started) {
   interval_latency_.Record(ns);
   last_finish_ = sim_.now();
   --in_flight_;
-  if (Done()) cache_.Stop();
+  StopIfDone();
 }
 
 void World::OnTick(void* self, uint64_t) {
@@ -221,6 +251,27 @@ Summary World::BuildSummary() {
   s.stampede.max_concurrent_loads = stampede_.max_concurrent();
   s.stampede.duplicate_loads = stampede_.duplicate_loads();
   s.stampede.size_counts = stampede_.size_counts();
+  const PolicyStats& p = policy_stats_;
+  s.writes.lost = p.lost_writes;
+  s.writes.pending_at_end = p.writes_pending_at_end;
+  s.l1.hits = p.l1_hits;
+  s.l1.misses = p.l1_misses;
+  s.l1.hit_ratio = p.l1_hits + p.l1_misses > 0 ? static_cast<double>(p.l1_hits) /
+                                                     static_cast<double>(p.l1_hits + p.l1_misses)
+                                               : 0;
+  s.guard.early_refreshes = p.early_refreshes;
+  s.guard.background_refreshes = p.background_refreshes;
+  s.guard.coalesced_reads = p.coalesced_reads;
+  s.guard.waits = p.guard_waits;
+  s.guard.gave_up = p.guard_gave_up;
+  s.guard.stale_served = p.stale_served;
+  s.guard.leases_issued = cache_.stats().leases_issued;
+  s.guard.lease_sets_rejected = cache_.stats().lease_sets_rejected;
+  s.invalidation.published = p.invalidations_published;
+  s.invalidation.delivered = p.invalidations_delivered;
+  s.invalidation.lost = p.invalidations_lost;
+  s.degradation.breaker_bypasses = p.breaker_bypasses;
+  s.warming.keys_loaded = p.warmed_keys;
   return s;
 }
 

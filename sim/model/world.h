@@ -30,8 +30,10 @@ namespace cachelab {
 
 class World {
  public:
-  World(const WorldConfig& config, std::unique_ptr<ReadPath> read, std::unique_ptr<WritePath> write,
-        std::unique_ptr<EvictionPolicy> eviction);
+  // `trace`, when given, records the events of one key (for `explain`); it
+  // must outlive the world.
+  World(const WorldConfig& config, std::unique_ptr<PolicyStack> stack,
+        std::unique_ptr<EvictionPolicy> eviction, KeyTrace* trace = nullptr);
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
@@ -54,11 +56,12 @@ class World {
   static void OnArrival(void* self, uint64_t);
   static void OnTick(void* self, uint64_t);
   void ScheduleNextArrival();
-  Task<void> ServeRead(Key key, uint32_t instance);
-  Task<void> ServeWrite(Key key, uint32_t instance);
+  Task<void> ServeRead(Key key, uint32_t instance, uint64_t request);
+  Task<void> ServeWrite(Key key, uint32_t instance, uint64_t request);
   void Finish(Time started);
   void EmitRow(Time end);
   bool Done() const { return arrivals_done_ && in_flight_ == 0; }
+  void StopIfDone();
   Summary BuildSummary();
 
   WorldConfig config_;
@@ -69,13 +72,15 @@ class World {
   KeyedWait waits_;
   CacheServer cache_;
   Database db_;
-  std::unique_ptr<ReadPath> read_;
-  std::unique_ptr<WritePath> write_;
+  PolicyStats policy_stats_;
+  Services services_;
+  std::unique_ptr<PolicyStack> stack_;
   std::vector<Env> envs_;  // one per application instance
   std::function<void(double)> progress_;
 
   std::optional<Request> next_;
   uint32_t next_instance_ = 0;
+  uint64_t next_request_ = 1;
   bool arrivals_done_ = false;
   uint64_t in_flight_ = 0;
   Time last_finish_;

@@ -46,6 +46,11 @@ PROBES = [
     ("/cache/rtt", {"kind": "lognormal", "mean": "1ms", "sigma": 0}),
     ("/cache/rtt", {"kind": "uniform", "min": "1ms", "max": "2ms"}),
     ("/cache/faults", [{"kind": "down", "start": "10s", "duration": "5s"}]),
+    ("/cache/faults", [{"kind": "slow", "start": "10s", "duration": "5s", "factor": 3},
+                       {"kind": "flush", "start": "20s"},
+                       {"kind": "restart", "start": "30s", "duration": "2s"}]),
+    ("/instances/serialization", {"per_kib": "2us", "cached_fraction": 0.25}),
+    ("/alerts", [{"name": "low hit ratio", "metric": "hit_ratio", "op": "<", "threshold": 0.9}]),
     ("/workload/keys", {"popularity": "uniform"}),
     ("/cache/eviction", "lru"),
     ("/policies", {}),
@@ -56,7 +61,21 @@ PROBES = [
 
 # Schema $defs holding each role's policy choice; params schemas are
 # $defs/params-<role>-<name>.
-POLICY_DEFS = {"read": "policy-read", "write": "policy-write", "eviction": "policy-eviction"}
+ROLES = ["read", "write", "invalidation", "guard", "l1", "warming", "degradation", "eviction"]
+POLICY_DEFS = {role: "policy-" + role for role in ROLES}
+
+
+def registry_probes(cachelab):
+    """One probe per registered policy, so every params branch is exercised."""
+    run = subprocess.run([cachelab, "policies", "--json"], capture_output=True, text=True,
+                         timeout=60)
+    if run.returncode != 0:
+        return []
+    probes = []
+    for p in json.loads(run.stdout):
+        pointer = "/cache/eviction" if p["role"] == "eviction" else "/policies/" + p["role"]
+        probes.append((pointer, {"name": p["name"]}))
+    return probes
 
 
 class Checker:
@@ -357,7 +376,7 @@ def main():
         minimal = {key: default_raw[key] for key in ("name", "duration")}
         minimal["workload"] = {"rate": default_raw["workload"]["rate"]}
         minimal["cache"] = {"capacity": default_raw["cache"]["capacity"]}
-        probes = [(None, minimal)] + PROBES
+        probes = [(None, minimal)] + PROBES + registry_probes(args.cachelab)
         with tempfile.TemporaryDirectory() as tmp:
             for i, (pointer, value) in enumerate(probes):
                 if pointer is None:

@@ -218,7 +218,7 @@ TEST_CASE("a minimal scenario gets every default, in canonical form", "[analysis
       "write_fraction": 0, "missing_fraction": 0,
       "value_size": {"kind": "constant", "value": "1KiB"}
     },
-    "instances": {"count": 1},
+    "instances": {"count": 1, "serialization": {"per_kib": "0", "cached_fraction": 1.0}},
     "cache": {
       "enabled": true, "capacity": "1MiB", "max_items": 0, "entry_overhead": "64B",
       "eviction": {"name": "lru", "params": {}},
@@ -234,9 +234,15 @@ TEST_CASE("a minimal scenario gets every default, in canonical form", "[analysis
     },
     "policies": {
       "read": {"name": "cache-aside", "params": {"negative_ttl": "0", "ttl": "1h"}},
-      "write": {"name": "invalidate-on-write", "params": {}}
+      "write": {"name": "invalidate-on-write", "params": {}},
+      "invalidation": {"name": "ttl", "params": {}},
+      "guard": {"name": "none", "params": {}},
+      "l1": {"name": "none", "params": {}},
+      "warming": {"name": "none", "params": {}},
+      "degradation": {"name": "fallback", "params": {"breaker_open": "0"}}
     },
-    "metrics": {"interval": "10s"}
+    "metrics": {"interval": "10s"},
+    "alerts": []
   })");
   CHECK(s.resolved == expected);
   CHECK(s.world.seed == 1);
@@ -359,7 +365,8 @@ struct BadField {
 TEST_CASE("every bad field is an InputError naming the file and the JSON pointer",
           "[analysis][scenario]") {
   const std::string top_fields =
-      "name, description, seed, duration, workload, instances, cache, database, policies, metrics";
+      "name, description, seed, duration, workload, instances, cache, database, policies, metrics, "
+      "alerts";
   const std::string cache_fields =
       "enabled, capacity, max_items, entry_overhead, eviction, rtt, timeout, active_expiry, faults";
   const std::vector<BadField> cases = {
@@ -450,13 +457,13 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
        R"(/workload/rate/kind: must be "constant", "steps" or "ramp", got "diurnal")"},
       // faults
       {"unknown fault kind", "/cache/faults",
-       R"([{"kind": "slow", "start": "0", "duration": "1s"}])",
-       R"(/cache/faults/0/kind: must be "down", got "slow")"},
+       R"([{"kind": "crash", "start": "0", "duration": "1s"}])",
+       R"(/cache/faults/0/kind: must be "down", "slow", "flush" or "restart", got "crash")"},
       {"empty fault window", "/cache/faults",
        R"([{"kind": "down", "start": "0", "duration": "0"}])",
        R"(/cache/faults/0/duration: must be > 0, got "0")"},
       {"faults not an array", "/cache/faults", "{}",
-       R"(/cache/faults: must be an array of {"kind": "down", "start": ..., "duration": ...}, got an object)"},
+       R"(/cache/faults: must be an array of {"kind": ..., "start": ..., ...}, got an object)"},
       // required fields
       {"missing capacity", "/cache/capacity", nullptr,
        R"(/cache/capacity: required field is missing (expected a size such as "256MiB"))"},
@@ -475,7 +482,8 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
        R"(/cache/eviction: unknown eviction policy "lfu-ish"; valid names are )" +
            Names(Role::kEviction)},
       {"unknown policy parameter", "/policies/read/params/tll", R"("5m")",
-       "/policies/read/params/tll: unknown parameter of cache-aside; valid parameters are ttl, negative_ttl"},
+       "/policies/read/params/tll: unknown parameter of cache-aside; valid parameters are ttl, "
+       "negative_ttl"},
       {"parameter of a policy without any", "/policies/write",
        R"({"name": "invalidate-on-write", "params": {"delay": "1s"}})",
        "/policies/write/params/delay: unknown parameter; invalidate-on-write has no parameters"},
@@ -577,7 +585,7 @@ TEST_CASE("bad overrides name the override and the pointer", "[analysis][scenari
        "--set /cache/capcity=1GiB: unknown field; valid fields are " + cache_fields},
       {"/cachee/capacity=1GiB",
        "--set /cachee/capacity=1GiB: /cachee: unknown field; valid fields are name, description, "
-       "seed, duration, workload, instances, cache, database, policies, metrics"},
+       "seed, duration, workload, instances, cache, database, policies, metrics, alerts"},
       {"/cache/active_expiry/foo=1",
        "--set /cache/active_expiry/foo=1: unknown field; valid fields are interval, limit"},
       {"/database/connections=0", "--set /database/connections=0: must be an integer > 0, got 0"},
@@ -598,7 +606,7 @@ TEST_CASE("bad overrides name the override and the pointer", "[analysis][scenari
        "--set /cache/faults/3=1: /cache/faults: expected an index <= 0 (the array has 0 "
        "elements), got 3"},
       {"/cache/faults/x=1",
-       R"(--set /cache/faults/x=1: /cache/faults: must be an array of {"kind": "down", "start": ..., "duration": ...}, got an object)"},
+       R"(--set /cache/faults/x=1: /cache/faults: must be an array of {"kind": ..., "start": ..., ...}, got an object)"},
       {"/cache/a~2b=1",
        R"(--set /cache/a~2b=1: expected a JSON pointer ('~' must be written ~0 and '/' inside a name ~1), got "/cache/a~2b")"},
   };
@@ -618,9 +626,11 @@ TEST_CASE("bad overrides name the override and the pointer", "[analysis][scenari
         LoadDefaultWith({fault, "/cache/faults/01=1"});
       }) ==
       R"(--set /cache/faults/01=1: /cache/faults: expected an array index (0, 1, ... or - to append), got "01")");
-  CHECK(ErrorOf([&] {
-          LoadDefaultWith({fault, "/cache/faults/0/kind=slow"});
-        }) == R"(--set /cache/faults/0/kind=slow: must be "down", got "slow")");
+  CHECK(
+      ErrorOf([&] {
+        LoadDefaultWith({fault, "/cache/faults/0/kind=crash"});
+      }) ==
+      R"(--set /cache/faults/0/kind=crash: must be "down", "slow", "flush" or "restart", got "crash")");
 }
 
 // An error in the file itself is still blamed on the file when overrides are present.

@@ -1,0 +1,15 @@
+// No L1: every read goes to the shared cache.
+#include "policies/modules.h"
+
+namespace cachelab {
+
+PolicyInfo modules::NoL1Module() {
+  PolicyInfo info;
+  info.role = Role::kL1;
+  info.name = "none";
+  info.summary = "no per-instance near cache";
+  info.make_l1 = [](const Params&) { return std::unique_ptr<NearCache>(); };
+  return info;
+}
+
+}  // namespace cachelab
