@@ -351,7 +351,9 @@ def main():
     for root, _, files in os.walk(args.scenarios):
         for name in sorted(files):
             path = os.path.join(root, name)
-            if name.endswith(".json") and os.path.abspath(path) != os.path.abspath(args.schema):
+            # catalog.json is the workshop guide's manifest, not a scenario.
+            if (name.endswith(".json") and name != "catalog.json"
+                    and os.path.abspath(path) != os.path.abspath(args.schema)):
                 scenarios.append(path)
     scenarios.sort()
     default_raw = None
