@@ -18,6 +18,9 @@ PolicyInfo WriteAroundModule();
 PolicyInfo TtlOnlyModule();
 // stampede guard
 PolicyInfo NoGuardModule();
+PolicyInfo LockGuardModule();
+PolicyInfo LeaseGuardModule();
+PolicyInfo SingleFlightGuardModule();
 // L1 near cache
 PolicyInfo NoL1Module();
 // warming

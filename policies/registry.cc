@@ -17,6 +17,9 @@ const std::vector<PolicyInfo>& AllPolicies() {
       modules::TtlOnlyModule(),
       // stampede guard
       modules::NoGuardModule(),
+      modules::LockGuardModule(),
+      modules::LeaseGuardModule(),
+      modules::SingleFlightGuardModule(),
       // L1 near cache
       modules::NoL1Module(),
       // warming

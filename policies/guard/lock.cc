@@ -1,0 +1,103 @@
+// Stampede guard by locking: on a miss a reader tries to take a lock on the key
+// in the shared cache (SETNX with a TTL). The one that gets it loads the row
+// from the database, fills the cache and deletes the lock; the others sleep
+// `retry_interval` and then retry the whole read, so once the winner has
+// filled they hit. Because the lock lives in the shared cache, only one
+// instance of the whole fleet loads a key at a time: an expiry costs one DB
+// read instead of one per request that missed during the load.
+//
+// The lock key is the entry's cache key with bit 62 set: workload keys stay
+// below 2^48 and versioned keys use bits 48..61, so lock keys never collide
+// with entries (and a versioned namespace bump also moves the locks).
+//
+// Parameters:
+//  - lock_ttl (default 10s, as in the article): the lock expires on its own if
+//    the winner never deletes it (a crashed loader), so readers are not
+//    blocked forever.
+//  - retry_interval (default 10ms): the article sleeps 100ms, sized for a
+//    slow query. Here a waiter's extra latency is up to one interval past the
+//    winner's fill, and DB reads in the scenarios take a few to a few tens of
+//    ms, so 100ms would add more latency than the load it waits for. A
+//    shorter interval costs one cache GET per waiter per interval.
+//  - max_retries (default 50): the article retries forever. Here a waiter
+//    that has slept max_retries times (0.5s by default, far longer than a
+//    normal load) stops waiting and acts as if there were no guard: it loads
+//    the row and fills the cache itself (counted as guard.gave_up). Filling
+//    keeps that load useful to the next readers when the winner is merely
+//    slow; the lock protects the database, not consistency, so an unguarded
+//    fill is no worse than the winner's own.
+//
+// A cache error (on the GET or the SETNX) follows the degradation rule: read
+// the DB without filling, or fail. Every sleep counts as a guard wait.
+//
+// Source: the article's "Cache Stampede" section, "Solution 1: Locking".
+#include "policies/modules.h"
+
+namespace cachelab {
+namespace {
+
+class LockGuard final : public Guard {
+ public:
+  LockGuard(Duration lock_ttl, Duration retry_interval, int64_t max_retries)
+      : lock_ttl_(lock_ttl), retry_interval_(retry_interval), max_retries_(max_retries) {}
+
+  Task<ReadOutcome> Read(Env& env, Key key, uint64_t request, CacheOps& ops) override {
+    for (int64_t attempt = 0;; ++attempt) {
+      const CacheGetResult cached = co_await ops.Get(env, key, request);
+      if (cached.hit()) co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
+      if (cached.status == CacheStatus::kError) {
+        co_return co_await ops.LoadAndFill(env, key, CacheStatus::kError, request);
+      }
+      const Key lock = ops.CacheKey(key) | kLockBit;
+      const CacheWriteStatus taken =
+          co_await ops.SetIfAbsent(env, key, lock, Value{1, 1, true}, lock_ttl_, request);
+      if (taken == CacheWriteStatus::kError) {
+        co_return co_await ops.LoadAndFill(env, key, CacheStatus::kError, request);
+      }
+      if (taken == CacheWriteStatus::kOk) {
+        const ReadOutcome out = co_await ops.LoadAndFill(env, key, CacheStatus::kMiss, request);
+        // A failed delete leaves the lock until its TTL; waiters then give up.
+        co_await ops.DeleteRaw(env, key, lock, request);
+        co_return out;
+      }
+      if (attempt >= max_retries_) {
+        ++ops.svc().stats.guard_gave_up;
+        co_return co_await ops.LoadAndFill(env, key, CacheStatus::kMiss, request);
+      }
+      ++ops.svc().stats.guard_waits;
+      co_await Sleep(env.sim, retry_interval_);
+    }
+  }
+
+ private:
+  static constexpr Key kLockBit = Key{1} << 62;
+  Duration lock_ttl_;
+  Duration retry_interval_;
+  int64_t max_retries_;
+};
+
+}  // namespace
+
+PolicyInfo modules::LockGuardModule() {
+  PolicyInfo info;
+  info.role = Role::kGuard;
+  info.name = "lock";
+  info.summary = "on a miss take a SETNX lock; the holder loads, the others sleep and retry";
+  info.params = {
+      {"lock_ttl", ParamType::kDuration, Duration::Seconds(10),
+       "the lock expires after this long if its holder never releases it", ParamBound::kPositive},
+      {"retry_interval", ParamType::kDuration, Duration::Millis(10),
+       "how long a reader that did not get the lock sleeps before retrying the read",
+       ParamBound::kPositive},
+      {"max_retries", ParamType::kInt, int64_t{50},
+       "sleeps before a reader stops waiting and loads (and fills) itself",
+       ParamBound::kNonNegative},
+  };
+  info.make_guard = [](const Params& p) {
+    return std::make_unique<LockGuard>(p.GetDuration("lock_ttl"), p.GetDuration("retry_interval"),
+                                       p.GetInt("max_retries"));
+  };
+  return info;
+}
+
+}  // namespace cachelab
