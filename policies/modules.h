@@ -14,12 +14,18 @@ PolicyInfo ReadThroughModule();
 PolicyInfo InvalidateOnWriteModule();
 PolicyInfo WriteThroughModule();
 PolicyInfo WriteAroundModule();
+PolicyInfo WriteBehindModule();
 // invalidation
 PolicyInfo TtlOnlyModule();
+PolicyInfo EventInvalidationModule();
+PolicyInfo HybridInvalidationModule();
+PolicyInfo VersionedKeysModule();
 // stampede guard
 PolicyInfo NoGuardModule();
 // L1 near cache
 PolicyInfo NoL1Module();
+PolicyInfo LocalL1Module();
+PolicyInfo BroadcastL1Module();
 // warming
 PolicyInfo NoWarmingModule();
 // degradation
