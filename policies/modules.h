@@ -14,8 +14,12 @@ PolicyInfo ReadThroughModule();
 PolicyInfo InvalidateOnWriteModule();
 PolicyInfo WriteThroughModule();
 PolicyInfo WriteAroundModule();
+PolicyInfo WriteBehindModule();
 // invalidation
 PolicyInfo TtlOnlyModule();
+PolicyInfo EventInvalidationModule();
+PolicyInfo HybridInvalidationModule();
+PolicyInfo VersionedKeysModule();
 // stampede guard
 PolicyInfo NoGuardModule();
 PolicyInfo LockGuardModule();
@@ -23,6 +27,8 @@ PolicyInfo LeaseGuardModule();
 PolicyInfo SingleFlightGuardModule();
 // L1 near cache
 PolicyInfo NoL1Module();
+PolicyInfo LocalL1Module();
+PolicyInfo BroadcastL1Module();
 // warming
 PolicyInfo NoWarmingModule();
 // degradation

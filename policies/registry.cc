@@ -13,8 +13,12 @@ const std::vector<PolicyInfo>& AllPolicies() {
       modules::InvalidateOnWriteModule(),
       modules::WriteThroughModule(),
       modules::WriteAroundModule(),
+      modules::WriteBehindModule(),
       // invalidation
       modules::TtlOnlyModule(),
+      modules::EventInvalidationModule(),
+      modules::HybridInvalidationModule(),
+      modules::VersionedKeysModule(),
       // stampede guard
       modules::NoGuardModule(),
       modules::LockGuardModule(),
@@ -22,6 +26,8 @@ const std::vector<PolicyInfo>& AllPolicies() {
       modules::SingleFlightGuardModule(),
       // L1 near cache
       modules::NoL1Module(),
+      modules::LocalL1Module(),
+      modules::BroadcastL1Module(),
       // warming
       modules::NoWarmingModule(),
       // degradation on cache failure

@@ -45,6 +45,10 @@ struct Services {
   const WorldConfig& config;
   PolicyStats& stats;
   KeyTrace* trace = nullptr;  // set only for `cachelab explain`
+  // The same ledger, writable: only for a write path whose acknowledgement
+  // is not a database commit (write-behind acknowledges at the cache set).
+  // Set by the World; nullptr in a Services built without one.
+  VersionLedger* writable_ledger = nullptr;
   // Set when the last request has finished: background loops stop at their next step.
   bool stopped = false;
 };

@@ -14,6 +14,7 @@ World::World(const WorldConfig& config, std::unique_ptr<PolicyStack> stack,
       db_(sim_, config.database, workload_.sizes(), ledger_, stampede_, config.seed),
       services_{sim_, cache_, db_, waits_, ledger_, config_, policy_stats_, trace},
       stack_(std::move(stack)) {
+  services_.writable_ledger = &ledger_;
   for (uint32_t i = 0; i < std::max<uint32_t>(config.instances.count, 1); ++i) {
     envs_.push_back(Env{sim_, cache_, db_, waits_, i, &services_});
   }

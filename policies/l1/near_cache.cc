@@ -1,0 +1,49 @@
+#include "policies/l1/near_cache.h"
+
+#include <stdexcept>
+
+namespace cachelab {
+
+std::vector<ParamSpec> NearCacheParams() {
+  return {
+      {"capacity", ParamType::kBytes, Bytes{64ull << 20},
+       "bytes of cached values each instance's near cache holds (LRU beyond)",
+       ParamBound::kPositive},
+      {"ttl", ParamType::kDuration, Duration::Seconds(60),
+       "time to live of a near-cache copy; 0 = until evicted or invalidated",
+       ParamBound::kNonNegative},
+  };
+}
+
+InstanceNearCache::InstanceNearCache(const Params& p)
+    : capacity_(p.GetBytes("capacity")), ttl_(p.GetDuration("ttl")) {}
+
+void InstanceNearCache::Start(Services& svc, CacheOps& ops) {
+  svc_ = &svc;
+  const PolicyInfo* lru = FindPolicy(Role::kEviction, "lru");
+  if (lru == nullptr) throw std::logic_error("the near cache needs the lru eviction policy");
+  stores_.clear();
+  for (uint32_t i = 0; i < ops.instances(); ++i) {
+    // An in-process object has no per-entry key/metadata charge worth
+    // modelling next to its value: capacity counts value bytes only.
+    auto store = std::make_unique<Store>(capacity_, 0, 0,
+                                         lru->make_eviction(Params::WithDefaults(lru->params)));
+    store->set_active_expiry(false);  // expired copies go when next looked up
+    stores_.push_back(std::move(store));
+  }
+}
+
+std::optional<Value> InstanceNearCache::Get(uint32_t instance, Key k, Time now) {
+  if (const Store::Entry* e = stores_[instance]->Get(k, now)) return e->value;
+  return std::nullopt;
+}
+
+void InstanceNearCache::Put(uint32_t instance, Key k, const Value& v, Time now) {
+  stores_[instance]->Set(k, v, ttl_, now);
+}
+
+void InstanceNearCache::Erase(uint32_t instance, Key k) {
+  stores_[instance]->Delete(k, svc_->sim.now());
+}
+
+}  // namespace cachelab
