@@ -18,6 +18,10 @@ PolicyInfo WriteAroundModule();
 PolicyInfo TtlOnlyModule();
 // stampede guard
 PolicyInfo NoGuardModule();
+PolicyInfo XFetchModule();
+PolicyInfo EarlyRefreshModule();
+PolicyInfo BackgroundRefreshModule();
+PolicyInfo StaleWhileRevalidateModule();
 // L1 near cache
 PolicyInfo NoL1Module();
 // warming

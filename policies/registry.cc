@@ -17,6 +17,10 @@ const std::vector<PolicyInfo>& AllPolicies() {
       modules::TtlOnlyModule(),
       // stampede guard
       modules::NoGuardModule(),
+      modules::XFetchModule(),
+      modules::EarlyRefreshModule(),
+      modules::BackgroundRefreshModule(),
+      modules::StaleWhileRevalidateModule(),
       // L1 near cache
       modules::NoL1Module(),
       // warming
