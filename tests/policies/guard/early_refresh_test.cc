@@ -47,27 +47,35 @@ TEST_CASE("early refresh removes the expiry misses of hot keys", "[policies][gua
   CHECK(early.summary.guard.early_refreshes > 0);
   // Each refresh is one DB read on top of the misses.
   CHECK(early.summary.db.reads == early.summary.cache.misses + early.summary.guard.early_refreshes);
-  // The caller never waits for a refresh: hits cost one round trip.
-  CHECK(early.summary.latency_ms.p99 < none.summary.latency_ms.p99);
+  // The caller never waits for a refresh. Without a guard ~0.6% of reads
+  // wait for a load at expiry, so its p99.9 does; with early refresh only
+  // the cold start's ~0.05% do, and its p99.9 is a hit.
+  CHECK(early.summary.latency_ms.p999 < 50);
+  CHECK(none.summary.latency_ms.p999 >= 50);
 }
 
 TEST_CASE("early refresh serves no older versions than no guard", "[policies][guard][early]") {
   // With writes (invalidate-on-write) stale reads come from the read/write
   // race (a load that read the old row fills after the write's delete).
+  // Writes come once per key per ~5 s, so a share of the entries lives long
+  // enough (8 s) to be refreshed early.
   // Early refresh answers from the same cache entries and its refreshes load
   // the current row, so the share of stale reads and their age stay those of
-  // no guard: within a few stale reads, and never older than the TTL.
+  // no guard: within 0.05% of the reads (a couple of dozen of ~48000), and
+  // never older than the TTL.
   WorldConfig world = Traffic();
-  world.workload.write_fraction = 0.02;
+  world.workload.write_fraction = 0.002;
   const RunResult none = RunSimulation(world, test::Guarded("none", Duration::Seconds(10)));
   const RunResult early = RunSimulation(world, test::Guarded("early-refresh", Duration::Seconds(10),
                                                              Rule(Duration::Seconds(2), 0.1)));
   INFO("stale reads: none " << none.summary.staleness.stale_reads << " (max age "
                             << none.summary.staleness.max_age_ms << " ms), early refresh "
                             << early.summary.staleness.stale_reads << " (max age "
-                            << early.summary.staleness.max_age_ms << " ms)");
+                            << early.summary.staleness.max_age_ms << " ms); refreshes "
+                            << early.summary.guard.early_refreshes);
+  REQUIRE(early.summary.guard.early_refreshes > 0);
   CHECK(early.summary.staleness.stale_read_ratio ==
-        Approx(none.summary.staleness.stale_read_ratio).margin(0.002));
+        Approx(none.summary.staleness.stale_read_ratio).margin(0.0005));
   CHECK(early.summary.staleness.max_age_ms <= 10'000);
 }
 

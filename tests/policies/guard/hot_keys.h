@@ -9,6 +9,7 @@
 
 #include "policies/params.h"
 #include "policies/registry.h"
+#include "sim/metrics/summary.h"
 #include "sim/model/config.h"
 #include "tests/support/distributions.h"
 
@@ -33,6 +34,27 @@ inline WorldConfig HotKeys(uint64_t keys, double rps, Duration db_time, Duration
   w.database.write_service = Constant(static_cast<double>(db_time.nanos()));
   w.metrics.interval = Duration::Seconds(1);
   return w;
+}
+
+// HotKeys, but the first `warm` at `warm_rps` only: the first reads of each
+// key then load it without a stampede, so the stampede metrics show what
+// happens at expiry, not at the cold start.
+inline WorldConfig WarmThenHot(uint64_t keys, double warm_rps, Duration warm, double rps,
+                               Duration db_time, Duration duration) {
+  WorldConfig w = HotKeys(keys, rps, db_time, duration);
+  w.workload.rate.kind = RateProfileConfig::Kind::kSteps;
+  w.workload.rate.steps = {{Duration(), warm_rps}, {warm, rps}};
+  return w;
+}
+
+// Misses in the 1 s intervals that end by `until`; with `until` the fill TTL,
+// no entry has expired yet: the cold-start misses.
+inline uint64_t MissesUntil(const RunResult& r, Duration until) {
+  uint64_t misses = 0;
+  for (const IntervalRow& row : r.timeseries) {
+    if (row.time_s + 1.0 <= until.seconds()) misses += row.misses;
+  }
+  return misses;
 }
 
 // Cache-aside with `ttl`, guard `guard` with `params` (defaults for the rest).
