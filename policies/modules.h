@@ -25,6 +25,10 @@ PolicyInfo NoGuardModule();
 PolicyInfo LockGuardModule();
 PolicyInfo LeaseGuardModule();
 PolicyInfo SingleFlightGuardModule();
+PolicyInfo XFetchModule();
+PolicyInfo EarlyRefreshModule();
+PolicyInfo BackgroundRefreshModule();
+PolicyInfo StaleWhileRevalidateModule();
 // L1 near cache
 PolicyInfo NoL1Module();
 PolicyInfo LocalL1Module();

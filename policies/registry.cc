@@ -24,6 +24,10 @@ const std::vector<PolicyInfo>& AllPolicies() {
       modules::LockGuardModule(),
       modules::LeaseGuardModule(),
       modules::SingleFlightGuardModule(),
+      modules::XFetchModule(),
+      modules::EarlyRefreshModule(),
+      modules::BackgroundRefreshModule(),
+      modules::StaleWhileRevalidateModule(),
       // L1 near cache
       modules::NoL1Module(),
       modules::LocalL1Module(),
