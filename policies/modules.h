@@ -22,6 +22,8 @@ PolicyInfo NoGuardModule();
 PolicyInfo NoL1Module();
 // warming
 PolicyInfo NoWarmingModule();
+PolicyInfo TopNWarmingModule();
+PolicyInfo ListWarmingModule();
 // degradation
 PolicyInfo FallbackModule();
 PolicyInfo FailModule();

@@ -21,6 +21,8 @@ const std::vector<PolicyInfo>& AllPolicies() {
       modules::NoL1Module(),
       // warming
       modules::NoWarmingModule(),
+      modules::TopNWarmingModule(),
+      modules::ListWarmingModule(),
       // degradation on cache failure
       modules::FallbackModule(),
       modules::FailModule(),
