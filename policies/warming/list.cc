@@ -5,9 +5,9 @@
 // started per second, at start and again after every flush or restart. A key
 // without a row loads "not found", which is cached only with a negative TTL.
 //
-// Parameters: keys (required: comma-separated non-negative integers, spaces
-// allowed, duplicates ignored), rate (> 0, default 1000), at_start (default
-// true), after_flush (default true).
+// Parameters: keys (comma-separated non-negative integers, spaces allowed,
+// duplicates ignored; default "0", the hottest key alone), rate (> 0, default 1000), at_start
+// (default true), after_flush (default true).
 //
 // Source: the article's "Cache Warming" (load the static data, e.g. every
 // config row, on deployment).
@@ -51,10 +51,9 @@ PolicyInfo modules::ListWarmingModule() {
   info.name = "list";
   info.summary = "preload an explicit list of keys at start and after a flush or restart";
   info.params = PreloadParams();
-  info.params.insert(
-      info.params.begin(),
-      ParamSpec{"keys", ParamType::kString, std::string(),
-                "comma-separated key ids to load, in order, e.g. \"0,5,17\" (required)"});
+  info.params.insert(info.params.begin(),
+                     ParamSpec{"keys", ParamType::kString, std::string("0"),
+                               "comma-separated key ids to load, in order, e.g. \"0,5,17\""});
   info.validate = [](const Params& p) -> std::optional<ParamProblem> {
     std::vector<Key> keys;
     std::string error = ParseKeyList(p.GetString("keys"), &keys);

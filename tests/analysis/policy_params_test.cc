@@ -22,8 +22,10 @@ TEST_CASE("a policy's own parameter check reports bad input at the parameter's p
                        {{"/policies/warming", R"({"name":"list","params":{"keys":"0,x"}})"}}),
       Catch::Contains("/policies/warming") && Catch::Contains("params/keys") &&
           Catch::Contains("bad item \"x\""));
-  CHECK_THROWS_WITH(LoadScenarioText(text, "x.json", {{"/policies/warming", "list"}}),
-                    Catch::Contains("params/keys") && Catch::Contains("empty item"));
+  CHECK_THROWS_WITH(
+      LoadScenarioText(text, "x.json",
+                       {{"/policies/warming", R"({"name":"list","params":{"keys":""}})"}}),
+      Catch::Contains("params/keys") && Catch::Contains("empty item"));
   // In a file, the error names the file and the pointer.
   std::string in_file = text;
   const std::string anchor = "\"write\": {\"name\": \"invalidate-on-write\"}";
