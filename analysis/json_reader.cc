@@ -80,7 +80,7 @@ void Origins::Fail(const std::string& pointer, const std::string& what) const {
     if (!AtOrBelow(pointer, it->introduced)) continue;
     // The override names its own pointer; repeat the pointer only if it differs.
     const std::string where = pointer == it->pointer ? "" : pointer + ": ";
-    throw InputError("--set " + it->text + ": " + where + what);
+    throw InputError(it->text + ": " + where + what);
   }
   throw InputError(source_ + ": " + (pointer.empty() ? "" : pointer + ": ") + what);
 }

@@ -51,7 +51,7 @@ class Origins {
 
   const std::string& source() const { return source_; }
 
-  // `text` is the override as the user wrote it ("/cache/capacity=1GiB");
+  // `text` is the override as the user wrote it ("--set /cache/capacity=1GiB");
   // `pointer` the field it sets; `introduced` the shallowest node it created
   // or replaced (the pointer itself unless it had to create parents). Errors
   // at or below `introduced` are blamed on this override; later ones win.

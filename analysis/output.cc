@@ -398,30 +398,23 @@ std::string FormatSummaryTable(const Summary& s) {
   return out;
 }
 
-void WriteRunOutputs(const std::string& dir, const Scenario& scenario, const RunResult& result) {
+void WriteFolderAtomically(const std::string& dir,
+                           const std::vector<std::pair<std::string, std::string>>& files) {
   // "out/" names the folder "out", not a child of it.
   fs::path target = fs::path(dir).lexically_normal();
   if (!target.has_filename()) target = target.parent_path();
   if (target.empty() || target.filename() == "." || target.filename() == "..") {
-    throw std::runtime_error(
-        fmt::format("cannot write run outputs to '{}': not a folder name", dir));
+    throw std::runtime_error(fmt::format("cannot write outputs to '{}': not a folder name", dir));
   }
   fs::path tmp = target;
   tmp += fmt::format(".tmp-{}", ::getpid());
-
-  // Serialise before touching the file system: a failure here leaves nothing.
-  std::string summary = SummaryToJson(result.summary).dump(2) + "\n";
-  std::string csv = TimeSeriesToCsv(result.timeseries);
-  std::string resolved = scenario.resolved.dump(2) + "\n";
 
   std::error_code ec;
   try {
     if (target.has_parent_path()) fs::create_directories(target.parent_path());
     fs::remove_all(tmp);  // a leftover of a crashed run that had our pid
     fs::create_directory(tmp);
-    WriteFileDurably(tmp / "summary.json", summary);
-    WriteFileDurably(tmp / "timeseries.csv", csv);
-    WriteFileDurably(tmp / "scenario.resolved.json", resolved);
+    for (const auto& [name, text] : files) WriteFileDurably(tmp / name, text);
     PublishFolder(tmp, target);
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(tmp, ec);
@@ -431,6 +424,13 @@ void WriteRunOutputs(const std::string& dir, const Scenario& scenario, const Run
     fs::remove_all(tmp, ec);
     throw;
   }
+}
+
+void WriteRunOutputs(const std::string& dir, const Scenario& scenario, const RunResult& result) {
+  // Serialise before touching the file system: a failure here leaves nothing.
+  WriteFolderAtomically(dir, {{"summary.json", SummaryToJson(result.summary).dump(2) + "\n"},
+                              {"timeseries.csv", TimeSeriesToCsv(result.timeseries)},
+                              {"scenario.resolved.json", scenario.resolved.dump(2) + "\n"}});
 }
 
 std::string DefaultRunDir(const Scenario& scenario) {

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "analysis/scenario.h"
 #include "sim/metrics/summary.h"
@@ -21,6 +23,12 @@ std::string FormatSummaryTable(const Summary& s);
 // previous run's folder). On failure nothing is left behind. Throws
 // std::runtime_error on I/O errors.
 void WriteRunOutputs(const std::string& dir, const Scenario& scenario, const RunResult& result);
+
+// Writes `files` (name, content) into `dir` the same way: a sibling temporary
+// folder renamed into place, replacing a previous folder; nothing left behind
+// on failure. Throws std::runtime_error on I/O errors.
+void WriteFolderAtomically(const std::string& dir,
+                           const std::vector<std::pair<std::string, std::string>>& files);
 
 // "results/runs/<name>-<seed>" relative to the current directory.
 std::string DefaultRunDir(const Scenario& scenario);

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 #include <string_view>
 #include <utility>
@@ -521,7 +522,13 @@ class Loader {
       }
     }
     *out = {{"name", name}, {"params", std::move(out_params)}};
-    return {name, Params::WithDefaults(info->params, given)};
+    Params complete = Params::WithDefaults(info->params, given);
+    if (info->validate) {
+      if (std::optional<ParamProblem> problem = info->validate(complete)) {
+        o_.Fail(Child(params_node.pointer, problem->param), problem->message);
+      }
+    }
+    return {name, std::move(complete)};
   }
 
   void CheckBound(const Node& n, double v, ParamBound bound) {
@@ -622,7 +629,7 @@ bool ParseIndex(const std::string& token, size_t* index) {
 void ApplyOverride(const Override& ov, json* doc, Origins* origins) {
   const std::string text = ov.pointer + "=" + ov.value;
   auto fail = [&](const std::string& what) -> void {
-    throw InputError("--set " + text + ": " + what);
+    throw InputError(ov.flag + " " + text + ": " + what);
   };
   if (ov.pointer.empty() || ov.pointer[0] != '/') {
     fail("expected a JSON pointer starting with '/' such as /cache/capacity, got " +
@@ -699,7 +706,7 @@ void ApplyOverride(const Override& ov, json* doc, Origins* origins) {
       fail(at + ": expected an object or array to set a field inside, got " + Describe(*cur));
     }
   }
-  origins->AddOverride(text, at, introduced);
+  origins->AddOverride(ov.flag + " " + text, at, introduced);
 }
 
 }  // namespace

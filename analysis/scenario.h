@@ -30,6 +30,9 @@ struct Scenario {
 struct Override {
   std::string pointer;
   std::string value;
+  // How errors name the override: "<flag> <pointer>=<value>: ..." (compare's
+  // variants are "--vary" overrides).
+  std::string flag = "--set";
 };
 // Parses "--set" text; throws InputError on a malformed one (no '=', pointer not starting with
 // '/').

@@ -30,8 +30,10 @@
 #include <variant>
 #include <vector>
 
+#include "analysis/compare.h"
 #include "analysis/errors.h"
 #include "analysis/experiment.h"
+#include "analysis/explain.h"
 #include "analysis/output.h"
 #include "analysis/scenario.h"
 #include "policies/registry.h"
@@ -173,6 +175,117 @@ void AddRunCommand(CLI::App& app, RunArgs& args) {
   cmd->add_flag("--quiet", args.quiet, "No table and no progress; print only the output folder");
 }
 
+// ---- compare -------------------------------------------------------------
+
+struct CompareArgs {
+  std::string scenario;  // empty: the embedded default scenario
+  std::vector<std::string> varies;
+  std::vector<std::string> sets;
+  std::string out;  // empty: DefaultCompareDir
+  unsigned threads = 1;
+  bool json = false;
+};
+
+int CompareCommand(const CompareArgs& args) {
+  std::vector<Vary> varies;
+  for (const std::string& v : args.varies) varies.push_back(ParseVary(v));
+  const CompareResult result =
+      RunCompare(args.scenario, ParseOverrides(args.sets), varies, args.threads);
+  const std::string dir =
+      args.out.empty() ? DefaultCompareDir(result.variants.front().scenario) : args.out;
+  try {
+    WriteCompareOutputs(dir, result);
+  } catch (const std::exception& e) {
+    PrintError(e.what());
+    return 1;
+  }
+  if (args.json) {
+    std::cout << CompareToJson(result).dump(2) << '\n';
+  } else {
+    std::cout << FormatCompareTable(result) << "\noutput: " << dir << '\n';
+  }
+  std::cout.flush();
+  return 0;
+}
+
+void AddCompareCommand(CLI::App& app, CompareArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "compare", "Run variants of a scenario on identical traffic, side by side");
+  cmd->footer(
+      "Every combination of the --vary values is one variant; all keep the scenario's seed, so\n"
+      "they see the same arrivals, keys and service times (common random numbers).\n"
+      "--vary PTR=V1,V2,...: each Vi as --set takes it; commas inside [], {} or \"\" belong to\n"
+      "the value, e.g. --vary '/policies/guard={\"name\":\"lock\"},none'.\n"
+      "Writes compare.json and compare.csv to the output folder\n"
+      "(default results/runs/<name>-compare), replacing a previous one atomically.");
+  cmd->add_option("scenario", args.scenario,
+                  "Scenario JSON file (default: the embedded default scenario)")
+      ->type_name("FILE");
+  cmd->add_option("--vary", args.varies,
+                  "A field and its values, e.g. --vary /policies/read/params/ttl=1m,5m "
+                  "(repeatable: variants are the combinations)")
+      ->type_name("PTR=V1,V2,...")
+      ->required()
+      ->allow_extra_args(false);
+  cmd->add_option("--set", args.sets, "Override a scenario field in every variant (repeatable)")
+      ->type_name("PTR=VALUE")
+      ->allow_extra_args(false);
+  cmd->add_option("--out", args.out, "Output folder (default: results/runs/<name>-compare)")
+      ->type_name("DIR");
+  cmd->add_option("--threads", args.threads,
+                  "Variants simulated at once (results do not depend on it)")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 256u));
+  cmd->add_flag("--json", args.json, "Print compare.json on stdout instead of the table");
+}
+
+// ---- explain -------------------------------------------------------------
+
+struct ExplainArgs {
+  std::string scenario;  // empty: the embedded default scenario
+  std::vector<std::string> sets;
+  uint64_t key = 0;
+  std::string from, to;
+  size_t limit = 200;
+};
+
+int ExplainCommand(const ExplainArgs& args) {
+  Scenario scenario = LoadScenario(args.scenario, ParseOverrides(args.sets));
+  const ExplainResult result = RunExplain(scenario, {args.key, args.from, args.to, args.limit});
+  std::cout << FormatExplain(scenario, result, args.limit);
+  std::cout.flush();
+  return 0;
+}
+
+void AddExplainCommand(CLI::App& app, ExplainArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "explain", "Simulate a scenario and print one key's events as a sequence diagram");
+  cmd->footer(
+      "One line per event: time, request, an arrow from the application instance to the\n"
+      "actor it talked to (cache, db, channel, ...), and what happened. Writes nothing.");
+  cmd->add_option("scenario", args.scenario,
+                  "Scenario JSON file (default: the embedded default scenario)")
+      ->type_name("FILE");
+  cmd->add_option("--key", args.key, "The workload key to follow (0 is the most popular)")
+      ->type_name("K")
+      ->required()
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return !v.empty() && v[0] == '-' ? "must be >= 0, got " + v : std::string();
+          },
+          "", "non-negative"));
+  cmd->add_option("--from", args.from, "Start of the window, a duration such as 3590s (default 0)")
+      ->type_name("T");
+  cmd->add_option("--to", args.to, "End of the window (default: the scenario's duration)")
+      ->type_name("T");
+  cmd->add_option("--limit", args.limit, "Print at most this many events (default 200)")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--set", args.sets, "Override a scenario field by JSON pointer (repeatable)")
+      ->type_name("PTR=VALUE")
+      ->allow_extra_args(false);
+}
+
 // ---- validate ------------------------------------------------------------
 
 struct ValidateArgs {
@@ -301,9 +414,13 @@ int Main(int argc, char** argv) {
   app.footer("Exit status: 0 ok, 2 bad input, 1 internal error. Run 'cachelab COMMAND --help'.");
 
   RunArgs run_args;
+  CompareArgs compare_args;
+  ExplainArgs explain_args;
   ValidateArgs validate_args;
   PoliciesArgs policies_args;
   AddRunCommand(app, run_args);
+  AddCompareCommand(app, compare_args);
+  AddExplainCommand(app, explain_args);
   AddValidateCommand(app, validate_args);
   AddPoliciesCommand(app, policies_args);
 
@@ -327,6 +444,8 @@ int Main(int argc, char** argv) {
   }
 
   if (app.got_subcommand("run")) return RunCommand(run_args);
+  if (app.got_subcommand("compare")) return CompareCommand(compare_args);
+  if (app.got_subcommand("explain")) return ExplainCommand(explain_args);
   if (app.got_subcommand("validate")) return ValidateCommand(validate_args);
   if (app.got_subcommand("policies")) return PoliciesCommand(policies_args);
   return 2;  // unreachable: require_subcommand(1)

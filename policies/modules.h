@@ -35,6 +35,8 @@ PolicyInfo LocalL1Module();
 PolicyInfo BroadcastL1Module();
 // warming
 PolicyInfo NoWarmingModule();
+PolicyInfo TopNWarmingModule();
+PolicyInfo ListWarmingModule();
 // degradation
 PolicyInfo FallbackModule();
 PolicyInfo FailModule();

@@ -36,6 +36,14 @@ struct ParamSpec {
   ParamBound bound = ParamBound::kAny;
 };
 
+// What a policy's own check (PolicyInfo::validate) found wrong in its
+// parameters, beyond what ParamBound expresses: a string's syntax, a relation
+// between two parameters. The loader reports it at /.../params/<param>.
+struct ParamProblem {
+  std::string param;
+  std::string message;  // e.g. "must be comma-separated key ids ..., got ..."
+};
+
 const char* ParamTypeName(ParamType t);  // "duration", "bytes", "number", "integer", ...
 
 class Params {

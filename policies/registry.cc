@@ -34,6 +34,8 @@ const std::vector<PolicyInfo>& AllPolicies() {
       modules::BroadcastL1Module(),
       // warming
       modules::NoWarmingModule(),
+      modules::TopNWarmingModule(),
+      modules::ListWarmingModule(),
       // degradation on cache failure
       modules::FallbackModule(),
       modules::FailModule(),

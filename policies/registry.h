@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,11 @@ struct PolicyInfo {
   std::string name;     // registry name, lower case, used in scenarios
   std::string summary;  // one line: what it does, where it comes from
   std::vector<ParamSpec> params;
+  // Optional check of the complete parameters (defaults filled in) that the
+  // specs' types and bounds cannot express, e.g. the syntax of a string
+  // parameter. The scenario loader calls it and reports a problem as bad
+  // input (exit 2) at the parameter's JSON pointer; factories may assume it passed.
+  std::function<std::optional<ParamProblem>(const Params&)> validate;
   // Exactly one factory is set, the one of `role`. Factories of optional roles
   // (l1, warming) return nullptr for "none".
   std::function<FillRule(const Params&)> make_read;

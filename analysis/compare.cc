@@ -1,0 +1,259 @@
+#include "analysis/compare.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <thread>
+
+#include "analysis/errors.h"
+#include "analysis/experiment.h"
+#include "analysis/output.h"
+
+namespace cachelab {
+namespace {
+
+using nlohmann::json;
+
+// The value as ApplyOverride reads it: JSON when valid, otherwise text.
+json OverrideValue(const std::string& value) {
+  json v = json::parse(value, nullptr, /*allow_exceptions=*/false);
+  return v.is_discarded() ? json(value) : v;
+}
+
+// Every combination of the --vary values, the first --vary varying slowest.
+std::vector<std::vector<Override>> Combinations(const std::vector<Vary>& varies) {
+  std::vector<std::vector<Override>> out{{}};
+  for (const Vary& v : varies) {
+    std::vector<std::vector<Override>> next;
+    for (const auto& prefix : out) {
+      for (const std::string& value : v.values) {
+        next.push_back(prefix);
+        next.back().push_back({v.pointer, value, "--vary"});
+      }
+    }
+    out = std::move(next);
+  }
+  return out;
+}
+
+void Flatten(const json& j, const std::string& prefix, std::vector<std::string>* names,
+             std::vector<std::string>* cells) {
+  if (j.is_object()) {
+    for (const auto& [k, v] : j.items())
+      Flatten(v, prefix.empty() ? k : prefix + "." + k, names, cells);
+    return;
+  }
+  if (names) names->push_back(prefix);
+  std::string text = j.is_string() ? j.get<std::string>() : j.dump();
+  if (text.find_first_of(",\"\n") != std::string::npos) {
+    std::string quoted = "\"";
+    for (char c : text) {
+      if (c == '"') quoted += '"';
+      quoted += c;
+    }
+    text = quoted + "\"";
+  }
+  cells->push_back(std::move(text));
+}
+
+}  // namespace
+
+std::vector<std::string> SplitValueList(const std::string& list, const std::string& text) {
+  auto fail = [&](const std::string& what) { throw InputError("--vary " + text + ": " + what); };
+  std::vector<std::string> out;
+  std::string item;
+  std::vector<char> open;  // expected closing brackets
+  bool quoted = false;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const char c = list[i];
+    if (quoted) {
+      if (c == '\\' && i + 1 < list.size()) {
+        item += c;
+        item += list[++i];
+        continue;
+      }
+      if (c == '"') quoted = false;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == '[' || c == '{') {
+      open.push_back(c == '[' ? ']' : '}');
+    } else if (c == ']' || c == '}') {
+      if (open.empty() || open.back() != c)
+        fail(fmt::format("unbalanced '{}' in the value list", c));
+      open.pop_back();
+    } else if (c == ',' && open.empty()) {
+      if (item.empty()) fail("empty value in the list (values are separated by single commas)");
+      out.push_back(std::move(item));
+      item.clear();
+      continue;
+    }
+    item += c;
+  }
+  if (quoted) fail("unterminated '\"' in the value list");
+  if (!open.empty()) fail(fmt::format("missing '{}' in the value list", open.back()));
+  if (item.empty()) fail("empty value in the list (values are separated by single commas)");
+  out.push_back(std::move(item));
+  return out;
+}
+
+Vary ParseVary(const std::string& text) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos) {
+    throw InputError("--vary " + text + ": expected /json/pointer=value1,value2,..., got no '='");
+  }
+  Vary v{text, text.substr(0, eq), {}};
+  if (v.pointer.empty() || v.pointer[0] != '/') {
+    throw InputError("--vary " + text +
+                     ": expected a JSON pointer starting with '/' such as /cache/capacity");
+  }
+  v.values = SplitValueList(text.substr(eq + 1), text);
+  return v;
+}
+
+CompareResult RunCompare(const std::string& scenario_path, const std::vector<Override>& sets,
+                         const std::vector<Vary>& varies, unsigned threads) {
+  CompareResult out;
+  for (std::vector<Override>& combo : Combinations(varies)) {
+    std::vector<Override> all = sets;
+    all.insert(all.end(), combo.begin(), combo.end());
+    CompareVariant v;
+    v.scenario =
+        scenario_path.empty() ? LoadDefaultScenario(all) : LoadScenarioFile(scenario_path, all);
+    for (const Override& o : combo) v.label += (v.label.empty() ? "" : " ") + o.value;
+    if (v.label.empty()) v.label = "scenario";
+    v.overrides = std::move(combo);
+    out.variants.push_back(std::move(v));
+  }
+  out.name = out.variants.front().scenario.name;
+
+  // One simulation per thread at a time (the engine is single-threaded and its
+  // frame pool thread-local); each result lands in its variant's slot, so the
+  // outcome is the same for any thread count.
+  const size_t n = out.variants.size();
+  const unsigned workers = static_cast<unsigned>(std::min<size_t>(std::max(threads, 1u), n));
+  std::vector<std::exception_ptr> errors(n);
+  std::atomic<size_t> next{0};
+  auto work = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < n;) {
+      try {
+        out.variants[i].result = RunScenario(out.variants[i].scenario);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < workers; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+  for (const std::exception_ptr& e : errors) {
+    if (e) std::rethrow_exception(e);
+  }
+  return out;
+}
+
+std::string FormatCompareTable(const CompareResult& r) {
+  struct Row {
+    std::string label;
+    std::vector<std::string> cells;
+  };
+  std::vector<Row> head, body;
+  const size_t varies = r.variants.front().overrides.size();
+  for (size_t k = 0; k < varies; ++k) {
+    Row row{r.variants.front().overrides[k].pointer, {}};
+    for (const CompareVariant& v : r.variants) row.cells.push_back(v.overrides[k].value);
+    head.push_back(std::move(row));
+  }
+  auto add = [&](std::string label, auto get) {
+    Row row{std::move(label), {}};
+    for (const CompareVariant& v : r.variants) row.cells.push_back(get(v.result.summary));
+    body.push_back(std::move(row));
+  };
+  auto count = [](uint64_t x) { return fmt::format("{}", x); };
+  auto ms = [](double x) { return fmt::format("{:.3f}", x); };
+  auto pct = [](double x) { return fmt::format("{:.2f} %", x * 100); };
+  add("requests", [&](const Summary& s) { return count(s.requests.total); });
+  add("hit ratio", [&](const Summary& s) { return pct(s.cache.hit_ratio); });
+  add("DB queries", [&](const Summary& s) { return count(s.db.queries); });
+  add("DB utilization", [&](const Summary& s) { return pct(s.db.utilization); });
+  add("p50 latency (ms)", [&](const Summary& s) { return ms(s.latency_ms.p50); });
+  add("p99 latency (ms)", [&](const Summary& s) { return ms(s.latency_ms.p99); });
+  add("max latency (ms)", [&](const Summary& s) { return ms(s.latency_ms.max); });
+  add("stale reads", [&](const Summary& s) { return count(s.staleness.stale_reads); });
+  add("max stale age (ms)", [&](const Summary& s) { return ms(s.staleness.max_age_ms); });
+  add("max concurrent loads",
+      [&](const Summary& s) { return count(s.stampede.max_concurrent_loads); });
+  add("duplicate loads", [&](const Summary& s) { return count(s.stampede.duplicate_loads); });
+  add("failed", [&](const Summary& s) { return count(s.requests.failed); });
+  add("lost writes", [&](const Summary& s) { return count(s.writes.lost); });
+  add("evictions", [&](const Summary& s) { return count(s.cache.evictions); });
+
+  size_t label_width = 0;
+  std::vector<size_t> widths(r.variants.size(), 0);
+  for (const auto* rows : {&head, &body}) {
+    for (const Row& row : *rows) {
+      label_width = std::max(label_width, row.label.size());
+      for (size_t i = 0; i < row.cells.size(); ++i)
+        widths[i] = std::max(widths[i], row.cells[i].size());
+    }
+  }
+  std::string out = fmt::format("{}: {} variants, same seed {} (common random numbers)\n\n", r.name,
+                                r.variants.size(), r.variants.front().scenario.world.seed);
+  auto render = [&](const Row& row) {
+    std::string line = fmt::format("{:<{}}", row.label, label_width);
+    for (size_t i = 0; i < row.cells.size(); ++i) {
+      line += fmt::format("  {:>{}}", row.cells[i], widths[i]);
+    }
+    out += line + "\n";
+  };
+  for (const Row& row : head) render(row);
+  if (!head.empty()) {
+    size_t total = label_width;
+    for (size_t w : widths) total += 2 + w;
+    out += std::string(total, '-') + "\n";
+  }
+  for (const Row& row : body) render(row);
+  return out;
+}
+
+nlohmann::json CompareToJson(const CompareResult& r) {
+  json out = json::array();
+  for (const CompareVariant& v : r.variants) {
+    json variant = json::object();
+    for (const Override& o : v.overrides) variant[o.pointer] = OverrideValue(o.value);
+    out.push_back({{"variant", std::move(variant)}, {"summary", SummaryToJson(v.result.summary)}});
+  }
+  return out;
+}
+
+std::string CompareToCsv(const CompareResult& r) {
+  std::string out;
+  for (size_t i = 0; i < r.variants.size(); ++i) {
+    const CompareVariant& v = r.variants[i];
+    std::vector<std::string> names, cells;
+    for (const Override& o : v.overrides) {
+      names.push_back(o.pointer);
+      Flatten(json(o.value), "", nullptr, &cells);
+    }
+    json summary = SummaryToJson(v.result.summary);
+    summary.erase("alerts");  // per-rule lists; they stay in compare.json
+    Flatten(summary, "", &names, &cells);
+    if (i == 0) out += fmt::format("{}\n", fmt::join(names, ","));
+    out += fmt::format("{}\n", fmt::join(cells, ","));
+  }
+  return out;
+}
+
+void WriteCompareOutputs(const std::string& dir, const CompareResult& r) {
+  WriteFolderAtomically(
+      dir, {{"compare.json", CompareToJson(r).dump(2) + "\n"}, {"compare.csv", CompareToCsv(r)}});
+}
+
+std::string DefaultCompareDir(const Scenario& scenario) {
+  const std::string run_dir = DefaultRunDir(scenario);  // results/runs/<safe name>-<seed>
+  return run_dir.substr(0, run_dir.rfind('-')) + "-compare";
+}
+
+}  // namespace cachelab

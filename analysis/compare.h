@@ -1,0 +1,67 @@
+// `cachelab compare`: one scenario run in several variants, side by side. The
+// variants are the Cartesian product of the --vary lists, each variant's
+// values applied as overrides after the --set ones. Every variant keeps the
+// scenario's seed, so all see the same arrivals, keys and service times
+// (common random numbers, DESIGN.md section 3): differences between columns
+// come from what was varied, not from noise.
+//
+// --vary grammar: POINTER=V1,V2,... where each Vi is a value as --set takes
+// it (JSON, or plain text when it is not valid JSON). The list splits on
+// commas at the top level only: commas inside [...], {...} or "..." (with \"
+// escapes) belong to the value, so
+//   --vary '/policies/guard={"name":"lock","params":{"wait":"5ms"}},none'
+// gives two values. An empty value ("a,,b" or a trailing comma) is an error.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "analysis/scenario.h"
+#include "policies/run.h"
+
+namespace cachelab {
+
+struct Vary {
+  std::string text;  // as given, for messages
+  std::string pointer;
+  std::vector<std::string> values;
+};
+
+// Splits a --vary value list (grammar above); throws InputError on an empty
+// item or unbalanced brackets or quotes, naming `text`.
+std::vector<std::string> SplitValueList(const std::string& list, const std::string& text);
+// Parses "POINTER=V1,V2"; throws InputError naming the --vary.
+Vary ParseVary(const std::string& text);
+
+struct CompareVariant {
+  std::vector<Override> overrides;  // the varied values, one per --vary, in --vary order
+  std::string label;                // the values joined by " "
+  Scenario scenario;
+  RunResult result;
+};
+
+struct CompareResult {
+  std::string name;  // the scenario's name
+  std::vector<CompareVariant> variants;
+};
+
+// Loads every variant (so bad input is reported before anything runs: an
+// InputError naming the --vary whose value is wrong), then runs them on up to
+// `threads` threads. Results do not depend on `threads`.
+CompareResult RunCompare(const std::string& scenario_path, const std::vector<Override>& sets,
+                         const std::vector<Vary>& varies, unsigned threads);
+
+// The terminal table: a column per variant, a row per main metric.
+std::string FormatCompareTable(const CompareResult& r);
+// [{"variant": {pointer: value}, "summary": <summary.json>}, ...]
+nlohmann::json CompareToJson(const CompareResult& r);
+// A header, then one row per variant: the varied pointers, then the summary's
+// scalar fields flattened ("cache.hit_ratio"); arrays as JSON text.
+std::string CompareToCsv(const CompareResult& r);
+// compare.json and compare.csv into `dir`, atomically (WriteFolderAtomically).
+void WriteCompareOutputs(const std::string& dir, const CompareResult& r);
+// "results/runs/<name>-compare".
+std::string DefaultCompareDir(const Scenario& scenario);
+
+}  // namespace cachelab
