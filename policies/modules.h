@@ -15,5 +15,20 @@ PolicyInfo WriteThroughModule();
 PolicyInfo WriteAroundModule();
 // eviction
 PolicyInfo LruModule();
+PolicyInfo FifoModule();
+PolicyInfo ClockModule();
+PolicyInfo SieveModule();
+PolicyInfo LfuModule();
+PolicyInfo ArcModule();
+PolicyInfo TwoQModule();
+PolicyInfo SlruModule();
+PolicyInfo S3FifoModule();
+PolicyInfo WTinyLfuModule();
+PolicyInfo LirsModule();
+PolicyInfo RandomModule();
+PolicyInfo BeladyModule();
+PolicyInfo AllKeysLruModule();
+PolicyInfo AllKeysLfuModule();
+PolicyInfo VolatileTtlModule();
 
 }  // namespace cachelab::modules
