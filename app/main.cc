@@ -260,6 +260,7 @@ int PoliciesCommand(const PoliciesArgs& args) {
                      {"name", p.name},
                      {"summary", p.summary},
                      {"params", std::move(params)}});
+      if (p.offline) out.back()["offline"] = true;  // trace replay only
     }
     std::cout << out.dump(2) << '\n';
     return 0;

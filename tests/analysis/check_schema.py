@@ -48,6 +48,20 @@ PROBES = [
     ("/cache/faults", [{"kind": "down", "start": "10s", "duration": "5s"}]),
     ("/workload/keys", {"popularity": "uniform"}),
     ("/cache/eviction", "lru"),
+    ("/cache/eviction", "fifo"),
+    ("/cache/eviction", {"name": "clock", "params": {"bits": 2}}),
+    ("/cache/eviction", "sieve"),
+    ("/cache/eviction", "slru"),
+    ("/cache/eviction", "lfu"),
+    ("/cache/eviction", "wtinylfu"),
+    ("/cache/eviction", "arc"),
+    ("/cache/eviction", "twoq"),
+    ("/cache/eviction", "s3fifo"),
+    ("/cache/eviction", "lirs"),
+    ("/cache/eviction", "random"),
+    ("/cache/eviction", "allkeys-lru"),
+    ("/cache/eviction", "allkeys-lfu"),
+    ("/cache/eviction", "volatile-ttl"),
     ("/policies", {}),
     ("/policies/read", {"name": "read-through", "params": {"ttl": "5m"}}),
     ("/policies/write", {"name": "write-through", "params": {"ttl": "5m"}}),
@@ -240,7 +254,8 @@ class Checker:
             return
         defs = self.schema.get("$defs", {})
         for role, def_name in POLICY_DEFS.items():
-            registered = [p for p in policies if p["role"] == role]
+            # Offline policies (belady) run only in trace replay; scenarios cannot name them.
+            registered = [p for p in policies if p["role"] == role and not p.get("offline")]
             names = [p["name"] for p in registered]
             choice = defs.get(def_name)
             if choice is None:
