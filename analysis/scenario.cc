@@ -500,6 +500,10 @@ class Loader {
       o_.Fail(name_node.pointer, "unknown " + role_name + " policy " + Quote(name).dump() +
                                      "; valid names are " + JoinNames(PolicyNames(role)));
     }
+    if (info->offline) {
+      o_.Fail(name_node.pointer, name + " needs a trace's next-access times; it runs only in " +
+                                     "`cachelab replay` on an oracle trace");
+    }
 
     ObjectReader p(o_, params_node);
     std::vector<std::string> declared;

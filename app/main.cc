@@ -35,6 +35,7 @@
 #include "analysis/experiment.h"
 #include "analysis/explain.h"
 #include "analysis/output.h"
+#include "analysis/replay.h"
 #include "analysis/scenario.h"
 #include "policies/registry.h"
 #include "policies/run.h"
@@ -373,6 +374,7 @@ int PoliciesCommand(const PoliciesArgs& args) {
                      {"name", p.name},
                      {"summary", p.summary},
                      {"params", std::move(params)}});
+      if (p.offline) out.back()["offline"] = true;  // trace replay only
     }
     std::cout << out.dump(2) << '\n';
     return 0;
@@ -402,6 +404,124 @@ void AddPoliciesCommand(CLI::App& app, PoliciesArgs& args) {
   cmd->add_flag("--json", args.json, "Print the list as JSON");
 }
 
+// ---- replay --------------------------------------------------------------
+
+struct ReplayArgs {
+  std::string trace;
+  std::string format = "oracle";
+  std::vector<std::string> policies;
+  std::vector<std::string> sizes;
+  std::vector<std::string> columns;  // csv: role=column
+  bool no_header = false;
+  std::string delimiter = ",";
+  bool ignore_size = false;
+  bool json = false;
+  unsigned threads = 1;
+};
+
+CsvColumns ParseColumns(const ReplayArgs& args) {
+  CsvColumns c;
+  c.header = !args.no_header;
+  if (args.delimiter.size() != 1) {
+    throw InputError("--delimiter must be one character, got \"" + args.delimiter + "\"");
+  }
+  c.delimiter = args.delimiter[0];
+  for (const std::string& m : args.columns) {
+    const size_t eq = m.find('=');
+    const std::string role = m.substr(0, eq);
+    const std::string column = eq == std::string::npos ? "" : m.substr(eq + 1);
+    if (eq == std::string::npos || column.empty()) {
+      throw InputError("--columns: expected ROLE=COLUMN (e.g. key=lbn or size=4), got \"" + m +
+                       "\"");
+    }
+    if (role == "time") {
+      c.time = column;
+    } else if (role == "key") {
+      c.key = column;
+    } else if (role == "size") {
+      c.size = column;
+    } else if (role == "op") {
+      c.op = column;
+    } else {
+      throw InputError("--columns: unknown role \"" + role + "\"; roles are time, key, size, op");
+    }
+  }
+  return c;
+}
+
+int ReplayCommand(const ReplayArgs& args) {
+  ReplaySpec spec;
+  spec.trace = args.trace;
+  spec.format = args.format == "csv" ? TraceFormat::kCsv : TraceFormat::kOracle;
+  spec.csv = ParseColumns(args);
+  spec.policies = args.policies;
+  for (const std::string& s : args.sizes) spec.sizes.push_back(ParseCacheSize(s));
+  spec.ignore_size = args.ignore_size;
+  spec.threads = args.threads;
+  const std::vector<ReplayRow> rows = RunReplay(spec);
+
+  if (args.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const ReplayRow& r : rows) {
+      out.push_back({{"policy", r.policy},
+                     {"size", r.cache_size},
+                     {"requests", r.counts.requests},
+                     {"misses", r.counts.misses},
+                     {"miss_ratio", r.miss_ratio()},
+                     {"byte_miss_ratio", r.byte_miss_ratio()}});
+    }
+    std::cout << out.dump(2) << '\n';
+    return 0;
+  }
+  std::string text = fmt::format("{:<14} {:>14} {:>12} {:>12} {:>10} {:>10}\n", "policy",
+                                 args.ignore_size ? "size (objects)" : "size (bytes)", "requests",
+                                 "misses", "miss ratio", "byte miss");
+  for (const ReplayRow& r : rows) {
+    fmt::format_to(std::back_inserter(text), "{:<14} {:>14} {:>12} {:>12} {:>10.4f} {:>10.4f}\n",
+                   r.policy, r.cache_size, r.counts.requests, r.counts.misses, r.miss_ratio(),
+                   r.byte_miss_ratio());
+  }
+  std::cout << text;
+  return 0;
+}
+
+void AddReplayCommand(CLI::App& app, ReplayArgs& args) {
+  CLI::App* cmd =
+      app.add_subcommand("replay", "Replay a trace through eviction policies: miss ratios");
+  cmd->footer(
+      "Sizes: a number of objects (4897), bytes with a unit (19MiB), or a fraction of the\n"
+      "trace's working set (0.1: of its unique objects with --ignore-size, else of their bytes).\n"
+      "Traces ending in .zst are decompressed on the fly. Example:\n"
+      "  cachelab replay t.oracleGeneral.bin --policy lru,s3fifo --size 0.01,0.1 --ignore-size");
+  cmd->add_option("trace", args.trace, "Trace file")->type_name("TRACE")->required();
+  cmd->add_option("--format", args.format,
+                  "oracle: libCacheSim oracleGeneral binary; csv: one request per line")
+      ->check(CLI::IsMember({"oracle", "csv"}));
+  cmd->add_option("--policy", args.policies, "Eviction policies, comma-separated")
+      ->delimiter(',')
+      ->type_name("NAME,...")
+      ->required();
+  cmd->add_option("--size", args.sizes, "Cache sizes, comma-separated")
+      ->delimiter(',')
+      ->type_name("SIZE,...")
+      ->required();
+  cmd->add_flag("--ignore-size", args.ignore_size,
+                "Every object counts 1; sizes are numbers of objects");
+  cmd->add_option("--columns", args.columns,
+                  "csv: where each field is, ROLE=COLUMN with a header name or a 1-based number; "
+                  "roles time, key, size, op (default key=key)")
+      ->delimiter(',')
+      ->type_name("ROLE=COL,...");
+  cmd->add_flag("--no-header", args.no_header, "csv: the first line is a request, not a header");
+  cmd->add_option("--delimiter", args.delimiter, "csv: field separator (default ,)");
+  cmd->add_flag("--json", args.json,
+                "Print an array of {policy, size, requests, misses, miss_ratio, byte_miss_ratio}");
+  cmd->add_option("--threads", args.threads,
+                  "Replay (policy, size) pairs on N threads; results do not depend on N")
+      ->check(CLI::Range(1u, 256u))
+      ->type_name("N");
+}
+
 // ---- main ----------------------------------------------------------------
 
 int Main(int argc, char** argv) {
@@ -418,11 +538,13 @@ int Main(int argc, char** argv) {
   ExplainArgs explain_args;
   ValidateArgs validate_args;
   PoliciesArgs policies_args;
+  ReplayArgs replay_args;
   AddRunCommand(app, run_args);
   AddCompareCommand(app, compare_args);
   AddExplainCommand(app, explain_args);
   AddValidateCommand(app, validate_args);
   AddPoliciesCommand(app, policies_args);
+  AddReplayCommand(app, replay_args);
 
   // CLI11 would report a mistyped command as an unexpected extra argument;
   // name it for what it is.
@@ -448,6 +570,7 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand("explain")) return ExplainCommand(explain_args);
   if (app.got_subcommand("validate")) return ValidateCommand(validate_args);
   if (app.got_subcommand("policies")) return PoliciesCommand(policies_args);
+  if (app.got_subcommand("replay")) return ReplayCommand(replay_args);
   return 2;  // unreachable: require_subcommand(1)
 }
 

@@ -42,5 +42,20 @@ PolicyInfo FallbackModule();
 PolicyInfo FailModule();
 // eviction
 PolicyInfo LruModule();
+PolicyInfo FifoModule();
+PolicyInfo ClockModule();
+PolicyInfo SieveModule();
+PolicyInfo LfuModule();
+PolicyInfo ArcModule();
+PolicyInfo TwoQModule();
+PolicyInfo SlruModule();
+PolicyInfo S3FifoModule();
+PolicyInfo WTinyLfuModule();
+PolicyInfo LirsModule();
+PolicyInfo RandomModule();
+PolicyInfo BeladyModule();
+PolicyInfo AllKeysLruModule();
+PolicyInfo AllKeysLfuModule();
+PolicyInfo VolatileTtlModule();
 
 }  // namespace cachelab::modules

@@ -39,8 +39,27 @@ const std::vector<PolicyInfo>& AllPolicies() {
       // degradation on cache failure
       modules::FallbackModule(),
       modules::FailModule(),
-      // eviction
+      // eviction: recency and order
       modules::LruModule(),
+      modules::FifoModule(),
+      modules::ClockModule(),
+      modules::SieveModule(),
+      modules::SlruModule(),
+      // eviction: frequency
+      modules::LfuModule(),
+      modules::WTinyLfuModule(),
+      // eviction: adaptive, with ghost lists
+      modules::ArcModule(),
+      modules::TwoQModule(),
+      modules::S3FifoModule(),
+      modules::LirsModule(),
+      // eviction: random and sampled (Redis)
+      modules::RandomModule(),
+      modules::AllKeysLruModule(),
+      modules::AllKeysLfuModule(),
+      modules::VolatileTtlModule(),
+      // eviction: offline (trace replay only)
+      modules::BeladyModule(),
   };
   return all;
 }

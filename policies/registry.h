@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policies/eviction/replayer.h"
 #include "policies/params.h"
 #include "sim/model/eviction.h"
 #include "sim/model/roles.h"
@@ -50,6 +51,12 @@ struct PolicyInfo {
   std::function<std::unique_ptr<Warmer>(const Params&)> make_warming;
   std::function<DegradationRule(const Params&)> make_degradation;
   std::function<std::unique_ptr<EvictionPolicy>(const Params&)> make_eviction;
+  // Eviction only: the same policy inside a trace-replay loop compiled for its
+  // concrete type (no virtual call per request); see policies/eviction/replayer.h.
+  std::function<std::unique_ptr<Replayer>(const Params&, const ReplayConfig&)> make_replayer;
+  // Eviction only: needs each request's next access time (Belady), so it runs
+  // in trace replay only; the scenario loader refuses it.
+  bool offline = false;
 };
 
 // All registered modules, grouped by role, in registry order.

@@ -60,8 +60,10 @@ def main():
     ap.add_argument("--schema", default="scenarios/schema.json")
     ap.add_argument("--readme", default="scenarios/README.md")
     args = ap.parse_args()
-    policies = json.loads(subprocess.run([args.cachelab, "policies", "--json"], check=True,
-                                         capture_output=True, text=True).stdout)
+    every = json.loads(subprocess.run([args.cachelab, "policies", "--json"], check=True,
+                                      capture_output=True, text=True).stdout)
+    # Offline policies (belady) run only in `cachelab replay`; scenarios reject them.
+    policies = [p for p in every if not p.get("offline")]
     with open(args.schema) as f:
         schema = json.load(f)
     defs = schema["$defs"]
@@ -122,7 +124,7 @@ def main():
     with open(args.schema, "w") as f:
         json.dump(schema, f, indent=2)
         f.write("\n")
-    update_readme(policies, args.readme)
+    update_readme(every, args.readme)
     return 0
 
 
@@ -145,7 +147,8 @@ def update_readme(policies, path):
     lines = ["| Role | Name | What it does | Parameters |", "|------|------|--------------|------------|"]
     for p in policies:
         params = "; ".join(describe_param(q) for q in p["params"]) or "none"
-        lines.append("| %s | `%s` | %s | %s |" % (p["role"], p["name"], p["summary"],
+        summary = p["summary"] + (" (trace replay only)" if p.get("offline") else "")
+        lines.append("| %s | `%s` | %s | %s |" % (p["role"], p["name"], summary,
                                                   params.replace("|", "\\|")))
     head, rest = text.split(begin, 1)
     _, tail = rest.split(end, 1)

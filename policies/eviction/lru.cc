@@ -99,6 +99,9 @@ PolicyInfo modules::LruModule() {
   info.name = "lru";
   info.summary = "least recently used (exact, intrusive list)";
   info.make_eviction = [](const Params&) { return std::make_unique<Lru>(); };
+  info.make_replayer = [](const Params&, const ReplayConfig& c) {
+    return MakeReplayer(std::make_unique<Lru>(), c);
+  };
   return info;
 }
 

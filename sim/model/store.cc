@@ -9,7 +9,9 @@ Store::Store(uint64_t capacity_bytes, uint64_t max_items, uint64_t entry_overhea
     : capacity_bytes_(capacity_bytes),
       max_items_(max_items),
       overhead_(entry_overhead),
-      eviction_(std::move(eviction)) {}
+      eviction_(std::move(eviction)) {
+  eviction_->SetCapacity(capacity_bytes_);
+}
 
 void Store::Remove(boost::unordered_flat_map<Key, Entry>::iterator it) {
   bytes_ -= Charge(it->second.value);
@@ -34,12 +36,16 @@ const Store::Entry* Store::Get(Key k, Time now) {
   return e;
 }
 
-bool Store::MakeRoom(uint64_t need) {
-  if (need > capacity_bytes_) return false;
+void Store::EvictOne() {
+  auto it = map_.find(eviction_->Victim());
+  Remove(it);
+  ++evictions_;
+}
+
+bool Store::MakeRoom(Key k, uint64_t need) {
+  if (!eviction_->Admit(k, need) || need > capacity_bytes_) return false;
   while (bytes_ + need > capacity_bytes_ || (max_items_ != 0 && map_.size() >= max_items_)) {
-    auto it = map_.find(eviction_->Victim());
-    Remove(it);
-    ++evictions_;
+    EvictOne();
   }
   return true;
 }
@@ -48,11 +54,13 @@ bool Store::Set(Key k, const Value& v, Duration ttl, Time now) {
   auto old = map_.find(k);
   if (old != map_.end()) Remove(old);
   const uint64_t need = Charge(v);
-  if (!MakeRoom(need)) return false;
+  if (!MakeRoom(k, need)) return false;
   const Time expires = ttl > Duration() ? now + ttl : Time::Max();
   const auto handle = eviction_->Insert(k, need);
+  if (expires != Time::Max()) eviction_->SetExpiry(handle, expires);
   map_.emplace(k, Entry{v, expires, handle});
   bytes_ += need;
+  while (eviction_->WantsEviction() && !map_.empty()) EvictOne();
   if (active_expiry_ && expires != Time::Max()) {
     expiry_.push(ExpiryRecord{expires.nanos(), next_seq_++, k});
   }

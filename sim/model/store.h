@@ -68,7 +68,9 @@ class Store {
 
  private:
   void Remove(boost::unordered_flat_map<Key, Entry>::iterator it);
-  bool MakeRoom(uint64_t need);
+  // Asks the policy to admit `k` (Admit), then evicts until `need` fits.
+  bool MakeRoom(Key k, uint64_t need);
+  void EvictOne();
 
   // A record is stale when its key's entry is gone or expires at another
   // time; an entry replaced by one with the same expiry is due all the same.

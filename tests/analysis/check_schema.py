@@ -53,6 +53,20 @@ PROBES = [
     ("/alerts", [{"name": "low hit ratio", "metric": "hit_ratio", "op": "<", "threshold": 0.9}]),
     ("/workload/keys", {"popularity": "uniform"}),
     ("/cache/eviction", "lru"),
+    ("/cache/eviction", "fifo"),
+    ("/cache/eviction", {"name": "clock", "params": {"bits": 2}}),
+    ("/cache/eviction", "sieve"),
+    ("/cache/eviction", "slru"),
+    ("/cache/eviction", "lfu"),
+    ("/cache/eviction", "wtinylfu"),
+    ("/cache/eviction", "arc"),
+    ("/cache/eviction", "twoq"),
+    ("/cache/eviction", "s3fifo"),
+    ("/cache/eviction", "lirs"),
+    ("/cache/eviction", "random"),
+    ("/cache/eviction", "allkeys-lru"),
+    ("/cache/eviction", "allkeys-lfu"),
+    ("/cache/eviction", "volatile-ttl"),
     ("/policies", {}),
     ("/policies/read", {"name": "read-through", "params": {"ttl": "5m"}}),
     ("/policies/write", {"name": "write-through", "params": {"ttl": "5m"}}),
@@ -73,6 +87,8 @@ def registry_probes(cachelab):
         return []
     probes = []
     for p in json.loads(run.stdout):
+        if p.get("offline"):
+            continue  # replay-only (belady): scenarios reject it
         pointer = "/cache/eviction" if p["role"] == "eviction" else "/policies/" + p["role"]
         probes.append((pointer, {"name": p["name"]}))
     return probes
@@ -259,7 +275,8 @@ class Checker:
             return
         defs = self.schema.get("$defs", {})
         for role, def_name in POLICY_DEFS.items():
-            registered = [p for p in policies if p["role"] == role]
+            # Offline policies (belady) run only in trace replay; scenarios cannot name them.
+            registered = [p for p in policies if p["role"] == role and not p.get("offline")]
             names = [p["name"] for p in registered]
             choice = defs.get(def_name)
             if choice is None:

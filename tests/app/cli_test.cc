@@ -601,5 +601,57 @@ TEST_CASE("DefaultRunDir keeps the name one path component", "[app][cli][output]
   CHECK(DefaultRunDir(s) == "results/runs/_._a_b_c-42");
 }
 
+// ---- replay ---------------------------------------------------------------
+
+TEST_CASE("replay prints one JSON object per policy and size", "[app][cli][replay]") {
+  Sandbox box;
+  const CommandResult r =
+      box.Run({"replay", kData + "/cloudPhysicsIO.oracleGeneral.bin.zst", "--policy", "lru,fifo",
+               "--size", "489,0.1", "--ignore-size", "--json", "--threads", "2"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json out = json::parse(r.out);
+  REQUIRE(out.size() == 4);
+  CHECK(out[0]["policy"] == "lru");
+  CHECK(out[0]["size"] == 489);
+  CHECK(out[1]["size"] == 4897);  // 10% of 48,974 objects
+  CHECK(out[2]["policy"] == "fifo");
+  for (const json& row : out) {
+    CHECK(row["requests"] == 113872);
+    CHECK(row["miss_ratio"].get<double>() ==
+          Approx(row["misses"].get<double>() / row["requests"].get<double>()));
+    CHECK(row.contains("byte_miss_ratio"));
+  }
+  CHECK(box.WorkEntries().empty());
+}
+
+TEST_CASE("replay rejects bad input with exit 2 and one line", "[app][cli][replay]") {
+  Sandbox box;
+  const std::string trace = kData + "/cloudPhysicsIO.oracleGeneral.bin.zst";
+  ExpectInputError(box, box.Run({"replay", trace, "--policy", "lru,lfru", "--size", "10"}),
+                   {"lfru", "valid names are", "s3fifo"});
+  ExpectInputError(box, box.Run({"replay", trace, "--policy", "lru", "--size", "1.5"}),
+                   {"1.5", "fraction"});
+  ExpectInputError(box,
+                   box.Run({"replay", trace, "--policy", "lru", "--size", "1MiB", "--ignore-size"}),
+                   {"1MiB", "--ignore-size"});
+  ExpectInputError(box,
+                   box.Run({"replay", kData + "/cloudPhysicsIO.csv.zst", "--format", "csv",
+                            "--columns", "key=lbn", "--policy", "belady", "--size", "100"}),
+                   {"belady", "next-access"});
+  ExpectInputError(box,
+                   box.Run({"replay", kData + "/cloudPhysicsIO.csv.zst", "--format", "csv",
+                            "--columns", "key=block", "--policy", "lru", "--size", "100"}),
+                   {"cloudPhysicsIO.csv.zst", "line 1", "missing column \"block\""});
+  ExpectInputError(box, box.Run({"replay", "missing.bin", "--policy", "lru", "--size", "100"}),
+                   {"missing.bin"});
+}
+
+TEST_CASE("a scenario cannot use belady: it needs next-access times", "[app][cli][replay]") {
+  Sandbox box;
+  ExpectInputError(box, box.Run({"validate", kTiny, "--set", "/cache/eviction=belady"}),
+                   {"/cache/eviction", "belady needs a trace's next-access times"});
+}
+
 }  // namespace
 }  // namespace cachelab

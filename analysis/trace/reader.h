@@ -1,0 +1,56 @@
+// Streaming trace readers for `cachelab replay`: each reads a trace file in
+// chunks into ReplayRequests, so memory does not grow with the trace length.
+// A file whose name ends in ".zst" is decompressed on the fly (Boost.Iostreams).
+//
+// Formats:
+//  - oracle: libCacheSim's oracleGeneral binary, 24-byte little-endian records
+//    `u32 time, u64 object id, u32 size, i64 next access` (the index of the
+//    next request for the object; negative = never again).
+//  - csv: one request per line; columns chosen by a mapping (CsvColumns).
+//    Keys are unsigned integers, or any other text (hashed to 64 bits).
+//
+// Malformed input throws InputError naming the file and the record (oracle,
+// 1-based) or line (csv, 1-based): a short record, a bad number, a missing
+// column, an unknown op, a truncated or corrupt zstd frame.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "policies/eviction/replayer.h"
+
+namespace cachelab {
+
+enum class TraceFormat { kOracle, kCsv };
+
+// Which CSV column holds what: a header name, or a 1-based column number.
+// Empty = absent (only `key` is required). Without a size column every
+// object has size 1; without an op column every line is a get. Ops: get,
+// gets, read, r (a request); set, add, replace, cas, append, prepend, incr,
+// decr, write, w (a request: the object is written into the cache on a
+// miss); delete, del, d (removes the object, not counted). Case-insensitive.
+struct CsvColumns {
+  std::string time;
+  std::string key = "key";
+  std::string size;
+  std::string op;
+  bool header = true;  // the first line names the columns (and is skipped)
+  char delimiter = ',';
+};
+
+class TraceReader {
+ public:
+  virtual ~TraceReader() = default;
+  // Appends up to `max` requests to `out` (cleared first); returns how many.
+  // 0 means the trace is exhausted.
+  virtual size_t Read(std::vector<ReplayRequest>* out, size_t max) = 0;
+  // Whether requests carry next-access times (Belady needs them).
+  virtual bool has_next_access() const = 0;
+};
+
+std::unique_ptr<TraceReader> OpenTrace(const std::string& path, TraceFormat format,
+                                       const CsvColumns& columns = {});
+
+}  // namespace cachelab

@@ -1,0 +1,104 @@
+// Redis' approximated LRU (maxmemory-policy allkeys-lru): to evict, sample
+// `samples` resident keys at random (maxmemory-samples, default 5), offer
+// each to a pool of the 16 best candidates seen so far, scored by idle time,
+// and evict the pooled key idle longest that is still resident. With many
+// samples it approaches exact LRU; with few it is cheaper and noisier.
+// Idle time is measured on a logical clock that ticks once per insert or hit
+// (Redis uses a wall clock in milliseconds; in replay there is none).
+// Deterministic: sampling uses Boost.Random mt19937_64 seeded with `seed`.
+//
+// Source: Redis src/evict.c (evictionPoolPopulate, performEvictions) and
+// https://redis.io/docs/latest/develop/reference/eviction/ ("Approximated LRU
+// algorithm").
+#include <boost/random/mersenne_twister.hpp>
+#include <boost/random/uniform_int_distribution.hpp>
+
+#include "policies/eviction/sampling.h"
+#include "policies/modules.h"
+
+namespace cachelab {
+namespace {
+
+using eviction::Handle;
+using eviction::kNil;
+
+class AllKeysLru final : public EvictionPolicy {
+ public:
+  AllKeysLru(int samples, uint64_t seed) : samples_(samples), rng_(seed) {}
+
+  Handle Insert(Key key, uint64_t) override {
+    const Handle h = pool_.Allocate();
+    pool_[h].key = key;
+    pool_[h].live = true;
+    pool_[h].last_access = ++clock_;
+    dense_.Add(h, &pool_[h].pos);
+    return h;
+  }
+  void Touch(Handle h) override { pool_[h].last_access = ++clock_; }
+  Key Victim() override {
+    boost::random::uniform_int_distribution<size_t> pick(0, dense_.size() - 1);
+    for (int i = 0; i < samples_; ++i) {
+      const Handle h = dense_.at(pick(rng_));
+      candidates_.Offer(clock_ - pool_[h].last_access, h, pool_[h].key);
+    }
+    Handle v =
+        candidates_.PopBest([this](Handle h, Key k) { return pool_[h].live && pool_[h].key == k; });
+    if (v == kNil) v = dense_.at(pick(rng_));  // unreachable: a sample was just pooled
+    return pool_[v].key;
+  }
+  void Erase(Handle h) override {
+    dense_.Remove(pool_[h].pos, [this](Handle o) { return &pool_[o].pos; });
+    pool_[h].live = false;
+    pool_.Release(h);
+  }
+  uint64_t size() const override { return dense_.size(); }
+  std::string CheckInvariants() const override {
+    for (size_t i = 0; i < dense_.size(); ++i) {
+      if (pool_[dense_.at(i)].pos != i || !pool_[dense_.at(i)].live)
+        return "dense index out of step";
+    }
+    return {};
+  }
+
+ private:
+  struct Node {
+    Key key = 0;
+    Handle prev = kNil, next = kNil;  // free list only
+    uint64_t last_access = 0;
+    uint32_t pos = 0;
+    bool live = false;
+  };
+  int samples_;
+  boost::random::mt19937_64 rng_;
+  uint64_t clock_ = 0;
+  eviction::NodePool<Node> pool_;
+  eviction::DenseHandles dense_;
+  eviction::EvictionPool candidates_;
+};
+
+std::unique_ptr<AllKeysLru> MakeAllKeysLru(const Params& p) {
+  return std::make_unique<AllKeysLru>(static_cast<int>(p.GetInt("samples")),
+                                      static_cast<uint64_t>(p.GetInt("seed")));
+}
+
+}  // namespace
+
+PolicyInfo modules::AllKeysLruModule() {
+  PolicyInfo info;
+  info.role = Role::kEviction;
+  info.name = "allkeys-lru";
+  info.summary = "Redis' approximated LRU: sampled keys + 16-entry eviction pool";
+  info.params = {
+      {"samples", ParamType::kInt, int64_t{5}, "keys sampled per eviction (maxmemory-samples)",
+       ParamBound::kPositive},
+      {"seed", ParamType::kInt, int64_t{1}, "seed of the sampling generator",
+       ParamBound::kNonNegative},
+  };
+  info.make_eviction = [](const Params& p) { return MakeAllKeysLru(p); };
+  info.make_replayer = [](const Params& p, const ReplayConfig& c) {
+    return MakeReplayer(MakeAllKeysLru(p), c);
+  };
+  return info;
+}
+
+}  // namespace cachelab
