@@ -313,7 +313,8 @@ TEST_CASE("MRCs are deterministic and the salt picks another sample", "[analysis
   CHECK(a.sampled_requests() == b.sampled_requests());
 }
 
-TEST_CASE("SHARDS rejects a rate outside (0, 1]", "[analysis][mrc][shards]") {
+TEST_CASE("SHARDS and the exact MRC reject a rate outside 0 < R <= 1 and a zero granularity",
+          "[analysis][mrc][shards]") {
   CHECK_THROWS_AS(ShardsMrc(ShardsOptions{.rate = 0}), std::invalid_argument);
   CHECK_THROWS_AS(ShardsMrc(ShardsOptions{.rate = 1.5}), std::invalid_argument);
   CHECK_THROWS_AS(ExactMrc(MrcOptions{.granularity = 0}), std::invalid_argument);
