@@ -22,6 +22,13 @@ std::string JoinNames(const std::vector<std::string>& names) {
   return fmt::format("{}", fmt::join(names, ", "));
 }
 
+// Twitter traces count only lookups: their sets are not requests (see
+// reader.h); the other formats count a write as a request.
+void DropUncounted(TraceFormat format, std::vector<ReplayRequest>* chunk) {
+  if (format != TraceFormat::kTwitter) return;
+  std::erase_if(*chunk, [](const ReplayRequest& r) { return r.op == ReplayRequest::Op::kSet; });
+}
+
 }  // namespace
 
 CacheSizeSpec ParseCacheSize(std::string_view text) {
@@ -58,8 +65,9 @@ WorkingSet MeasureWorkingSet(const std::string& trace, TraceFormat format, const
   WorkingSet ws;
   std::vector<ReplayRequest> chunk;
   while (reader->Read(&chunk, kChunk) > 0) {
+    DropUncounted(format, &chunk);
     for (const ReplayRequest& r : chunk) {
-      if (r.op == ReplayRequest::Op::kGet && seen.insert(r.key).second) ws.bytes += r.size;
+      if (r.op != ReplayRequest::Op::kDelete && seen.insert(r.key).second) ws.bytes += r.size;
     }
   }
   ws.objects = seen.size();
@@ -134,6 +142,7 @@ std::vector<ReplayRow> RunReplay(const ReplaySpec& spec) {
       std::vector<ReplayRequest> chunk;
       chunk.reserve(kChunk);
       while (reader->Read(&chunk, kChunk) > 0) {
+        DropUncounted(spec.format, &chunk);
         for (size_t i = w; i < replayers.size(); i += workers) replayers[i]->Run(chunk);
       }
     } catch (...) {

@@ -20,6 +20,7 @@
 
 #include "analysis/errors.h"
 #include "analysis/json_reader.h"
+#include "analysis/trace_workload.h"
 
 namespace cachelab {
 namespace {
@@ -48,7 +49,9 @@ enum class Lower { kNonNegative, kPositive };
 
 class Loader {
  public:
-  explicit Loader(const Origins& origins) : o_(origins) {}
+  // `base_dir`: where relative trace paths start (the scenario file's directory).
+  Loader(const Origins& origins, std::filesystem::path base_dir)
+      : o_(origins), base_dir_(std::move(base_dir)) {}
 
   Scenario Load(const json& doc) {
     Scenario s;
@@ -71,7 +74,7 @@ class Loader {
     }
     s.world.duration = DurationField(r.Required("duration", "a duration such as \"60s\""),
                                      Lower::kPositive, &out["duration"]);
-    Workload(r.Required("workload", "an object with at least \"rate\""), &s.world.workload,
+    Workload(r.Required("workload", "an object with \"rate\" or \"trace\""), &s.world.workload,
              &out["workload"]);
     Instances(r.Optional("instances", json::object()), &s.world.instances, &out["instances"]);
     Cache(r.Required("cache", "an object with at least \"capacity\""), &s.world.cache,
@@ -272,8 +275,82 @@ class Loader {
     }
   }
 
+  // A recorded trace instead of synthetic traffic; analysis/trace_workload.h
+  // documents how its records become requests.
+  void Trace(const Node& n, WorkloadConfig* w, json* out) {
+    ObjectReader r(o_, n);
+    *out = json::object();
+    TraceWorkloadSpec spec;
+    const Node path = r.Required("path", "the trace file (relative to the scenario's folder)");
+    const std::string& given = jsonread::ReadString(o_, path);
+    if (given.empty()) Expected(o_, path, "must be a file path");
+    spec.path = std::filesystem::absolute(base_dir_ / given).lexically_normal().string();
+    (*out)["path"] = spec.path;
+    const Node format = r.Required("format", "\"oracle\", \"csv\" or \"twitter\"");
+    const std::string& f = jsonread::ReadString(o_, format);
+    if (f == "oracle") {
+      spec.format = TraceFormat::kOracle;
+    } else if (f == "csv") {
+      spec.format = TraceFormat::kCsv;
+    } else if (f == "twitter") {
+      spec.format = TraceFormat::kTwitter;
+    } else {
+      Expected(o_, format, "must be \"oracle\", \"csv\" or \"twitter\"");
+    }
+    (*out)["format"] = f;
+    if (spec.format == TraceFormat::kCsv) {
+      r.CheckFields({"path", "format", "time_scale", "reads_only", "csv"});
+      ObjectReader c(o_, r.Required("csv", "the column mapping {\"time\": ..., \"key\": ...}"));
+      c.CheckFields({"time", "key", "size", "op", "header", "delimiter"});
+      json& co = (*out)["csv"] = json::object();
+      // A header name or a 1-based column number; null (size, op) when absent.
+      auto column = [&](const Node& col, const char* name, std::string* field) {
+        if (col.value->is_null() && std::string_view(name) != "time" &&
+            std::string_view(name) != "key") {
+          field->clear();
+          co[name] = nullptr;
+        } else if (col.value->is_number_integer() && col.value->get<int64_t>() > 0) {
+          *field = std::to_string(col.value->get<int64_t>());
+          co[name] = col.value->get<int64_t>();
+        } else if (col.value->is_string() && !col.value->get<std::string>().empty()) {
+          *field = col.value->get<std::string>();
+          co[name] = *field;
+        } else {
+          Expected(o_, col, "must be a header name or a column number (1 = first)");
+        }
+      };
+      column(c.Required("time", "the time column (a header name or a number)"), "time",
+             &spec.csv.time);
+      column(c.Optional("key", "key"), "key", &spec.csv.key);
+      column(c.Optional("size", nullptr), "size", &spec.csv.size);
+      column(c.Optional("op", nullptr), "op", &spec.csv.op);
+      spec.csv.header = jsonread::ReadBool(o_, c.Optional("header", true));
+      co["header"] = spec.csv.header;
+      const Node delim = c.Optional("delimiter", ",");
+      const std::string& d = jsonread::ReadString(o_, delim);
+      if (d.size() != 1) Expected(o_, delim, "must be one character");
+      spec.csv.delimiter = d[0];
+      co["delimiter"] = d;
+    } else {
+      r.CheckFields({"path", "format", "time_scale", "reads_only"});
+    }
+    spec.time_scale =
+        NumberField(r.Optional("time_scale", 1.0), Lower::kPositive, &(*out)["time_scale"]);
+    spec.reads_only = jsonread::ReadBool(o_, r.Optional("reads_only", false));
+    (*out)["reads_only"] = spec.reads_only;
+    TraceWorkloadStats stats;
+    w->trace = PrepareTraceWorkload(spec, &stats);
+    w->keys = stats.keys;
+  }
+
   void Workload(const Node& n, WorkloadConfig* w, json* out) {
     ObjectReader r(o_, n);
+    if (r.Has("trace")) {
+      r.CheckFields({"trace"});
+      *out = json::object();
+      Trace(r.Required("trace", "an object"), w, &(*out)["trace"]);
+      return;
+    }
     r.CheckFields({"rate", "keys", "write_fraction", "missing_fraction", "value_size"});
     *out = json::object();
     Rate(r.Required("rate", "{\"kind\": \"constant\", \"rps\": ...} or steps or ramp"), &w->rate,
@@ -595,6 +672,7 @@ class Loader {
   }
 
   const Origins& o_;
+  std::filesystem::path base_dir_;
 };
 
 // ---- Overrides -------------------------------------------------------------------------
@@ -740,7 +818,7 @@ Scenario LoadScenarioText(const std::string& text, const std::string& source,
   }
   Origins origins(source);
   for (const Override& ov : overrides) ApplyOverride(ov, &doc, &origins);
-  Scenario s = Loader(origins).Load(doc);
+  Scenario s = Loader(origins, std::filesystem::path(source).parent_path()).Load(doc);
   s.source = source;
   return s;
 }

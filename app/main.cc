@@ -452,7 +452,9 @@ CsvColumns ParseColumns(const ReplayArgs& args) {
 int ReplayCommand(const ReplayArgs& args) {
   ReplaySpec spec;
   spec.trace = args.trace;
-  spec.format = args.format == "csv" ? TraceFormat::kCsv : TraceFormat::kOracle;
+  spec.format = args.format == "csv"       ? TraceFormat::kCsv
+                : args.format == "twitter" ? TraceFormat::kTwitter
+                                           : TraceFormat::kOracle;
   spec.csv = ParseColumns(args);
   spec.policies = args.policies;
   for (const std::string& s : args.sizes) spec.sizes.push_back(ParseCacheSize(s));
@@ -495,8 +497,9 @@ void AddReplayCommand(CLI::App& app, ReplayArgs& args) {
       "  cachelab replay t.oracleGeneral.bin --policy lru,s3fifo --size 0.01,0.1 --ignore-size");
   cmd->add_option("trace", args.trace, "Trace file")->type_name("TRACE")->required();
   cmd->add_option("--format", args.format,
-                  "oracle: libCacheSim oracleGeneral binary; csv: one request per line")
-      ->check(CLI::IsMember({"oracle", "csv"}));
+                  "oracle: libCacheSim oracleGeneral binary; csv: one request per line; "
+                  "twitter: Twitter's cache-trace CSV (only gets count as requests)")
+      ->check(CLI::IsMember({"oracle", "csv", "twitter"}));
   cmd->add_option("--policy", args.policies, "Eviction policies, comma-separated")
       ->delimiter(',')
       ->type_name("NAME,...")

@@ -21,24 +21,17 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
-// Non-numeric keys: 64-bit FNV-1a with a final avalanche, so text keys
-// spread like numeric ones.
-uint64_t HashKey(std::string_view s) {
-  uint64_t h = 0xcbf29ce484222325ull;
-  for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdull;
-  return h ^ (h >> 33);
-}
-
 bool ParseOp(std::string_view text, ReplayRequest::Op* op) {
   const std::string t = Lower(text);
-  static const char* const kGets[] = {"get",  "gets",    "read",  "r",      "set",
-                                      "add",  "replace", "cas",   "append", "prepend",
-                                      "incr", "decr",    "write", "w"};
-  for (const char* g : kGets) {
-    if (t == g) {
-      *op = ReplayRequest::Op::kGet;
+  if (t == "get" || t == "gets" || t == "read" || t == "r") {
+    *op = ReplayRequest::Op::kGet;
+    return true;
+  }
+  static const char* const kSets[] = {"set",     "add",  "replace", "cas",   "append",
+                                      "prepend", "incr", "decr",    "write", "w"};
+  for (const char* w : kSets) {
+    if (t == w) {
+      *op = ReplayRequest::Op::kSet;
       return true;
     }
   }
@@ -51,14 +44,13 @@ bool ParseOp(std::string_view text, ReplayRequest::Op* op) {
 
 class CsvReader final : public TraceReader {
  public:
-  CsvReader(const std::string& path, const CsvColumns& columns)
-      : input_(path), columns_(columns), buf_(1 << 16) {}
+  CsvReader(const std::string& path, const CsvColumns& columns) : lines_(path), columns_(columns) {}
 
   size_t Read(std::vector<ReplayRequest>* out, size_t max) override {
     out->clear();
     if (!started_) Start();
     std::string_view line;
-    while (out->size() < max && NextLine(&line)) {
+    while (out->size() < max && lines_.Next(&line)) {
       if (line.empty()) continue;
       ReplayRequest r;
       ParseLine(line, &r);
@@ -75,9 +67,7 @@ class CsvReader final : public TraceReader {
     size_t index = kNone;
   };
 
-  [[noreturn]] void Fail(const std::string& what) const {
-    input_.Fail(fmt::format("line {}", line_no_), what);
-  }
+  [[noreturn]] void Fail(const std::string& what) const { lines_.Fail(what); }
 
   // Splits `line` at the delimiter into fields_ (no quoting: trace fields are
   // numbers and identifiers).
@@ -96,7 +86,7 @@ class CsvReader final : public TraceReader {
   void Start() {
     started_ = true;
     std::string_view header;
-    if (columns_.header && !NextLine(&header)) Fail("the file is empty (no header line)");
+    if (columns_.header && !lines_.Next(&header)) Fail("the file is empty (no header line)");
     if (columns_.header) Split(header);
     auto resolve = [&](const std::string& spec, const char* role) -> size_t {
       if (spec.empty()) return kNone;
@@ -105,14 +95,14 @@ class CsvReader final : public TraceReader {
       if (ec == std::errc() && p == spec.data() + spec.size()) {
         if (number == 0) {
           throw InputError(
-              fmt::format("{}: {} column: column numbers start at 1, got 0", input_.path(), role));
+              fmt::format("{}: {} column: column numbers start at 1, got 0", lines_.path(), role));
         }
         return number - 1;
       }
       if (!columns_.header) {
         throw InputError(fmt::format(
             "{}: {} column \"{}\": without a header line columns are numbers (1 = first)",
-            input_.path(), role, spec));
+            lines_.path(), role, spec));
       }
       for (size_t i = 0; i < fields_.size(); ++i) {
         if (fields_[i] == spec) return i;
@@ -122,7 +112,7 @@ class CsvReader final : public TraceReader {
       Fail(fmt::format("missing column \"{}\" for the {} (header columns: {})", spec, role, names));
     };
     key_ = resolve(columns_.key, "key");
-    if (key_ == kNone) throw InputError(input_.path() + ": a key column is required");
+    if (key_ == kNone) throw InputError(lines_.path() + ": a key column is required");
     time_ = resolve(columns_.time, "time");
     size_ = resolve(columns_.size, "size");
     op_ = resolve(columns_.op, "op");
@@ -140,7 +130,7 @@ class CsvReader final : public TraceReader {
     if (key.empty()) Fail("empty key");
     uint64_t k = 0;
     auto [kp, kec] = std::from_chars(key.data(), key.data() + key.size(), k);
-    r->key = (kec == std::errc() && kp == key.data() + key.size()) ? k : HashKey(key);
+    r->key = (kec == std::errc() && kp == key.data() + key.size()) ? k : HashTraceKey(key);
     if (size_ != kNone) {
       const std::string_view s = fields_[size_];
       uint32_t v = 0;
@@ -157,45 +147,16 @@ class CsvReader final : public TraceReader {
       double v = 0;
       auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
       if (ec != std::errc() || p != t.data() + t.size()) Fail(fmt::format("bad time \"{}\"", t));
+      r->time = v;
     }
     if (op_ != kNone && !ParseOp(fields_[op_], &r->op)) {
       Fail(fmt::format("unknown op \"{}\" (get, set, delete, ...)", fields_[op_]));
     }
   }
 
-  // The next line without its end of line; false at the end of the file.
-  bool NextLine(std::string_view* line) {
-    for (;;) {
-      const char* nl = static_cast<const char*>(std::memchr(buf_.data() + pos_, '\n', end_ - pos_));
-      if (nl != nullptr || eof_) {
-        if (nl == nullptr && pos_ == end_) return false;
-        const size_t stop = nl != nullptr ? static_cast<size_t>(nl - buf_.data()) : end_;
-        size_t len = stop - pos_;
-        if (len > 0 && buf_[pos_ + len - 1] == '\r') --len;
-        *line = std::string_view(buf_.data() + pos_, len);
-        pos_ = nl != nullptr ? stop + 1 : end_;
-        ++line_no_;
-        return true;
-      }
-      // Keep the partial line, grow when it fills the buffer, read more.
-      std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
-      end_ -= pos_;
-      pos_ = 0;
-      if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
-      const size_t got =
-          input_.Read(buf_.data() + end_, buf_.size() - end_, fmt::format("line {}", line_no_ + 1));
-      if (got == 0) eof_ = true;
-      end_ += got;
-    }
-  }
-
-  TraceInput input_;
+  TraceLines lines_;
   CsvColumns columns_;
-  std::vector<char> buf_;
-  size_t pos_ = 0, end_ = 0;
-  bool eof_ = false;
   bool started_ = false;
-  uint64_t line_no_ = 0;
   std::vector<std::string_view> fields_;
   size_t key_ = kNone, time_ = kNone, size_ = kNone, op_ = kNone, needed_ = 1;
 };
@@ -203,10 +164,12 @@ class CsvReader final : public TraceReader {
 }  // namespace
 
 std::unique_ptr<TraceReader> MakeOracleReader(const std::string& path);
+std::unique_ptr<TraceReader> MakeTwitterReader(const std::string& path);
 
 std::unique_ptr<TraceReader> OpenTrace(const std::string& path, TraceFormat format,
                                        const CsvColumns& columns) {
   if (format == TraceFormat::kOracle) return MakeOracleReader(path);
+  if (format == TraceFormat::kTwitter) return MakeTwitterReader(path);
   return std::make_unique<CsvReader>(path, columns);
 }
 

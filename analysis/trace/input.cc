@@ -4,6 +4,7 @@
 
 #include <boost/iostreams/categories.hpp>
 #include <boost/iostreams/operations.hpp>
+#include <cstring>
 #include <exception>
 #include <ios>
 #include <memory>
@@ -90,6 +91,81 @@ size_t TraceInput::Read(char* buf, size_t n, const std::string& where) {
 
 void TraceInput::Fail(const std::string& where, const std::string& what) const {
   throw InputError(path_ + ": " + where + ": " + what);
+}
+
+bool TraceLines::Next(std::string_view* line) {
+  for (;;) {
+    const char* nl = static_cast<const char*>(std::memchr(buf_.data() + pos_, '\n', end_ - pos_));
+    if (nl != nullptr || eof_) {
+      if (nl == nullptr && pos_ == end_) return false;
+      const size_t stop = nl != nullptr ? static_cast<size_t>(nl - buf_.data()) : end_;
+      size_t len = stop - pos_;
+      if (len > 0 && buf_[pos_ + len - 1] == '\r') --len;
+      *line = std::string_view(buf_.data() + pos_, len);
+      pos_ = nl != nullptr ? stop + 1 : end_;
+      ++line_no_;
+      return true;
+    }
+    // Keep the partial line, grow when it fills the buffer, read more.
+    std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+    end_ -= pos_;
+    pos_ = 0;
+    if (end_ == buf_.size()) buf_.resize(buf_.size() * 2);
+    const size_t got =
+        input_.Read(buf_.data() + end_, buf_.size() - end_, "line " + std::to_string(line_no_ + 1));
+    if (got == 0) eof_ = true;
+    end_ += got;
+  }
+}
+
+void TraceLines::Fail(const std::string& what) const {
+  input_.Fail("line " + std::to_string(line_no_), what);
+}
+
+uint64_t HashTraceKey(std::string_view text) {
+  constexpr uint64_t m = 0xc6a4a7935bd1e995ull;
+  constexpr int r = 47;
+  const size_t len = text.size();
+  uint64_t h = 0x9747b28c5f3a1e27ull ^ (len * m);
+  const char* p = text.data();
+  const char* end = p + (len & ~size_t{7});
+  for (; p != end; p += 8) {
+    uint64_t k;
+    std::memcpy(&k, p, 8);
+    k *= m;
+    k ^= k >> r;
+    k *= m;
+    h ^= k;
+    h *= m;
+  }
+  const auto* tail = reinterpret_cast<const unsigned char*>(p);
+  switch (len & 7) {
+    case 7:
+      h ^= uint64_t{tail[6]} << 48;
+      [[fallthrough]];
+    case 6:
+      h ^= uint64_t{tail[5]} << 40;
+      [[fallthrough]];
+    case 5:
+      h ^= uint64_t{tail[4]} << 32;
+      [[fallthrough]];
+    case 4:
+      h ^= uint64_t{tail[3]} << 24;
+      [[fallthrough]];
+    case 3:
+      h ^= uint64_t{tail[2]} << 16;
+      [[fallthrough]];
+    case 2:
+      h ^= uint64_t{tail[1]} << 8;
+      [[fallthrough]];
+    case 1:
+      h ^= uint64_t{tail[0]};
+      h *= m;
+  }
+  h ^= h >> r;
+  h *= m;
+  h ^= h >> r;
+  return h;
 }
 
 }  // namespace cachelab

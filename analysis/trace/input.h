@@ -5,8 +5,11 @@
 
 #include <boost/iostreams/filtering_stream.hpp>
 #include <cstddef>
+#include <cstdint>
 #include <fstream>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace cachelab {
 
@@ -26,5 +29,32 @@ class TraceInput {
   std::ifstream file_;
   boost::iostreams::filtering_istream in_;
 };
+
+// A text trace line by line, in chunks: a line may be as long as memory
+// allows (the buffer grows to hold it), the file as long as you like.
+class TraceLines {
+ public:
+  explicit TraceLines(const std::string& path) : input_(path), buf_(1 << 16) {}
+  // The next line without its end of line ("\n" or "\r\n"); false at the end.
+  bool Next(std::string_view* line);
+  uint64_t line_no() const { return line_no_; }  // 1-based number of the last line returned
+  const std::string& path() const { return input_.path(); }
+  // Throws InputError "<path>: line <n>: <what>" for the last line returned.
+  [[noreturn]] void Fail(const std::string& what) const;
+
+ private:
+  TraceInput input_;
+  std::vector<char> buf_;
+  size_t pos_ = 0, end_ = 0;
+  bool eof_ = false;
+  uint64_t line_no_ = 0;
+};
+
+// Text keys as 64-bit ids: MurmurHash64A (Austin Appleby, public domain), a
+// fast hash with full avalanche. Distinct keys collide with probability about
+// n^2 / 2^65 for n distinct keys (1e-8 for a million, 3e-4 for 1e8 keys); a
+// collision merges two objects into one, which changes results by at most
+// the requests of those two keys.
+uint64_t HashTraceKey(std::string_view text);
 
 }  // namespace cachelab

@@ -20,14 +20,17 @@ class OracleReader final : public TraceReader {
     while (out->size() < max) {
       if (end_ - pos_ < kRecordBytes && !Refill()) break;
       const char* p = buf_.data() + pos_;
+      uint32_t time;
       uint64_t key;
       uint32_t size;
       int64_t next;
+      std::memcpy(&time, p, 4);
       std::memcpy(&key, p + 4, 8);
       std::memcpy(&size, p + 12, 4);
       std::memcpy(&next, p + 16, 8);
       out->push_back(ReplayRequest{key, size, ReplayRequest::Op::kGet,
-                                   next < 0 ? EvictionPolicy::kNeverAgain : next});
+                                   next < 0 ? EvictionPolicy::kNeverAgain : next,
+                                   static_cast<double>(time)});
       pos_ += kRecordBytes;
       ++record_;
     }

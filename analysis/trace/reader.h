@@ -8,10 +8,23 @@
 //    next request for the object; negative = never again).
 //  - csv: one request per line; columns chosen by a mapping (CsvColumns).
 //    Keys are unsigned integers, or any other text (hashed to 64 bits).
+//  - twitter: Twitter's cache traces (github.com/twitter/cache-trace, Yang et
+//    al., OSDI 2020): no header, exactly 7 columns `timestamp,anonymized
+//    key,key size,value size,client id,operation,TTL`, timestamps in seconds.
+//    Keys are hashed to 64 bits (HashTraceKey in input.h, which documents
+//    collisions); size = key size + value size. Ops: get, gets -> kGet; set,
+//    add, replace, cas, append, prepend, incr, decr -> kSet; delete ->
+//    kDelete (case-insensitive). `cachelab replay` counts only the gets as
+//    requests (a set is not a lookup; entries keep the size they were
+//    inserted with, each get carries its own size), deletes remove the entry.
 //
+// Every reader fills ReplayRequest::time with the record's timestamp (oracle:
+// the u32 time; csv: the time column if mapped; twitter: the timestamp), in
+// the trace's own unit.
 // Malformed input throws InputError naming the file and the record (oracle,
-// 1-based) or line (csv, 1-based): a short record, a bad number, a missing
-// column, an unknown op, a truncated or corrupt zstd frame.
+// 1-based) or line (csv and twitter, 1-based): a short record, a bad number,
+// a missing column (twitter: a column count other than 7), an unknown op, a
+// truncated or corrupt zstd frame.
 #pragma once
 
 #include <cstdint>
@@ -23,14 +36,15 @@
 
 namespace cachelab {
 
-enum class TraceFormat { kOracle, kCsv };
+enum class TraceFormat { kOracle, kCsv, kTwitter };
 
 // Which CSV column holds what: a header name, or a 1-based column number.
 // Empty = absent (only `key` is required). Without a size column every
 // object has size 1; without an op column every line is a get. Ops: get,
-// gets, read, r (a request); set, add, replace, cas, append, prepend, incr,
-// decr, write, w (a request: the object is written into the cache on a
-// miss); delete, del, d (removes the object, not counted). Case-insensitive.
+// gets, read, r (kGet, a request); set, add, replace, cas, append, prepend,
+// incr, decr, write, w (kSet; replay counts it as a request: the object is
+// written into the cache on a miss); delete, del, d (kDelete: removes the
+// object, not counted). Case-insensitive.
 struct CsvColumns {
   std::string time;
   std::string key = "key";

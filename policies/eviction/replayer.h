@@ -8,9 +8,11 @@
 // larger than the cache, evicts Victim() until the object fits, Inserts it,
 // and evicts again while the policy WantsEviction(). An entry keeps the size
 // it was inserted with; a later request for it with another size is a hit of
-// the same entry (as in libCacheSim). Deletes remove the entry if present and
-// are not counted as requests. No allocation per request once the map and the
-// policy's node arrays have grown to the working set.
+// the same entry (as in libCacheSim). A set is a request like a get (the
+// object is written into the cache on a miss); callers that do not count
+// writes drop them first (analysis/replay.cc, Twitter traces). Deletes remove
+// the entry if present and are not counted as requests. No allocation per request once the map and
+// the policy's node arrays have grown to the working set.
 #pragma once
 
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -25,11 +27,12 @@ namespace cachelab {
 
 // One trace record, as every trace reader produces it.
 struct ReplayRequest {
-  enum class Op : uint8_t { kGet, kDelete };
+  enum class Op : uint8_t { kGet, kSet, kDelete };  // kSet: any write (set, add, incr, ...)
   Key key = 0;
   uint32_t size = 0;  // bytes
   Op op = Op::kGet;
   int64_t next_access = EvictionPolicy::kNeverAgain;  // request index; oracleGeneral only
+  double time = 0;  // the trace's timestamp in its own unit; 0 when it has none
 };
 
 struct ReplayConfig {

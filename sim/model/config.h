@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,6 +15,8 @@
 namespace cachelab {
 
 using Key = uint64_t;
+
+class RequestSource;  // sim/model/workload.h
 
 // A non-negative random quantity: a duration (nanoseconds) or a size (bytes).
 struct DistributionConfig {
@@ -40,8 +44,23 @@ struct RateProfileConfig {
   Duration ramp_end;
 };
 
+// Recorded traffic in place of the synthetic one (the loader builds it from a
+// trace file: analysis/trace_workload.h). The trace's keys are dense ids
+// 0..sizes->size()-1, each an existing row of the given value size.
+struct TraceWorkloadConfig {
+  std::string path;  // for messages
+  // A fresh stream of the trace's requests; each run opens its own, so runs
+  // on several threads share only immutable data.
+  std::function<std::unique_ptr<RequestSource>()> open;
+  std::shared_ptr<const std::vector<uint32_t>> sizes;
+};
+
 struct WorkloadConfig {
   enum class Popularity { kZipf, kUniform };
+  // When set, the requests come from the trace, `keys` is its number of
+  // distinct keys, and rate, popularity, write_fraction, missing_fraction
+  // and value_size are unused.
+  std::shared_ptr<const TraceWorkloadConfig> trace;
   RateProfileConfig rate;
   uint64_t keys = 100'000;  // existing keys are 0..keys-1, rank 0 the hottest
   Popularity popularity = Popularity::kZipf;

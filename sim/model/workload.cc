@@ -28,12 +28,17 @@ Workload::Workload(const WorkloadConfig& config, Duration duration, uint64_t see
     : config_(config),
       end_(Time::Zero() + duration),
       max_rate_(MaxRate(config.rate)),
-      popularity_(config.keys,
+      popularity_(config.trace ? 1 : config.keys,
                   config.popularity == WorkloadConfig::Popularity::kZipf ? config.zipf_alpha : 0.0),
       arrivals_(MakeStream(seed, "arrivals")),
       thinning_(MakeStream(seed, "arrivals.thinning")),
       keys_(MakeStream(seed, "keys")),
       ops_(MakeStream(seed, "ops")) {
+  if (config.trace) {
+    sizes_ = *config.trace->sizes;
+    source_ = config.trace->open();
+    return;
+  }
   RandomEngine size_rng = MakeStream(seed, "sizes");
   Sampler size(config.value_size);
   sizes_.resize(config.keys);
@@ -67,6 +72,11 @@ double Workload::RateAt(Time t) const {
 }
 
 std::optional<Request> Workload::Next() {
+  if (source_) {
+    std::optional<Request> r = source_->Next();
+    if (r && r->at >= end_) r.reset();
+    return r;
+  }
   if (max_rate_ <= 0) return std::nullopt;
   const bool constant = config_.rate.kind == RateProfileConfig::Kind::kConstant;
   for (;;) {

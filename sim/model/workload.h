@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -22,6 +23,15 @@ struct Request {
   Time at;
   Key key;
   bool write;
+  uint32_t size = 0;  // a write's new value size; 0 = the row's current size
+};
+
+// Requests from somewhere else than the synthetic generator (a trace).
+class RequestSource {
+ public:
+  virtual ~RequestSource() = default;
+  // The next request, strictly after the previous one; nullopt at the end.
+  virtual std::optional<Request> Next() = 0;
 };
 
 class Workload {
@@ -30,13 +40,15 @@ class Workload {
 
   // The next request strictly after the previous one, or nullopt once the
   // workload's duration is over. Non-homogeneous Poisson arrivals by thinning
-  // (Lewis & Shedler 1979) against the profile's largest rate.
+  // (Lewis & Shedler 1979) against the profile's largest rate; with a trace,
+  // the trace's next request (until the trace or the duration ends).
   std::optional<Request> Next();
 
   // Rate of the profile at time t, requests per second.
   double RateAt(Time t) const;
 
-  // Value size of each existing key, drawn once from the `sizes` stream.
+  // Value size of each existing key, drawn once from the `sizes` stream (a
+  // trace's own sizes with a trace).
   const std::vector<uint32_t>& sizes() const { return sizes_; }
 
  private:
@@ -50,6 +62,7 @@ class Workload {
   RandomEngine keys_;
   RandomEngine ops_;
   std::vector<uint32_t> sizes_;
+  std::unique_ptr<RequestSource> source_;  // a trace, when configured
 };
 
 }  // namespace cachelab

@@ -57,7 +57,7 @@ void World::OnArrival(void* self, uint64_t) {
   ++w->in_flight_;
   const uint64_t id = w->next_request_++;
   if (r.write) {
-    Spawn(w->sim_, w->ServeWrite(r.key, instance, id));
+    Spawn(w->sim_, w->ServeWrite(r.key, r.size, instance, id));
   } else {
     Spawn(w->sim_, w->ServeRead(r.key, instance, id));
   }
@@ -117,11 +117,11 @@ Task<void> World::ServeRead(Key key, uint32_t instance, uint64_t request) {
   Finish(started);
 }
 
-Task<void> World::ServeWrite(Key key, uint32_t instance, uint64_t request) {
+Task<void> World::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_t request) {
   const Time started = sim_.now();
   Env& env = envs_[instance];
   if (env.Tracing(key)) env.Note(key, request, "app", "write request");
-  const uint32_t size = db_.Row(key).size;
+  const uint32_t size = new_size > 0 ? new_size : db_.Row(key).size;
   bool ok;
   if (config_.cache.enabled) {
     ok = co_await stack_->Write(env, key, size, request);

@@ -57,7 +57,8 @@ class World {
   static void OnTick(void* self, uint64_t);
   void ScheduleNextArrival();
   Task<void> ServeRead(Key key, uint32_t instance, uint64_t request);
-  Task<void> ServeWrite(Key key, uint32_t instance, uint64_t request);
+  // `new_size`: the value size the write installs; 0 = the row's current size.
+  Task<void> ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_t request);
   void Finish(Time started);
   void EmitRow(Time end);
   bool Done() const { return arrivals_done_ && in_flight_ == 0; }

@@ -396,6 +396,11 @@ def main():
         minimal["workload"] = {"rate": default_raw["workload"]["rate"]}
         minimal["cache"] = {"capacity": default_raw["cache"]["capacity"]}
         probes = [(None, minimal)] + PROBES + registry_probes(args.cachelab)
+        # A CSV trace workload (its file is in tests/data, next to scenarios/).
+        data = os.path.join(os.path.dirname(os.path.abspath(args.scenarios)), "tests", "data")
+        probes.append(("/workload", {"trace": {
+            "path": os.path.join(data, "cloudPhysicsIO.csv.zst"), "format": "csv",
+            "csv": {"time": "time", "key": "lbn", "size": 4}}}))
         with tempfile.TemporaryDirectory() as tmp:
             for i, (pointer, value) in enumerate(probes):
                 if pointer is None:

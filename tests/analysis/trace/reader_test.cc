@@ -131,7 +131,8 @@ TEST_CASE("CSV: columns by header name or number, text keys hashed, deletes", "[
   REQUIRE(r.size() == 3);
   CHECK(r[0].key == 17);
   CHECK(r[0].size == 100);
-  CHECK(r[1].op == ReplayRequest::Op::kGet);
+  CHECK(r[0].time == 1);
+  CHECK(r[1].op == ReplayRequest::Op::kSet);
   CHECK(r[1].key != 9);
   CHECK(r[1].size == 20);
   CHECK(r[2].op == ReplayRequest::Op::kDelete);
