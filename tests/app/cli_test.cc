@@ -647,6 +647,27 @@ TEST_CASE("replay rejects bad input with exit 2 and one line", "[app][cli][repla
                    {"missing.bin"});
 }
 
+TEST_CASE("replay of a Twitter trace counts its gets as requests", "[app][cli][replay]") {
+  Sandbox box;
+  // 7 gets of 3 keys (alpha, beta, gamma), 4 writes, 1 delete: a large LRU
+  // misses once per key.
+  const CommandResult r = box.Run({"replay", kData + "/twitter_small.csv", "--format", "twitter",
+                                   "--policy", "lru", "--size", "100", "--ignore-size", "--json"});
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json out = json::parse(r.out);
+  REQUIRE(out.size() == 1);
+  CHECK(out[0]["requests"] == 7);
+  CHECK(out[0]["misses"] == 3);
+  for (const char* bad :
+       {"twitter_bad_columns.csv", "twitter_bad_number.csv", "twitter_bad_op.csv"}) {
+    ExpectInputError(box,
+                     box.Run({"replay", kData + "/" + bad, "--format", "twitter", "--policy", "lru",
+                              "--size", "10"}),
+                     {bad, "line 2"});
+  }
+}
+
 TEST_CASE("a scenario cannot use belady: it needs next-access times", "[app][cli][replay]") {
   Sandbox box;
   ExpectInputError(box, box.Run({"validate", kTiny, "--set", "/cache/eviction=belady"}),
