@@ -2,10 +2,6 @@
 // 6): exit codes, one-line errors naming the file and the JSON pointer, the
 // three output files, determinism, and that a failing command leaves no
 // output folder. Each test runs the built binary in a fresh temporary folder.
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -19,6 +15,7 @@
 #include <vector>
 
 #include "analysis/output.h"
+#include "tests/support/cli.h"
 
 namespace cachelab {
 namespace {
@@ -29,93 +26,10 @@ using nlohmann::json;
 const std::string kData = CACHELAB_TEST_DATA;
 const std::string kTiny = kData + "/cli_tiny.json";  // name "cli-tiny", seed 7
 
-std::string ReadFile(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// A fresh temporary folder; commands run in its "work" subfolder, and their
-// stdout/stderr are captured next to it so "work" holds only what the command
-// itself wrote.
-class Sandbox {
- public:
-  Sandbox() {
-    std::string pattern = (fs::temp_directory_path() / "cachelab-cli-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    root_ = pattern;
-    fs::create_directory(work());
-  }
-  ~Sandbox() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-  Sandbox(const Sandbox&) = delete;
-  Sandbox& operator=(const Sandbox&) = delete;
-
-  fs::path work() const { return root_ / "work"; }
-
-  CommandResult Run(std::initializer_list<std::string> args) const {
-    // append() rather than "literal" + string: g++ 12 warns falsely (-Wrestrict) on the latter.
-    std::string cmd = "cd ";
-    cmd.append(ShellQuote(work().string())).append(" && ").append(ShellQuote(CACHELAB_BINARY));
-    for (const std::string& a : args) cmd.append(" ").append(ShellQuote(a));
-    cmd.append(" >").append(ShellQuote((root_ / "stdout").string()));
-    cmd.append(" 2>").append(ShellQuote((root_ / "stderr").string()));
-    int status = std::system(cmd.c_str());
-    CommandResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = ReadFile(root_ / "stdout");
-    r.err = ReadFile(root_ / "stderr");
-    return r;
-  }
-
-  // Everything the commands created in the work folder, recursively.
-  std::vector<std::string> WorkEntries() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::recursive_directory_iterator(work())) {
-      out.push_back(fs::relative(e.path(), work()).string());
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
- private:
-  fs::path root_;
-};
-
-// A bad-input failure: exit 2, exactly one line on stderr naming every one of
-// `mentions`, nothing on stdout, nothing written.
-void ExpectInputError(const Sandbox& box, const CommandResult& r,
-                      std::initializer_list<std::string> mentions) {
-  INFO("stderr: " << r.err);
-  CHECK(r.exit_code == 2);
-  CHECK(r.out.empty());
-  CHECK(r.err.rfind("cachelab: error: ", 0) == 0);
-  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-  CHECK((!r.err.empty() && r.err.back() == '\n'));
-  for (const std::string& m : mentions) CHECK(r.err.find(m) != std::string::npos);
-  CHECK(box.WorkEntries().empty());
-}
+using test::CommandResult;
+using test::ExpectInputError;
+using test::ReadFile;
+using test::Sandbox;
 
 void ExpectRunAndValidateFail(const std::string& file,
                               std::initializer_list<std::string> mentions) {

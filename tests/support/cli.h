@@ -1,7 +1,6 @@
 // Running the built `cachelab` binary from tests: a fresh temporary folder per
 // test, stdout/stderr captured beside the work folder so that it holds only
-// what the command wrote. (The same helpers as tests/app/cli_test.cc, shared
-// for the command-specific CLI tests.)
+// what the command wrote. Shared by every CLI test.
 #pragma once
 
 #include <stdlib.h>
@@ -97,6 +96,7 @@ inline void ExpectInputError(const Sandbox& box, const CommandResult& r,
   CHECK(r.out.empty());
   CHECK(r.err.rfind("cachelab: error: ", 0) == 0);
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK((!r.err.empty() && r.err.back() == '\n'));
   for (const std::string& m : mentions) CHECK(r.err.find(m) != std::string::npos);
   CHECK(box.WorkEntries().empty());
 }
