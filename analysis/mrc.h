@@ -137,6 +137,8 @@ class ExactMrc {
   explicit ExactMrc(MrcOptions options = {});
   // `size` is ignored in object units.
   void Add(uint64_t key, uint64_t size = 1);
+  // A delete: the key leaves the stack, so its next access is a cold miss.
+  void Remove(uint64_t key) { tracker_.Remove(key); }
   double MissRatio(uint64_t cache_size) const;
   std::vector<MrcPoint> Curve(std::span<const uint64_t> sizes) const;
   uint64_t requests() const { return requests_; }
@@ -163,9 +165,12 @@ class ShardsMrc {
  public:
   explicit ShardsMrc(ShardsOptions options);
   void Add(uint64_t key, uint64_t size = 1);
+  // A delete (see ExactMrc::Remove); a key outside the sample is ignored.
+  void Remove(uint64_t key) { tracker_.Remove(key); }
   double MissRatio(uint64_t cache_size) const;
   std::vector<MrcPoint> Curve(std::span<const uint64_t> sizes) const;
   uint64_t requests() const { return requests_; }
+  const DepthHistogram& histogram() const { return hist_; }
   uint64_t sampled_requests() const { return sampled_requests_; }
   size_t sampled_keys() const { return tracker_.size(); }
   double rate() const;  // current R = T / 2^32

@@ -74,6 +74,17 @@ WorkingSet MeasureWorkingSet(const std::string& trace, TraceFormat format, const
   return ws;
 }
 
+uint64_t ReadTraceOnly(const std::string& trace, TraceFormat format, const CsvColumns& csv) {
+  auto reader = OpenTrace(trace, format, csv);
+  std::vector<ReplayRequest> chunk;
+  chunk.reserve(kChunk);
+  uint64_t gets = 0;
+  while (reader->Read(&chunk, kChunk) > 0) {
+    for (const ReplayRequest& r : chunk) gets += r.op == ReplayRequest::Op::kGet ? 1 : 0;
+  }
+  return gets;
+}
+
 std::vector<ReplayRow> RunReplay(const ReplaySpec& spec) {
   if (spec.policies.empty()) throw InputError("no policy given (--policy lru,fifo,...)");
   if (spec.sizes.empty()) throw InputError("no cache size given (--size 4897,0.1,...)");

@@ -64,6 +64,10 @@ struct WorkingSet {
 // One pass over the trace.
 WorkingSet MeasureWorkingSet(const std::string& trace, TraceFormat format, const CsvColumns& csv);
 
+// Reads the trace and does nothing else (`cachelab replay --read-only`): the
+// reader's share of a replay's time. Returns the number of get requests.
+uint64_t ReadTraceOnly(const std::string& trace, TraceFormat format, const CsvColumns& csv);
+
 // Rows in the order policies x sizes (policy-major). Throws InputError for an
 // unknown policy, a bad size, an offline policy on a trace without next-access
 // times, or a malformed trace; the replayers' invariants are checked at the end

@@ -19,10 +19,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -34,9 +37,11 @@
 #include "analysis/errors.h"
 #include "analysis/experiment.h"
 #include "analysis/explain.h"
+#include "analysis/mrc_trace.h"
 #include "analysis/output.h"
 #include "analysis/replay.h"
 #include "analysis/scenario.h"
+#include "analysis/trace_gen.h"
 #include "policies/registry.h"
 #include "policies/run.h"
 
@@ -416,10 +421,18 @@ struct ReplayArgs {
   std::string delimiter = ",";
   bool ignore_size = false;
   bool json = false;
+  bool read_only = false;
   unsigned threads = 1;
 };
 
-CsvColumns ParseColumns(const ReplayArgs& args) {
+// The CSV layout options, shared by replay and mrc.
+struct CsvArgs {
+  std::vector<std::string> columns;  // role=column
+  bool no_header = false;
+  std::string delimiter = ",";
+};
+
+CsvColumns ParseColumns(const CsvArgs& args) {
   CsvColumns c;
   c.header = !args.no_header;
   if (args.delimiter.size() != 1) {
@@ -449,12 +462,26 @@ CsvColumns ParseColumns(const ReplayArgs& args) {
   return c;
 }
 
+CsvColumns ParseColumns(const ReplayArgs& args) {
+  return ParseColumns(CsvArgs{args.columns, args.no_header, args.delimiter});
+}
+
 int ReplayCommand(const ReplayArgs& args) {
+  const TraceFormat format = args.format == "csv"       ? TraceFormat::kCsv
+                             : args.format == "twitter" ? TraceFormat::kTwitter
+                                                        : TraceFormat::kOracle;
+  if (args.read_only) {
+    const uint64_t n = ReadTraceOnly(args.trace, format, ParseColumns(args));
+    if (args.json) {
+      std::cout << nlohmann::json{{"requests", n}}.dump(2) << '\n';
+    } else {
+      std::cout << "requests " << n << '\n';
+    }
+    return 0;
+  }
   ReplaySpec spec;
   spec.trace = args.trace;
-  spec.format = args.format == "csv"       ? TraceFormat::kCsv
-                : args.format == "twitter" ? TraceFormat::kTwitter
-                                           : TraceFormat::kOracle;
+  spec.format = format;
   spec.csv = ParseColumns(args);
   spec.policies = args.policies;
   for (const std::string& s : args.sizes) spec.sizes.push_back(ParseCacheSize(s));
@@ -500,14 +527,15 @@ void AddReplayCommand(CLI::App& app, ReplayArgs& args) {
                   "oracle: libCacheSim oracleGeneral binary; csv: one request per line; "
                   "twitter: Twitter's cache-trace CSV (only gets count as requests)")
       ->check(CLI::IsMember({"oracle", "csv", "twitter"}));
-  cmd->add_option("--policy", args.policies, "Eviction policies, comma-separated")
+  cmd->add_option("--policy", args.policies, "Eviction policies, comma-separated (required)")
       ->delimiter(',')
-      ->type_name("NAME,...")
-      ->required();
-  cmd->add_option("--size", args.sizes, "Cache sizes, comma-separated")
+      ->type_name("NAME,...");
+  cmd->add_option("--size", args.sizes, "Cache sizes, comma-separated (required)")
       ->delimiter(',')
-      ->type_name("SIZE,...")
-      ->required();
+      ->type_name("SIZE,...");
+  cmd->add_flag("--read-only", args.read_only,
+                "Only read the trace and print its request count (the reader's share of the "
+                "time); --policy and --size are not needed");
   cmd->add_flag("--ignore-size", args.ignore_size,
                 "Every object counts 1; sizes are numbers of objects");
   cmd->add_option("--columns", args.columns,
@@ -523,6 +551,225 @@ void AddReplayCommand(CLI::App& app, ReplayArgs& args) {
                   "Replay (policy, size) pairs on N threads; results do not depend on N")
       ->check(CLI::Range(1u, 256u))
       ->type_name("N");
+}
+
+// ---- gen-trace -----------------------------------------------------------
+
+struct GenTraceArgs {
+  std::string out;
+  uint64_t requests = 0;
+  uint64_t keys = 0;
+  double alpha = 1.0;
+  std::optional<uint32_t> size, size_min, size_max;
+  uint64_t seed = 1;
+  uint64_t rps = 1000;
+  bool scramble_ids = false;
+};
+
+int GenTraceCommand(const GenTraceArgs& args) {
+  TraceGenConfig config;
+  config.requests = args.requests;
+  config.keys = args.keys;
+  config.alpha = args.alpha;
+  config.seed = args.seed;
+  config.requests_per_second = args.rps;
+  config.scramble_ids = args.scramble_ids;
+  if (args.size && (args.size_min || args.size_max)) {
+    throw InputError("give either --size or --size-min/--size-max, not both");
+  }
+  if (args.size) {
+    config.min_size = config.max_size = *args.size;
+  } else if (args.size_min || args.size_max) {
+    if (!args.size_min || !args.size_max) {
+      throw InputError("--size-min and --size-max go together");
+    }
+    config.min_size = *args.size_min;
+    config.max_size = *args.size_max;
+    if (config.min_size > config.max_size) {
+      throw InputError(fmt::format("--size-min {} is larger than --size-max {}", config.min_size,
+                                   config.max_size));
+    }
+  }
+  try {
+    TraceGenerator check(config);  // validates keys, alpha and sizes before writing anything
+  } catch (const std::invalid_argument& e) {
+    throw InputError(e.what());
+  }
+  uint64_t n = 0;
+  try {
+    n = WriteOracleGeneralTrace(config, args.out);
+  } catch (const std::runtime_error& e) {
+    PrintError(e.what());
+    return 1;
+  }
+  std::cout << fmt::format("wrote {} requests over {} keys to {}\n", n, config.keys, args.out);
+  return 0;
+}
+
+// Rejects "-3" (CLI11 would wrap it around to 2^64 - 3) and 0.
+CLI::Validator PositiveInteger() {
+  return CLI::Validator(
+      [](std::string& v) {
+        if (!v.empty() && v[0] == '-') return "must be > 0, got " + v;
+        if (v.find_first_not_of('0') == std::string::npos) return "must be > 0, got " + v;
+        return std::string();
+      },
+      "", "positive");
+}
+
+void AddGenTraceCommand(CLI::App& app, GenTraceArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "gen-trace", "Write a synthetic Zipf trace in libCacheSim's oracleGeneral format");
+  cmd->footer(
+      "Each request is for the key of rank r ~ Zipf(alpha) over K keys (id = rank unless\n"
+      "--scramble-ids); next-access times are filled in, so belady can replay it. Example:\n"
+      "  cachelab gen-trace /tmp/zipf.bin --requests 20000000 --keys 1000000 --alpha 1.0");
+  cmd->add_option("out", args.out, "Output file (overwritten)")->type_name("OUT")->required();
+  cmd->add_option("--requests", args.requests, "Number of requests")
+      ->type_name("N")
+      ->required()
+      ->check(PositiveInteger());
+  cmd->add_option("--keys", args.keys, "Number of distinct keys")
+      ->type_name("K")
+      ->required()
+      ->check(PositiveInteger());
+  cmd->add_option("--alpha", args.alpha, "Zipf exponent (>= 0; 0 is uniform)")
+      ->type_name("A")
+      ->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--size", args.size, "Every object's size in bytes (default 4096)")
+      ->type_name("S")
+      ->check(PositiveInteger());
+  cmd->add_option("--size-min", args.size_min, "Per-key sizes uniform in [min, max] bytes")
+      ->type_name("S")
+      ->check(PositiveInteger());
+  cmd->add_option("--size-max", args.size_max, "See --size-min")
+      ->type_name("S")
+      ->check(PositiveInteger());
+  cmd->add_option("--seed", args.seed, "Random seed (default 1)")
+      ->type_name("X")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            return !v.empty() && v[0] == '-' ? "must be >= 0, got " + v : std::string();
+          },
+          "", "non-negative"));
+  cmd->add_option("--rps", args.rps, "Requests per second of trace time (default 1000)")
+      ->type_name("R")
+      ->check(PositiveInteger());
+  cmd->add_flag("--scramble-ids", args.scramble_ids,
+                "Ids are a bijective hash of the rank, so popularity is not the id order");
+}
+
+// ---- mrc -----------------------------------------------------------------
+
+struct MrcArgs {
+  std::string trace;
+  std::string format = "oracle";
+  CsvArgs csv;
+  bool ignore_size = false;
+  std::string method = "exact";
+  std::optional<double> rate;
+  std::optional<uint64_t> max_keys;
+  std::vector<std::string> sizes;
+  std::optional<uint64_t> points;
+  std::string out;
+};
+
+// Writes `text` to a temporary file beside `path`, then renames it over `path`,
+// so a reader never sees half a file. Throws std::runtime_error.
+void WriteFileAtomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << text;
+    out.flush();
+    if (!out) throw std::runtime_error("cannot write " + tmp);
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp, ec);
+    throw std::runtime_error("cannot write " + path);
+  }
+}
+
+int MrcCommand(const MrcArgs& args) {
+  MrcSpec spec;
+  spec.trace = args.trace;
+  spec.format = args.format == "csv" ? TraceFormat::kCsv : TraceFormat::kOracle;
+  spec.csv = ParseColumns(args.csv);
+  spec.ignore_size = args.ignore_size;
+  spec.method = args.method == "shards" ? MrcMethod::kShards : MrcMethod::kExact;
+  if (spec.method == MrcMethod::kExact && (args.rate || args.max_keys)) {
+    throw InputError("--rate and --max-keys are SHARDS options (--method shards)");
+  }
+  if (args.rate && args.max_keys) {
+    throw InputError("give either --rate (fixed rate) or --max-keys (fixed size), not both");
+  }
+  if (args.rate) spec.rate = *args.rate;
+  if (args.max_keys) spec.max_keys = *args.max_keys;
+  if (!args.sizes.empty() && args.points) {
+    throw InputError("give either --sizes or --points, not both");
+  }
+  for (const std::string& s : args.sizes) spec.sizes.push_back(ParseCacheSize(s));
+  if (args.points) spec.points = *args.points;
+  const MrcCurve curve = RunMrc(spec);
+
+  std::string text = "cache_size,miss_ratio\n";
+  for (size_t i = 0; i < curve.cache_sizes.size(); ++i) {
+    fmt::format_to(std::back_inserter(text), "{},{:.6f}\n", curve.cache_sizes[i],
+                   curve.miss_ratios[i]);
+  }
+  if (args.out.empty()) {
+    std::cout << text;
+    return 0;
+  }
+  try {
+    WriteFileAtomically(args.out, text);
+  } catch (const std::exception& e) {
+    PrintError(e.what());
+    return 1;
+  }
+  std::cout << "output: " << args.out << '\n';
+  return 0;
+}
+
+void AddMrcCommand(CLI::App& app, MrcArgs& args) {
+  CLI::App* cmd =
+      app.add_subcommand("mrc", "LRU miss-ratio curve of a trace in one pass (Mattson, SHARDS)");
+  cmd->footer(
+      "Prints CSV cache_size,miss_ratio. exact: Mattson stack distances, every size at once;\n"
+      "shards: spatial sampling of keys (--rate R, or --max-keys N for a fixed sample size).\n"
+      "Sizes as for replay: objects (4897), bytes (19MiB), or a fraction of the working set\n"
+      "(0.1); --points N (default 100) gives N sizes evenly spaced up to the working set.\n"
+      "  cachelab mrc t.oracleGeneral.bin --ignore-size --method shards --rate 0.01");
+  cmd->add_option("trace", args.trace, "Trace file")->type_name("TRACE")->required();
+  cmd->add_option("--format", args.format,
+                  "oracle: libCacheSim oracleGeneral binary; csv: one request per line")
+      ->check(CLI::IsMember({"oracle", "csv"}));
+  cmd->add_flag("--ignore-size", args.ignore_size,
+                "Every object counts 1; sizes are numbers of objects");
+  cmd->add_option("--method", args.method, "exact (default) or shards")
+      ->check(CLI::IsMember({"exact", "shards"}));
+  cmd->add_option("--rate", args.rate, "shards: sampling rate in (0, 1] (default 0.01)")
+      ->type_name("R")
+      ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--max-keys", args.max_keys, "shards: fixed-size sample of at most N keys")
+      ->type_name("N")
+      ->check(PositiveInteger());
+  cmd->add_option("--sizes", args.sizes, "Cache sizes, comma-separated")
+      ->delimiter(',')
+      ->type_name("SIZE,...");
+  cmd->add_option("--points", args.points, "Evenly spaced sizes up to the working set")
+      ->type_name("N")
+      ->check(PositiveInteger());
+  cmd->add_option("--out", args.out, "Write the CSV to FILE (atomically) instead of stdout")
+      ->type_name("FILE");
+  cmd->add_option("--columns", args.csv.columns,
+                  "csv: where each field is, ROLE=COLUMN (roles time, key, size, op)")
+      ->delimiter(',')
+      ->type_name("ROLE=COL,...");
+  cmd->add_flag("--no-header", args.csv.no_header, "csv: the first line is a request");
+  cmd->add_option("--delimiter", args.csv.delimiter, "csv: field separator (default ,)");
 }
 
 // ---- main ----------------------------------------------------------------
@@ -542,12 +789,16 @@ int Main(int argc, char** argv) {
   ValidateArgs validate_args;
   PoliciesArgs policies_args;
   ReplayArgs replay_args;
+  GenTraceArgs gen_trace_args;
+  MrcArgs mrc_args;
   AddRunCommand(app, run_args);
   AddCompareCommand(app, compare_args);
   AddExplainCommand(app, explain_args);
   AddValidateCommand(app, validate_args);
   AddPoliciesCommand(app, policies_args);
   AddReplayCommand(app, replay_args);
+  AddGenTraceCommand(app, gen_trace_args);
+  AddMrcCommand(app, mrc_args);
 
   // CLI11 would report a mistyped command as an unexpected extra argument;
   // name it for what it is.
@@ -574,6 +825,8 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand("validate")) return ValidateCommand(validate_args);
   if (app.got_subcommand("policies")) return PoliciesCommand(policies_args);
   if (app.got_subcommand("replay")) return ReplayCommand(replay_args);
+  if (app.got_subcommand("gen-trace")) return GenTraceCommand(gen_trace_args);
+  if (app.got_subcommand("mrc")) return MrcCommand(mrc_args);
   return 2;  // unreachable: require_subcommand(1)
 }
 

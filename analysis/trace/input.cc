@@ -1,9 +1,12 @@
 #include "analysis/trace/input.h"
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <zstd.h>
 
 #include <boost/iostreams/categories.hpp>
 #include <boost/iostreams/operations.hpp>
+#include <cerrno>
 #include <cstring>
 #include <exception>
 #include <ios>
@@ -72,15 +75,38 @@ class ZstdDecompressor {
 }  // namespace
 
 TraceInput::TraceInput(const std::string& path) : path_(path) {
+  compressed_ = path.size() > 4 && path.compare(path.size() - 4, 4, ".zst") == 0;
+  if (!compressed_) {
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) throw InputError(path + ": cannot open the trace file");
+    ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+    return;
+  }
   file_.open(path, std::ios::binary);
   if (!file_) throw InputError(path + ": cannot open the trace file");
-  compressed_ = path.size() > 4 && path.compare(path.size() - 4, 4, ".zst") == 0;
-  if (compressed_) in_.push(ZstdDecompressor());
+  in_.push(ZstdDecompressor());
   in_.push(file_);
   in_.exceptions(std::ios::badbit);
 }
 
+TraceInput::~TraceInput() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
 size_t TraceInput::Read(char* buf, size_t n, const std::string& where) {
+  if (fd_ >= 0) {
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t got = ::read(fd_, buf + done, n - done);
+      if (got == 0) break;
+      if (got < 0) {
+        if (errno == EINTR) continue;
+        Fail(where, std::string("read error: ") + std::strerror(errno));
+      }
+      done += static_cast<size_t>(got);
+    }
+    return done;
+  }
   try {
     in_.read(buf, static_cast<std::streamsize>(n));
   } catch (const std::exception& e) {

@@ -44,6 +44,8 @@ class Lru final : public EvictionPolicy {
   }
 
   uint64_t size() const override { return size_; }
+  // For the replay loop (replayer.h): the node a coming hit will touch.
+  void Prefetch(Handle h) const { __builtin_prefetch(&nodes_[h]); }
 
   std::string CheckInvariants() const override {
     uint64_t n = 0;

@@ -3,23 +3,32 @@
 // concrete (final) class, so the per-request calls are direct and inline.
 // analysis/replay.cc reads traces and drives Replayers chunk by chunk.
 //
-// Per request: one hash-map lookup (try_emplace) decides hit or miss. A hit
-// calls Touch. A miss asks the policy to Admit the object, refuses objects
-// larger than the cache, evicts Victim() until the object fits, Inserts it,
-// and evicts again while the policy WantsEviction(). An entry keeps the size
-// it was inserted with; a later request for it with another size is a hit of
-// the same entry (as in libCacheSim). A set is a request like a get (the
-// object is written into the cache on a miss); callers that do not count
+// Per request: one lookup in the kernel's own index (ReplayIndex, below)
+// decides hit or miss. A hit calls Touch. A miss asks the policy to Admit the object, refuses
+// objects larger than the cache, evicts Victim() until the object fits, Inserts it, and evicts
+// again while the policy WantsEviction(). An entry keeps the size it was inserted with; a later
+// request for it with another size is a hit of the same entry (as in libCacheSim). A set is a
+// request like a get (the object is written into the cache on a miss); callers that do not count
 // writes drop them first (analysis/replay.cc, Twitter traces). Deletes remove
 // the entry if present and are not counted as requests. No allocation per request once the map and
 // the policy's node arrays have grown to the working set.
+//
+// Speed: a replay is bound by memory latency (a random index slot and a random
+// policy node per request, in tables larger than the L2 cache), not by
+// instructions. Since a chunk of requests is known in advance, the loop
+// prefetches the index slot of the request kSlotAhead positions ahead, looks
+// up the one kNodeAhead ahead (its slot is then cached) and lets the policy
+// prefetch that entry's node (an optional `void Prefetch(Handle) const`
+// member of the policy class), so several misses are in flight at once. A
+// prefetch of an entry that is evicted before its turn is merely wasted.
 #pragma once
 
-#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <memory>
 #include <span>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "sim/model/eviction.h"
 
@@ -58,6 +67,87 @@ class Replayer {
   virtual std::string CheckInvariants() const = 0;
 };
 
+// key -> (policy handle, charge): open addressing with linear probing over a
+// power-of-two array of 16-byte slots, at most 3/4 full, so the slot of a key
+// is computable (and prefetchable) before it is needed. Deletion shifts the
+// following slots back (no tombstones), so a Slot* is valid only until the
+// next Insert or Erase.
+class ReplayIndex {
+ public:
+  static constexpr uint32_t kEmpty = ~uint32_t{0};
+  struct Slot {
+    Key key;
+    uint32_t handle;  // kEmpty: a free slot
+    uint32_t charge;
+  };
+
+  ReplayIndex() { Resize(1024); }
+
+  void Prefetch(Key key) const { __builtin_prefetch(&slots_[Home(key)]); }
+
+  Slot* Find(Key key) {
+    for (size_t i = Home(key);; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.handle == kEmpty) return nullptr;
+      if (s.key == key) return &s;
+    }
+  }
+
+  // The key must be absent.
+  void Insert(Key key, uint32_t handle, uint32_t charge) {
+    if ((size_ + 1) * 4 > slots_.size() * 3) Resize(slots_.size() * 2);
+    size_t i = Home(key);
+    while (slots_[i].handle != kEmpty) i = (i + 1) & mask_;
+    slots_[i] = Slot{key, handle, charge};
+    ++size_;
+  }
+
+  void Erase(Slot* slot) {
+    size_t hole = static_cast<size_t>(slot - slots_.data());
+    // Move back every following member of the cluster whose home is not
+    // between the hole and its own position (cyclically).
+    for (size_t i = (hole + 1) & mask_; slots_[i].handle != kEmpty; i = (i + 1) & mask_) {
+      const size_t home = Home(slots_[i].key);
+      const bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
+      if (stays) continue;
+      slots_[hole] = slots_[i];
+      hole = i;
+    }
+    slots_[hole].handle = kEmpty;
+    --size_;
+  }
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+  template <class F>
+  void ForEach(F f) const {
+    for (const Slot& s : slots_) {
+      if (s.handle != kEmpty) f(s);
+    }
+  }
+
+ private:
+  size_t Home(Key key) const {
+    key ^= key >> 33;
+    key *= 0xff51afd7ed558ccdull;
+    key ^= key >> 33;
+    return static_cast<size_t>(key) & mask_;
+  }
+
+  void Resize(size_t n) {
+    std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(n, Slot{0, kEmpty, 0}));
+    mask_ = n - 1;
+    size_ = 0;
+    for (const Slot& s : old) {
+      if (s.handle != kEmpty) Insert(s.key, s.handle, s.charge);
+    }
+  }
+
+  std::vector<Slot> slots_;
+  size_t mask_ = 0;
+  size_t size_ = 0;
+};
+
 template <class Policy>
 class ReplayKernel final : public Replayer {
  public:
@@ -68,73 +158,74 @@ class ReplayKernel final : public Replayer {
 
   void Run(std::span<const ReplayRequest> requests) override {
     Policy& p = *policy_;
-    for (const ReplayRequest& r : requests) {
+    const size_t n = requests.size();
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kSlotAhead < n) index_.Prefetch(requests[i + kSlotAhead].key);
+      if constexpr (requires(const Policy& q, EvictionPolicy::Handle h) { q.Prefetch(h); }) {
+        if (i + kNodeAhead < n) {
+          if (const auto* s = index_.Find(requests[i + kNodeAhead].key)) p.Prefetch(s->handle);
+        }
+      }
+      const ReplayRequest& r = requests[i];
       if (r.op == ReplayRequest::Op::kDelete) {
         Delete(r.key);
         continue;
       }
       ++counts_.requests;
       counts_.bytes += r.size;
-      auto [it, inserted] = map_.try_emplace(r.key);
-      if (!inserted) {
-        p.Touch(it->second.handle);
-        p.SetNextAccess(it->second.handle, r.next_access);
+      if (const auto* s = index_.Find(r.key)) {
+        p.Touch(s->handle);
+        p.SetNextAccess(s->handle, r.next_access);
         continue;
       }
       ++counts_.misses;
       counts_.miss_bytes += r.size;
       const uint32_t charge = ignore_size_ ? 1 : r.size;
-      if (!p.Admit(r.key, charge) || charge > capacity_) {
-        map_.erase(it);
-        continue;
-      }
-      // Erasing other elements leaves `it` valid (open addressing, no rehash).
+      if (!p.Admit(r.key, charge) || charge > capacity_) continue;
       while (used_ + charge > capacity_) EvictOne();
       const EvictionPolicy::Handle h = p.Insert(r.key, charge);
-      it->second = Entry{h, charge};
+      index_.Insert(r.key, h, charge);
       used_ += charge;
       p.SetNextAccess(h, r.next_access);
-      while (p.WantsEviction() && !map_.empty()) EvictOne();
+      while (p.WantsEviction() && !index_.empty()) EvictOne();
     }
   }
 
   ReplayCounts counts() const override { return counts_; }
 
   std::string CheckInvariants() const override {
-    if (policy_->size() != map_.size()) return "policy size differs from the resident count";
+    if (policy_->size() != index_.size()) return "policy size differs from the resident count";
     if (used_ > capacity_) return "resident bytes exceed the capacity";
     uint64_t sum = 0;
-    for (const auto& [key, e] : map_) sum += e.charge;
+    index_.ForEach([&](const ReplayIndex::Slot& s) { sum += s.charge; });
     if (sum != used_) return "resident bytes differ from the sum of entries";
     return policy_->CheckInvariants();
   }
 
  private:
-  struct Entry {
-    EvictionPolicy::Handle handle = 0;
-    uint32_t charge = 0;
-  };
+  static constexpr size_t kSlotAhead = 16;
+  static constexpr size_t kNodeAhead = 8;
 
   void EvictOne() {
-    auto victim = map_.find(policy_->Victim());
-    used_ -= victim->second.charge;
-    policy_->Erase(victim->second.handle);
-    map_.erase(victim);
+    ReplayIndex::Slot* victim = index_.Find(policy_->Victim());
+    used_ -= victim->charge;
+    policy_->Erase(victim->handle);
+    index_.Erase(victim);
   }
 
   void Delete(Key key) {
-    auto it = map_.find(key);
-    if (it == map_.end()) return;
-    used_ -= it->second.charge;
-    policy_->Erase(it->second.handle);
-    map_.erase(it);
+    ReplayIndex::Slot* s = index_.Find(key);
+    if (s == nullptr) return;
+    used_ -= s->charge;
+    policy_->Erase(s->handle);
+    index_.Erase(s);
   }
 
   std::unique_ptr<Policy> policy_;
   uint64_t capacity_;
   bool ignore_size_;
   uint64_t used_ = 0;
-  boost::unordered_flat_map<Key, Entry> map_;
+  ReplayIndex index_;
   ReplayCounts counts_;
 };
 

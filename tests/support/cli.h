@@ -61,6 +61,9 @@ class Sandbox {
   std::filesystem::path work() const { return root_ / "work"; }
 
   CommandResult Run(std::initializer_list<std::string> args) const {
+    return Run(std::vector<std::string>(args));
+  }
+  CommandResult Run(const std::vector<std::string>& args) const {
     std::string cmd = "cd ";
     cmd.append(ShellQuote(work().string())).append(" && ").append(ShellQuote(CACHELAB_BINARY));
     for (const std::string& a : args) cmd.append(" ").append(ShellQuote(a));
