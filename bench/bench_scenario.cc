@@ -57,7 +57,9 @@ BENCHMARK(BM_CacheAsideTtlMillionKeys)
 const std::vector<Override> kWithWrites = {{"/workload/write_fraction", "0.01"},
                                            {"/duration", "20m"}};
 
-void BM_StackPlainCacheAside(benchmark::State& state) { RunScenario(state, kWithWrites); }
+void BM_StackPlainCacheAside(benchmark::State& state) {
+  RunScenario(state, kWithWrites);
+}
 BENCHMARK(BM_StackPlainCacheAside)->Unit(benchmark::kMillisecond)->Iterations(1)->Repetitions(3);
 
 void BM_StackLeaseEventL1(benchmark::State& state) {

@@ -2,6 +2,8 @@
 // 6): exit codes, one-line errors naming the file and the JSON pointer, the
 // three output files, determinism, and that a failing command leaves no
 // output folder. Each test runs the built binary in a fresh temporary folder.
+#include "tests/support/cli.h"
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
@@ -15,7 +17,6 @@
 #include <vector>
 
 #include "analysis/output.h"
-#include "tests/support/cli.h"
 
 namespace cachelab {
 namespace {
