@@ -47,14 +47,8 @@ class AllKeysLfu final : public EvictionPolicy {
     if (boost::random::uniform_01<double>()(rng_) < 1.0 / (base * log_factor_ + 1)) ++c;
   }
   Key Victim() override {
-    boost::random::uniform_int_distribution<size_t> pick(0, dense_.size() - 1);
-    for (int i = 0; i < samples_; ++i) {
-      const Handle h = dense_.at(pick(rng_));
-      candidates_.Offer(255u - pool_[h].count, h, pool_[h].key);
-    }
-    Handle v =
-        candidates_.PopBest([this](Handle h, Key k) { return pool_[h].live && pool_[h].key == k; });
-    if (v == kNil) v = dense_.at(pick(rng_));  // unreachable: a sample was just pooled
+    const Handle v = candidates_.SampleAndPop(
+        dense_, samples_, rng_, pool_, [this](Handle h) { return uint64_t{255} - pool_[h].count; });
     return pool_[v].key;
   }
   void Erase(Handle h) override {

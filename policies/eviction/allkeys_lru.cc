@@ -36,14 +36,8 @@ class AllKeysLru final : public EvictionPolicy {
   }
   void Touch(Handle h) override { pool_[h].last_access = ++clock_; }
   Key Victim() override {
-    boost::random::uniform_int_distribution<size_t> pick(0, dense_.size() - 1);
-    for (int i = 0; i < samples_; ++i) {
-      const Handle h = dense_.at(pick(rng_));
-      candidates_.Offer(clock_ - pool_[h].last_access, h, pool_[h].key);
-    }
-    Handle v =
-        candidates_.PopBest([this](Handle h, Key k) { return pool_[h].live && pool_[h].key == k; });
-    if (v == kNil) v = dense_.at(pick(rng_));  // unreachable: a sample was just pooled
+    const Handle v = candidates_.SampleAndPop(
+        dense_, samples_, rng_, pool_, [this](Handle h) { return clock_ - pool_[h].last_access; });
     return pool_[v].key;
   }
   void Erase(Handle h) override {

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/random/uniform_int_distribution.hpp>
 #include <cstdint>
 #include <vector>
 
@@ -79,6 +80,22 @@ class EvictionPool {
       if (resident(c.handle, c.key)) return c.handle;
     }
     return kNil;
+  }
+
+  // One eviction as Redis does it: offer `samples` uniformly drawn members of
+  // `from` (with repetition), scored by `score(h)`, then pop the best pooled
+  // entry still resident (`nodes[h].live` and the same key). `from` must not
+  // be empty.
+  template <class Rng, class Nodes, class Score>
+  Handle SampleAndPop(const DenseHandles& from, int samples, Rng& rng, const Nodes& nodes,
+                      Score score) {
+    boost::random::uniform_int_distribution<size_t> pick(0, from.size() - 1);
+    for (int i = 0; i < samples; ++i) {
+      const Handle h = from.at(pick(rng));
+      Offer(score(h), h, nodes[h].key);
+    }
+    const Handle v = PopBest([&](Handle h, Key k) { return nodes[h].live && nodes[h].key == k; });
+    return v != kNil ? v : from.at(pick(rng));  // unreachable: a sample was just pooled
   }
 
   size_t size() const { return n_; }

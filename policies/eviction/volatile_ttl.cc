@@ -47,15 +47,9 @@ class VolatileTtl final : public EvictionPolicy {
       boost::random::uniform_int_distribution<size_t> pick(0, all_.size() - 1);
       return pool_[all_.at(pick(rng_))].key;
     }
-    boost::random::uniform_int_distribution<size_t> pick(0, volatile_.size() - 1);
-    for (int i = 0; i < samples_; ++i) {
-      const Handle h = volatile_.at(pick(rng_));
-      const auto expires = static_cast<uint64_t>(pool_[h].expires);
-      candidates_.Offer(std::numeric_limits<uint64_t>::max() - expires, h, pool_[h].key);
-    }
-    Handle v =
-        candidates_.PopBest([this](Handle h, Key k) { return pool_[h].live && pool_[h].key == k; });
-    if (v == kNil) v = volatile_.at(pick(rng_));  // unreachable: a sample was just pooled
+    const Handle v = candidates_.SampleAndPop(volatile_, samples_, rng_, pool_, [this](Handle h) {
+      return std::numeric_limits<uint64_t>::max() - static_cast<uint64_t>(pool_[h].expires);
+    });
     return pool_[v].key;
   }
   void Erase(Handle h) override {
