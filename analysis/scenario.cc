@@ -681,12 +681,18 @@ class Loader {
 // inside one (--set /policies/read/params/ttl=5m over "read": "cache-aside")
 // first expands the shorthand, in place, into its object form.
 void ExpandShorthand(const std::string& pointer, json* value) {
-  static const char* const kPolicyChoices[] = {
-      "/cache/eviction", "/policies/read", "/policies/write",   "/policies/invalidation",
-      "/policies/guard", "/policies/l1",   "/policies/warming", "/policies/degradation"};
+  // Every role's choice: /policies/<role>, and eviction under /cache.
+  static const std::vector<std::string> kPolicyChoices = [] {
+    std::vector<std::string> v;
+    for (Role role : kAllRoles) {
+      v.push_back(role == Role::kEviction ? "/cache/eviction"
+                                          : std::string("/policies/") + RoleName(role));
+    }
+    return v;
+  }();
   static const char* const kDistributions[] = {"/workload/value_size", "/cache/rtt",
                                                "/database/read", "/database/write"};
-  for (const char* p : kPolicyChoices) {
+  for (const std::string& p : kPolicyChoices) {
     if (pointer == p && value->is_string()) *value = {{"name", *value}};
   }
   for (const char* p : kDistributions) {
