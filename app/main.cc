@@ -37,6 +37,7 @@
 #include "analysis/errors.h"
 #include "analysis/experiment.h"
 #include "analysis/explain.h"
+#include "analysis/model_report.h"
 #include "analysis/mrc_trace.h"
 #include "analysis/output.h"
 #include "analysis/replay.h"
@@ -772,6 +773,52 @@ void AddMrcCommand(CLI::App& app, MrcArgs& args) {
   cmd->add_option("--delimiter", args.csv.delimiter, "csv: field separator (default ,)");
 }
 
+// ---- model ---------------------------------------------------------------
+
+struct ModelArgs {
+  std::string scenario;  // empty: the embedded default scenario
+  std::vector<std::string> sets;
+  bool json = false;
+};
+
+int ModelCommand(const ModelArgs& args) {
+  Scenario scenario = LoadScenario(args.scenario, ParseOverrides(args.sets));
+  ModelReport report;
+  {
+    std::optional<ProgressLine> progress;
+    RunOptions options;
+    if (::isatty(STDERR_FILENO)) {
+      progress.emplace(scenario.name);
+      options.progress = [&progress](double f) { progress->Update(f); };
+    }
+    report = RunModelReport(scenario, options);
+  }
+  if (args.json) {
+    std::cout << ModelReportToJson(report).dump(2) << '\n';
+  } else {
+    std::cout << FormatModelReport(report);
+  }
+  std::cout.flush();
+  return 0;
+}
+
+void AddModelCommand(CLI::App& app, ModelArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "model", "Analytical predictions (Che, TTL, staleness, Erlang C) beside a simulation");
+  cmd->footer(
+      "Simulates the scenario and prints, per quantity, the model's value, the simulated one\n"
+      "and their difference; 'n/a' with the reason when the scenario breaks a model's\n"
+      "assumptions (e.g. a stampede guard, an L1, a varying rate, both capacity and TTL\n"
+      "binding, non-exponential DB service for Erlang C). Writes nothing.");
+  cmd->add_option("scenario", args.scenario,
+                  "Scenario JSON file (default: the embedded default scenario)")
+      ->type_name("FILE");
+  cmd->add_option("--set", args.sets, "Override a scenario field by JSON pointer (repeatable)")
+      ->type_name("PTR=VALUE")
+      ->allow_extra_args(false);
+  cmd->add_flag("--json", args.json, "Print the comparison as JSON");
+}
+
 // ---- main ----------------------------------------------------------------
 
 int Main(int argc, char** argv) {
@@ -791,6 +838,7 @@ int Main(int argc, char** argv) {
   ReplayArgs replay_args;
   GenTraceArgs gen_trace_args;
   MrcArgs mrc_args;
+  ModelArgs model_args;
   AddRunCommand(app, run_args);
   AddCompareCommand(app, compare_args);
   AddExplainCommand(app, explain_args);
@@ -799,6 +847,7 @@ int Main(int argc, char** argv) {
   AddReplayCommand(app, replay_args);
   AddGenTraceCommand(app, gen_trace_args);
   AddMrcCommand(app, mrc_args);
+  AddModelCommand(app, model_args);
 
   // CLI11 would report a mistyped command as an unexpected extra argument;
   // name it for what it is.
@@ -827,6 +876,7 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand("replay")) return ReplayCommand(replay_args);
   if (app.got_subcommand("gen-trace")) return GenTraceCommand(gen_trace_args);
   if (app.got_subcommand("mrc")) return MrcCommand(mrc_args);
+  if (app.got_subcommand("model")) return ModelCommand(model_args);
   return 2;  // unreachable: require_subcommand(1)
 }
 
