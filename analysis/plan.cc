@@ -97,6 +97,14 @@ Slo ParseSlo(const std::string& text) {
                            : (eq ? Slo::Op::kGreaterEqual : Slo::Op::kGreater);
   const std::string number = Trim(text.substr(at + (eq ? 2 : 1)));
   if (slo.metric.empty()) fail("no metric before the comparison, e.g. latency_ms.p99<=10");
+  if (slo.metric.find_first_not_of(
+          "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.") !=
+      std::string::npos) {
+    fail(
+        fmt::format("\"{}\" is not a metric name (a dotted summary.json path such as "
+                    "latency_ms.p99); comparisons are <=, <, >= and >",
+                    slo.metric));
+  }
   const char* first = number.data();
   const char* last = number.data() + number.size();
   auto [end, ec] = std::from_chars(first, last, slo.threshold);
@@ -116,9 +124,9 @@ void CheckSloMetrics(const std::vector<Slo>& slos) {
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<std::string> close;
     for (size_t i = 0; i < ranked.size() && i < 5; ++i) close.push_back(ranked[i].second);
-    throw InputError(fmt::format(
-        "--slo {}: unknown metric {} (a numeric field of summary.json); closest: {}", slo.text,
-        slo.metric, fmt::join(close, ", ")));
+    throw InputError(
+        fmt::format("--slo {}: unknown metric {} (a numeric field of summary.json); closest: {}",
+                    slo.text, slo.metric, fmt::join(close, ", ")));
   }
 }
 
@@ -166,8 +174,7 @@ PlanResult RunPlan(const PlanSpec& spec) {
   Candidates c;
   c.lo = ParseQuantity(lo_text, where);
   c.hi = ParseQuantityLike(c.lo, hi_text, where);
-  const bool numeric =
-      c.lo.kind == Quantity::Kind::kInteger || c.lo.kind == Quantity::Kind::kReal;
+  const bool numeric = c.lo.kind == Quantity::Kind::kInteger || c.lo.kind == Quantity::Kind::kReal;
   if (!spec.step.empty()) {
     c.step = ParseQuantityLike(c.lo, spec.step, "--step " + spec.step);
     if (!(c.step.AsDouble() > 0)) throw InputError("--step " + spec.step + ": must be > 0");
@@ -289,8 +296,7 @@ std::string FormatPlan(const PlanResult& r) {
   };
   section(fmt::format("at {} (the answer):", a.value), a);
   if (r.below) {
-    section(fmt::format("at {} (one step below):", r.probes[*r.below].value),
-            r.probes[*r.below]);
+    section(fmt::format("at {} (one step below):", r.probes[*r.below].value), r.probes[*r.below]);
   } else {
     out += fmt::format("{} is the lower end of --range: nothing below it was probed\n", a.value);
   }

@@ -62,8 +62,8 @@ struct PlanSpec {
 };
 
 struct PlanProbe {
-  std::string value;                // as applied to the scenario
-  bool meets = false;               // every SLO met
+  std::string value;                     // as applied to the scenario
+  bool meets = false;                    // every SLO met
   std::vector<MetricStats> slo_metrics;  // one per SLO, in --slo order
 };
 

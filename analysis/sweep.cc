@@ -281,7 +281,8 @@ std::vector<std::string> ExpandRange(const std::string& item, const std::string&
 Grid ParseGrid(const std::string& text) {
   const size_t eq = text.find('=');
   if (eq == std::string::npos) {
-    throw InputError("--grid " + text + ": expected /json/pointer=v1,v2,... or a range, got no '='");
+    throw InputError("--grid " + text +
+                     ": expected /json/pointer=v1,v2,... or a range, got no '='");
   }
   Grid g{text, text.substr(0, eq), {}};
   if (g.pointer.empty() || g.pointer[0] != '/') {
@@ -473,8 +474,7 @@ std::string SweepPointsDir(const std::string& out_dir) {
   return (target / "points").string();
 }
 
-SweepRun RunSweepResumable(const SweepPlan& plan, const std::string& points_dir,
-                           unsigned threads) {
+SweepRun RunSweepResumable(const SweepPlan& plan, const std::string& points_dir, unsigned threads) {
   const fs::path dir(points_dir);
   SweepRun run;
   std::vector<std::optional<PointResult>> have(plan.points.size());
@@ -549,7 +549,8 @@ std::string SweepToCsv(const SweepPlan& plan, const std::vector<PointResult>& po
   std::string out = fmt::format("{}\n", fmt::join(header, ","));
   for (const PointResult& r : points) {
     std::vector<std::string> cells;
-    for (const Override& o : plan.points.at(r.index).values) cells.push_back(CsvCell(json(o.value)));
+    for (const Override& o : plan.points.at(r.index).values)
+      cells.push_back(CsvCell(json(o.value)));
     for (const MetricStats& m : r.metrics) {
       cells.push_back(fmt::format("{}", m.mean));
       cells.push_back(m.ci95 ? fmt::format("{}", *m.ci95) : std::string());

@@ -47,9 +47,9 @@ TEST_CASE("SLOs parse as metric, comparison and number", "[analysis][plan]") {
 
 TEST_CASE("an SLO on an unknown metric lists the closest names", "[analysis][plan]") {
   CHECK_NOTHROW(CheckSloMetrics({ParseSlo("db.mean_wait_ms<=1"), ParseSlo("l1.hit_ratio>=0")}));
-  CHECK_THROWS_WITH(CheckSloMetrics({ParseSlo("db.mean_wait<=1")}),
-                    Catch::Contains("unknown metric db.mean_wait") &&
-                        Catch::Contains("db.mean_wait_ms"));
+  CHECK_THROWS_WITH(
+      CheckSloMetrics({ParseSlo("db.mean_wait<=1")}),
+      Catch::Contains("unknown metric db.mean_wait") && Catch::Contains("db.mean_wait_ms"));
   CHECK_THROWS_WITH(CheckSloMetrics({ParseSlo("latency.p99<=1")}),
                     Catch::Contains("latency_ms.p99"));
   // Strings and arrays are not metrics.

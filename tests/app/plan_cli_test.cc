@@ -89,8 +89,8 @@ TEST_CASE("plan with bad input writes nothing and exits 2", "[app][cli][plan]") 
   }
   SECTION("unknown parameter") {
     ExpectInputError(box,
-                     box.Run({"plan", kMmc, "--minimize", "/database/conections", "--range",
-                              "1..8", "--slo", "db.mean_wait_ms<=1"}),
+                     box.Run({"plan", kMmc, "--minimize", "/database/conections", "--range", "1..8",
+                              "--slo", "db.mean_wait_ms<=1"}),
                      {"--minimize /database/conections"});
   }
   SECTION("no value in range meets the SLOs") {

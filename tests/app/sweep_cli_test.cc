@@ -26,8 +26,7 @@ size_t Lines(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("sweep writes sweep.csv and sweep.json with a row per grid point",
-          "[app][cli][sweep]") {
+TEST_CASE("sweep writes sweep.csv and sweep.json with a row per grid point", "[app][cli][sweep]") {
   Sandbox box;
   const CommandResult r =
       box.Run({"sweep", kTiny, "--grid", "/cache/capacity=64KiB..256KiB:x2", "--grid",
@@ -36,10 +35,10 @@ TEST_CASE("sweep writes sweep.csv and sweep.json with a row per grid point",
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("6 points x 3 replications") != std::string::npos);
   // Only the final folder: the stored points are removed once it is published.
-  CHECK(box.WorkEntries() ==
-        std::vector<std::string>{"results", "results/runs", "results/runs/cli-tiny-sweep",
-                                 "results/runs/cli-tiny-sweep/sweep.csv",
-                                 "results/runs/cli-tiny-sweep/sweep.json"});
+  CHECK(box.WorkEntries() == std::vector<std::string>{"results", "results/runs",
+                                                      "results/runs/cli-tiny-sweep",
+                                                      "results/runs/cli-tiny-sweep/sweep.csv",
+                                                      "results/runs/cli-tiny-sweep/sweep.json"});
   const fs::path dir = box.work() / "results/runs/cli-tiny-sweep";
   const std::string csv = ReadFile(dir / "sweep.csv");
   CHECK(Lines(csv) == 7);
@@ -67,13 +66,15 @@ TEST_CASE("sweep writes sweep.csv and sweep.json with a row per grid point",
   CHECK(last["metrics"]["cache.hit_ratio"]["mean"].get<double>() == Approx(sum / 3).epsilon(1e-5));
   CHECK(last["metrics"]["cache.hit_ratio"]["ci95"].get<double>() > 0);
   // A bigger cache and a longer TTL hit more on the same traffic.
-  CHECK(last["metrics"]["cache.hit_ratio"]["mean"] > j["points"][0]["metrics"]["cache.hit_ratio"]["mean"]);
+  CHECK(last["metrics"]["cache.hit_ratio"]["mean"] >
+        j["points"][0]["metrics"]["cache.hit_ratio"]["mean"]);
 }
 
 TEST_CASE("sweep output does not depend on the thread count", "[app][cli][sweep]") {
   Sandbox box;
-  const std::vector<std::string> args = {"sweep", kTiny, "--grid", "/cache/capacity=64KiB,1MiB",
-                                         "--grid", "/workload/write_fraction=0..0.1:+0.05",
+  const std::vector<std::string> args = {"sweep",          kTiny,
+                                         "--grid",         "/cache/capacity=64KiB,1MiB",
+                                         "--grid",         "/workload/write_fraction=0..0.1:+0.05",
                                          "--replications", "2"};
   std::vector<std::string> one = args, three = args;
   one.insert(one.end(), {"--threads", "1", "--out", "one"});
@@ -86,12 +87,11 @@ TEST_CASE("sweep output does not depend on the thread count", "[app][cli][sweep]
 
 TEST_CASE("an interrupted sweep resumes from its stored points", "[app][cli][sweep]") {
   Sandbox box;
-  const std::vector<std::string> args = {"sweep", kTiny, "--grid", "/cache/capacity=32KiB..256KiB:x2",
-                                         "--replications", "2", "--threads", "2"};
-  auto with_out = [&](const std::string& out) {
-    std::vector<std::string> a = args;
-    a.insert(a.end(), {"--out", out});
-    return a;
+  auto with_out = [&](const std::string& out, const std::string& replications = "2") {
+    return std::vector<std::string>{
+        "sweep",          kTiny,        "--grid",    "/cache/capacity=32KiB..256KiB:x2",
+        "--replications", replications, "--threads", "2",
+        "--out",          out};
   };
   REQUIRE(box.Run(with_out("fresh")).exit_code == 0);
 
@@ -123,9 +123,7 @@ TEST_CASE("an interrupted sweep resumes from its stored points", "[app][cli][swe
   { std::ofstream(box.work() / "again") << "in the way\n"; }
   REQUIRE(box.Run(with_out("again")).exit_code == 1);
   fs::remove(box.work() / "again");
-  std::vector<std::string> r3 = with_out("again");
-  r3[5] = "3";  // --replications 3
-  const CommandResult other = box.Run(r3);
+  const CommandResult other = box.Run(with_out("again", "3"));
   REQUIRE(other.exit_code == 0);
   CHECK(other.err.find("reused") == std::string::npos);
 }
@@ -153,8 +151,7 @@ TEST_CASE("sweep with a bad --grid is bad input naming it", "[app][cli][sweep]")
                      {"--grid /database/connections=8..4:x2", "empty"});
   }
   SECTION("factor not above 1") {
-    ExpectInputError(box,
-                     box.Run({"sweep", kTiny, "--grid", "/database/connections=1..8:x1"}),
+    ExpectInputError(box, box.Run({"sweep", kTiny, "--grid", "/database/connections=1..8:x1"}),
                      {"--grid", "factor must be > 1"});
   }
   SECTION("out-of-range value") {
