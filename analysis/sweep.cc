@@ -474,7 +474,8 @@ std::string SweepPointsDir(const std::string& out_dir) {
   return (target / "points").string();
 }
 
-SweepRun RunSweepResumable(const SweepPlan& plan, const std::string& points_dir, unsigned threads) {
+SweepRun RunSweepResumable(const SweepPlan& plan, const std::string& points_dir, unsigned threads,
+                           const std::function<void(size_t, size_t)>& progress) {
   const fs::path dir(points_dir);
   SweepRun run;
   std::vector<std::optional<PointResult>> have(plan.points.size());
@@ -499,10 +500,12 @@ SweepRun RunSweepResumable(const SweepPlan& plan, const std::string& points_dir,
   run.reused = plan.points.size() - missing.size();
   run.ran = missing.size();
   if (!missing.empty()) fs::create_directories(dir);
+  size_t finished = run.reused;
   std::vector<PointResult> fresh =
       RunSweepPoints(plan, missing, threads, [&](const PointResult& r) {
         StoreFileAtomically((dir / PointFileName(plan.points[r.index])).string(),
                             PointResultToJson(r).dump() + "\n");
+        if (progress) progress(++finished, plan.points.size());
       });
   for (PointResult& r : fresh) have[r.index] = std::move(r);
   for (std::optional<PointResult>& r : have) run.points.push_back(std::move(*r));

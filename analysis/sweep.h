@@ -152,7 +152,10 @@ struct SweepRun {
   size_t reused = 0;                // read from points_dir
   size_t ran = 0;                   // simulated now
 };
-SweepRun RunSweepResumable(const SweepPlan& plan, const std::string& points_dir, unsigned threads);
+// `progress` (optional, for display only) is called with (points finished,
+// points in the plan) after each point is stored, one call at a time.
+SweepRun RunSweepResumable(const SweepPlan& plan, const std::string& points_dir, unsigned threads,
+                           const std::function<void(size_t, size_t)>& progress = {});
 // Where a sweep writing to `out_dir` keeps its finished points:
 // "<out_dir>.partial/points".
 std::string SweepPointsDir(const std::string& out_dir);

@@ -21,6 +21,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -268,7 +269,15 @@ int SweepCommand(const SweepArgs& args) {
   const std::string points_dir = SweepPointsDir(dir);
   SweepRun run;
   try {
-    run = RunSweepResumable(plan, points_dir, args.threads);
+    std::optional<ProgressLine> line;
+    std::function<void(size_t, size_t)> progress;
+    if (::isatty(STDERR_FILENO)) {
+      line.emplace(plan.name);
+      progress = [&line](size_t done, size_t total) {
+        line->Update(static_cast<double>(done) / static_cast<double>(total));
+      };
+    }
+    run = RunSweepResumable(plan, points_dir, args.threads, progress);
   } catch (const InputError&) {
     throw;
   } catch (const std::exception& e) {
