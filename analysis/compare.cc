@@ -3,24 +3,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
-#include <thread>
 
 #include "analysis/errors.h"
 #include "analysis/experiment.h"
 #include "analysis/output.h"
+#include "analysis/parallel.h"
 
 namespace cachelab {
 namespace {
 
 using nlohmann::json;
-
-// The value as ApplyOverride reads it: JSON when valid, otherwise text.
-json OverrideValue(const std::string& value) {
-  json v = json::parse(value, nullptr, /*allow_exceptions=*/false);
-  return v.is_discarded() ? json(value) : v;
-}
 
 // Every combination of the --vary values, the first --vary varying slowest.
 std::vector<std::vector<Override>> Combinations(const std::vector<Vary>& varies) {
@@ -38,30 +30,42 @@ std::vector<std::vector<Override>> Combinations(const std::vector<Vary>& varies)
   return out;
 }
 
-void Flatten(const json& j, const std::string& prefix, std::vector<std::string>* names,
-             std::vector<std::string>* cells) {
+void FlattenInto(const json& j, const std::string& prefix,
+                 std::vector<std::pair<std::string, json>>* out) {
   if (j.is_object()) {
-    for (const auto& [k, v] : j.items())
-      Flatten(v, prefix.empty() ? k : prefix + "." + k, names, cells);
+    for (const auto& [k, v] : j.items()) FlattenInto(v, prefix.empty() ? k : prefix + "." + k, out);
     return;
   }
-  if (names) names->push_back(prefix);
-  std::string text = j.is_string() ? j.get<std::string>() : j.dump();
-  if (text.find_first_of(",\"\n") != std::string::npos) {
-    std::string quoted = "\"";
-    for (char c : text) {
-      if (c == '"') quoted += '"';
-      quoted += c;
-    }
-    text = quoted + "\"";
-  }
-  cells->push_back(std::move(text));
+  out->emplace_back(prefix, j);
 }
 
 }  // namespace
 
-std::vector<std::string> SplitValueList(const std::string& list, const std::string& text) {
-  auto fail = [&](const std::string& what) { throw InputError("--vary " + text + ": " + what); };
+json OverrideValueJson(const std::string& value) {
+  json v = json::parse(value, nullptr, /*allow_exceptions=*/false);
+  return v.is_discarded() ? json(value) : v;
+}
+
+std::vector<std::pair<std::string, json>> FlattenJson(const json& j) {
+  std::vector<std::pair<std::string, json>> out;
+  FlattenInto(j, "", &out);
+  return out;
+}
+
+std::string CsvCell(const json& v) {
+  std::string text = v.is_string() ? v.get<std::string>() : v.dump();
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::vector<std::string> SplitValueList(const std::string& list, const std::string& text,
+                                        const std::string& flag) {
+  auto fail = [&](const std::string& what) { throw InputError(flag + " " + text + ": " + what); };
   std::vector<std::string> out;
   std::string item;
   std::vector<char> open;  // expected closing brackets
@@ -131,26 +135,8 @@ CompareResult RunCompare(const std::string& scenario_path, const std::vector<Ove
   // One simulation per thread at a time (the engine is single-threaded and its
   // frame pool thread-local); each result lands in its variant's slot, so the
   // outcome is the same for any thread count.
-  const size_t n = out.variants.size();
-  const unsigned workers = static_cast<unsigned>(std::min<size_t>(std::max(threads, 1u), n));
-  std::vector<std::exception_ptr> errors(n);
-  std::atomic<size_t> next{0};
-  auto work = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < n;) {
-      try {
-        out.variants[i].result = RunScenario(out.variants[i].scenario);
-      } catch (...) {
-        errors[i] = std::current_exception();
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < workers; ++t) pool.emplace_back(work);
-  work();
-  for (std::thread& t : pool) t.join();
-  for (const std::exception_ptr& e : errors) {
-    if (e) std::rethrow_exception(e);
-  }
+  ParallelFor(out.variants.size(), threads,
+              [&](size_t i) { out.variants[i].result = RunScenario(out.variants[i].scenario); });
   return out;
 }
 
@@ -222,7 +208,7 @@ nlohmann::json CompareToJson(const CompareResult& r) {
   json out = json::array();
   for (const CompareVariant& v : r.variants) {
     json variant = json::object();
-    for (const Override& o : v.overrides) variant[o.pointer] = OverrideValue(o.value);
+    for (const Override& o : v.overrides) variant[o.pointer] = OverrideValueJson(o.value);
     out.push_back({{"variant", std::move(variant)}, {"summary", SummaryToJson(v.result.summary)}});
   }
   return out;
@@ -235,11 +221,14 @@ std::string CompareToCsv(const CompareResult& r) {
     std::vector<std::string> names, cells;
     for (const Override& o : v.overrides) {
       names.push_back(o.pointer);
-      Flatten(json(o.value), "", nullptr, &cells);
+      cells.push_back(CsvCell(json(o.value)));
     }
     json summary = SummaryToJson(v.result.summary);
     summary.erase("alerts");  // per-rule lists; they stay in compare.json
-    Flatten(summary, "", &names, &cells);
+    for (auto& [name, value] : FlattenJson(summary)) {
+      names.push_back(std::move(name));
+      cells.push_back(CsvCell(value));
+    }
     if (i == 0) out += fmt::format("{}\n", fmt::join(names, ","));
     out += fmt::format("{}\n", fmt::join(cells, ","));
   }

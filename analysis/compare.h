@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "analysis/scenario.h"
@@ -29,8 +30,10 @@ struct Vary {
 };
 
 // Splits a --vary value list (grammar above); throws InputError on an empty
-// item or unbalanced brackets or quotes, naming `text`.
-std::vector<std::string> SplitValueList(const std::string& list, const std::string& text);
+// item or unbalanced brackets or quotes, naming "<flag> <text>" (sweep's
+// --grid lists share the grammar).
+std::vector<std::string> SplitValueList(const std::string& list, const std::string& text,
+                                        const std::string& flag = "--vary");
 // Parses "POINTER=V1,V2"; throws InputError naming the --vary.
 Vary ParseVary(const std::string& text);
 
@@ -61,6 +64,16 @@ nlohmann::json CompareToJson(const CompareResult& r);
 std::string CompareToCsv(const CompareResult& r);
 // compare.json and compare.csv into `dir`, atomically (WriteFolderAtomically).
 void WriteCompareOutputs(const std::string& dir, const CompareResult& r);
+// Shared with sweep (analysis/sweep.h), which writes the same kinds of files:
+// The value as --set reads it: JSON when valid, otherwise a JSON string.
+nlohmann::json OverrideValueJson(const std::string& value);
+// The leaves of a JSON object as (dotted path, value), in the object's key
+// order; arrays and scalars are leaves ({"a":{"b":1}} -> ("a.b", 1)).
+std::vector<std::pair<std::string, nlohmann::json>> FlattenJson(const nlohmann::json& j);
+// One CSV cell: a string as is, anything else as JSON text; quoted (RFC 4180)
+// when it holds a comma, a quote or a newline.
+std::string CsvCell(const nlohmann::json& v);
+
 // "results/runs/<name>-compare".
 std::string DefaultCompareDir(const Scenario& scenario);
 

@@ -27,10 +27,12 @@ namespace fs = std::filesystem;
 // noise of a floating-point sum.
 constexpr int kSignificantDigits = 6;
 
-// Rounds to `digits` significant decimal digits. Goes through the decimal text
-// (fmt and from_chars are locale-independent and exact), so the result is the
-// double nearest to the printed value and prints back as that short text.
-double RoundSignificant(double x, int digits = kSignificantDigits) {
+}  // namespace
+
+// Goes through the decimal text (fmt and from_chars are locale-independent and
+// exact), so the result is the double nearest to the printed value and prints
+// back as that short text.
+double RoundSignificant(double x, int digits) {
   if (!std::isfinite(x)) return x;  // nlohmann writes these as null
   if (x == 0) return 0;             // also turns -0.0 into 0
   std::string text = fmt::format("{:.{}g}", x, digits);
@@ -38,6 +40,8 @@ double RoundSignificant(double x, int digits = kSignificantDigits) {
   std::from_chars(text.data(), text.data() + text.size(), out);
   return out;
 }
+
+namespace {
 
 // For CSV cells: the shortest text that reads back as the rounded value.
 std::string FormatDouble(double x, int digits = kSignificantDigits) {
@@ -423,6 +427,26 @@ void WriteFolderAtomically(const std::string& dir,
   } catch (...) {
     fs::remove_all(tmp, ec);
     throw;
+  }
+}
+
+void StoreFileAtomically(const std::string& path, const std::string& text) {
+  const fs::path target(path);
+  fs::path tmp = target;
+  tmp += fmt::format(".tmp-{}", ::getpid());
+  std::error_code ec;
+  try {
+    fs::remove(tmp, ec);  // a leftover of a crashed process that had our pid
+    WriteFileDurably(tmp, text);
+  } catch (...) {
+    fs::remove(tmp, ec);
+    throw;
+  }
+  if (::rename(tmp.c_str(), target.c_str()) != 0) {
+    const int saved = errno;
+    fs::remove(tmp, ec);
+    errno = saved;
+    ThrowErrno("cannot rename to", target);
   }
 }
 

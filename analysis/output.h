@@ -30,6 +30,17 @@ void WriteRunOutputs(const std::string& dir, const Scenario& scenario, const Run
 void WriteFolderAtomically(const std::string& dir,
                            const std::vector<std::pair<std::string, std::string>>& files);
 
+// Writes one file: a sibling "<path>.tmp-<pid>" written and flushed, then
+// renamed over `path`, so a reader sees the old file or the whole new one.
+// Throws std::runtime_error on I/O errors. (Concurrent writers of one path
+// must be distinct processes or must not race on the same path.)
+void StoreFileAtomically(const std::string& path, const std::string& text);
+
+// Rounds to `digits` significant decimal digits, as every non-integer number
+// in the outputs is (summary.json, sweep.csv): readable, and no last-bit
+// floating-point noise in diffs. Non-finite values pass through.
+double RoundSignificant(double x, int digits = 6);
+
 // "results/runs/<name>-<seed>" relative to the current directory.
 std::string DefaultRunDir(const Scenario& scenario);
 

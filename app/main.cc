@@ -21,6 +21,7 @@
 #include <exception>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <iterator>
 #include <nlohmann/json.hpp>
@@ -40,8 +41,10 @@
 #include "analysis/model_report.h"
 #include "analysis/mrc_trace.h"
 #include "analysis/output.h"
+#include "analysis/plan.h"
 #include "analysis/replay.h"
 #include "analysis/scenario.h"
+#include "analysis/sweep.h"
 #include "analysis/trace_gen.h"
 #include "policies/registry.h"
 #include "policies/run.h"
@@ -244,6 +247,182 @@ void AddCompareCommand(CLI::App& app, CompareArgs& args) {
       ->type_name("N")
       ->check(CLI::Range(1u, 256u));
   cmd->add_flag("--json", args.json, "Print compare.json on stdout instead of the table");
+}
+
+// ---- sweep ---------------------------------------------------------------
+
+struct SweepArgs {
+  std::string scenario;  // empty: the embedded default scenario
+  std::vector<std::string> grids;
+  std::vector<std::string> sets;
+  unsigned replications = kDefaultReplications;
+  unsigned threads = 1;
+  std::string out;  // empty: DefaultSweepDir
+};
+
+int SweepCommand(const SweepArgs& args) {
+  std::vector<Grid> grids;
+  for (const std::string& g : args.grids) grids.push_back(ParseGrid(g));
+  const SweepPlan plan =
+      MakeSweepPlan(args.scenario, ParseOverrides(args.sets), grids, args.replications);
+  const std::string dir =
+      args.out.empty() ? DefaultSweepDir(plan.points.front().scenario) : args.out;
+  const std::string points_dir = SweepPointsDir(dir);
+  SweepRun run;
+  try {
+    std::optional<ProgressLine> line;
+    std::function<void(size_t, size_t)> progress;
+    if (::isatty(STDERR_FILENO)) {
+      line.emplace(plan.name);
+      progress = [&line](size_t done, size_t total) {
+        line->Update(static_cast<double>(done) / static_cast<double>(total));
+      };
+    }
+    run = RunSweepResumable(plan, points_dir, args.threads, progress);
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // A point file that cannot be stored: the environment, not the input.
+    PrintError(e.what());
+    return 1;
+  }
+  if (run.reused > 0) {
+    std::cerr << fmt::format("cachelab: sweep: reused {} of {} points from {}\n", run.reused,
+                             plan.points.size(), points_dir);
+  }
+  try {
+    WriteSweepOutputs(dir, plan, run.points);
+  } catch (const std::exception& e) {
+    PrintError(e.what());  // the finished points stay in points_dir for a rerun
+    return 1;
+  }
+  std::error_code ec;
+  std::filesystem::remove_all(std::filesystem::path(points_dir).parent_path(), ec);
+  std::cout << fmt::format("{}: {} points x {} replications ({} runs, {} points reused)\n",
+                           plan.name, plan.points.size(), plan.seeds.size(),
+                           run.ran * plan.seeds.size(), run.reused)
+            << "output: " << dir << '\n';
+  std::cout.flush();
+  return 0;
+}
+
+void AddSweepCommand(CLI::App& app, SweepArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "sweep", "Run a scenario over a grid of parameter values, replicated, with 95% intervals");
+  cmd->footer(
+      "Points are the combinations of the --grid values (the first --grid varying slowest); each\n"
+      "runs R times with seeds derived from the scenario's seed, the same R at every point.\n"
+      "--grid PTR=ITEM,...: an ITEM is a value as --set takes it, or a range LO..HI:xF\n"
+      "(geometric) or LO..HI:+S (arithmetic) of numbers, durations or sizes, e.g.\n"
+      "  --grid /cache/capacity=64MiB..1GiB:x2 --grid /workload/write_fraction=0..0.1:+0.02\n"
+      "Writes sweep.csv (mean and ci95 of every summary metric per point) and sweep.json to\n"
+      "the output folder (default results/runs/<name>-sweep), atomically. Finished points are\n"
+      "kept in <folder>.partial/points until then, so an interrupted sweep rerun with the same\n"
+      "command only runs the missing points.");
+  cmd->add_option("scenario", args.scenario,
+                  "Scenario JSON file (default: the embedded default scenario)")
+      ->type_name("FILE");
+  cmd->add_option("--grid", args.grids,
+                  "A field and its values or range, e.g. --grid /database/connections=8..64:x2 "
+                  "(repeatable: points are the combinations)")
+      ->type_name("PTR=ITEMS")
+      ->required()
+      ->allow_extra_args(false);
+  cmd->add_option("--set", args.sets, "Override a scenario field at every point (repeatable)")
+      ->type_name("PTR=VALUE")
+      ->allow_extra_args(false);
+  cmd->add_option("--replications", args.replications,
+                  "Runs per point, each with its own seed (default 5; with 1 there is no interval)")
+      ->type_name("R")
+      ->check(CLI::Range(1u, 10000u));
+  cmd->add_option("--threads", args.threads, "Runs simulated at once (results do not depend on it)")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 256u));
+  cmd->add_option("--out", args.out, "Output folder (default: results/runs/<name>-sweep)")
+      ->type_name("DIR");
+}
+
+// ---- plan ----------------------------------------------------------------
+
+struct PlanArgs {
+  std::string scenario;  // empty: the embedded default scenario
+  std::string minimize;
+  std::string range;
+  std::string step;
+  std::vector<std::string> slos;
+  std::vector<std::string> sets;
+  unsigned replications = kDefaultReplications;
+  unsigned threads = 1;
+  std::string out;  // empty: DefaultPlanDir
+  bool json = false;
+};
+
+int PlanCommand(const PlanArgs& args) {
+  PlanSpec spec;
+  spec.scenario_path = args.scenario;
+  spec.sets = ParseOverrides(args.sets);
+  spec.pointer = args.minimize;
+  spec.range = args.range;
+  spec.step = args.step;
+  for (const std::string& s : args.slos) spec.slos.push_back(ParseSlo(s));
+  spec.replications = args.replications;
+  spec.threads = args.threads;
+  const PlanResult result = RunPlan(spec);
+  const std::string dir = args.out.empty() ? DefaultPlanDir(result.name) : args.out;
+  try {
+    WritePlanOutputs(dir, result);
+  } catch (const std::exception& e) {
+    PrintError(e.what());
+    return 1;
+  }
+  if (args.json) {
+    std::cout << PlanToJson(result).dump(2) << '\n';
+  } else {
+    std::cout << FormatPlan(result) << "output: " << dir << '\n';
+  }
+  std::cout.flush();
+  return 0;
+}
+
+void AddPlanCommand(CLI::App& app, PlanArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "plan", "Smallest value of a parameter that meets every SLO (bisection, replicated runs)");
+  cmd->footer(
+      "The parameter must be monotone (larger is never worse). Each probed value runs R times\n"
+      "(the sweep's seeds); an SLO counts as met at the pessimistic end of its 95% interval\n"
+      "(<=: mean + ci95, >=: mean - ci95). SLOs: METRIC<=X, <X, >=X, >X on a summary.json\n"
+      "field, e.g. --slo 'latency_ms.p99<=10' --slo 'cache.hit_ratio>=0.9'.\n"
+      "Step: --step, else 1 (integers), 1 ns (durations), 1 byte (sizes), 1% of the range "
+      "(reals).\n"
+      "No value in range meeting the SLOs, or a non-monotone parameter, is exit 2 (nothing\n"
+      "written). Writes plan.json to the output folder (default results/runs/<name>-plan).");
+  cmd->add_option("scenario", args.scenario,
+                  "Scenario JSON file (default: the embedded default scenario)")
+      ->type_name("FILE");
+  cmd->add_option("--minimize", args.minimize, "The parameter, e.g. /database/connections")
+      ->type_name("PTR")
+      ->required();
+  cmd->add_option("--range", args.range, "Its range, LO..HI, e.g. 1..64 or 16MiB..4GiB")
+      ->type_name("LO..HI")
+      ->required();
+  cmd->add_option("--slo", args.slos, "An objective, e.g. 'latency_ms.p99<=10' (repeatable)")
+      ->type_name("METRIC<=X")
+      ->required()
+      ->allow_extra_args(false);
+  cmd->add_option("--step", args.step, "Resolution of the answer (same kind as LO)")
+      ->type_name("S");
+  cmd->add_option("--set", args.sets, "Override a scenario field (repeatable)")
+      ->type_name("PTR=VALUE")
+      ->allow_extra_args(false);
+  cmd->add_option("--replications", args.replications, "Runs per probed value (default 5, >= 2)")
+      ->type_name("R")
+      ->check(CLI::Range(1u, 10000u));
+  cmd->add_option("--threads", args.threads, "Runs simulated at once (results do not depend on it)")
+      ->type_name("N")
+      ->check(CLI::Range(1u, 256u));
+  cmd->add_option("--out", args.out, "Output folder (default: results/runs/<name>-plan)")
+      ->type_name("DIR");
+  cmd->add_flag("--json", args.json, "Print plan.json on stdout instead of the text");
 }
 
 // ---- explain -------------------------------------------------------------
@@ -839,6 +1018,8 @@ int Main(int argc, char** argv) {
   GenTraceArgs gen_trace_args;
   MrcArgs mrc_args;
   ModelArgs model_args;
+  SweepArgs sweep_args;
+  PlanArgs plan_args;
   AddRunCommand(app, run_args);
   AddCompareCommand(app, compare_args);
   AddExplainCommand(app, explain_args);
@@ -848,6 +1029,8 @@ int Main(int argc, char** argv) {
   AddGenTraceCommand(app, gen_trace_args);
   AddMrcCommand(app, mrc_args);
   AddModelCommand(app, model_args);
+  AddSweepCommand(app, sweep_args);
+  AddPlanCommand(app, plan_args);
 
   // CLI11 would report a mistyped command as an unexpected extra argument;
   // name it for what it is.
@@ -877,6 +1060,8 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand("gen-trace")) return GenTraceCommand(gen_trace_args);
   if (app.got_subcommand("mrc")) return MrcCommand(mrc_args);
   if (app.got_subcommand("model")) return ModelCommand(model_args);
+  if (app.got_subcommand("sweep")) return SweepCommand(sweep_args);
+  if (app.got_subcommand("plan")) return PlanCommand(plan_args);
   return 2;  // unreachable: require_subcommand(1)
 }
 
