@@ -43,7 +43,7 @@ double Significant(double v, int digits) {
 }
 
 // Integral values as JSON integers (2000, not 2000.0), like the loader's.
-nlohmann::json Number(double v) {
+nlohmann::ordered_json Number(double v) {
   if (std::floor(v) == v && std::fabs(v) < 9007199254740992.0) return static_cast<int64_t>(v);
   return v;
 }
@@ -333,8 +333,9 @@ WorkloadFit FitTrace(const FitSpec& spec) {
   return fit;
 }
 
-nlohmann::json FittedScenario(const WorkloadFit& fit) {
-  using nlohmann::json;
+nlohmann::ordered_json FittedScenario(const WorkloadFit& fit) {
+  // ordered: the file reads like scenarios/default.json (name, description, ...).
+  using json = nlohmann::ordered_json;
   json s = json::parse(DefaultScenarioText());
   const double scale = fit.rate_scale;
   json rate;

@@ -155,7 +155,7 @@ WorkloadFit FitTrace(const FitSpec& spec);
 
 // The scenario described above, as JSON, loaded once with the scenario loader
 // (a failure there is a bug: std::logic_error).
-nlohmann::json FittedScenario(const WorkloadFit& fit);
+nlohmann::ordered_json FittedScenario(const WorkloadFit& fit);
 
 // {"trace", "requests", ..., "rate": {...}, "zipf": {...}, "value_size": {...}}
 nlohmann::json FitToJson(const WorkloadFit& fit);

@@ -801,7 +801,7 @@ int FitCommand(const FitArgs& args) {
   spec.min_count = args.min_count;
   spec.reads_only = args.reads_only;
   const WorkloadFit fit = FitTrace(spec);
-  const nlohmann::json scenario = FittedScenario(fit);
+  const nlohmann::ordered_json scenario = FittedScenario(fit);
   if (!args.out.empty()) {
     try {
       WriteFileAtomically(args.out, scenario.dump(2) + "\n");
@@ -811,7 +811,8 @@ int FitCommand(const FitArgs& args) {
     }
   }
   if (args.json) {
-    std::cout << nlohmann::json{{"fit", FitToJson(fit)}, {"scenario", scenario}}.dump(2) << '\n';
+    std::cout << nlohmann::ordered_json{{"fit", FitToJson(fit)}, {"scenario", scenario}}.dump(2)
+              << '\n';
   } else {
     std::cout << FormatFit(fit);
     std::cout << (args.out.empty() ? std::string("scenario: not written (give --out FILE)")

@@ -55,7 +55,7 @@ std::vector<uint64_t> ZipfCounts(uint64_t requests, uint64_t keys, double alpha)
   c.alpha = alpha;
   TraceGenerator gen(c);
   std::vector<uint64_t> counts(keys, 0);
-  for (uint64_t i = 0; i < requests; ++i) ++counts[gen.Next().id - 1];  // id = rank, 1-based
+  for (uint64_t i = 0; i < requests; ++i) ++counts[gen.Next().id];  // id = 0-based rank
   return counts;
 }
 
@@ -307,8 +307,8 @@ TEST_CASE("a rate that changes becomes a steps profile", "[analysis][fit]") {
   CHECK(fit.rate.rps[2] == Approx(60).epsilon(0.01));
   CHECK(fit.rate.rps[3] == Approx(60).epsilon(0.02));
 
-  const nlohmann::json s = FittedScenario(fit);
-  const nlohmann::json& rate = s["workload"]["rate"];
+  const nlohmann::ordered_json s = FittedScenario(fit);
+  const nlohmann::ordered_json& rate = s["workload"]["rate"];
   CHECK(rate["kind"] == "steps");
   REQUIRE(rate["steps"].size() == 4);
   CHECK(rate["steps"][2]["at"] == "1m");
@@ -324,7 +324,7 @@ TEST_CASE("the fitted scenario loads with the fitted workload and the default's 
   spec.trace = kData + "/twitter_small.csv";
   spec.format = TraceFormat::kTwitter;
   const WorkloadFit fit = FitTrace(spec);
-  const nlohmann::json s = FittedScenario(fit);
+  const nlohmann::ordered_json s = FittedScenario(fit);
   CHECK(s["name"] == "fit-twitter_small.csv");
   const Scenario loaded = LoadScenarioText(s.dump(), "fitted.json");
   const Scenario def = LoadDefaultScenario();
@@ -402,8 +402,7 @@ TEST_CASE("bad traces and options are input errors naming the problem", "[analys
   SECTION("a CSV trace without a time column cannot give a rate") {
     spec.trace = kData + "/twitter_small.csv";
     spec.format = TraceFormat::kCsv;
-    spec.csv.header = false;
-    spec.csv.key = "2";
+    spec.csv = {"", "2", "", "", /*header=*/false, ','};  // key in column 2, no time
     CHECK(InputErrorOf(spec).find("--columns time=") != std::string::npos);
   }
   SECTION("a non-positive time scale") {
