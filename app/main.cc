@@ -23,7 +23,6 @@
 #include <fstream>
 #include <iostream>
 #include <iterator>
-#include <limits>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <stdexcept>
@@ -857,7 +856,7 @@ void AddFitCommand(CLI::App& app, FitArgs& args) {
   cmd->add_option("--min-count", args.min_count,
                   "Zipf fit: only ranks with at least N requests (default 10, >= 2)")
       ->type_name("N")
-      ->check(CLI::Range(uint64_t{2}, std::numeric_limits<uint64_t>::max()));
+      ->check(PositiveInteger());  // FitTrace rejects 1
   cmd->add_flag("--reads-only", args.reads_only,
                 "Skip the trace's writes (look-aside traces whose sets are fills after misses)");
 }
