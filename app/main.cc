@@ -39,6 +39,7 @@
 #include "analysis/experiment.h"
 #include "analysis/explain.h"
 #include "analysis/model_report.h"
+#include "analysis/fit.h"
 #include "analysis/mrc_trace.h"
 #include "analysis/output.h"
 #include "analysis/plan.h"
@@ -591,25 +592,40 @@ void AddPoliciesCommand(CLI::App& app, PoliciesArgs& args) {
 
 // ---- replay --------------------------------------------------------------
 
+// The CSV layout options, shared by replay, mrc and fit (AddCsvOptions wires them).
+struct CsvArgs {
+  std::vector<std::string> columns;  // role=column
+  bool no_header = false;
+  std::string delimiter = ",";
+};
+
+void AddCsvOptions(CLI::App* cmd, CsvArgs& args) {
+  cmd->add_option("--columns", args.columns,
+                  "csv: where each field is, ROLE=COLUMN with a header name or a 1-based number; "
+                  "roles time, key, size, op (default key=key)")
+      ->delimiter(',')
+      ->type_name("ROLE=COL,...");
+  cmd->add_flag("--no-header", args.no_header, "csv: the first line is a request, not a header");
+  cmd->add_option("--delimiter", args.delimiter, "csv: field separator (default ,)");
+}
+
+// The --format names of replay, mrc and fit (each command checks which it takes).
+TraceFormat ParseTraceFormat(const std::string& name) {
+  return name == "csv"       ? TraceFormat::kCsv
+         : name == "twitter" ? TraceFormat::kTwitter
+                             : TraceFormat::kOracle;
+}
+
 struct ReplayArgs {
   std::string trace;
   std::string format = "oracle";
   std::vector<std::string> policies;
   std::vector<std::string> sizes;
-  std::vector<std::string> columns;  // csv: role=column
-  bool no_header = false;
-  std::string delimiter = ",";
+  CsvArgs csv;
   bool ignore_size = false;
   bool json = false;
   bool read_only = false;
   unsigned threads = 1;
-};
-
-// The CSV layout options, shared by replay and mrc.
-struct CsvArgs {
-  std::vector<std::string> columns;  // role=column
-  bool no_header = false;
-  std::string delimiter = ",";
 };
 
 CsvColumns ParseColumns(const CsvArgs& args) {
@@ -642,16 +658,10 @@ CsvColumns ParseColumns(const CsvArgs& args) {
   return c;
 }
 
-CsvColumns ParseColumns(const ReplayArgs& args) {
-  return ParseColumns(CsvArgs{args.columns, args.no_header, args.delimiter});
-}
-
 int ReplayCommand(const ReplayArgs& args) {
-  const TraceFormat format = args.format == "csv"       ? TraceFormat::kCsv
-                             : args.format == "twitter" ? TraceFormat::kTwitter
-                                                        : TraceFormat::kOracle;
+  const TraceFormat format = ParseTraceFormat(args.format);
   if (args.read_only) {
-    const uint64_t n = ReadTraceOnly(args.trace, format, ParseColumns(args));
+    const uint64_t n = ReadTraceOnly(args.trace, format, ParseColumns(args.csv));
     if (args.json) {
       std::cout << nlohmann::json{{"requests", n}}.dump(2) << '\n';
     } else {
@@ -662,7 +672,7 @@ int ReplayCommand(const ReplayArgs& args) {
   ReplaySpec spec;
   spec.trace = args.trace;
   spec.format = format;
-  spec.csv = ParseColumns(args);
+  spec.csv = ParseColumns(args.csv);
   spec.policies = args.policies;
   for (const std::string& s : args.sizes) spec.sizes.push_back(ParseCacheSize(s));
   spec.ignore_size = args.ignore_size;
@@ -718,13 +728,7 @@ void AddReplayCommand(CLI::App& app, ReplayArgs& args) {
                 "time); --policy and --size are not needed");
   cmd->add_flag("--ignore-size", args.ignore_size,
                 "Every object counts 1; sizes are numbers of objects");
-  cmd->add_option("--columns", args.columns,
-                  "csv: where each field is, ROLE=COLUMN with a header name or a 1-based number; "
-                  "roles time, key, size, op (default key=key)")
-      ->delimiter(',')
-      ->type_name("ROLE=COL,...");
-  cmd->add_flag("--no-header", args.no_header, "csv: the first line is a request, not a header");
-  cmd->add_option("--delimiter", args.delimiter, "csv: field separator (default ,)");
+  AddCsvOptions(cmd, args.csv);
   cmd->add_flag("--json", args.json,
                 "Print an array of {policy, size, requests, misses, miss_ratio, byte_miss_ratio}");
   cmd->add_option("--threads", args.threads,
@@ -875,7 +879,7 @@ void WriteFileAtomically(const std::string& path, const std::string& text) {
 int MrcCommand(const MrcArgs& args) {
   MrcSpec spec;
   spec.trace = args.trace;
-  spec.format = args.format == "csv" ? TraceFormat::kCsv : TraceFormat::kOracle;
+  spec.format = ParseTraceFormat(args.format);
   spec.csv = ParseColumns(args.csv);
   spec.ignore_size = args.ignore_size;
   spec.method = args.method == "shards" ? MrcMethod::kShards : MrcMethod::kExact;
@@ -944,12 +948,97 @@ void AddMrcCommand(CLI::App& app, MrcArgs& args) {
       ->check(PositiveInteger());
   cmd->add_option("--out", args.out, "Write the CSV to FILE (atomically) instead of stdout")
       ->type_name("FILE");
-  cmd->add_option("--columns", args.csv.columns,
-                  "csv: where each field is, ROLE=COLUMN (roles time, key, size, op)")
-      ->delimiter(',')
-      ->type_name("ROLE=COL,...");
-  cmd->add_flag("--no-header", args.csv.no_header, "csv: the first line is a request");
-  cmd->add_option("--delimiter", args.csv.delimiter, "csv: field separator (default ,)");
+  AddCsvOptions(cmd, args.csv);
+}
+
+// ---- fit -----------------------------------------------------------------
+
+struct FitArgs {
+  std::string trace;
+  std::string format = "oracle";
+  CsvArgs csv;
+  std::string out;       // empty: no scenario file
+  std::string interval;  // empty: automatic
+  double time_scale = 1.0;
+  double rate_scale = 1.0;
+  uint64_t min_count = 10;
+  bool reads_only = false;
+  bool json = false;
+};
+
+int FitCommand(const FitArgs& args) {
+  FitSpec spec;
+  spec.trace = args.trace;
+  spec.format = ParseTraceFormat(args.format);
+  spec.csv = ParseColumns(args.csv);
+  if (!args.interval.empty()) {
+    spec.interval = ParseDuration(args.interval, "--interval");
+    if (spec.interval <= Duration()) throw InputError("--interval: must be > 0, got 0");
+  }
+  spec.time_scale = args.time_scale;
+  spec.rate_scale = args.rate_scale;
+  spec.min_count = args.min_count;
+  spec.reads_only = args.reads_only;
+  const WorkloadFit fit = FitTrace(spec);
+  const nlohmann::ordered_json scenario = FittedScenario(fit);
+  if (!args.out.empty()) {
+    try {
+      WriteFileAtomically(args.out, scenario.dump(2) + "\n");
+    } catch (const std::exception& e) {
+      PrintError(e.what());
+      return 1;
+    }
+  }
+  if (args.json) {
+    std::cout << nlohmann::ordered_json{{"fit", FitToJson(fit)}, {"scenario", scenario}}.dump(2)
+              << '\n';
+  } else {
+    std::cout << FormatFit(fit);
+    std::cout << (args.out.empty() ? std::string("scenario: not written (give --out FILE)")
+                                   : "scenario: " + args.out)
+              << '\n';
+  }
+  std::cout.flush();
+  return 0;
+}
+
+void AddFitCommand(CLI::App& app, FitArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "fit", "Estimate a workload model from a trace and write a scenario that reproduces it");
+  cmd->footer(
+      "Fits the request rate (constant, or steps per interval when it varies), Zipf alpha\n"
+      "(least squares of log count on log rank over ranks with >= --min-count requests),\n"
+      "the keys seen, the write fraction and per-key value sizes; prints a summary. --out\n"
+      "writes the default scenario with that workload (cache, database and policies are the\n"
+      "default's); --json prints {\"fit\": ..., \"scenario\": ...}. Scale traffic with\n"
+      "--rate-scale, or later with --set /workload/rate/rps=... on a constant rate. Example:\n"
+      "  cachelab fit t.oracleGeneral.bin --out fitted.json && cachelab run fitted.json");
+  cmd->add_option("trace", args.trace, "Trace file")->type_name("TRACE")->required();
+  cmd->add_option("--format", args.format,
+                  "oracle: libCacheSim oracleGeneral binary (no op field: all reads); csv: one "
+                  "request per line (needs --columns time=...); twitter: Twitter's cache-trace "
+                  "CSV")
+      ->check(CLI::IsMember({"oracle", "csv", "twitter"}));
+  AddCsvOptions(cmd, args.csv);
+  cmd->add_option("--out", args.out, "Write the fitted scenario JSON to FILE (atomically)")
+      ->type_name("FILE");
+  cmd->add_flag("--json", args.json, "Print the fit and the scenario as JSON");
+  cmd->add_option("--time-scale", args.time_scale,
+                  "Seconds per trace time unit (default 1: timestamps in seconds)")
+      ->type_name("S");
+  cmd->add_option("--interval", args.interval,
+                  "Width of the rate intervals, a duration such as 5m (default: the trace's "
+                  "duration / 24, in whole seconds)")
+      ->type_name("D");
+  cmd->add_option("--rate-scale", args.rate_scale,
+                  "Multiply the scenario's rates by X, e.g. 3 for 3x traffic (default 1)")
+      ->type_name("X");
+  cmd->add_option("--min-count", args.min_count,
+                  "Zipf fit: only ranks with at least N requests (default 10, >= 2)")
+      ->type_name("N")
+      ->check(PositiveInteger());  // FitTrace rejects 1
+  cmd->add_flag("--reads-only", args.reads_only,
+                "Skip the trace's writes (look-aside traces whose sets are fills after misses)");
 }
 
 // ---- model ---------------------------------------------------------------
@@ -1020,6 +1109,7 @@ int Main(int argc, char** argv) {
   ModelArgs model_args;
   SweepArgs sweep_args;
   PlanArgs plan_args;
+  FitArgs fit_args;
   AddRunCommand(app, run_args);
   AddCompareCommand(app, compare_args);
   AddExplainCommand(app, explain_args);
@@ -1031,6 +1121,7 @@ int Main(int argc, char** argv) {
   AddModelCommand(app, model_args);
   AddSweepCommand(app, sweep_args);
   AddPlanCommand(app, plan_args);
+  AddFitCommand(app, fit_args);
 
   // CLI11 would report a mistyped command as an unexpected extra argument;
   // name it for what it is.
@@ -1062,6 +1153,7 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand("model")) return ModelCommand(model_args);
   if (app.got_subcommand("sweep")) return SweepCommand(sweep_args);
   if (app.got_subcommand("plan")) return PlanCommand(plan_args);
+  if (app.got_subcommand("fit")) return FitCommand(fit_args);
   return 2;  // unreachable: require_subcommand(1)
 }
 
