@@ -1,9 +1,12 @@
 #include "analysis/trace/input.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zstd.h>
 
+#include <algorithm>
 #include <boost/iostreams/categories.hpp>
 #include <boost/iostreams/operations.hpp>
 #include <cerrno>
@@ -80,6 +83,8 @@ TraceInput::TraceInput(const std::string& path) : path_(path) {
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) throw InputError(path + ": cannot open the trace file");
     ::posix_fadvise(fd_, 0, 0, POSIX_FADV_SEQUENTIAL);
+    struct stat st {};
+    if (::fstat(fd_, &st) == 0) file_size_ = static_cast<uint64_t>(st.st_size);
     return;
   }
   file_.open(path, std::ios::binary);
@@ -90,7 +95,26 @@ TraceInput::TraceInput(const std::string& path) : path_(path) {
 }
 
 TraceInput::~TraceInput() {
+  if (map_ != nullptr) ::munmap(map_, map_len_);
   if (fd_ >= 0) ::close(fd_);
+}
+
+std::string_view TraceInput::Map(size_t n, const std::string& where) {
+  if (map_ != nullptr) ::munmap(map_, map_len_);
+  map_ = nullptr;
+  map_len_ = 0;
+  n = static_cast<size_t>(std::min<uint64_t>(n, file_size_ - offset_));
+  if (n == 0) return {};
+  // mmap wants a page-aligned offset; the window starts up to a page early.
+  static const uint64_t page = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
+  const uint64_t start = offset_ & ~(page - 1);
+  const size_t lead = static_cast<size_t>(offset_ - start);
+  void* p = ::mmap(nullptr, lead + n, PROT_READ, MAP_PRIVATE, fd_, static_cast<off_t>(start));
+  if (p == MAP_FAILED) Fail(where, std::string("cannot map the file: ") + std::strerror(errno));
+  map_ = p;
+  map_len_ = lead + n;
+  offset_ += n;
+  return {static_cast<const char*>(p) + lead, n};
 }
 
 size_t TraceInput::Read(char* buf, size_t n, const std::string& where) {

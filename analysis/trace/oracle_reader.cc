@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <string_view>
 
 #include "analysis/trace/input.h"
 #include "analysis/trace/reader.h"
@@ -14,16 +15,19 @@ constexpr size_t kRecordBytes = 24;
 
 class OracleReader final : public TraceReader {
  public:
-  explicit OracleReader(const std::string& path) : input_(path), buf_(kRecordBytes * 16384) {}
+  explicit OracleReader(const std::string& path) : input_(path) {
+    if (!input_.mappable()) buf_.resize(kRecordBytes * 16384);
+  }
 
-  // Decodes every whole record in the buffer at once, then refills.
+  // Decodes every whole record in the buffer (or mapped window) at once,
+  // then refills.
   size_t Read(std::vector<ReplayRequest>* out, size_t max) override {
     out->clear();
     out->reserve(max);
     while (out->size() < max) {
-      if (end_ - pos_ < kRecordBytes && !Refill()) break;
-      const size_t n = std::min(max - out->size(), (end_ - pos_) / kRecordBytes);
-      const char* p = buf_.data() + pos_;
+      if (bytes_.size() < kRecordBytes && !Refill()) break;
+      const size_t n = std::min(max - out->size(), bytes_.size() / kRecordBytes);
+      const char* p = bytes_.data();
       for (size_t i = 0; i < n; ++i, p += kRecordBytes) {
         uint32_t time;
         uint64_t key;
@@ -37,7 +41,7 @@ class OracleReader final : public TraceReader {
                                      next < 0 ? EvictionPolicy::kNeverAgain : next,
                                      static_cast<double>(time)});
       }
-      pos_ += n * kRecordBytes;
+      bytes_.remove_prefix(n * kRecordBytes);
       record_ += n;
     }
     return out->size();
@@ -46,31 +50,38 @@ class OracleReader final : public TraceReader {
   bool has_next_access() const override { return true; }
 
  private:
-  // Moves the partial record to the front and reads more; false at the end.
+  // The next window of whole records (the file mapped in place, or read
+  // into buf_ after the partial record kept at its front); false at the end.
   bool Refill() {
-    const size_t keep = end_ - pos_;
-    std::memmove(buf_.data(), buf_.data() + pos_, keep);
-    pos_ = 0;
-    end_ = keep;
-    while (end_ < buf_.size()) {
-      const size_t got = input_.Read(buf_.data() + end_, buf_.size() - end_,
-                                     fmt::format("record {}", record_ + 1));
-      if (got == 0) break;
-      end_ += got;
+    const std::string where = fmt::format("record {}", record_ + 1);
+    if (input_.mappable()) {
+      // Windows are whole records, so only the file's last one can end in a
+      // part of a record; it is left over here.
+      if (bytes_.empty()) bytes_ = input_.Map(kRecordBytes * kWindowRecords, where);
+    } else {
+      const size_t keep = bytes_.size();
+      std::memmove(buf_.data(), bytes_.data(), keep);
+      size_t end = keep;
+      while (end < buf_.size()) {
+        const size_t got = input_.Read(buf_.data() + end, buf_.size() - end, where);
+        if (got == 0) break;
+        end += got;
+      }
+      bytes_ = std::string_view(buf_.data(), end);
     }
-    if (end_ == 0) return false;
-    if (end_ < kRecordBytes) {
-      input_.Fail(fmt::format("record {}", record_ + 1),
-                  fmt::format("short record ({} of {} bytes; the file ends inside it)", end_,
-                              kRecordBytes));
+    if (bytes_.empty()) return false;
+    if (bytes_.size() < kRecordBytes) {
+      input_.Fail(where, fmt::format("short record ({} of {} bytes; the file ends inside it)",
+                                     bytes_.size(), kRecordBytes));
     }
     return true;
   }
 
+  static constexpr size_t kWindowRecords = 1 << 16;  // 1.5 MiB windows
   TraceInput input_;
-  std::vector<char> buf_;
-  size_t pos_ = 0, end_ = 0;
-  uint64_t record_ = 0;  // records returned so far
+  std::vector<char> buf_;   // compressed input only
+  std::string_view bytes_;  // records not yet decoded
+  uint64_t record_ = 0;     // records returned so far
 };
 
 }  // namespace
