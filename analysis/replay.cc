@@ -16,7 +16,7 @@
 namespace cachelab {
 namespace {
 
-constexpr size_t kChunk = 1 << 16;
+constexpr size_t kChunk = 1 << 12;
 
 std::string JoinNames(const std::vector<std::string>& names) {
   return fmt::format("{}", fmt::join(names, ", "));

@@ -46,6 +46,9 @@ class Lru final : public EvictionPolicy {
   uint64_t size() const override { return size_; }
   // For the replay loop (replayer.h): the node a coming hit will touch.
   void Prefetch(Handle h) const { __builtin_prefetch(&nodes_[h]); }
+  // The entry the next eviction takes unless a hit moves it first.
+  Key VictimHint() const { return tail_ == kNil ? 0 : nodes_[tail_].key; }
+  void Reserve(size_t n) { nodes_.reserve(n); }
 
   std::string CheckInvariants() const override {
     uint64_t n = 0;

@@ -39,6 +39,7 @@ class NodePool {
   Node& operator[](Handle h) { return nodes_[h]; }
   const Node& operator[](Handle h) const { return nodes_[h]; }
   size_t capacity() const { return nodes_.size(); }
+  void Reserve(size_t n) { nodes_.reserve(n); }
 
  private:
   std::vector<Node> nodes_;

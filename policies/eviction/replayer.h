@@ -16,13 +16,25 @@
 // Speed: a replay is bound by memory latency (a random index slot and a random
 // policy node per request, in tables larger than the L2 cache), not by
 // instructions. Since a chunk of requests is known in advance, the loop
-// prefetches the index slot of the request kSlotAhead positions ahead, looks
-// up the one kNodeAhead ahead (its slot is then cached) and lets the policy
-// prefetch that entry's node (an optional `void Prefetch(Handle) const`
-// member of the policy class), so several misses are in flight at once. A
-// prefetch of an entry that is evicted before its turn is merely wasted.
+// prefetches the index slot of the request kSlotAhead positions ahead and
+// looks up the one kNodeAhead ahead (its slot is then cached), so several
+// misses are in flight at once. A policy class may help with optional
+// members, found at compile time:
+//   void Prefetch(Handle) const   the node a coming hit will touch;
+//   void PrefetchMiss(Key) const  what a coming miss will consult (S3-FIFO's
+//                                 ghost index);
+//   Key VictimHint() const        the entry the next eviction will most
+//                                 likely take: after each insertion into a
+//                                 full cache the loop fetches its index slot,
+//                                 so the next miss does not stall on it;
+//   void Reserve(size_t n)        size node arrays for n entries up front
+//                                 (called when sizes are ignored, n = the
+//                                 capacity), as the index is sized.
+// A wrong guess (an entry evicted or touched before its turn) merely wastes a
+// prefetch; results never depend on these hooks.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -67,11 +79,17 @@ class Replayer {
   virtual std::string CheckInvariants() const = 0;
 };
 
-// key -> (policy handle, charge): open addressing with linear probing over a
-// power-of-two array of 16-byte slots, at most 3/4 full, so the slot of a key
-// is computable (and prefetchable) before it is needed. Deletion shifts the
-// following slots back (no tombstones), so a Slot* is valid only until the
-// next Insert or Erase.
+// key -> (policy handle, charge): open addressing with linear probing over
+// an array of 16-byte slots, so the slot of a key is computable (and
+// prefetchable) before it is needed. The table's length is any number (a
+// key's home slot is its hash scaled into the length by one multiplication,
+// Lemire's "fastrange"), so Reserve can size it to exactly twice the
+// expected keys: a lookup then probes ~1.5 slots when the key is there and
+// ~2.5 when it is not, where a power-of-two table filled to between 3/8 and
+// 7/8 costs up to 4.5 and 32 respectively, or twice the memory. Growth
+// beyond that (byte-bounded caches, whose count is not known in advance)
+// doubles at 3/4 full. Deletion shifts the following slots back (no
+// tombstones), so a Slot* is valid only until the next Insert or Erase.
 class ReplayIndex {
  public:
   static constexpr uint32_t kEmpty = ~uint32_t{0};
@@ -83,21 +101,28 @@ class ReplayIndex {
 
   ReplayIndex() { Resize(1024); }
 
+  // Sizes the table for `n` keys at once (load 1/2 when full), so a cache
+  // that fills up never pays for, or holds two copies during, a doubling.
+  void Reserve(size_t n) {
+    if (2 * n > slots_.size()) Resize(2 * n);
+  }
+
   void Prefetch(Key key) const { __builtin_prefetch(&slots_[Home(key)]); }
 
   Slot* Find(Key key) {
-    for (size_t i = Home(key);; i = (i + 1) & mask_) {
+    for (size_t i = Home(key);; i = Next(i)) {
       Slot& s = slots_[i];
       if (s.handle == kEmpty) return nullptr;
       if (s.key == key) return &s;
     }
   }
+  const Slot* Find(Key key) const { return const_cast<ReplayIndex*>(this)->Find(key); }
 
   // The key must be absent.
   void Insert(Key key, uint32_t handle, uint32_t charge) {
     if ((size_ + 1) * 4 > slots_.size() * 3) Resize(slots_.size() * 2);
     size_t i = Home(key);
-    while (slots_[i].handle != kEmpty) i = (i + 1) & mask_;
+    while (slots_[i].handle != kEmpty) i = Next(i);
     slots_[i] = Slot{key, handle, charge};
     ++size_;
   }
@@ -106,7 +131,7 @@ class ReplayIndex {
     size_t hole = static_cast<size_t>(slot - slots_.data());
     // Move back every following member of the cluster whose home is not
     // between the hole and its own position (cyclically).
-    for (size_t i = (hole + 1) & mask_; slots_[i].handle != kEmpty; i = (i + 1) & mask_) {
+    for (size_t i = Next(hole); slots_[i].handle != kEmpty; i = Next(i)) {
       const size_t home = Home(slots_[i].key);
       const bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
       if (stays) continue;
@@ -127,16 +152,18 @@ class ReplayIndex {
   }
 
  private:
+  __extension__ typedef unsigned __int128 Wide;  // NOLINT(modernize-use-using)
+
   size_t Home(Key key) const {
     key ^= key >> 33;
     key *= 0xff51afd7ed558ccdull;
     key ^= key >> 33;
-    return static_cast<size_t>(key) & mask_;
+    return static_cast<size_t>((Wide{key} * slots_.size()) >> 64);
   }
+  size_t Next(size_t i) const { return i + 1 == slots_.size() ? 0 : i + 1; }
 
   void Resize(size_t n) {
     std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(n, Slot{0, kEmpty, 0}));
-    mask_ = n - 1;
     size_ = 0;
     for (const Slot& s : old) {
       if (s.handle != kEmpty) Insert(s.key, s.handle, s.charge);
@@ -144,7 +171,6 @@ class ReplayIndex {
   }
 
   std::vector<Slot> slots_;
-  size_t mask_ = 0;
   size_t size_ = 0;
 };
 
@@ -154,16 +180,29 @@ class ReplayKernel final : public Replayer {
   ReplayKernel(std::unique_ptr<Policy> policy, const ReplayConfig& config)
       : policy_(std::move(policy)), capacity_(config.capacity), ignore_size_(config.ignore_size) {
     policy_->SetCapacity(capacity_);
+    // With sizes ignored the capacity is the resident count's bound: size
+    // the index (and the policy's nodes) for it up front, up to a limit so a
+    // huge nominal capacity over a small trace costs nothing.
+    if (ignore_size_) {
+      const size_t expect = static_cast<size_t>(std::min<uint64_t>(capacity_, kReserveLimit));
+      index_.Reserve(expect);
+      if constexpr (requires(Policy & q, size_t n) { q.Reserve(n); }) policy_->Reserve(expect);
+    }
   }
 
   void Run(std::span<const ReplayRequest> requests) override {
     Policy& p = *policy_;
+    ReplayCounts c = counts_;  // in registers: the policy's calls could alias a member
     const size_t n = requests.size();
     for (size_t i = 0; i < n; ++i) {
       if (i + kSlotAhead < n) index_.Prefetch(requests[i + kSlotAhead].key);
       if constexpr (requires(const Policy& q, EvictionPolicy::Handle h) { q.Prefetch(h); }) {
         if (i + kNodeAhead < n) {
-          if (const auto* s = index_.Find(requests[i + kNodeAhead].key)) p.Prefetch(s->handle);
+          if (const auto* s = index_.Find(requests[i + kNodeAhead].key)) {
+            p.Prefetch(s->handle);
+          } else if constexpr (requires(const Policy& q, Key k) { q.PrefetchMiss(k); }) {
+            p.PrefetchMiss(requests[i + kNodeAhead].key);
+          }
         }
       }
       const ReplayRequest& r = requests[i];
@@ -171,15 +210,15 @@ class ReplayKernel final : public Replayer {
         Delete(r.key);
         continue;
       }
-      ++counts_.requests;
-      counts_.bytes += r.size;
+      ++c.requests;
+      c.bytes += r.size;
       if (const auto* s = index_.Find(r.key)) {
         p.Touch(s->handle);
         p.SetNextAccess(s->handle, r.next_access);
         continue;
       }
-      ++counts_.misses;
-      counts_.miss_bytes += r.size;
+      ++c.misses;
+      c.miss_bytes += r.size;
       const uint32_t charge = ignore_size_ ? 1 : r.size;
       if (!p.Admit(r.key, charge) || charge > capacity_) continue;
       while (used_ + charge > capacity_) EvictOne();
@@ -188,7 +227,13 @@ class ReplayKernel final : public Replayer {
       used_ += charge;
       p.SetNextAccess(h, r.next_access);
       while (p.WantsEviction() && !index_.empty()) EvictOne();
+      // The next miss will evict; fetch the slot of its likely victim now
+      // rather than stall on it then.
+      if constexpr (requires(const Policy& q) { q.VictimHint(); }) {
+        if (used_ + kHintSlack > capacity_) index_.Prefetch(p.VictimHint());
+      }
     }
+    counts_ = c;
   }
 
   ReplayCounts counts() const override { return counts_; }
@@ -205,6 +250,8 @@ class ReplayKernel final : public Replayer {
  private:
   static constexpr size_t kSlotAhead = 16;
   static constexpr size_t kNodeAhead = 8;
+  static constexpr uint64_t kReserveLimit = uint64_t{1} << 24;
+  static constexpr uint64_t kHintSlack = 1;
 
   void EvictOne() {
     ReplayIndex::Slot* victim = index_.Find(policy_->Victim());
