@@ -18,9 +18,9 @@
 // at least as large as the small queue (and then drops it); here Admit
 // refuses it before evicting anything.
 #include <algorithm>
-#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "policies/eviction/node_list.h"
+#include "policies/eviction/replayer.h"
 #include "policies/modules.h"
 
 namespace cachelab {
@@ -42,10 +42,8 @@ class S3Fifo final : public EvictionPolicy {
 
   bool Admit(Key key, uint64_t bytes) override {
     ghost_hit_ = false;
-    if (auto it = ghost_index_.find(key); it != ghost_index_.end()) {
-      ghost_.Remove(ghost_pool_, it->second, ghost_pool_[it->second].bytes);
-      ghost_pool_.Release(it->second);
-      ghost_index_.erase(it);
+    if (auto* slot = ghost_index_.Find(key)) {
+      Forget(slot);
       ghost_hit_ = true;
     }
     return bytes <= small_cap_ && (ghost_hit_ || bytes < small_cap_);
@@ -84,8 +82,21 @@ class S3Fifo final : public EvictionPolicy {
   }
 
   uint64_t size() const override { return small_.size() + main_.size(); }
-  // For the replay loop (replayer.h): the node a coming hit will count.
+  // For the replay loop (replayer.h): the node a coming hit will count; the
+  // ghost slot a coming miss will look up; the likely next victim (and its
+  // ghost slot, should it leave the small queue for the ghost).
   void Prefetch(Handle h) const { __builtin_prefetch(&pool_[h]); }
+  void PrefetchMiss(Key key) const { ghost_index_.Prefetch(key); }
+  Key VictimHint() const {
+    const Handle h = main_.bytes() <= main_cap_ && !small_.empty() ? small_.back() : main_.back();
+    if (h == kNil) return 0;
+    ghost_index_.Prefetch(pool_[h].key);
+    return pool_[h].key;
+  }
+  void Reserve(size_t n) {
+    pool_.Reserve(n);
+    ghost_index_.Reserve(static_cast<size_t>(static_cast<double>(n) * ghost_ratio_));
+  }
 
   std::string CheckInvariants() const override {
     auto bytes_of = [](const Node& n) { return n.bytes; };
@@ -95,6 +106,10 @@ class S3Fifo final : public EvictionPolicy {
       return "ghost: " + e;
     }
     if (ghost_.size() != ghost_index_.size()) return "ghost index out of step";
+    for (Handle g = ghost_.front(); g != kNil; g = ghost_pool_[g].next) {
+      const auto* slot = ghost_index_.Find(ghost_pool_[g].key);
+      if (slot == nullptr || slot->handle != g) return "ghost index misses a ghost";
+    }
     if (ghost_.bytes() > ghost_cap_) return "ghost exceeds its share";
     return {};
   }
@@ -146,17 +161,24 @@ class S3Fifo final : public EvictionPolicy {
 
   void Remember(Key key, uint64_t bytes) {
     if (bytes > ghost_cap_) return;
-    while (ghost_.bytes() + bytes > ghost_cap_) {
-      const Handle g = ghost_.back();
-      ghost_index_.erase(ghost_pool_[g].key);
-      ghost_.Remove(ghost_pool_, g, ghost_pool_[g].bytes);
-      ghost_pool_.Release(g);
-    }
+    if (auto* slot = ghost_index_.Find(key)) Forget(slot);  // (not in replay: keys are unique)
+    while (ghost_.bytes() + bytes > ghost_cap_)
+      Forget(ghost_index_.Find(ghost_pool_[ghost_.back()].key));
     const Handle g = ghost_pool_.Allocate();
     ghost_pool_[g].key = key;
     ghost_pool_[g].bytes = bytes;
     ghost_.PushFront(ghost_pool_, g, bytes);
-    ghost_index_[key] = g;
+    ghost_index_.Insert(key, g, 0);
+    // The oldest ghost goes next; its node was just relinked, fetch its slot.
+    if (ghost_.back() != kNil) ghost_index_.Prefetch(ghost_pool_[ghost_.back()].key);
+  }
+
+  // Drops the ghost at `slot` (of ghost_index_).
+  void Forget(ReplayIndex::Slot* slot) {
+    const Handle g = slot->handle;
+    ghost_.Remove(ghost_pool_, g, ghost_pool_[g].bytes);
+    ghost_pool_.Release(g);
+    ghost_index_.Erase(slot);
   }
 
   double small_ratio_, ghost_ratio_;
@@ -168,7 +190,7 @@ class S3Fifo final : public EvictionPolicy {
   eviction::List<Node> small_, main_;
   eviction::NodePool<Ghost> ghost_pool_;
   eviction::List<Ghost> ghost_;
-  boost::unordered_flat_map<Key, Handle> ghost_index_;
+  ReplayIndex ghost_index_;  // key -> ghost handle; prefetchable
 };
 
 std::unique_ptr<S3Fifo> MakeS3Fifo(const Params& p) {
