@@ -16,14 +16,11 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 using test::CommandResult;
 using test::ExpectInputError;
+using test::Lines;
 using test::ReadFile;
 using test::Sandbox;
 
 const std::string kTiny = std::string(CACHELAB_TEST_DATA) + "/cli_tiny.json";
-
-size_t Lines(const std::string& text) {
-  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
-}
 
 }  // namespace
 

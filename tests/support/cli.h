@@ -25,6 +25,11 @@ inline std::string ReadFile(const std::filesystem::path& p) {
   return s.str();
 }
 
+// Newline-terminated lines in `text`.
+inline size_t Lines(const std::string& text) {
+  return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
+}
+
 inline std::string ShellQuote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
