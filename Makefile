@@ -3,7 +3,8 @@
 
 PACKAGES := libboost1.81-dev libboost-iostreams1.81-dev libboost-math1.81-dev libeigen3-dev \
             libcli11-dev nlohmann-json3-dev libbenchmark-dev catch2 libfmt-dev cmake ninja-build \
-            libzstd-dev python3-jsonschema g++
+            libzstd-dev python3-jsonschema g++ \
+            libboost-mpi1.81-dev openmpi-bin libopenmpi-dev
 JOBS ?= $(shell nproc)
 
 .PHONY: deps build demo test asan-test bench clean

@@ -474,37 +474,49 @@ std::string SweepPointsDir(const std::string& out_dir) {
   return (target / "points").string();
 }
 
-SweepRun RunSweepResumable(const SweepPlan& plan, const std::string& points_dir, unsigned threads,
-                           const std::function<void(size_t, size_t)>& progress) {
+std::vector<std::optional<PointResult>> LoadStoredPoints(const SweepPlan& plan,
+                                                         const std::string& points_dir) {
   const fs::path dir(points_dir);
-  SweepRun run;
   std::vector<std::optional<PointResult>> have(plan.points.size());
-  std::vector<size_t> missing;
   for (const SweepPoint& p : plan.points) {
     const fs::path file = dir / PointFileName(p);
     std::error_code ec;
-    if (fs::exists(file, ec)) {
-      try {
-        std::ifstream in(file, std::ios::binary);
-        PointResult r = PointResultFromJson(json::parse(in));
-        if (r.index == p.index && r.key == p.key && r.replications.size() == plan.seeds.size()) {
-          have[p.index] = std::move(r);
-          continue;
-        }
-      } catch (const std::exception&) {
-        // Unreadable (e.g. written by another version): run the point again.
+    if (!fs::exists(file, ec)) continue;
+    try {
+      std::ifstream in(file, std::ios::binary);
+      PointResult r = PointResultFromJson(json::parse(in));
+      if (r.index == p.index && r.key == p.key && r.replications.size() == plan.seeds.size()) {
+        have[p.index] = std::move(r);
       }
+    } catch (const std::exception&) {
+      // Unreadable (e.g. written by another version): run the point again.
     }
-    missing.push_back(p.index);
+  }
+  return have;
+}
+
+void StorePointResult(const SweepPlan& plan, const std::string& points_dir,
+                      const PointResult& result) {
+  const fs::path dir(points_dir);
+  fs::create_directories(dir);
+  StoreFileAtomically((dir / PointFileName(plan.points.at(result.index))).string(),
+                      PointResultToJson(result).dump() + "\n");
+}
+
+SweepRun RunSweepResumable(const SweepPlan& plan, const std::string& points_dir, unsigned threads,
+                           const std::function<void(size_t, size_t)>& progress) {
+  SweepRun run;
+  std::vector<std::optional<PointResult>> have = LoadStoredPoints(plan, points_dir);
+  std::vector<size_t> missing;
+  for (size_t i = 0; i < have.size(); ++i) {
+    if (!have[i]) missing.push_back(i);
   }
   run.reused = plan.points.size() - missing.size();
   run.ran = missing.size();
-  if (!missing.empty()) fs::create_directories(dir);
   size_t finished = run.reused;
   std::vector<PointResult> fresh =
       RunSweepPoints(plan, missing, threads, [&](const PointResult& r) {
-        StoreFileAtomically((dir / PointFileName(plan.points[r.index])).string(),
-                            PointResultToJson(r).dump() + "\n");
+        StorePointResult(plan, points_dir, r);
         if (progress) progress(++finished, plan.points.size());
       });
   for (PointResult& r : fresh) have[r.index] = std::move(r);

@@ -152,6 +152,13 @@ struct SweepRun {
   size_t reused = 0;                // read from points_dir
   size_t ran = 0;                   // simulated now
 };
+// The stored results in `points_dir` that belong to `plan` (same index and
+// key, readable, R replications), indexed by point; the others are empty.
+std::vector<std::optional<PointResult>> LoadStoredPoints(const SweepPlan& plan,
+                                                         const std::string& points_dir);
+// Stores `result` (a point of `plan`) atomically in `points_dir`, creating it.
+void StorePointResult(const SweepPlan& plan, const std::string& points_dir,
+                      const PointResult& result);
 // `progress` (optional, for display only) is called with (points finished,
 // points in the plan) after each point is stored, one call at a time.
 SweepRun RunSweepResumable(const SweepPlan& plan, const std::string& points_dir, unsigned threads,

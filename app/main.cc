@@ -47,6 +47,7 @@
 #include "analysis/scenario.h"
 #include "analysis/sweep.h"
 #include "analysis/trace_gen.h"
+#include "app/sweep_mpi.h"
 #include "policies/registry.h"
 #include "policies/run.h"
 
@@ -66,7 +67,12 @@ std::string OneLine(std::string text) {
   return text;
 }
 
+// False on the ranks other than 0 of an MPI job (set in Main): every rank
+// finds the same bad input, rank 0 alone reports it.
+bool print_errors = true;
+
 void PrintError(const std::string& message) {
+  if (!print_errors) return;
   std::cerr << "cachelab: error: " << OneLine(message) << std::endl;
 }
 
@@ -261,32 +267,10 @@ struct SweepArgs {
   std::string out;  // empty: DefaultSweepDir
 };
 
-int SweepCommand(const SweepArgs& args) {
-  std::vector<Grid> grids;
-  for (const std::string& g : args.grids) grids.push_back(ParseGrid(g));
-  const SweepPlan plan =
-      MakeSweepPlan(args.scenario, ParseOverrides(args.sets), grids, args.replications);
-  const std::string dir =
-      args.out.empty() ? DefaultSweepDir(plan.points.front().scenario) : args.out;
+// Writes the outputs of a finished sweep, removes its .partial folder and
+// prints the summary; the exit code.
+int FinishSweep(const SweepPlan& plan, const std::string& dir, const SweepRun& run) {
   const std::string points_dir = SweepPointsDir(dir);
-  SweepRun run;
-  try {
-    std::optional<ProgressLine> line;
-    std::function<void(size_t, size_t)> progress;
-    if (::isatty(STDERR_FILENO)) {
-      line.emplace(plan.name);
-      progress = [&line](size_t done, size_t total) {
-        line->Update(static_cast<double>(done) / static_cast<double>(total));
-      };
-    }
-    run = RunSweepResumable(plan, points_dir, args.threads, progress);
-  } catch (const InputError&) {
-    throw;
-  } catch (const std::exception& e) {
-    // A point file that cannot be stored: the environment, not the input.
-    PrintError(e.what());
-    return 1;
-  }
   if (run.reused > 0) {
     std::cerr << fmt::format("cachelab: sweep: reused {} of {} points from {}\n", run.reused,
                              plan.points.size(), points_dir);
@@ -307,6 +291,64 @@ int SweepCommand(const SweepArgs& args) {
   return 0;
 }
 
+SweepPlan MakeSweepPlanFromArgs(const SweepArgs& args) {
+  std::vector<Grid> grids;
+  for (const std::string& g : args.grids) grids.push_back(ParseGrid(g));
+  return MakeSweepPlan(args.scenario, ParseOverrides(args.sets), grids, args.replications);
+}
+
+std::string SweepDir(const SweepArgs& args, const SweepPlan& plan) {
+  return args.out.empty() ? DefaultSweepDir(plan.points.front().scenario) : args.out;
+}
+
+// Under an MPI launcher: the sweep spread over the ranks (app/sweep_mpi.h).
+int SweepCommandMpi(const SweepArgs& args) {
+  if (!HaveMpi()) {
+    if (LauncherSize() == 1) return -1;  // one process: the local sweep is the same
+    throw InputError(
+        "sweep: this cachelab was built without MPI (CACHELAB_MPI=OFF or MPI not found), so it "
+        "cannot share a sweep between processes: run it without mpirun/srun");
+  }
+  MpiSweepHooks hooks;
+  hooks.make_plan = [&args] { return MakeSweepPlanFromArgs(args); };
+  hooks.output_dir = [&args](const SweepPlan& plan) { return SweepDir(args, plan); };
+  hooks.finish = [](const SweepPlan& plan, const std::string& dir, SweepRun& run) {
+    return FinishSweep(plan, dir, run);
+  };
+  hooks.print_error = [](const std::string& message) {
+    print_errors = true;  // called on rank 0 only
+    PrintError(message);
+  };
+  return RunSweepOverMpi(hooks, args.threads);
+}
+
+int SweepCommand(const SweepArgs& args) {
+  if (StartedByMpiLauncher()) {
+    if (const int code = SweepCommandMpi(args); code >= 0) return code;
+  }
+  const SweepPlan plan = MakeSweepPlanFromArgs(args);
+  const std::string dir = SweepDir(args, plan);
+  SweepRun run;
+  try {
+    std::optional<ProgressLine> line;
+    std::function<void(size_t, size_t)> progress;
+    if (::isatty(STDERR_FILENO)) {
+      line.emplace(plan.name);
+      progress = [&line](size_t done, size_t total) {
+        line->Update(static_cast<double>(done) / static_cast<double>(total));
+      };
+    }
+    run = RunSweepResumable(plan, SweepPointsDir(dir), args.threads, progress);
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // A point file that cannot be stored: the environment, not the input.
+    PrintError(e.what());
+    return 1;
+  }
+  return FinishSweep(plan, dir, run);
+}
+
 void AddSweepCommand(CLI::App& app, SweepArgs& args) {
   CLI::App* cmd = app.add_subcommand(
       "sweep", "Run a scenario over a grid of parameter values, replicated, with 95% intervals");
@@ -319,7 +361,8 @@ void AddSweepCommand(CLI::App& app, SweepArgs& args) {
       "Writes sweep.csv (mean and ci95 of every summary metric per point) and sweep.json to\n"
       "the output folder (default results/runs/<name>-sweep), atomically. Finished points are\n"
       "kept in <folder>.partial/points until then, so an interrupted sweep rerun with the same\n"
-      "command only runs the missing points.");
+      "command only runs the missing points. Started by mpirun or srun (and built with MPI),\n"
+      "the processes share the points, each on --threads threads; rank 0 writes the outputs.");
   cmd->add_option("scenario", args.scenario,
                   "Scenario JSON file (default: the embedded default scenario)")
       ->type_name("FILE");
@@ -1097,6 +1140,8 @@ int Main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("cachelab ") + CACHELAB_VERSION);
   app.require_subcommand(1);
   app.footer("Exit status: 0 ok, 2 bad input, 1 internal error. Run 'cachelab COMMAND --help'.");
+  // Under mpirun every rank parses the same command line; rank 0 reports.
+  print_errors = LauncherRank() == 0;
 
   RunArgs run_args;
   CompareArgs compare_args;
