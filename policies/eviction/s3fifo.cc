@@ -83,10 +83,14 @@ class S3Fifo final : public EvictionPolicy {
 
   uint64_t size() const override { return small_.size() + main_.size(); }
   // For the replay loop (replayer.h): the node a coming hit will count; the
-  // ghost slot a coming miss will look up; the likely next victim (and its
+  // ghost slots a coming miss will use (its own lookup, and the oldest
+  // ghost's, which its eviction may drop); the likely next victim (and its
   // ghost slot, should it leave the small queue for the ghost).
   void Prefetch(Handle h) const { __builtin_prefetch(&pool_[h]); }
-  void PrefetchMiss(Key key) const { ghost_index_.Prefetch(key); }
+  void PrefetchMiss(Key key) const {
+    ghost_index_.Prefetch(key);
+    if (ghost_.back() != kNil) ghost_index_.Prefetch(ghost_pool_[ghost_.back()].key);
+  }
   Key VictimHint() const {
     const Handle h = main_.bytes() <= main_cap_ && !small_.empty() ? small_.back() : main_.back();
     if (h == kNil) return 0;
@@ -169,8 +173,9 @@ class S3Fifo final : public EvictionPolicy {
     ghost_pool_[g].bytes = bytes;
     ghost_.PushFront(ghost_pool_, g, bytes);
     ghost_index_.Insert(key, g, 0);
-    // The oldest ghost goes next; its node was just relinked, fetch its slot.
-    if (ghost_.back() != kNil) ghost_index_.Prefetch(ghost_pool_[ghost_.back()].key);
+    // The oldest ghost goes next: fetch its node now (without waiting for
+    // it), so that PrefetchMiss can read its key and fetch its slot later.
+    if (ghost_.back() != kNil) __builtin_prefetch(&ghost_pool_[ghost_.back()]);
   }
 
   // Drops the ghost at `slot` (of ghost_index_).
