@@ -60,7 +60,7 @@ class OracleReader final : public TraceReader {
       if (bytes_.empty()) bytes_ = input_.Map(kRecordBytes * kWindowRecords, where);
     } else {
       const size_t keep = bytes_.size();
-      std::memmove(buf_.data(), bytes_.data(), keep);
+      if (keep > 0) std::memmove(buf_.data(), bytes_.data(), keep);  // data() may be null
       size_t end = keep;
       while (end < buf_.size()) {
         const size_t got = input_.Read(buf_.data() + end, buf_.size() - end, where);
