@@ -223,7 +223,7 @@ void AddCacheRows(const Scenario& s, const Window& win, std::vector<ModelRow>* r
 
 void AddDbRows(const Scenario& s, const Summary& sum, std::vector<ModelRow>* rows) {
   ModelRow util{"DB utilization", "", {}, sum.db.utilization, {}};
-  ModelRow pwait{"DB P(wait)", "", {}, {}, {}};
+  ModelRow pwait{"DB P(wait)", "", {}, sum.db.wait_probability, {}};
   ModelRow wait{"DB mean wait (ms)", "ms", {}, sum.db.mean_wait_ms, {}};
   const DatabaseConfig& db = s.world.database;
   const double duration_s = s.world.duration.seconds();
@@ -254,7 +254,6 @@ void AddDbRows(const Scenario& s, const Summary& sum, std::vector<ModelRow>* row
                         db.connections);
     }
   }
-  pwait.note = "not measured by the simulator";
   if (!why.empty()) {
     pwait.note = wait.note = why;
     if (!util.model) util.note = why;
@@ -264,7 +263,7 @@ void AddDbRows(const Scenario& s, const Summary& sum, std::vector<ModelRow>* row
     wait.model = q.mean_wait_s * 1e3;
     wait.note = s.world.cache.enabled ? "M/M/c; DB arrivals are cache misses, only roughly Poisson"
                                       : "M/M/c (every read goes to the DB: Poisson arrivals)";
-    pwait.note += "; " + wait.note;
+    pwait.note = wait.note;
   }
   for (ModelRow* row : {&util, &pwait, &wait}) rows->push_back(std::move(*row));
 }

@@ -246,6 +246,7 @@ nlohmann::json SummaryToJson(const Summary& s) {
       {"peak_concurrency", s.db.peak_concurrency},
       {"peak_queue_depth", s.db.peak_queue_depth},
       {"mean_wait_ms", RoundedJson(s.db.mean_wait_ms)},
+      {"wait_probability", RoundedJson(s.db.wait_probability)},
       {"utilization", RoundedJson(s.db.utilization)},
   };
   j["latency_ms"] = {
@@ -331,6 +332,7 @@ std::string FormatSummaryTable(const Summary& s) {
               {"peak concurrency", Grouped(s.db.peak_concurrency)},
               {"peak queue depth", Grouped(s.db.peak_queue_depth)},
               {"mean wait (ms)", Millis(s.db.mean_wait_ms)},
+              {"P(wait)", Percent(s.db.wait_probability)},
               {"utilization", Percent(s.db.utilization)}}};
   Section cache{"cache",
                 {{"hits", Grouped(s.cache.hits)},

@@ -35,6 +35,7 @@ struct Summary {
     uint64_t peak_concurrency = 0;  // most queries in the database at once (running + waiting)
     uint64_t peak_queue_depth = 0;  // most queries waiting for a connection at once
     double mean_wait_ms = 0;        // mean wait for a connection over queries that got one
+    double wait_probability = 0;    // share of queries that found every connection busy
     double utilization = 0;         // busy connection time / (connections * simulated time)
   } db;
 

@@ -58,6 +58,7 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
   } else {
     s.state = SlotState::kWaiting;
     queue_.push_back(slot);
+    ++stats_.queued;
     ++waiting_;
     stats_.peak_queue = std::max(stats_.peak_queue, waiting_);
     interval_peak_queue_ = std::max(interval_peak_queue_, waiting_);

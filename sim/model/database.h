@@ -41,6 +41,7 @@ struct DbResult {
 struct DatabaseStats {
   uint64_t queries = 0, reads = 0, writes = 0, timeouts = 0;
   uint64_t started = 0;           // queries that got a connection
+  uint64_t queued = 0;            // queries that found every connection busy
   int64_t wait_ns_total = 0;      // over started queries
   uint64_t peak_concurrency = 0;  // running + waiting
   uint64_t peak_queue = 0;

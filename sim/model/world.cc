@@ -231,6 +231,8 @@ Summary World::BuildSummary() {
   s.db.mean_wait_ms = db.started > 0 ? static_cast<double>(db.wait_ns_total) * 1e-6 /
                                            static_cast<double>(db.started)
                                      : 0;
+  s.db.wait_probability =
+      db.queries > 0 ? static_cast<double>(db.queued) / static_cast<double>(db.queries) : 0;
   s.db.utilization =
       end.nanos() > 0 ? db.busy_ns / (static_cast<double>(end.nanos()) * db_.connections()) : 0;
   auto ms = [](int64_t ns) { return static_cast<double>(ns) * 1e-6; };

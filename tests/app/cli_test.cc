@@ -232,7 +232,7 @@ TEST_CASE("run --json prints the summary with every contract field", "[app][cli]
       "/cache/expirations", "/cache/peak_bytes", "/cache/peak_items", "/cache/gets",
       "/cache/sets", "/cache/deletes",
       "/db/queries", "/db/reads", "/db/writes", "/db/timeouts", "/db/peak_concurrency",
-      "/db/peak_queue_depth", "/db/mean_wait_ms", "/db/utilization",
+      "/db/peak_queue_depth", "/db/mean_wait_ms", "/db/wait_probability", "/db/utilization",
       "/latency_ms/mean", "/latency_ms/p50", "/latency_ms/p90", "/latency_ms/p99",
       "/latency_ms/p999", "/latency_ms/max",
       "/staleness/stale_reads", "/staleness/stale_read_ratio", "/staleness/max_age_ms",
