@@ -227,11 +227,9 @@ class ReplayKernel final : public Replayer {
       used_ += charge;
       p.SetNextAccess(h, r.next_access);
       while (p.WantsEviction() && !index_.empty()) EvictOne();
-      // The next miss will evict; fetch the slot of its likely victim now
-      // rather than stall on it then.
-      if constexpr (requires(const Policy& q) { q.VictimHint(); }) {
-        if (used_ + kHintSlack > capacity_) index_.Prefetch(p.VictimHint());
-      }
+      // A later miss will evict; fetch the slot of its likely victim now
+      // rather than stall on it then (before the cache fills, merely wasted).
+      if constexpr (requires(const Policy& q) { q.VictimHint(); }) index_.Prefetch(p.VictimHint());
     }
     counts_ = c;
   }
@@ -251,7 +249,6 @@ class ReplayKernel final : public Replayer {
   static constexpr size_t kSlotAhead = 16;
   static constexpr size_t kNodeAhead = 8;
   static constexpr uint64_t kReserveLimit = uint64_t{1} << 24;
-  static constexpr uint64_t kHintSlack = 1;
 
   void EvictOne() {
     ReplayIndex::Slot* victim = index_.Find(policy_->Victim());
