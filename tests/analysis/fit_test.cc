@@ -22,6 +22,7 @@
 #include "analysis/trace_gen.h"
 #include "sim/model/distribution.h"
 #include "sim/model/workload.h"
+#include "tests/support/temp_dir.h"
 
 namespace cachelab {
 namespace {
@@ -29,23 +30,7 @@ namespace {
 namespace fs = std::filesystem;
 const std::string kData = CACHELAB_TEST_DATA;
 
-// A temporary folder, removed with the object.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "cachelab-fit-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  std::string operator/(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using test::TempDir;
 
 // Requests per key of a gen-trace workload, drawn in memory.
 std::vector<uint64_t> ZipfCounts(uint64_t requests, uint64_t keys, double alpha) {

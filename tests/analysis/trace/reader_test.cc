@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "analysis/errors.h"
+#include "tests/support/temp_dir.h"
 
 namespace cachelab {
 namespace {
@@ -20,26 +21,7 @@ namespace {
 namespace fs = std::filesystem;
 const std::string kData = CACHELAB_TEST_DATA;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "cachelab-trace-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    root_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(root_, ec);
-  }
-  std::string Write(const std::string& name, const std::string& bytes) const {
-    const std::string path = (root_ / name).string();
-    std::ofstream(path, std::ios::binary) << bytes;
-    return path;
-  }
-
- private:
-  fs::path root_;
-};
+using test::TempDir;
 
 std::string OracleRecord(uint32_t time, uint64_t id, uint32_t size, int64_t next) {
   std::string r(24, '\0');
