@@ -17,6 +17,14 @@ deps:
 	  apt-get -o DPkg::Lock::Timeout=300 update && \
 	  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends $$missing; \
 	fi
+	@# Node.js and npm: the build installs uPlot (inlined into HTML reports) from the npm registry.
+	@# NodeSource's nodejs package ships npm; Debian's own needs the npm package beside it.
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "installing: nodejs (for npm)"; \
+	  apt-get -o DPkg::Lock::Timeout=300 update && \
+	  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends nodejs && \
+	  { command -v npm >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends npm; }; \
+	fi
 
 build: deps
 	cmake --preset release

@@ -38,12 +38,13 @@
 #include "analysis/errors.h"
 #include "analysis/experiment.h"
 #include "analysis/explain.h"
-#include "analysis/model_report.h"
 #include "analysis/fit.h"
+#include "analysis/model_report.h"
 #include "analysis/mrc_trace.h"
 #include "analysis/output.h"
 #include "analysis/plan.h"
 #include "analysis/replay.h"
+#include "analysis/report.h"
 #include "analysis/scenario.h"
 #include "analysis/sweep.h"
 #include "analysis/trace_gen.h"
@@ -115,6 +116,26 @@ class ProgressLine {
   int width_ = 0;
 };
 
+// ---- report (also --report of run, compare, sweep) --------------------------
+
+// Writes the HTML report of result folder `dir` to `out` (default
+// <dir>/report.html) atomically and prints where; the exit code. Bad input is
+// an InputError (exit 2, nothing written).
+int WriteReport(const std::string& dir, const std::string& out, const ReportOptions& options) {
+  const std::string html = BuildReport(dir, options);
+  const std::string path =
+      out.empty() ? (std::filesystem::path(dir) / "report.html").string() : out;
+  try {
+    StoreFileAtomically(path, html);
+  } catch (const std::exception& e) {
+    PrintError(e.what());
+    return 1;
+  }
+  std::cout << "report: " << path << '\n';
+  std::cout.flush();
+  return 0;
+}
+
 // ---- run -----------------------------------------------------------------
 
 struct RunArgs {
@@ -124,6 +145,7 @@ struct RunArgs {
   std::string out;  // empty: DefaultRunDir
   bool json = false;
   bool quiet = false;
+  bool report = false;
 };
 
 int RunCommand(const RunArgs& args) {
@@ -161,6 +183,7 @@ int RunCommand(const RunArgs& args) {
     std::cout << FormatSummaryTable(result.summary) << "\noutput: " << dir << '\n';
   }
   std::cout.flush();
+  if (args.report) return WriteReport(dir, "", ReportOptions{});
   return 0;
 }
 
@@ -190,6 +213,7 @@ void AddRunCommand(CLI::App& app, RunArgs& args) {
       ->type_name("DIR");
   cmd->add_flag("--json", args.json, "Print only the summary as JSON on stdout");
   cmd->add_flag("--quiet", args.quiet, "No table and no progress; print only the output folder");
+  cmd->add_flag("--report", args.report, "Also write the HTML report, <out>/report.html");
 }
 
 // ---- compare -------------------------------------------------------------
@@ -201,6 +225,7 @@ struct CompareArgs {
   std::string out;  // empty: DefaultCompareDir
   unsigned threads = 1;
   bool json = false;
+  bool report = false;
 };
 
 int CompareCommand(const CompareArgs& args) {
@@ -222,6 +247,7 @@ int CompareCommand(const CompareArgs& args) {
     std::cout << FormatCompareTable(result) << "\noutput: " << dir << '\n';
   }
   std::cout.flush();
+  if (args.report) return WriteReport(dir, "", ReportOptions{});
   return 0;
 }
 
@@ -254,6 +280,7 @@ void AddCompareCommand(CLI::App& app, CompareArgs& args) {
       ->type_name("N")
       ->check(CLI::Range(1u, 256u));
   cmd->add_flag("--json", args.json, "Print compare.json on stdout instead of the table");
+  cmd->add_flag("--report", args.report, "Also write the HTML report, <out>/report.html");
 }
 
 // ---- sweep ---------------------------------------------------------------
@@ -265,11 +292,14 @@ struct SweepArgs {
   unsigned replications = kDefaultReplications;
   unsigned threads = 1;
   std::string out;  // empty: DefaultSweepDir
+  bool report = false;
+  std::vector<std::string> slos;  // drawn on the report's charts
 };
 
 // Writes the outputs of a finished sweep, removes its .partial folder and
 // prints the summary; the exit code.
-int FinishSweep(const SweepPlan& plan, const std::string& dir, const SweepRun& run) {
+int FinishSweep(const SweepPlan& plan, const std::string& dir, const SweepRun& run,
+                const SweepArgs& args) {
   const std::string points_dir = SweepPointsDir(dir);
   if (run.reused > 0) {
     std::cerr << fmt::format("cachelab: sweep: reused {} of {} points from {}\n", run.reused,
@@ -288,10 +318,19 @@ int FinishSweep(const SweepPlan& plan, const std::string& dir, const SweepRun& r
                            run.ran * plan.seeds.size(), run.reused)
             << "output: " << dir << '\n';
   std::cout.flush();
+  if (args.report) {
+    ReportOptions options;
+    options.slos = args.slos;
+    return WriteReport(dir, "", options);
+  }
   return 0;
 }
 
 SweepPlan MakeSweepPlanFromArgs(const SweepArgs& args) {
+  // The report's SLOs are checked before any simulation, not after an hour of sweep.
+  std::vector<Slo> slos;
+  for (const std::string& text : args.slos) slos.push_back(ParseSlo(text));
+  CheckSloMetrics(slos);
   std::vector<Grid> grids;
   for (const std::string& g : args.grids) grids.push_back(ParseGrid(g));
   return MakeSweepPlan(args.scenario, ParseOverrides(args.sets), grids, args.replications);
@@ -312,8 +351,8 @@ int SweepCommandMpi(const SweepArgs& args) {
   MpiSweepHooks hooks;
   hooks.make_plan = [&args] { return MakeSweepPlanFromArgs(args); };
   hooks.output_dir = [&args](const SweepPlan& plan) { return SweepDir(args, plan); };
-  hooks.finish = [](const SweepPlan& plan, const std::string& dir, SweepRun& run) {
-    return FinishSweep(plan, dir, run);
+  hooks.finish = [&args](const SweepPlan& plan, const std::string& dir, SweepRun& run) {
+    return FinishSweep(plan, dir, run, args);
   };
   hooks.print_error = [](const std::string& message) {
     print_errors = true;  // called on rank 0 only
@@ -346,7 +385,7 @@ int SweepCommand(const SweepArgs& args) {
     PrintError(e.what());
     return 1;
   }
-  return FinishSweep(plan, dir, run);
+  return FinishSweep(plan, dir, run, args);
 }
 
 void AddSweepCommand(CLI::App& app, SweepArgs& args) {
@@ -384,6 +423,13 @@ void AddSweepCommand(CLI::App& app, SweepArgs& args) {
       ->check(CLI::Range(1u, 256u));
   cmd->add_option("--out", args.out, "Output folder (default: results/runs/<name>-sweep)")
       ->type_name("DIR");
+  CLI::Option* report =
+      cmd->add_flag("--report", args.report, "Also write the HTML report, <out>/report.html");
+  cmd->add_option("--slo", args.slos,
+                  "An SLO to draw on the report's charts, e.g. 'latency_ms.p99<=50' (repeatable)")
+      ->type_name("METRIC<=X")
+      ->allow_extra_args(false)
+      ->needs(report);
 }
 
 // ---- plan ----------------------------------------------------------------
@@ -514,6 +560,45 @@ void AddExplainCommand(CLI::App& app, ExplainArgs& args) {
   cmd->add_option("--set", args.sets, "Override a scenario field by JSON pointer (repeatable)")
       ->type_name("PTR=VALUE")
       ->allow_extra_args(false);
+}
+
+// ---- report --------------------------------------------------------------
+
+struct ReportArgs {
+  std::string dir;
+  std::string out;  // empty: <dir>/report.html
+  ReportOptions options;
+};
+
+int ReportCommand(const ReportArgs& args) {
+  std::vector<Slo> slos;
+  for (const std::string& text : args.options.slos) slos.push_back(ParseSlo(text));
+  CheckSloMetrics(slos);
+  return WriteReport(args.dir, args.out, args.options);
+}
+
+void AddReportCommand(CLI::App& app, ReportArgs& args) {
+  CLI::App* cmd = app.add_subcommand(
+      "report", "Write a self-contained HTML page with charts of a result folder");
+  cmd->footer(
+      "RESULT_DIR is the output folder of run, compare, sweep, plan or explain --out. The page\n"
+      "inlines its charting library (uPlot) and data: it opens offline, from a file. Time series\n"
+      "longer than --max-points intervals are merged into wider intervals (the charts say so).\n"
+      "On a sweep, --slo draws thresholds and --plan a plan's SLOs and answer.");
+  cmd->add_option("dir", args.dir, "Result folder")->type_name("RESULT_DIR")->required();
+  cmd->add_option("--out", args.out, "The HTML file (default: RESULT_DIR/report.html)")
+      ->type_name("FILE");
+  cmd->add_option("--slo", args.options.slos,
+                  "Sweep: an SLO threshold to draw, e.g. 'latency_ms.p99<=50' (repeatable)")
+      ->type_name("METRIC<=X")
+      ->allow_extra_args(false);
+  cmd->add_option("--plan", args.options.plan_dir,
+                  "Sweep: a plan folder (plan.json) whose SLOs and answer to draw")
+      ->type_name("DIR");
+  cmd->add_option("--max-points", args.options.max_points,
+                  "Most intervals drawn per time series before merging (default 4000)")
+      ->type_name("N")
+      ->check(CLI::Range(static_cast<size_t>(2), static_cast<size_t>(1) << 30));
 }
 
 // ---- validate ------------------------------------------------------------
@@ -1155,6 +1240,7 @@ int Main(int argc, char** argv) {
   SweepArgs sweep_args;
   PlanArgs plan_args;
   FitArgs fit_args;
+  ReportArgs report_args;
   AddRunCommand(app, run_args);
   AddCompareCommand(app, compare_args);
   AddExplainCommand(app, explain_args);
@@ -1167,6 +1253,7 @@ int Main(int argc, char** argv) {
   AddSweepCommand(app, sweep_args);
   AddPlanCommand(app, plan_args);
   AddFitCommand(app, fit_args);
+  AddReportCommand(app, report_args);
 
   // CLI11 would report a mistyped command as an unexpected extra argument;
   // name it for what it is.
@@ -1199,6 +1286,7 @@ int Main(int argc, char** argv) {
   if (app.got_subcommand("sweep")) return SweepCommand(sweep_args);
   if (app.got_subcommand("plan")) return PlanCommand(plan_args);
   if (app.got_subcommand("fit")) return FitCommand(fit_args);
+  if (app.got_subcommand("report")) return ReportCommand(report_args);
   return 2;  // unreachable: require_subcommand(1)
 }
 
