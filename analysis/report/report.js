@@ -174,6 +174,9 @@
     ctx.beginPath();
     ctx.rect(u.bbox.left, u.bbox.top, u.bbox.width, u.bbox.height);
     ctx.clip();
+    // uPlot leaves its axis text alignment set; labels here start at their point.
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'alphabetic';
     fn(u, ctx);
     ctx.restore();
   }
