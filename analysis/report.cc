@@ -278,6 +278,15 @@ std::string ValueText(const json& v) {
   return v.is_string() ? v.get<std::string>() : v.dump();
 }
 
+// A variant's value as a legend shows it: a policy object by its name
+// ({"name":"lock","params":{...}} -> "lock"), anything else as ValueText.
+std::string BriefValue(const json& v) {
+  if (v.is_object() && v.contains("name") && v["name"].is_string()) {
+    return v["name"].get<std::string>() + (v.size() > 1 ? "*" : "");
+  }
+  return ValueText(v);
+}
+
 json CompareData(const fs::path& dir, const ReportOptions& options) {
   const Doc doc(dir / "compare.json");
   const json& root = doc.root();
@@ -294,11 +303,13 @@ json CompareData(const fs::path& dir, const ReportOptions& options) {
     const json& summary = doc.Object(root[i], p, "summary");
     const std::string sp = jsonread::Child(p, "summary");
     name = doc.String(summary, sp, "scenario");
-    std::string label;
+    std::string label, brief;
     for (auto& [pointer, value] : values.items()) {
       label += (label.empty() ? "" : ", ") + pointer + "=" + ValueText(value);
+      brief += (brief.empty() ? "" : " · ") + BriefValue(value);
     }
     json v = {{"label", label.empty() ? "(as is)" : label},
+              {"short", brief.empty() ? "(as is)" : brief},
               {"values", values},
               {"summary", SummaryRows(summary)},
               {"alerts", AlertsJson(doc, summary, sp)}};

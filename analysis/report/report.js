@@ -531,7 +531,7 @@
     header(data, 'compare report');
     root.append(el('p', { class: 'meta', text: data.variants.length + ' variants on identical traffic (the same seed)' }));
     const legend = el('ol');
-    data.variants.forEach((v, i) => legend.append(el('li', null, [el('span', { class: 'swatch', style: 'background:' + COLORS[i % COLORS.length] }), v.label])));
+    data.variants.forEach((v, i) => legend.append(el('li', null, [el('span', { class: 'swatch', style: 'background:' + COLORS[i % COLORS.length] }), el('strong', { text: v.short }), ': ' + v.label])));
     root.append(legend);
     if (data.has_series) {
       const allAlerts = [];
@@ -539,7 +539,7 @@
       const marks = marksFor(data.variants.map((v) => v.events), [], 1);
       root.append(el('h2', { text: 'Over time, variants overlaid' }));
       root.append(marksLegend(marks, "each variant's hottest key (one row per variant, in its colour)"));
-      timeSeriesCharts(root, data.variants.map((v) => ({ label: v.label, data: v.data })), marks);
+      timeSeriesCharts(root, data.variants.map((v) => ({ label: v.short, data: v.data })), marks);
     } else {
       root.append(el('p', { class: 'note', text: 'This compare folder holds no per-variant time series (variant-<i>.timeseries.csv); rerun compare to get charts.' }));
     }
@@ -555,7 +555,7 @@
   function compareTable(variants) {
     const table = el('table');
     const head = el('tr', null, [el('th', { text: 'metric' })]);
-    variants.forEach((v, i) => head.append(el('th', { class: 'num', style: 'color:' + COLORS[i % COLORS.length], text: v.label })));
+    variants.forEach((v, i) => head.append(el('th', { class: 'num', style: 'color:' + COLORS[i % COLORS.length], title: v.label, text: v.short })));
     table.append(head);
     let section = null;
     variants[0].summary.forEach(([name], r) => {
