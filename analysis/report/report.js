@@ -233,8 +233,13 @@
     };
   }
 
+  // Tick steps a clock reader expects: 10 s, 1 min, 5 min, 1 h rather than 100 s.
+  const TIME_INCRS = [0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+
   function axisX(label, format) {
-    return { label: label, values: (u, ticks) => ticks.map(format || fmtNum) };
+    const a = { label: label, values: (u, ticks) => ticks.map(format || fmtNum) };
+    if (format === fmtTime) a.incrs = TIME_INCRS;
+    return a;
   }
   function axisY(label, scale, format, right) {
     const a = { scale: scale, label: label, values: (u, ticks) => ticks.map(format || fmtShort), size: 62 };
