@@ -515,7 +515,7 @@
   function renderRun(data) {
     header(data, 'run report');
     const v = data.series[0];
-    const meta = ['seed ' + data.seed];
+    const meta = data.seed === null ? [] : ['seed ' + data.seed];
     if (data.interval) meta.push('metrics interval ' + data.interval);
     meta.push(v.data.rows_before_merge.toLocaleString('en-US') + ' intervals');
     root.append(el('p', { class: 'meta', text: meta.join(' · ') }));
@@ -777,6 +777,10 @@
       })
     );
     const events = data.events.slice().sort((a, b) => a.at_s - b.at_s);
+    if (events.length === 0) {
+      root.append(el('p', { class: 'note', text: 'Nothing happened to this key in the window: widen --from/--to, or pick a key that is requested.' }));
+      return;
+    }
     const lanes = data.actors.length;
     const xs = events.map((e) => e.at_s);
     const y = events.map((e) => laneOf(data, e));
