@@ -1,5 +1,5 @@
 // The output contract of a run (results/README.md): summary.json,
-// timeseries.csv, scenario.resolved.json, and the terminal table.
+// timeseries.csv, scenario.resolved.json, events.json, and the terminal table.
 #include "analysis/output.h"
 
 #include <fcntl.h>
