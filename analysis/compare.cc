@@ -236,8 +236,16 @@ std::string CompareToCsv(const CompareResult& r) {
 }
 
 void WriteCompareOutputs(const std::string& dir, const CompareResult& r) {
-  WriteFolderAtomically(
-      dir, {{"compare.json", CompareToJson(r).dump(2) + "\n"}, {"compare.csv", CompareToCsv(r)}});
+  std::vector<std::pair<std::string, std::string>> files = {
+      {"compare.json", CompareToJson(r).dump(2) + "\n"}, {"compare.csv", CompareToCsv(r)}};
+  for (size_t i = 0; i < r.variants.size(); ++i) {
+    const CompareVariant& v = r.variants[i];
+    files.emplace_back(fmt::format("variant-{}.timeseries.csv", i),
+                       TimeSeriesToCsv(v.result.timeseries));
+    files.emplace_back(fmt::format("variant-{}.events.json", i),
+                       EventsToJson(v.scenario, v.result).dump(2) + "\n");
+  }
+  WriteFolderAtomically(dir, files);
 }
 
 std::string DefaultCompareDir(const Scenario& scenario) {

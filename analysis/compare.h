@@ -62,7 +62,10 @@ nlohmann::json CompareToJson(const CompareResult& r);
 // A header, then one row per variant: the varied pointers, then the summary's
 // scalar fields flattened ("cache.hit_ratio"); arrays as JSON text.
 std::string CompareToCsv(const CompareResult& r);
-// compare.json and compare.csv into `dir`, atomically (WriteFolderAtomically).
+// compare.json, compare.csv, and per variant i (0-based, compare.json order)
+// variant-<i>.timeseries.csv and variant-<i>.events.json, in the formats of a
+// run folder's timeseries.csv and events.json, into `dir`, atomically
+// (WriteFolderAtomically).
 void WriteCompareOutputs(const std::string& dir, const CompareResult& r);
 // Shared with sweep (analysis/sweep.h), which writes the same kinds of files:
 // The value as --set reads it: JSON when valid, otherwise a JSON string.

@@ -9,6 +9,7 @@
 
 #include "analysis/errors.h"
 #include "analysis/experiment.h"
+#include "analysis/output.h"
 
 namespace cachelab {
 namespace {
@@ -94,7 +95,35 @@ std::string Diagram(const Columns& c, const TraceEvent& e) {
   return row;
 }
 
+// An event's answer was stale (World::ServeRead's note).
+bool Stale(const TraceEvent& e) {
+  return e.actor == "app" && Contains(e.text, "STALE");
+}
+
 }  // namespace
+
+ExplainSummary SummarizeExplain(const std::vector<TraceEvent>& events) {
+  ExplainSummary s;
+  s.events = events.size();
+  std::set<uint64_t> requests;
+  uint64_t in_flight = 0;
+  for (const TraceEvent& e : events) {
+    if (e.request != 0) requests.insert(e.request);
+    if (e.actor == "app" && e.text == "read request") ++s.reads;
+    if (e.actor == "app" && e.text == "write request") ++s.writes;
+    if (e.actor == "app" && Contains(e.text, "(hit)")) ++s.hits;
+    if (Stale(e)) ++s.stale;
+    if (e.actor == "app" && Contains(e.text, "FAILED")) ++s.failed;
+    if (e.actor == "db" && e.text == "SELECT issued") {
+      ++s.db_loads;
+      s.max_concurrent_loads = std::max(s.max_concurrent_loads, ++in_flight);
+    } else if (e.actor == "db" && StartsWith(e.text, "SELECT ")) {
+      in_flight = in_flight > 0 ? in_flight - 1 : 0;
+    }
+  }
+  s.requests = requests.size();
+  return s;
+}
 
 ExplainResult RunExplain(const Scenario& scenario, const ExplainOptions& options) {
   const WorldConfig& w = scenario.world;
@@ -127,6 +156,50 @@ ExplainResult RunExplain(const Scenario& scenario, const ExplainOptions& options
   run.trace = &r.trace;
   r.run = RunScenario(scenario, run);
   return r;
+}
+
+nlohmann::json ExplainToJson(const Scenario& scenario, const ExplainResult& r, size_t limit) {
+  using nlohmann::json;
+  const std::vector<TraceEvent>& events = r.trace.events();
+  const Columns columns = MakeColumns(scenario, events);
+  auto seconds = [](double s) { return json(RoundSignificant(s, 12)); };
+  json list = json::array();
+  const size_t shown = std::min(limit, events.size());
+  for (size_t i = 0; i < shown; ++i) {
+    const TraceEvent& e = events[i];
+    list.push_back({{"at_s", seconds(e.at.seconds())},
+                    {"request", e.request == 0 ? json(nullptr) : json(e.request)},
+                    {"instance", e.instance < 0 ? json(nullptr) : json(e.instance)},
+                    {"actor", e.actor},
+                    {"column", columns.Of(e)},
+                    {"text", e.text},
+                    {"stale", Stale(e)}});
+  }
+  const ExplainSummary sum = SummarizeExplain(events);
+  return {{"scenario", scenario.name},
+          {"seed", scenario.world.seed},
+          {"key", r.key},
+          {"from_s", seconds(r.from.seconds())},
+          {"to_s", seconds(r.to.seconds())},
+          {"actors", columns.names},
+          {"events", std::move(list)},
+          {"events_total", events.size()},
+          {"truncated", shown < events.size()},
+          {"summary",
+           {{"events", sum.events},
+            {"requests", sum.requests},
+            {"reads", sum.reads},
+            {"writes", sum.writes},
+            {"hits", sum.hits},
+            {"db_loads", sum.db_loads},
+            {"max_concurrent_loads", sum.max_concurrent_loads},
+            {"stale", sum.stale},
+            {"failed", sum.failed}}}};
+}
+
+void WriteExplainOutputs(const std::string& dir, const Scenario& scenario, const ExplainResult& r,
+                         size_t limit) {
+  WriteFolderAtomically(dir, {{"explain.json", ExplainToJson(scenario, r, limit).dump(2) + "\n"}});
 }
 
 std::string FormatExplain(const Scenario& scenario, const ExplainResult& r, size_t limit) {
@@ -163,32 +236,16 @@ std::string FormatExplain(const Scenario& scenario, const ExplainResult& r, size
                        events.size() - shown);
   }
 
-  // The summary counts every recorded event, shown or not.
-  std::set<uint64_t> requests;
-  uint64_t reads = 0, writes = 0, loads = 0, stale = 0, failed = 0, hits = 0;
-  int64_t in_flight = 0, peak = 0;
-  for (const TraceEvent& e : events) {
-    if (e.request != 0) requests.insert(e.request);
-    if (e.actor == "app" && e.text == "read request") ++reads;
-    if (e.actor == "app" && e.text == "write request") ++writes;
-    if (e.actor == "app" && Contains(e.text, "(hit)")) ++hits;
-    if (e.actor == "app" && Contains(e.text, "STALE")) ++stale;
-    if (e.actor == "app" && Contains(e.text, "FAILED")) ++failed;
-    if (e.actor == "db" && e.text == "SELECT issued") {
-      ++loads;
-      peak = std::max(peak, ++in_flight);
-    } else if (e.actor == "db" && StartsWith(e.text, "SELECT ")) {
-      in_flight = std::max<int64_t>(0, in_flight - 1);
-    }
-  }
+  const ExplainSummary sum = SummarizeExplain(events);
   out += fmt::format(
       "\nlegend: o---> a request sent to that actor, <---o its answer, * an event at the actor;\n"
       "        request '-' is background work (warmer, worker, channel), shown with its actor\n");
   out += fmt::format(
       "summary: {} events, {} requests ({} reads, {} writes), {} read hits, {} DB loads "
       "(at most {} in flight at once{}), {} stale answers, {} failed\n",
-      events.size(), requests.size(), reads, writes, hits, loads, peak,
-      peak > 1 ? ": a stampede" : "", stale, failed);
+      sum.events, sum.requests, sum.reads, sum.writes, sum.hits, sum.db_loads,
+      sum.max_concurrent_loads, sum.max_concurrent_loads > 1 ? ": a stampede" : "", sum.stale,
+      sum.failed);
   return out;
 }
 

@@ -9,7 +9,9 @@
 #pragma once
 
 #include <cstddef>
+#include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "analysis/scenario.h"
 #include "policies/run.h"
@@ -37,5 +39,28 @@ ExplainResult RunExplain(const Scenario& scenario, const ExplainOptions& options
 
 // The diagram, the legend and the summary.
 std::string FormatExplain(const Scenario& scenario, const ExplainResult& r, size_t limit);
+
+// What the summary line counts, over every recorded event (shown or not).
+struct ExplainSummary {
+  uint64_t events = 0;
+  uint64_t requests = 0;  // distinct requests that touched the key
+  uint64_t reads = 0, writes = 0, hits = 0;
+  uint64_t db_loads = 0;              // SELECTs issued for the key
+  uint64_t max_concurrent_loads = 0;  // most of them in flight at once (> 1: a stampede)
+  uint64_t stale = 0, failed = 0;     // answers
+};
+ExplainSummary SummarizeExplain(const std::vector<TraceEvent>& events);
+
+// explain.json: the diagram as data, the first `limit` events exactly as
+// FormatExplain prints them (same order and texts; results/README.md):
+// {"scenario", "seed", "key", "from_s", "to_s", "actors": [column names],
+//  "events": [{"at_s", "request" (null: background), "instance" (null: not an
+//  instance), "actor", "column" (index into actors where it is drawn),
+//  "text", "stale"}], "events_total", "truncated", "summary": ExplainSummary}.
+nlohmann::json ExplainToJson(const Scenario& scenario, const ExplainResult& r, size_t limit);
+// explain.json into `dir`, atomically (WriteFolderAtomically); throws
+// std::runtime_error when the folder cannot be written.
+void WriteExplainOutputs(const std::string& dir, const Scenario& scenario, const ExplainResult& r,
+                         size_t limit);
 
 }  // namespace cachelab

@@ -1,5 +1,5 @@
 // The output contract of a run (results/README.md): summary.json,
-// timeseries.csv, scenario.resolved.json, and the terminal table.
+// timeseries.csv, scenario.resolved.json, events.json, and the terminal table.
 #include "analysis/output.h"
 
 #include <fcntl.h>
@@ -7,6 +7,7 @@
 #include <stdio.h>  // renameat2, RENAME_EXCHANGE (glibc, _GNU_SOURCE)
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -26,6 +27,10 @@ namespace fs = std::filesystem;
 // analysis, few enough that a file is readable and does not show the last-bit
 // noise of a floating-point sum.
 constexpr int kSignificantDigits = 6;
+// Times in events.json: 10 ns resolution up to 1000 s.
+constexpr int kTimeDigits = 12;
+// Deploys listed in events.json at most (a bump every second of a long run).
+constexpr size_t kMaxDeploys = 10'000;
 
 }  // namespace
 
@@ -318,6 +323,72 @@ std::string TimeSeriesToCsv(const std::vector<IntervalRow>& rows) {
   return out;
 }
 
+nlohmann::json EventsToJson(const Scenario& scenario, const RunResult& result) {
+  using nlohmann::json;
+  // Times keep more digits than summary.json: an expiry at 3599.98 s must not
+  // round onto the hour.
+  auto seconds = [](double s) { return json(RoundSignificant(s, kTimeDigits)); };
+  json j = json::object();
+
+  std::vector<FaultWindowConfig> faults = scenario.world.cache.faults;
+  std::stable_sort(faults.begin(), faults.end(),
+                   [](const auto& a, const auto& b) { return a.start < b.start; });
+  json fault_list = json::array();
+  for (const FaultWindowConfig& f : faults) {
+    static const char* const kKinds[] = {"down", "slow", "flush", "restart"};
+    json item = {{"kind", kKinds[static_cast<int>(f.kind)]},
+                 {"start_s", seconds(f.start.seconds())},
+                 {"end_s", f.kind == FaultWindowConfig::Kind::kFlush
+                               ? json(nullptr)
+                               : seconds((f.start + f.duration).seconds())}};
+    if (f.kind == FaultWindowConfig::Kind::kSlow) item["factor"] = RoundedJson(f.factor);
+    fault_list.push_back(std::move(item));
+  }
+  j["faults"] = std::move(fault_list);
+
+  // Deploys: only the versioned invalidation models one (a flush fault is a
+  // deploy too, but it is listed with the faults).
+  json deploys = json::array();
+  bool deploys_truncated = false;
+  const PolicyChoice& invalidation = scenario.stack.invalidation;
+  if (invalidation.name == "versioned") {
+    const Duration bump_at = invalidation.params.GetDuration("bump_at");
+    const Duration every = invalidation.params.GetDuration("bump_every");
+    const Duration end = scenario.world.duration;
+    uint64_t generation = 1;
+    for (Duration t = bump_at; bump_at > Duration() && t < end; t = t + every, ++generation) {
+      if (deploys.size() == kMaxDeploys) {
+        deploys_truncated = true;
+        break;
+      }
+      deploys.push_back({{"at_s", seconds(t.seconds())},
+                         {"what", "key generation bump (versioned invalidation)"},
+                         {"generation", generation}});
+      if (every <= Duration()) break;
+    }
+  }
+  j["deploys"] = std::move(deploys);
+  j["deploys_truncated"] = deploys_truncated;
+
+  const WorkloadConfig& w = scenario.world.workload;
+  j["popularity"] = w.trace ? "trace"
+                    : w.popularity == WorkloadConfig::Popularity::kUniform || w.zipf_alpha == 0
+                        ? "uniform"
+                        : "zipf";
+  json hot = json::array();
+  for (size_t i = 0; i < result.hot_keys.size(); ++i) {
+    const HotKeyExpiries& h = result.hot_keys[i];
+    json expiries = json::array();
+    for (double t : h.expiries_s) expiries.push_back(seconds(t));
+    hot.push_back({{"key", h.key},
+                   {"rank", i + 1},
+                   {"expiries_s", std::move(expiries)},
+                   {"truncated", h.truncated}});
+  }
+  j["hot_keys"] = std::move(hot);
+  return j;
+}
+
 std::string FormatSummaryTable(const Summary& s) {
   Section requests{"requests",
                    {{"total", Grouped(s.requests.total)},
@@ -456,7 +527,8 @@ void WriteRunOutputs(const std::string& dir, const Scenario& scenario, const Run
   // Serialise before touching the file system: a failure here leaves nothing.
   WriteFolderAtomically(dir, {{"summary.json", SummaryToJson(result.summary).dump(2) + "\n"},
                               {"timeseries.csv", TimeSeriesToCsv(result.timeseries)},
-                              {"scenario.resolved.json", scenario.resolved.dump(2) + "\n"}});
+                              {"scenario.resolved.json", scenario.resolved.dump(2) + "\n"},
+                              {"events.json", EventsToJson(scenario, result).dump(2) + "\n"}});
 }
 
 std::string DefaultRunDir(const Scenario& scenario) {

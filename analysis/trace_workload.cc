@@ -113,6 +113,7 @@ std::shared_ptr<const TraceWorkloadConfig> PrepareTraceWorkload(const TraceWorkl
   }
   auto ids = std::make_shared<KeyIds>();
   auto sizes = std::make_shared<std::vector<uint32_t>>();
+  std::vector<uint64_t> reads;  // per dense key, for the hottest keys
   TraceWorkloadStats st;
   bool any = false;
   auto reader = OpenTrace(spec.path, spec.format, spec.csv);
@@ -127,10 +128,16 @@ std::shared_ptr<const TraceWorkloadConfig> PrepareTraceWorkload(const TraceWorkl
       const uint32_t size = std::max<uint32_t>(r.size, 1);
       if (fresh) {
         sizes->push_back(size);
+        reads.push_back(0);
       } else {
         (*sizes)[it->second] = std::max((*sizes)[it->second], size);
       }
-      ++(r.op == ReplayRequest::Op::kSet ? st.writes : st.reads);
+      if (r.op == ReplayRequest::Op::kSet) {
+        ++st.writes;
+      } else {
+        ++st.reads;
+        ++reads[it->second];
+      }
       if (!any) st.first_time = st.last_time = r.time;
       st.last_time = std::max(st.last_time, r.time);
       any = true;
@@ -146,6 +153,14 @@ std::shared_ptr<const TraceWorkloadConfig> PrepareTraceWorkload(const TraceWorkl
   auto config = std::make_shared<TraceWorkloadConfig>();
   config->path = spec.path;
   config->sizes = std::move(sizes);
+  // The most-read keys: most reads first, ties by the lower key.
+  std::vector<Key> order(reads.size());
+  for (Key k = 0; k < order.size(); ++k) order[k] = k;
+  const size_t hot = std::min(kHotKeys, order.size());
+  std::partial_sort(
+      order.begin(), order.begin() + static_cast<long>(hot), order.end(),
+      [&](Key a, Key b) { return reads[a] != reads[b] ? reads[a] > reads[b] : a < b; });
+  config->hottest.assign(order.begin(), order.begin() + static_cast<long>(hot));
   std::shared_ptr<const KeyIds> frozen = std::move(ids);
   const double t0 = st.first_time;
   config->open = [spec, frozen, t0]() -> std::unique_ptr<RequestSource> {

@@ -22,6 +22,9 @@
 //    A timestamp below an earlier one counts as equal to it (a few
 //    out-of-order records in a sorted trace must not travel back in time).
 //    Memory for the spreading: the largest group of equal timestamps.
+//  - Hot keys: the first pass also counts the reads of every dense key; the
+//    kHotKeys most-read keys (ties by the lower key) are the run's hot keys
+//    (TraceWorkloadConfig::hottest).
 #pragma once
 
 #include <cstdint>

@@ -190,8 +190,9 @@ int RunCommand(const RunArgs& args) {
 void AddRunCommand(CLI::App& app, RunArgs& args) {
   CLI::App* cmd = app.add_subcommand("run", "Simulate a scenario and write its outputs");
   cmd->footer(
-      "Writes summary.json, timeseries.csv and scenario.resolved.json to the output folder\n"
-      "(default results/runs/<name>-<seed>), replacing a previous run's folder atomically.\n"
+      "Writes summary.json, timeseries.csv, scenario.resolved.json and events.json to the\n"
+      "output folder (default results/runs/<name>-<seed>), replacing a previous run's folder\n"
+      "atomically.\n"
       "The output contract is documented in results/README.md.");
   cmd->add_option("scenario", args.scenario,
                   "Scenario JSON file (default: the embedded default scenario)")
@@ -259,7 +260,8 @@ void AddCompareCommand(CLI::App& app, CompareArgs& args) {
       "they see the same arrivals, keys and service times (common random numbers).\n"
       "--vary PTR=V1,V2,...: each Vi as --set takes it; commas inside [], {} or \"\" belong to\n"
       "the value, e.g. --vary '/policies/guard={\"name\":\"lock\"},none'.\n"
-      "Writes compare.json and compare.csv to the output folder\n"
+      "Writes compare.json, compare.csv and per variant i variant-<i>.timeseries.csv and\n"
+      "variant-<i>.events.json to the output folder\n"
       "(default results/runs/<name>-compare), replacing a previous one atomically.");
   cmd->add_option("scenario", args.scenario,
                   "Scenario JSON file (default: the embedded default scenario)")
@@ -523,11 +525,21 @@ struct ExplainArgs {
   uint64_t key = 0;
   std::string from, to;
   size_t limit = 200;
+  std::string out;  // empty: write no file
 };
 
 int ExplainCommand(const ExplainArgs& args) {
   Scenario scenario = LoadScenario(args.scenario, ParseOverrides(args.sets));
   const ExplainResult result = RunExplain(scenario, {args.key, args.from, args.to, args.limit});
+  // explain --out: the diagram as data, written before anything is printed.
+  if (!args.out.empty()) {
+    try {
+      WriteExplainOutputs(args.out, scenario, result, args.limit);
+    } catch (const std::exception& e) {
+      PrintError(e.what());
+      return 1;
+    }
+  }
   std::cout << FormatExplain(scenario, result, args.limit);
   std::cout.flush();
   return 0;
@@ -538,7 +550,8 @@ void AddExplainCommand(CLI::App& app, ExplainArgs& args) {
       "explain", "Simulate a scenario and print one key's events as a sequence diagram");
   cmd->footer(
       "One line per event: time, request, an arrow from the application instance to the\n"
-      "actor it talked to (cache, db, channel, ...), and what happened. Writes nothing.");
+      "actor it talked to (cache, db, channel, ...), and what happened. Writes nothing unless\n"
+      "--out DIR is given: then DIR/explain.json holds the same events as data (atomically).");
   cmd->add_option("scenario", args.scenario,
                   "Scenario JSON file (default: the embedded default scenario)")
       ->type_name("FILE");
@@ -557,6 +570,9 @@ void AddExplainCommand(CLI::App& app, ExplainArgs& args) {
   cmd->add_option("--limit", args.limit, "Print at most this many events (default 200)")
       ->type_name("N")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--out", args.out,
+                  "Also write DIR/explain.json (the shown events and the summary as JSON)")
+      ->type_name("DIR");
   cmd->add_option("--set", args.sets, "Override a scenario field by JSON pointer (repeatable)")
       ->type_name("PTR=VALUE")
       ->allow_extra_args(false);

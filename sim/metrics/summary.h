@@ -121,9 +121,20 @@ struct IntervalRow {
   uint64_t stampede_loads = 0;                // duplicate loads started in the interval
 };
 
+// The shared-cache expiries of one of the workload's hottest keys: the expiry
+// times of its value entries that the cache server counted as expirations
+// (lazily or actively), whatever their namespace generation. Entries deleted,
+// overwritten, evicted or flushed before their expiry did not expire.
+struct HotKeyExpiries {
+  uint64_t key = 0;                // workload key
+  std::vector<double> expiries_s;  // simulated seconds, ascending
+  bool truncated = false;          // more expired than the kept limit
+};
+
 struct RunResult {
   Summary summary;
   std::vector<IntervalRow> timeseries;
+  std::vector<HotKeyExpiries> hot_keys;  // hottest first (Workload::HottestKeys)
 };
 
 }  // namespace cachelab

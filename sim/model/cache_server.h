@@ -78,6 +78,12 @@ class CacheServer {
   // Background events stop rescheduling themselves.
   void Stop() { stopped_ = true; }
 
+  // Store::WatchExpiries, for the run's hot keys (cache keys with any
+  // namespace generation count as their workload key).
+  void WatchExpiries(const std::vector<Key>& keys, uint64_t limit) {
+    store_.WatchExpiries(keys, kKeyGenerationBits, limit);
+  }
+
   bool IsDown(Time t) const;
   const Store& store() const { return store_; }
   const CacheServerStats& stats() const { return stats_; }

@@ -4,6 +4,7 @@
 // model may assume the documented ranges hold (it asserts them in debug).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -15,6 +16,15 @@
 namespace cachelab {
 
 using Key = uint64_t;
+
+// Cache keys are workload keys (below 2^48) with a namespace generation in
+// bits 48..61 (versioned keys, policies/invalidation/versioned.cc); bits 62
+// and 63 mark auxiliary entries such as lock keys. Clearing these bits of a
+// value entry's cache key gives its workload key back.
+inline constexpr Key kKeyGenerationBits = ((Key{1} << 14) - 1) << 48;
+
+// How many of the workload's hottest keys a run follows (events.json).
+inline constexpr size_t kHotKeys = 5;
 
 class RequestSource;  // sim/model/workload.h
 
@@ -53,6 +63,9 @@ struct TraceWorkloadConfig {
   // on several threads share only immutable data.
   std::function<std::unique_ptr<RequestSource>()> open;
   std::shared_ptr<const std::vector<uint32_t>> sizes;
+  // The kHotKeys most-read dense keys of the whole trace (fewer when it has
+  // fewer keys), most reads first, ties by the lower key.
+  std::vector<Key> hottest;
 };
 
 struct WorkloadConfig {
@@ -118,6 +131,9 @@ struct DatabaseConfig {
 
 struct MetricsConfig {
   Duration interval = Duration::Seconds(10);  // time-series resolution, > 0
+  // How many shared-cache expiries a run keeps per hot key (events.json);
+  // not a scenario field.
+  uint32_t hot_key_expiries = 10'000;
 };
 
 struct WorldConfig {

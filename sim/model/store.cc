@@ -23,8 +23,9 @@ const Store::Entry* Store::Peek(Key k, Time now) {
   auto it = map_.find(k);
   if (it == map_.end()) return nullptr;
   if (it->second.expires <= now) {
+    const Time expires = it->second.expires;
     Remove(it);
-    ++expirations_;
+    CountExpiration(k, expires);
     return nullptr;
   }
   return &it->second;
@@ -77,9 +78,10 @@ bool Store::SetIfAbsent(Key k, const Value& v, Duration ttl, Time now) {
 bool Store::Delete(Key k, Time now) {
   auto it = map_.find(k);
   if (it == map_.end()) return false;
-  const bool live = it->second.expires > now;
+  const Time expires = it->second.expires;
+  const bool live = expires > now;
   Remove(it);
-  if (!live) ++expirations_;
+  if (!live) CountExpiration(k, expires);
   return live;
 }
 
@@ -91,10 +93,31 @@ uint64_t Store::ActiveExpire(Time now, uint64_t limit) {
     auto it = map_.find(r.key);
     if (it == map_.end() || it->second.expires.nanos() != r.expires) continue;  // stale record
     Remove(it);
-    ++expirations_;
+    CountExpiration(r.key, Time::FromNanos(r.expires));
     ++removed;
   }
   return removed;
+}
+
+void Store::WatchExpiries(const std::vector<Key>& keys, Key ignored_bits, uint64_t limit) {
+  watched_.clear();
+  for (Key k : keys) watched_.push_back(WatchedKey{k, {}, false});
+  watch_mask_ = ~ignored_bits;
+  watch_limit_ = limit;
+}
+
+// Off the hit path: only expirations get here, and only when keys are watched.
+void Store::RecordWatched(Key k, Time expires) {
+  const Key base = k & watch_mask_;
+  for (WatchedKey& w : watched_) {
+    if (w.key != base) continue;
+    if (w.expiries.size() < watch_limit_) {
+      w.expiries.push_back(expires);
+    } else {
+      w.truncated = true;
+    }
+    return;
+  }
 }
 
 void Store::Flush() {

@@ -12,6 +12,9 @@
 //    Redis' expire cycle but exact). Either way it counts as an expiration,
 //    never as an eviction.
 //  - ttl <= 0 means the entry never expires.
+//  - Watched keys (WatchExpiries): every expiration of a watched key's entry
+//    is recorded with the entry's expiry time (not the moment it was
+//    noticed). Other keys pay one branch per expiration, nothing per hit.
 #pragma once
 
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -56,6 +59,17 @@ class Store {
   // Drops every entry (not counted as evictions or expirations).
   void Flush();
 
+  // Records the expirations of `keys` from now on, at most `limit` per key.
+  // A cache key counts as watched key w when it equals w once the bits in
+  // `ignored_bits` are cleared (a namespace generation, config.h).
+  void WatchExpiries(const std::vector<Key>& keys, Key ignored_bits, uint64_t limit);
+  struct WatchedKey {
+    Key key;
+    std::vector<Time> expiries;  // in the order they were counted
+    bool truncated = false;      // an expiry beyond `limit` was not kept
+  };
+  const std::vector<WatchedKey>& watched() const { return watched_; }
+
   uint64_t bytes() const { return bytes_; }
   uint64_t items() const { return map_.size(); }
   uint64_t peak_bytes() const { return peak_bytes_; }
@@ -71,6 +85,12 @@ class Store {
   // Asks the policy to admit `k` (Admit), then evicts until `need` fits.
   bool MakeRoom(Key k, uint64_t need);
   void EvictOne();
+  // Counts the expiration of `k`'s entry that expired at `expires`.
+  void CountExpiration(Key k, Time expires) {
+    ++expirations_;
+    if (!watched_.empty()) RecordWatched(k, expires);
+  }
+  void RecordWatched(Key k, Time expires);
 
   // A record is stale when its key's entry is gone or expires at another
   // time; an entry replaced by one with the same expiry is due all the same.
@@ -96,6 +116,9 @@ class Store {
   uint64_t peak_items_ = 0;
   uint64_t evictions_ = 0;
   uint64_t expirations_ = 0;
+  std::vector<WatchedKey> watched_;
+  Key watch_mask_ = ~Key{0};
+  uint64_t watch_limit_ = 0;
 };
 
 }  // namespace cachelab

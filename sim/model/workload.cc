@@ -96,4 +96,14 @@ std::optional<Request> Workload::Next() {
   return r;
 }
 
+std::vector<Key> Workload::HottestKeys(size_t n) const {
+  if (config_.trace) {
+    const std::vector<Key>& hot = config_.trace->hottest;
+    return {hot.begin(), hot.begin() + static_cast<long>(std::min(n, hot.size()))};
+  }
+  std::vector<Key> out;
+  for (Key k = 0; k < std::min<uint64_t>(n, config_.keys); ++k) out.push_back(k);
+  return out;
+}
+
 }  // namespace cachelab

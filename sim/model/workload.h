@@ -51,6 +51,12 @@ class Workload {
   // trace's own sizes with a trace).
   const std::vector<uint32_t>& sizes() const { return sizes_; }
 
+  // The `n` keys the workload requests most, hottest first (fewer when it has
+  // fewer keys). Zipf: ranks are keys and probabilities fall with the rank,
+  // so keys 0..n-1. Uniform (or Zipf alpha 0): every key is equally likely;
+  // keys 0..n-1 by convention. Trace: its most-read keys (TraceWorkloadConfig).
+  std::vector<Key> HottestKeys(size_t n) const;
+
  private:
   WorkloadConfig config_;
   Time end_;

@@ -15,6 +15,7 @@ World::World(const WorldConfig& config, std::unique_ptr<PolicyStack> stack,
       services_{sim_, cache_, db_, waits_, ledger_, config_, policy_stats_, trace},
       stack_(std::move(stack)) {
   services_.writable_ledger = &ledger_;
+  cache_.WatchExpiries(workload_.HottestKeys(kHotKeys), config.metrics.hot_key_expiries);
   for (uint32_t i = 0; i < std::max<uint32_t>(config.instances.count, 1); ++i) {
     envs_.push_back(Env{sim_, cache_, db_, waits_, i, &services_});
   }
@@ -37,7 +38,20 @@ RunResult World::Run(const std::function<void(double)>& progress) {
   if (config_.cache.enabled) stack_->Finish(services_);
   if (last_finish_ > mark_.start || rows_.empty()) EmitRow(std::max(last_finish_, mark_.start));
   if (progress_) progress_(1.0);
-  return RunResult{BuildSummary(), std::move(rows_)};
+  RunResult result;
+  result.summary = BuildSummary();
+  result.timeseries = std::move(rows_);
+  for (const Store::WatchedKey& w : cache_.store().watched()) {
+    HotKeyExpiries h;
+    h.key = w.key;
+    h.truncated = w.truncated;
+    std::vector<Time> at = w.expiries;
+    // Lazy and active expiry may count entries of different generations out of order.
+    std::sort(at.begin(), at.end());
+    for (Time t : at) h.expiries_s.push_back(t.seconds());
+    result.hot_keys.push_back(std::move(h));
+  }
+  return result;
 }
 
 void World::ScheduleNextArrival() {

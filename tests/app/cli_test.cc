@@ -163,7 +163,7 @@ TEST_CASE("an output folder that cannot be written fails without leftovers", "[a
 
 // ---- run ---------------------------------------------------------------------
 
-TEST_CASE("run writes the three output files to results/runs/<name>-<seed>", "[app][cli]") {
+TEST_CASE("run writes the four output files to results/runs/<name>-<seed>", "[app][cli]") {
   Sandbox box;
   CommandResult r = box.Run({"run", kTiny});
   INFO("stderr: " << r.err);
@@ -171,10 +171,10 @@ TEST_CASE("run writes the three output files to results/runs/<name>-<seed>", "[a
   CHECK(r.err.empty());  // stderr is not a terminal here: no progress output
 
   CHECK(box.WorkEntries() ==
-        std::vector<std::string>{"results", "results/runs", "results/runs/cli-tiny-7",
-                                 "results/runs/cli-tiny-7/scenario.resolved.json",
-                                 "results/runs/cli-tiny-7/summary.json",
-                                 "results/runs/cli-tiny-7/timeseries.csv"});
+        std::vector<std::string>{
+            "results", "results/runs", "results/runs/cli-tiny-7",
+            "results/runs/cli-tiny-7/events.json", "results/runs/cli-tiny-7/scenario.resolved.json",
+            "results/runs/cli-tiny-7/summary.json", "results/runs/cli-tiny-7/timeseries.csv"});
   const fs::path dir = box.work() / "results/runs/cli-tiny-7";
 
   // The table and where the files went.
@@ -399,9 +399,10 @@ TEST_CASE("run replaces a previous output folder atomically", "[app][cli]") {
   CommandResult r = box.Run({"run", kTiny, "--out", "runs/x/", "--quiet"});
   REQUIRE(r.exit_code == 0);
   // The old folder is gone as a whole and no temporary sibling is left.
-  CHECK(box.WorkEntries() ==
-        std::vector<std::string>{"runs", "runs/x", "runs/x/scenario.resolved.json",
-                                 "runs/x/summary.json", "runs/x/timeseries.csv"});
+  CHECK(box.WorkEntries() == std::vector<std::string>{"runs", "runs/x", "runs/x/events.json",
+                                                      "runs/x/scenario.resolved.json",
+                                                      "runs/x/summary.json",
+                                                      "runs/x/timeseries.csv"});
 }
 
 // ---- validate ------------------------------------------------------------------

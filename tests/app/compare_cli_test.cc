@@ -2,6 +2,9 @@
 // traffic. The table has a column per variant, compare.json and compare.csv
 // are written atomically, results do not depend on --threads, and variants
 // that differ only in a policy see the same requests (common random numbers).
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -54,10 +57,16 @@ TEST_CASE("compare prints a column per variant and writes compare.json and compa
   }
 
   const fs::path dir = box.work() / "results/runs/cli-tiny-compare";
-  CHECK(box.WorkEntries() ==
-        std::vector<std::string>{"results", "results/runs", "results/runs/cli-tiny-compare",
-                                 "results/runs/cli-tiny-compare/compare.csv",
-                                 "results/runs/cli-tiny-compare/compare.json"});
+  std::vector<std::string> entries = {"results", "results/runs", "results/runs/cli-tiny-compare",
+                                      "results/runs/cli-tiny-compare/compare.csv",
+                                      "results/runs/cli-tiny-compare/compare.json"};
+  for (int i = 0; i < 6; ++i) {
+    for (const char* file : {"events.json", "timeseries.csv"}) {
+      entries.push_back(fmt::format("results/runs/cli-tiny-compare/variant-{}.{}", i, file));
+    }
+  }
+  std::sort(entries.begin(), entries.end());
+  CHECK(box.WorkEntries() == entries);
   const json j = json::parse(ReadFile(dir / "compare.json"));
   REQUIRE(j.is_array());
   REQUIRE(j.size() == 6);
@@ -86,6 +95,65 @@ TEST_CASE("compare results do not depend on the thread count", "[app][cli][compa
   REQUIRE(two.exit_code == 0);
   CHECK(ReadFile(box.work() / "one/compare.json") == ReadFile(box.work() / "two/compare.json"));
   CHECK(ReadFile(box.work() / "one/compare.csv") == ReadFile(box.work() / "two/compare.csv"));
+  for (int i = 0; i < 4; ++i) {
+    for (const std::string file : {"timeseries.csv", "events.json"}) {
+      const std::string name = fmt::format("variant-{}.{}", i, file);
+      INFO(name);
+      CHECK(ReadFile(box.work() / "one" / name) == ReadFile(box.work() / "two" / name));
+    }
+  }
+}
+
+TEST_CASE("each variant's time series and events are those of a run with its overrides",
+          "[app][cli][compare][events]") {
+  Sandbox box;
+  // A fault and a versioned bump, so that events.json has something in every list.
+  const std::vector<std::string> sets = {
+      "--set", R"(/cache/faults=[{"kind": "flush", "start": "4s"}])", "--set",
+      R"(/policies/invalidation={"name": "versioned", "params": {"bump_at": "6s"}})"};
+  const std::vector<std::string> ttls = {"1s", "3s"};
+  const std::vector<std::string> capacities = {"64KiB", "1MiB"};
+  std::vector<std::string> compare = {"compare",   kTiny,
+                                      "--out",     "cmp",
+                                      "--threads", "2",
+                                      "--vary",    "/policies/read/params/ttl=1s,3s",
+                                      "--vary",    "/cache/capacity=64KiB,1MiB"};
+  compare.insert(compare.end(), sets.begin(), sets.end());
+  const CommandResult c = box.Run(compare);
+  INFO("stderr: " << c.err);
+  REQUIRE(c.exit_code == 0);
+  const json variants = json::parse(ReadFile(box.work() / "cmp/compare.json"));
+  REQUIRE(variants.size() == 4);
+
+  for (size_t i = 0; i < variants.size(); ++i) {
+    // Variant i in compare.json order: the first --vary varies slowest.
+    const std::string ttl = ttls[i / 2], capacity = capacities[i % 2];
+    CHECK(variants[i]["variant"]["/policies/read/params/ttl"] == ttl);
+    CHECK(variants[i]["variant"]["/cache/capacity"] == capacity);
+    std::vector<std::string> run = {"run",
+                                    kTiny,
+                                    "--quiet",
+                                    "--out",
+                                    fmt::format("run{}", i),
+                                    "--set",
+                                    "/policies/read/params/ttl=" + ttl,
+                                    "--set",
+                                    "/cache/capacity=" + capacity};
+    run.insert(run.end(), sets.begin(), sets.end());
+    REQUIRE(box.Run(run).exit_code == 0);
+    const fs::path run_dir = box.work() / fmt::format("run{}", i);
+    const fs::path cmp = box.work() / "cmp";
+    INFO("variant " << i);
+    CHECK(ReadFile(cmp / fmt::format("variant-{}.timeseries.csv", i)) ==
+          ReadFile(run_dir / "timeseries.csv"));
+    CHECK(ReadFile(cmp / fmt::format("variant-{}.events.json", i)) ==
+          ReadFile(run_dir / "events.json"));
+    // The run's summary is the variant's summary too.
+    CHECK(json::parse(ReadFile(run_dir / "summary.json")) == variants[i]["summary"]);
+  }
+  // Not four copies of one file: the TTL changes the time series.
+  CHECK(ReadFile(box.work() / "cmp/variant-0.timeseries.csv") !=
+        ReadFile(box.work() / "cmp/variant-2.timeseries.csv"));
 }
 
 TEST_CASE("compare variants that differ only in a policy see identical traffic",

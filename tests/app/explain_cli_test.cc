@@ -1,7 +1,12 @@
 // `cachelab explain`: one key's events as a text sequence diagram. On a
 // stampede scenario the diagram shows many loads of the key issued within one
 // database read time; bad keys and windows are bad input.
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -11,8 +16,10 @@
 namespace cachelab {
 namespace {
 
+using nlohmann::json;
 using test::CommandResult;
 using test::ExpectInputError;
+using test::ReadFile;
 using test::Sandbox;
 
 const std::string kData = CACHELAB_TEST_DATA;
@@ -33,7 +40,108 @@ std::vector<double> TimesOf(const std::string& out, const std::string& what) {
   return times;
 }
 
+// The event lines of the diagram: those after the column header, up to the
+// first line that is not an event ("  ... truncated", the blank line before
+// the legend).
+std::vector<std::string> EventLines(const std::string& out) {
+  std::vector<std::string> lines;
+  std::istringstream in(out);
+  std::string line;
+  bool in_diagram = false;
+  while (std::getline(in, line)) {
+    if (!in_diagram) {
+      in_diagram = line.find("t (ms)") != std::string::npos;
+      continue;
+    }
+    // An event line starts with its time, right-aligned in 12 characters.
+    const std::string time = line.substr(0, 12);
+    char* end = nullptr;
+    std::strtod(time.c_str(), &end);
+    if (line.size() <= 12 || end != time.c_str() + time.size()) break;
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+std::string Trim(const std::string& s) {
+  const size_t b = s.find_first_not_of(' '), e = s.find_last_not_of(' ');
+  return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
 }  // namespace
+
+TEST_CASE("explain --out writes explain.json with exactly the events the diagram shows",
+          "[app][cli][explain][events]") {
+  Sandbox box;
+  // Writes on the hottest key: reads, fills, deletes and updates, and stale answers.
+  const std::string limit = GENERATE(as<std::string>{}, "40", "100000");
+  const CommandResult r =
+      box.Run({"explain", kTiny, "--key", "0", "--set", "/workload/write_fraction=0.3", "--from",
+               "2s", "--to", "8s", "--limit", limit, "--out", "ex"});
+  INFO("stderr: " << r.err << "\nlimit " << limit);
+  REQUIRE(r.exit_code == 0);
+  CHECK(box.WorkEntries() == std::vector<std::string>{"ex", "ex/explain.json"});
+  const json j = json::parse(ReadFile(box.work() / "ex/explain.json"));
+  CHECK(j["scenario"] == "cli-tiny");
+  CHECK(j["key"] == 0);
+  CHECK(j["from_s"] == 2.0);
+  CHECK(j["to_s"] == 8.0);
+
+  // The diagram's lines, one per event, in the file's order with the file's texts.
+  const std::vector<std::string> lines = EventLines(r.out);
+  const json& events = j["events"];
+  REQUIRE(lines.size() == events.size());
+  REQUIRE(!events.empty());
+  const size_t text_at = 12 + 2 + 8 + 2 + j["actors"].size() * 8 + 2;  // FormatExplain's layout
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const json& e = events[i];
+    INFO("event " << i << ": " << lines[i]);
+    const std::string prefix =
+        e["request"].is_null() ? e["actor"].get<std::string>() + ": " : std::string();
+    CHECK(lines[i].substr(text_at) == prefix + e["text"].get<std::string>());
+    CHECK(std::strtod(lines[i].c_str(), nullptr) ==
+          Approx((e["at_s"].get<double>() - 2.0) * 1000).margin(0.0006));
+    const std::string who = Trim(lines[i].substr(14, 8));
+    if (e["request"].is_null()) {
+      CHECK(who == "-");
+    } else {
+      CHECK(who.rfind(fmt::format("#{}", e["request"].get<uint64_t>()), 0) == 0);
+    }
+    CHECK(e["stale"] == (e["text"].get<std::string>().find("STALE") != std::string::npos));
+    CHECK(e["column"] < j["actors"].size());
+  }
+
+  // Truncation as the text says it, and the summary line's numbers.
+  const uint64_t total = j["events_total"];
+  CHECK(j["truncated"] == (total > events.size()));
+  CHECK(events.size() == std::min<uint64_t>(total, std::stoull(limit)));
+  CHECK((r.out.find("... truncated") != std::string::npos) == j["truncated"].get<bool>());
+  const json& sum = j["summary"];
+  CHECK(sum["events"] == total);
+  CHECK(r.out.find(fmt::format("summary: {} events, {} requests ({} reads, {} writes), {} read "
+                               "hits, {} DB loads (at most {} in flight",
+                               total, sum["requests"].get<uint64_t>(), sum["reads"].get<uint64_t>(),
+                               sum["writes"].get<uint64_t>(), sum["hits"].get<uint64_t>(),
+                               sum["db_loads"].get<uint64_t>(),
+                               sum["max_concurrent_loads"].get<uint64_t>())) != std::string::npos);
+  CHECK(r.out.find(fmt::format("{} stale answers, {} failed", sum["stale"].get<uint64_t>(),
+                               sum["failed"].get<uint64_t>())) != std::string::npos);
+  CHECK(sum["stale"] > 0);  // the write race of this scenario
+}
+
+TEST_CASE("explain --out that cannot be written fails and writes nothing",
+          "[app][cli][explain][events]") {
+  Sandbox box;
+  std::ofstream(box.work() / "blocker") << "a file, not a folder\n";
+  const CommandResult r =
+      box.Run({"explain", kTiny, "--key", "0", "--limit", "5", "--out", "blocker/ex"});
+  INFO("stderr: " << r.err);
+  CHECK(r.exit_code == 1);  // as run and compare: the environment refused the write
+  CHECK(r.err.rfind("cachelab: error: ", 0) == 0);
+  CHECK(r.err.find("blocker") != std::string::npos);
+  CHECK(r.out.empty());
+  CHECK(box.WorkEntries() == std::vector<std::string>{"blocker"});
+}
 
 TEST_CASE("explain shows a stampede as several loads of the key within one DB read",
           "[app][cli][explain]") {

@@ -456,5 +456,36 @@ TEST_CASE("bytes and items stay within the limits under random sets, gets and de
   CHECK(item_limit_reached);
 }
 
+TEST_CASE("a watched key's expirations are recorded at the entries' expiry times",
+          "[sim][store][events]") {
+  Store s = MakeStore(10'000);
+  const Key generation = Key{3} << 48;  // a versioned key's namespace bits
+  const Key lock_bit = Key{1} << 62;
+  s.WatchExpiries({7, 8}, kKeyGenerationBits, /*limit=*/2);
+  s.Set(7, V(1, 10), Duration::Millis(100), Ms(0));            // expires at 100 ms
+  s.Set(8, V(1, 10), Duration::Millis(50), Ms(0));             // deleted before it expires
+  s.Set(9, V(1, 10), Duration::Millis(10), Ms(0));             // not watched
+  s.Set(7 | lock_bit, V(1, 10), Duration::Millis(10), Ms(0));  // a lock entry, not the value
+  REQUIRE(s.Delete(8, Ms(20)));
+  // Noticed late by a lookup: recorded at its expiry, not when it was noticed.
+  CHECK(s.Peek(7, Ms(250)) == nullptr);
+  // Another generation of key 7, overwritten before expiring, then expiring.
+  s.Set(7 | generation, V(2, 10), Duration::Millis(100), Ms(300));
+  s.Set(7 | generation, V(3, 10), Duration::Millis(100), Ms(350));  // expires at 450 ms
+  CHECK(s.ActiveExpire(Ms(1000), 100) == 3);  // 9, the lock and 7 | generation
+  // A third expiry of key 7 is beyond the limit of 2.
+  s.Set(7, V(4, 10), Duration::Millis(1), Ms(1000));
+  CHECK(s.ActiveExpire(Ms(2000), 100) == 1);
+
+  REQUIRE(s.watched().size() == 2);
+  CHECK(s.watched()[0].key == 7);
+  CHECK(s.watched()[0].expiries == std::vector<Time>{Ms(100), Ms(450)});
+  CHECK(s.watched()[0].truncated);
+  CHECK(s.watched()[1].key == 8);
+  CHECK(s.watched()[1].expiries.empty());
+  CHECK_FALSE(s.watched()[1].truncated);
+  CHECK(s.expirations() == 5);  // counted as before, watched or not
+}
+
 }  // namespace
 }  // namespace cachelab
