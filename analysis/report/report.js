@@ -768,6 +768,11 @@
     return e.text.includes('issued') || e.text.startsWith('SET') || e.text.startsWith('DEL') ? 'out' : 'in';
   }
 
+  // Event times to 0.1 ms: a reload takes tens of milliseconds.
+  function fmtPrecise(t) {
+    return t === null || t === undefined ? '' : t.toFixed(4) + 's';
+  }
+
   function renderExplain(data) {
     header(data, 'explain report');
     root.append(
@@ -786,21 +791,21 @@
     const y = events.map((e) => laneOf(data, e));
     const staleY = events.map((e, i) => (e.stale ? y[i] : null));
     const hover = el('div', { class: 'hover-info', text: 'Point at an event to read it.' });
-    const describe = (e) => fmtTime(e.at_s) + '  ' + (e.request === null ? 'background' : 'request ' + e.request) + (e.instance === null ? '' : ' on instance ' + e.instance) + '  ' + e.actor + ': ' + e.text;
+    const describe = (e) => fmtPrecise(e.at_s) + '  ' + (e.request === null ? 'background' : 'request ' + e.request) + (e.instance === null ? '' : ' on instance ' + e.instance) + '  ' + e.actor + ': ' + e.text;
     root.append(el('h2', { text: 'Timeline' }));
     chart(root, {
       id: 'explain-timeline',
       title: 'Key ' + String(data.key) + ', one lane per actor',
       x: xs,
       xLabel: 'time',
-      xValue: fmtTime,
+      xValue: fmtPrecise,
       height: Math.max(220, 60 + lanes * 46),
       hover: hover,
       series: [
         { label: 'event', values: y, color: COLORS[0], noLine: true, points: { show: true, size: 8, fill: COLORS[0] }, format: (v) => data.actors[v] || '' },
         { label: 'stale answer', values: staleY, color: '#d1495b', noLine: true, points: { show: true, size: 11, fill: '#d1495b' }, format: (v) => data.actors[v] || '' },
       ],
-      scales: { y: { range: [lanes - 0.5, -0.5] } },
+      scales: { y: { range: [-0.5, lanes - 0.5], dir: -1 } },
       axes: [axisX('simulated time', fmtTime), { scale: 'y', label: 'actor', size: 80, splits: () => data.actors.map((_, i) => i), values: (u, ticks) => ticks.map((t) => data.actors[t] || '') }],
       marks: (u, ctx) => {
         ctx.lineWidth = 1.2 * devicePixelRatio;
@@ -832,7 +837,7 @@
     for (const e of events) {
       table.append(
         el('tr', null, [
-          el('td', { class: 'num', text: fmtTime(e.at_s) }),
+          el('td', { class: 'num', text: fmtPrecise(e.at_s) }),
           el('td', { class: 'num', text: e.request === null ? '-' : String(e.request) }),
           el('td', { class: 'num', text: e.instance === null ? '-' : String(e.instance) }),
           el('td', { text: e.actor }),
