@@ -14,10 +14,13 @@
 #include "analysis/output.h"
 #include "analysis/scenario.h"
 #include "tests/support/cli.h"
+#include "tests/support/input_error.h"
 #include "tests/support/temp_dir.h"
 
 namespace cachelab {
 namespace {
+
+using test::ErrorOf;
 
 using nlohmann::json;
 using test::TempDir;
@@ -37,15 +40,6 @@ double Sum(const std::vector<double>& v, size_t from, size_t to) {
   double s = 0;
   for (size_t i = from; i < to; ++i) s += v[i];
   return s;
-}
-
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no InputError)";
 }
 
 }  // namespace

@@ -13,22 +13,14 @@
 #include <vector>
 
 #include "analysis/errors.h"
+#include "tests/support/input_error.h"
 
 namespace cachelab {
 namespace {
 
-using nlohmann::json;
+using test::ErrorOf;
 
-// The message of the InputError `f` throws; fails the test if it throws none.
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  FAIL("expected an InputError");
-  return "";
-}
+using nlohmann::json;
 
 // A small valid scenario that the error tables below break one field at a time.
 json BaseScenario() {

@@ -8,11 +8,13 @@
 #include "analysis/errors.h"
 #include "analysis/scenario.h"
 #include "tests/policies/guard/hot_key.h"
+#include "tests/support/input_error.h"
 
 using namespace cachelab;
 using namespace cachelab::test;
 
 namespace {
+
 
 // A busy world with a cache outage: 1,000 Zipf keys, 3 instances, random
 // latencies, writes, the cache down from 5 s to 7 s.
@@ -28,16 +30,6 @@ WorldConfig OutageWorld() {
   w.database.connections = 256;
   w.database.read_service = Exponential(5e6);
   return w;
-}
-
-std::string ErrorOf(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  FAIL("expected an InputError");
-  return "";
 }
 
 }  // namespace
