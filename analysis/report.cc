@@ -55,13 +55,7 @@ class Doc {
 
   const json& Field(const json& parent, const std::string& pointer, const std::string& name,
                     const std::string& expected) const {
-    if (!parent.is_object()) jsonread::Expected(origins_, {&parent, pointer}, "an object");
-    const auto it = parent.find(name);
-    if (it == parent.end()) {
-      origins_.Fail(jsonread::Child(pointer, name),
-                    "required field is missing (expected " + expected + ")");
-    }
-    return *it;
+    return *jsonread::ObjectReader(origins_, {&parent, pointer}).Required(name, expected).value;
   }
   double Number(const json& parent, const std::string& pointer, const std::string& name) const {
     const json& v = Field(parent, pointer, name, "a number");
@@ -478,8 +472,11 @@ json SweepData(const fs::path& dir, const ReportOptions& options) {
     }
     points.push_back({{"index", std::move(index)}, {"metrics", std::move(stats)}});
   }
+  std::vector<Slo> parsed;
+  for (const std::string& text : options.slos) parsed.push_back(ParseSlo(text));
+  CheckSloMetrics(parsed);
   json slos = json::array();
-  for (const std::string& text : options.slos) slos.push_back(SloJson(ParseSlo(text)));
+  for (const Slo& slo : parsed) slos.push_back(SloJson(slo));
   json plan = nullptr;
   if (!options.plan_dir.empty()) {
     plan = PlanJson(fs::path(options.plan_dir) / "plan.json");
@@ -594,6 +591,9 @@ TimeSeries ParseTimeSeriesCsv(const std::string& text, const std::string& source
 
 TimeSeries MergeIntervals(const TimeSeries& ts, size_t factor) {
   if (factor <= 1) return ts;
+  if (ts.columns.count("hit_ratio") && (!ts.columns.count("hits") || !ts.columns.count("misses"))) {
+    throw InputError("timeseries.csv: hit_ratio without hits and misses columns");
+  }
   TimeSeries out;
   out.names = ts.names;
   const size_t rows = ts.rows();
@@ -624,9 +624,6 @@ TimeSeries MergeIntervals(const TimeSeries& ts, size_t factor) {
           v = duration > 0 ? v / duration : in[start];
           break;
         case Merge::kHitRatio: {
-          if (!ts.columns.count("hits") || !ts.columns.count("misses")) {
-            throw InputError("timeseries.csv: hit_ratio without hits and misses columns");
-          }
           double hits = 0, misses = 0;
           for (size_t i = start; i < end; ++i) {
             hits += ts.columns.at("hits")[i];

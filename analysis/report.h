@@ -75,7 +75,8 @@ TimeSeries MergeIntervals(const TimeSeries& ts, size_t factor);
 
 // The data the page draws, as JSON (what BuildReport inlines). Throws
 // InputError naming the folder or file (and line or JSON pointer) when the
-// folder holds no result, or a file is missing, malformed or inconsistent.
+// folder holds no result, or a file is missing, malformed or inconsistent, and
+// for an SLO that does not parse or names no summary metric.
 nlohmann::json ReportData(const std::string& dir, const ReportOptions& options);
 
 // The page for `data` (ReportData's output).

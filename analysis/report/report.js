@@ -279,7 +279,7 @@
     return wrap;
   }
 
-  function alertsBlock(alerts, end) {
+  function alertsBlock(alerts) {
     const box = el('div');
     if (!alerts || alerts.length === 0) {
       box.append(el('p', { class: 'note', text: 'The scenario defines no alert rules.' }));
@@ -300,7 +300,6 @@
       );
     }
     box.append(table);
-    void end;
     return box;
   }
 
@@ -539,8 +538,6 @@
     data.variants.forEach((v, i) => legend.append(el('li', null, [el('span', { class: 'swatch', style: 'background:' + COLORS[i % COLORS.length] }), el('strong', { text: v.short }), ': ' + v.label])));
     root.append(legend);
     if (data.has_series) {
-      const allAlerts = [];
-      data.variants.forEach((v) => allAlerts.push(...v.alerts));
       const marks = marksFor(data.variants.map((v) => v.events), [], 1);
       root.append(el('h2', { text: 'Over time, variants overlaid' }));
       root.append(marksLegend(marks, "each variant's hottest key (one row per variant, in its colour)"));
