@@ -1,99 +1,75 @@
-// Least recently used: evict the entry whose last access is oldest. An
-// intrusive doubly linked list over a node array (handles are indices), so
-// insert, touch, victim and erase are O(1) with no allocation once warm.
+// Least recently used: evict the entry whose last access is oldest. Entries
+// sit in a HandleQueue (handle_queue.h) in order of last access: a hit moves
+// the entry's record to the back, eviction takes the front. O(1) insert,
+// touch, victim and erase with no allocation once warm.
+//
+// Why not a doubly linked list: moving a node to the front of a list writes
+// its two neighbours, random nodes a replay cannot fetch ahead; the queue's
+// pushes are sequential and the nodes it checks at the front are prefetched.
+// That is most of the difference between 25M and 35M+ requests/s on a
+// 100K-object cache (README, "Trace replay").
 //
 // Source: the textbook policy; as in libCacheSim's LRU.c and Redis' ideal
 // (non-sampled) LRU.
-#include <vector>
-
+#include "policies/eviction/handle_queue.h"
 #include "policies/modules.h"
 
 namespace cachelab {
 namespace {
 
+using eviction::Handle;
+using eviction::kNil;
+
 class Lru final : public EvictionPolicy {
  public:
   Handle Insert(Key key, uint64_t) override {
-    Handle h;
-    if (free_ != kNil) {
-      h = free_;
-      free_ = nodes_[h].next;
-    } else {
-      h = static_cast<Handle>(nodes_.size());
-      nodes_.emplace_back();
-    }
-    nodes_[h].key = key;
-    LinkFront(h);
-    ++size_;
+    const Handle h = pool_.Allocate();
+    pool_[h].key = key;
+    queue_.PushBack(pool_, h, 1);
+    newest_ = h;
     return h;
   }
 
   void Touch(Handle h) override {
-    if (head_ == h) return;
-    Unlink(h);
-    LinkFront(h);
+    if (h != newest_) queue_.MoveToBack(pool_, h);
+    newest_ = h;
   }
 
-  Key Victim() override { return nodes_[tail_].key; }
+  Key Victim() override { return pool_[queue_.Front(pool_)].key; }
 
   void Erase(Handle h) override {
-    Unlink(h);
-    nodes_[h].next = free_;
-    free_ = h;
-    --size_;
+    queue_.Remove(pool_, h, 1);
+    pool_.Release(h);
+    if (h == newest_) newest_ = kNil;
   }
 
-  uint64_t size() const override { return size_; }
+  uint64_t size() const override { return queue_.size(); }
   // For the replay loop (replayer.h): the node a coming hit will touch.
-  void Prefetch(Handle h) const { __builtin_prefetch(&nodes_[h]); }
+  void Prefetch(Handle h) const { __builtin_prefetch(&pool_[h]); }
   // The entry the next eviction takes unless a hit moves it first.
-  Key VictimHint() const { return tail_ == kNil ? 0 : nodes_[tail_].key; }
-  void Reserve(size_t n) { nodes_.reserve(n); }
+  Key VictimHint() {
+    const Handle h = queue_.Front(pool_);
+    return h == kNil ? 0 : pool_[h].key;
+  }
+  void Reserve(size_t n) {
+    pool_.Reserve(n);
+    queue_.Reserve(n);
+  }
 
   std::string CheckInvariants() const override {
-    uint64_t n = 0;
-    Handle prev = kNil;
-    for (Handle h = head_; h != kNil; h = nodes_[h].next) {
-      if (nodes_[h].prev != prev) return "broken prev link";
-      prev = h;
-      if (++n > nodes_.size()) return "cycle in list";
-    }
-    if (prev != tail_) return "tail is not the last node";
-    if (n != size_) return "list length differs from size";
-    return {};
+    return queue_.Check(pool_, [](const Node&) { return uint64_t{1}; });
   }
 
  private:
-  static constexpr Handle kNil = ~Handle{0};
   struct Node {
     Key key = 0;
-    Handle prev = kNil;
-    Handle next = kNil;
+    uint32_t pos = 0;  // of its record in queue_ (the free list's link while free)
+    uint8_t queue = eviction::kDetached;
   };
 
-  void LinkFront(Handle h) {
-    nodes_[h].prev = kNil;
-    nodes_[h].next = head_;
-    if (head_ != kNil) nodes_[head_].prev = h;
-    head_ = h;
-    if (tail_ == kNil) tail_ = h;
-  }
-
-  void Unlink(Handle h) {
-    Node& n = nodes_[h];
-    if (n.prev != kNil)
-      nodes_[n.prev].next = n.next;
-    else
-      head_ = n.next;
-    if (n.next != kNil)
-      nodes_[n.next].prev = n.prev;
-    else
-      tail_ = n.prev;
-  }
-
-  std::vector<Node> nodes_;
-  Handle head_ = kNil, tail_ = kNil, free_ = kNil;
-  uint64_t size_ = 0;
+  eviction::NodePool<Node> pool_;
+  eviction::HandleQueue<Node> queue_{0};
+  Handle newest_ = kNil;  // touched or inserted last: a hit on it moves nothing
 };
 
 }  // namespace
@@ -102,7 +78,7 @@ PolicyInfo modules::LruModule() {
   PolicyInfo info;
   info.role = Role::kEviction;
   info.name = "lru";
-  info.summary = "least recently used (exact, intrusive list)";
+  info.summary = "least recently used (exact, queue of last accesses)";
   info.make_eviction = [](const Params&) { return std::make_unique<Lru>(); };
   info.make_replayer = [](const Params&, const ReplayConfig& c) {
     return MakeReplayer(std::make_unique<Lru>(), c);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "policies/eviction/huge_page_allocator.h"
 #include "sim/model/eviction.h"
 
 namespace cachelab::eviction {
@@ -16,7 +17,8 @@ namespace cachelab::eviction {
 using Handle = EvictionPolicy::Handle;
 inline constexpr Handle kNil = ~Handle{0};
 
-// Node must have `Handle prev, next` members.
+// Node must have a `Handle next` member, or else a `uint32_t pos` one (the
+// nodes of a HandleQueue, handle_queue.h): the free list runs through it.
 template <class Node>
 class NodePool {
  public:
@@ -24,7 +26,7 @@ class NodePool {
     Handle h;
     if (free_ != kNil) {
       h = free_;
-      free_ = nodes_[h].next;
+      free_ = Link(nodes_[h]);
       nodes_[h] = Node{};
     } else {
       h = static_cast<Handle>(nodes_.size());
@@ -33,7 +35,7 @@ class NodePool {
     return h;
   }
   void Release(Handle h) {
-    nodes_[h].next = free_;
+    Link(nodes_[h]) = free_;
     free_ = h;
   }
   Node& operator[](Handle h) { return nodes_[h]; }
@@ -42,7 +44,15 @@ class NodePool {
   void Reserve(size_t n) { nodes_.reserve(n); }
 
  private:
-  std::vector<Node> nodes_;
+  static Handle& Link(Node& n) {
+    if constexpr (requires { n.next; }) {
+      return n.next;
+    } else {
+      return n.pos;
+    }
+  }
+
+  std::vector<Node, HugePageAllocator<Node>> nodes_;
   Handle free_ = kNil;
 };
 

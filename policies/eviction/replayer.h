@@ -23,10 +23,12 @@
 //   void Prefetch(Handle) const   the node a coming hit will touch;
 //   void PrefetchMiss(Key) const  what a coming miss will consult (S3-FIFO's
 //                                 ghost index);
-//   Key VictimHint() const        the entry the next eviction will most
+//   Key VictimHint()              the entry the next eviction will most
 //                                 likely take: after each insertion into a
 //                                 full cache the loop fetches its index slot,
-//                                 so the next miss does not stall on it;
+//                                 so the next miss does not stall on it (may
+//                                 tidy the policy's own structures, never
+//                                 changing what it evicts);
 //   void Reserve(size_t n)        size node arrays for n entries up front
 //                                 (called when sizes are ignored, n = the
 //                                 capacity), as the index is sized.
@@ -36,12 +38,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <span>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "policies/eviction/huge_page_allocator.h"
 #include "sim/model/eviction.h"
 
 namespace cachelab {
@@ -79,32 +83,49 @@ class Replayer {
   virtual std::string CheckInvariants() const = 0;
 };
 
-// key -> (policy handle, charge): open addressing with linear probing over
-// an array of 16-byte slots, so the slot of a key is computable (and
-// prefetchable) before it is needed. The table's length is any number (a
-// key's home slot is its hash scaled into the length by one multiplication,
-// Lemire's "fastrange"), so Reserve can size it to exactly twice the
-// expected keys: a lookup then probes ~1.5 slots when the key is there and
-// ~2.5 when it is not, where a power-of-two table filled to between 3/8 and
-// 7/8 costs up to 4.5 and 32 respectively, or twice the memory. Growth
-// beyond that (byte-bounded caches, whose count is not known in advance)
-// doubles at 3/4 full. Deletion shifts the following slots back (no
+// key -> policy handle: open addressing with linear probing over an array
+// of 12-byte slots (5 1/3 per cache line; the key is stored as two 32-bit
+// words so that no padding doubles it to 16), so the slot of a key is
+// computable (and prefetchable) before it is needed. The table's length is
+// any number (a key's home slot is its hash scaled into the length by one
+// multiplication, Lemire's "fastrange"), so Reserve can size it to about
+// twice the expected keys: a lookup then probes ~1.5 slots when the key is
+// there and ~2.5 when it is not, where a power-of-two table filled to between
+// 3/8 and 7/8 costs up to 4.5 and 32 respectively, or twice the memory.
+// Tables of 1 MiB and more lie in huge pages (huge_page_allocator.h), whose
+// TLB reach the random lookups need; Reserve fits the length to whole pages.
+// Growth beyond that (byte-bounded caches, whose count is not known in
+// advance) doubles at 3/4 full. Deletion shifts the following slots back (no
 // tombstones), so a Slot* is valid only until the next Insert or Erase.
 class ReplayIndex {
  public:
   static constexpr uint32_t kEmpty = ~uint32_t{0};
   struct Slot {
-    Key key;
+    uint32_t key_words[2];
     uint32_t handle;  // kEmpty: a free slot
-    uint32_t charge;
+    Key key() const {
+      Key k;
+      std::memcpy(&k, key_words, sizeof k);
+      return k;
+    }
+    void set_key(Key k) { std::memcpy(key_words, &k, sizeof k); }
   };
+  static_assert(sizeof(Slot) == 12);
 
   ReplayIndex() { Resize(1024); }
 
-  // Sizes the table for `n` keys at once (load 1/2 when full), so a cache
-  // that fills up never pays for, or holds two copies during, a doubling.
+  // Sizes the table for `n` keys at once, so a cache that fills up never
+  // pays for, or holds two copies during, a doubling: load 1/2 when full, or,
+  // in huge pages, the whole pages that hold the keys at a load of at most
+  // 0.6 (one page fewer than load 1/2 may need), else those of load 1/2.
   void Reserve(size_t n) {
-    if (2 * n > slots_.size()) Resize(2 * n);
+    size_t want = 2 * n;
+    if (want * sizeof(Slot) >= eviction::kHugePage / 2) {
+      const size_t per_page = eviction::kHugePage / sizeof(Slot);
+      const size_t down = want / per_page * per_page;
+      want = down * 3 >= n * 5 ? down : (want / per_page + 1) * per_page;
+    }
+    if (want > slots_.size()) Resize(want);
   }
 
   void Prefetch(Key key) const { __builtin_prefetch(&slots_[Home(key)]); }
@@ -113,17 +134,18 @@ class ReplayIndex {
     for (size_t i = Home(key);; i = Next(i)) {
       Slot& s = slots_[i];
       if (s.handle == kEmpty) return nullptr;
-      if (s.key == key) return &s;
+      if (s.key() == key) return &s;
     }
   }
   const Slot* Find(Key key) const { return const_cast<ReplayIndex*>(this)->Find(key); }
 
   // The key must be absent.
-  void Insert(Key key, uint32_t handle, uint32_t charge) {
+  void Insert(Key key, uint32_t handle) {
     if ((size_ + 1) * 4 > slots_.size() * 3) Resize(slots_.size() * 2);
     size_t i = Home(key);
     while (slots_[i].handle != kEmpty) i = Next(i);
-    slots_[i] = Slot{key, handle, charge};
+    slots_[i].set_key(key);
+    slots_[i].handle = handle;
     ++size_;
   }
 
@@ -132,7 +154,7 @@ class ReplayIndex {
     // Move back every following member of the cluster whose home is not
     // between the hole and its own position (cyclically).
     for (size_t i = Next(hole); slots_[i].handle != kEmpty; i = Next(i)) {
-      const size_t home = Home(slots_[i].key);
+      const size_t home = Home(slots_[i].key());
       const bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
       if (stays) continue;
       slots_[hole] = slots_[i];
@@ -163,14 +185,15 @@ class ReplayIndex {
   size_t Next(size_t i) const { return i + 1 == slots_.size() ? 0 : i + 1; }
 
   void Resize(size_t n) {
-    std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(n, Slot{0, kEmpty, 0}));
+    Slots old = std::exchange(slots_, Slots(n, Slot{{0, 0}, kEmpty}));
     size_ = 0;
     for (const Slot& s : old) {
-      if (s.handle != kEmpty) Insert(s.key, s.handle, s.charge);
+      if (s.handle != kEmpty) Insert(s.key(), s.handle);
     }
   }
 
-  std::vector<Slot> slots_;
+  using Slots = std::vector<Slot, eviction::HugePageAllocator<Slot>>;
+  Slots slots_;
   size_t size_ = 0;
 };
 
@@ -223,13 +246,14 @@ class ReplayKernel final : public Replayer {
       if (!p.Admit(r.key, charge) || charge > capacity_) continue;
       while (used_ + charge > capacity_) EvictOne();
       const EvictionPolicy::Handle h = p.Insert(r.key, charge);
-      index_.Insert(r.key, h, charge);
+      index_.Insert(r.key, h);
+      SetCharge(h, charge);
       used_ += charge;
       p.SetNextAccess(h, r.next_access);
       while (p.WantsEviction() && !index_.empty()) EvictOne();
       // A later miss will evict; fetch the slot of its likely victim now
       // rather than stall on it then (before the cache fills, merely wasted).
-      if constexpr (requires(const Policy& q) { q.VictimHint(); }) index_.Prefetch(p.VictimHint());
+      if constexpr (requires(Policy & q) { q.VictimHint(); }) index_.Prefetch(p.VictimHint());
     }
     counts_ = c;
   }
@@ -240,7 +264,7 @@ class ReplayKernel final : public Replayer {
     if (policy_->size() != index_.size()) return "policy size differs from the resident count";
     if (used_ > capacity_) return "resident bytes exceed the capacity";
     uint64_t sum = 0;
-    index_.ForEach([&](const ReplayIndex::Slot& s) { sum += s.charge; });
+    index_.ForEach([&](const ReplayIndex::Slot& s) { sum += ChargeOf(s.handle); });
     if (sum != used_) return "resident bytes differ from the sum of entries";
     return policy_->CheckInvariants();
   }
@@ -250,9 +274,17 @@ class ReplayKernel final : public Replayer {
   static constexpr size_t kNodeAhead = 8;
   static constexpr uint64_t kReserveLimit = uint64_t{1} << 24;
 
+  // An entry's charge: 1 when sizes are ignored, else kept by handle.
+  uint64_t ChargeOf(EvictionPolicy::Handle h) const { return ignore_size_ ? 1 : charges_[h]; }
+  void SetCharge(EvictionPolicy::Handle h, uint32_t charge) {
+    if (ignore_size_) return;
+    if (h >= charges_.size()) charges_.resize(std::max<size_t>(2 * size_t{h}, 1024));
+    charges_[h] = charge;
+  }
+
   void EvictOne() {
     ReplayIndex::Slot* victim = index_.Find(policy_->Victim());
-    used_ -= victim->charge;
+    used_ -= ChargeOf(victim->handle);
     policy_->Erase(victim->handle);
     index_.Erase(victim);
   }
@@ -260,7 +292,7 @@ class ReplayKernel final : public Replayer {
   void Delete(Key key) {
     ReplayIndex::Slot* s = index_.Find(key);
     if (s == nullptr) return;
-    used_ -= s->charge;
+    used_ -= ChargeOf(s->handle);
     policy_->Erase(s->handle);
     index_.Erase(s);
   }
@@ -270,6 +302,7 @@ class ReplayKernel final : public Replayer {
   bool ignore_size_;
   uint64_t used_ = 0;
   ReplayIndex index_;
+  std::vector<uint32_t> charges_;  // by handle; empty when sizes are ignored
   ReplayCounts counts_;
 };
 

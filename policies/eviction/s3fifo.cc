@@ -17,9 +17,13 @@
 // libCacheSim evicts before noticing that an object not hitting the ghost is
 // at least as large as the small queue (and then drops it); here Admit
 // refuses it before evicting anything.
+//
+// The three queues are HandleQueues (handle_queue.h), not linked lists: the
+// policy's work is walking queue fronts, and there the queue prefetches the
+// nodes ahead where a list would wait on each one in turn.
 #include <algorithm>
 
-#include "policies/eviction/node_list.h"
+#include "policies/eviction/handle_queue.h"
 #include "policies/eviction/replayer.h"
 #include "policies/modules.h"
 
@@ -89,17 +93,23 @@ class S3Fifo final : public EvictionPolicy {
   void Prefetch(Handle h) const { __builtin_prefetch(&pool_[h]); }
   void PrefetchMiss(Key key) const {
     ghost_index_.Prefetch(key);
-    if (ghost_.back() != kNil) ghost_index_.Prefetch(ghost_pool_[ghost_.back()].key);
+    if (ghost_.PeekRecord() != kNil) ghost_index_.Prefetch(ghost_pool_[ghost_.PeekRecord()].key);
   }
-  Key VictimHint() const {
-    const Handle h = main_.bytes() <= main_cap_ && !small_.empty() ? small_.back() : main_.back();
+  Key VictimHint() {
+    const Handle h =
+        main_.bytes() <= main_cap_ && !small_.empty() ? small_.Front(pool_) : main_.Front(pool_);
     if (h == kNil) return 0;
     ghost_index_.Prefetch(pool_[h].key);
     return pool_[h].key;
   }
   void Reserve(size_t n) {
     pool_.Reserve(n);
-    ghost_index_.Reserve(static_cast<size_t>(static_cast<double>(n) * ghost_ratio_));
+    small_.Reserve(static_cast<size_t>(static_cast<double>(n) * small_ratio_) + 1);
+    main_.Reserve(n);
+    const auto ghosts = static_cast<size_t>(static_cast<double>(n) * ghost_ratio_);
+    ghost_pool_.Reserve(ghosts);
+    ghost_.Reserve(ghosts);
+    ghost_index_.Reserve(ghosts);
   }
 
   std::string CheckInvariants() const override {
@@ -110,10 +120,12 @@ class S3Fifo final : public EvictionPolicy {
       return "ghost: " + e;
     }
     if (ghost_.size() != ghost_index_.size()) return "ghost index out of step";
-    for (Handle g = ghost_.front(); g != kNil; g = ghost_pool_[g].next) {
+    bool indexed = true;
+    ghost_.ForEach(ghost_pool_, [&](Handle g) {
       const auto* slot = ghost_index_.Find(ghost_pool_[g].key);
-      if (slot == nullptr || slot->handle != g) return "ghost index misses a ghost";
-    }
+      indexed = indexed && slot != nullptr && slot->handle == g;
+    });
+    if (!indexed) return "ghost index misses a ghost";
     if (ghost_.bytes() > ghost_cap_) return "ghost exceeds its share";
     return {};
   }
@@ -122,22 +134,22 @@ class S3Fifo final : public EvictionPolicy {
   enum Queue : uint8_t { kSmall, kMain };
   struct Node {
     Key key = 0;
-    Handle prev = kNil, next = kNil;
     uint64_t bytes = 0;
+    uint32_t pos = 0;                     // HandleQueue's
+    uint8_t queue = eviction::kDetached;  // kSmall or kMain while resident
     uint8_t freq = 0;
-    Queue queue = kSmall;
   };
   struct Ghost {
     Key key = 0;
-    Handle prev = kNil, next = kNil;
     uint64_t bytes = 0;
+    uint32_t pos = 0;
+    uint8_t queue = eviction::kDetached;
   };
 
-  eviction::List<Node>& QueueOf(Queue q) { return q == kSmall ? small_ : main_; }
+  eviction::HandleQueue<Node>& QueueOf(uint8_t q) { return q == kSmall ? small_ : main_; }
   void Link(Handle h, Queue q) {
-    pool_[h].queue = q;
     pool_[h].freq = 0;
-    QueueOf(q).PushFront(pool_, h, pool_[h].bytes);
+    QueueOf(q).PushBack(pool_, h, pool_[h].bytes);
   }
   void Unlink(Handle h) { QueueOf(pool_[h].queue).Remove(pool_, h, pool_[h].bytes); }
 
@@ -145,7 +157,7 @@ class S3Fifo final : public EvictionPolicy {
   // that is not is the victim. kNil when the small queue empties first.
   Handle VictimFromSmall() {
     while (!small_.empty()) {
-      const Handle h = small_.back();
+      const Handle h = small_.Front(pool_);
       if (pool_[h].freq < threshold_) return h;
       Unlink(h);
       Link(h, kMain);
@@ -155,10 +167,10 @@ class S3Fifo final : public EvictionPolicy {
 
   Handle VictimFromMain() {
     for (;;) {
-      const Handle h = main_.back();
+      const Handle h = main_.Front(pool_);
       const uint8_t freq = pool_[h].freq;
       if (freq == 0) return h;
-      main_.MoveToFront(pool_, h);
+      main_.MoveToBack(pool_, h);
       pool_[h].freq = std::min<uint8_t>(freq, 3) - 1;
     }
   }
@@ -167,15 +179,15 @@ class S3Fifo final : public EvictionPolicy {
     if (bytes > ghost_cap_) return;
     if (auto* slot = ghost_index_.Find(key)) Forget(slot);  // (not in replay: keys are unique)
     while (ghost_.bytes() + bytes > ghost_cap_)
-      Forget(ghost_index_.Find(ghost_pool_[ghost_.back()].key));
+      Forget(ghost_index_.Find(ghost_pool_[ghost_.Front(ghost_pool_)].key));
     const Handle g = ghost_pool_.Allocate();
     ghost_pool_[g].key = key;
     ghost_pool_[g].bytes = bytes;
-    ghost_.PushFront(ghost_pool_, g, bytes);
-    ghost_index_.Insert(key, g, 0);
+    ghost_.PushBack(ghost_pool_, g, bytes);
+    ghost_index_.Insert(key, g);
     // The oldest ghost goes next: fetch its node now (without waiting for
     // it), so that PrefetchMiss can read its key and fetch its slot later.
-    if (ghost_.back() != kNil) __builtin_prefetch(&ghost_pool_[ghost_.back()]);
+    if (ghost_.PeekRecord() != kNil) __builtin_prefetch(&ghost_pool_[ghost_.PeekRecord()]);
   }
 
   // Drops the ghost at `slot` (of ghost_index_).
@@ -192,9 +204,9 @@ class S3Fifo final : public EvictionPolicy {
   bool ghost_hit_ = false;
   Handle pending_ = kNil;
   eviction::NodePool<Node> pool_;
-  eviction::List<Node> small_, main_;
+  eviction::HandleQueue<Node> small_{kSmall}, main_{kMain};
   eviction::NodePool<Ghost> ghost_pool_;
-  eviction::List<Ghost> ghost_;
+  eviction::HandleQueue<Ghost> ghost_{0};
   ReplayIndex ghost_index_;  // key -> ghost handle; prefetchable
 };
 
