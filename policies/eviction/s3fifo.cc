@@ -33,6 +33,103 @@ namespace {
 using eviction::Handle;
 using eviction::kNil;
 
+// The ghost: keys and their sizes in FIFO order, bounded by their total
+// size. The records hold the keys themselves and the index maps a key to
+// its record's position, so dropping the oldest reads records in order and
+// fetches their index slots well ahead; forgetting a key (a ghost hit) erases
+// only its slot and leaves a stale record (one its key no longer maps to),
+// skipped at the front or dropped when the array is compacted (as in
+// handle_queue.h).
+class GhostFifo {
+ public:
+  void SetCapacity(uint64_t bytes) { cap_ = bytes; }
+  void Reserve(size_t n) {
+    index_.Reserve(n);
+    if (records_.size() < 2 * n) records_.resize(2 * n);
+  }
+
+  // Forgets the key; true when it was remembered.
+  bool Take(Key key) {
+    ReplayIndex::Slot* slot = index_.Find(key);
+    if (slot == nullptr) return false;
+    bytes_ -= records_[slot->handle].bytes;
+    index_.Erase(slot);
+    return true;
+  }
+
+  void Remember(Key key, uint64_t bytes) {
+    if (bytes > cap_) return;
+    Take(key);  // (not in replay, where an evicted key is never already remembered)
+    while (bytes_ + bytes > cap_) DropOldest();
+    if (tail_ == records_.size()) Compact();
+    records_[tail_] = Record{key, bytes};
+    index_.Insert(key, static_cast<uint32_t>(tail_));
+    ++tail_;
+    bytes_ += bytes;
+  }
+
+  // The slot a coming lookup of `key` reads.
+  void Prefetch(Key key) const { index_.Prefetch(key); }
+
+  uint64_t size() const { return index_.size(); }
+  uint64_t bytes() const { return bytes_; }
+
+  std::string Check() const {
+    uint64_t n = 0, b = 0;
+    for (size_t i = head_; i < tail_; ++i) {
+      const ReplayIndex::Slot* slot = index_.Find(records_[i].key);
+      if (slot == nullptr || slot->handle != i) continue;
+      ++n;
+      b += records_[i].bytes;
+    }
+    if (n != index_.size()) return "ghost records differ from the ghost index";
+    if (b != bytes_) return "ghost bytes differ from the sum of its records";
+    if (bytes_ > cap_) return "ghost exceeds its share";
+    return {};
+  }
+
+ private:
+  struct Record {
+    Key key = 0;
+    uint64_t bytes = 0;
+  };
+  static constexpr size_t kAhead = 8;
+
+  void DropOldest() {
+    for (;; ++head_) {
+      if (head_ + kAhead < tail_) index_.Prefetch(records_[head_ + kAhead].key);
+      ReplayIndex::Slot* slot = index_.Find(records_[head_].key);
+      if (slot == nullptr || slot->handle != head_) continue;
+      bytes_ -= records_[head_].bytes;
+      index_.Erase(slot);
+      ++head_;
+      return;
+    }
+  }
+
+  // Moves the current records to the array's start, in order, and grows the
+  // array so that at least half of it is free.
+  void Compact() {
+    size_t out = 0;
+    for (size_t i = head_; i < tail_; ++i) {
+      if (i + kAhead < tail_) index_.Prefetch(records_[i + kAhead].key);
+      ReplayIndex::Slot* slot = index_.Find(records_[i].key);
+      if (slot == nullptr || slot->handle != i) continue;
+      slot->handle = static_cast<uint32_t>(out);
+      records_[out++] = records_[i];
+    }
+    head_ = 0;
+    tail_ = out;
+    records_.resize(std::max<size_t>({records_.size(), 2 * out, 64}));
+  }
+
+  uint64_t cap_ = 0;
+  uint64_t bytes_ = 0;
+  std::vector<Record> records_;
+  size_t head_ = 0, tail_ = 0;  // current records lie in [head_, tail_)
+  ReplayIndex index_;           // key -> position of its current record
+};
+
 class S3Fifo final : public EvictionPolicy {
  public:
   S3Fifo(double small_ratio, double ghost_ratio, int threshold)
@@ -42,14 +139,11 @@ class S3Fifo final : public EvictionPolicy {
     small_cap_ = static_cast<uint64_t>(static_cast<double>(capacity) * small_ratio_);
     main_cap_ = capacity - small_cap_;
     ghost_cap_ = static_cast<uint64_t>(static_cast<double>(capacity) * ghost_ratio_);
+    ghost_.SetCapacity(ghost_cap_);
   }
 
   bool Admit(Key key, uint64_t bytes) override {
-    ghost_hit_ = false;
-    if (auto* slot = ghost_index_.Find(key)) {
-      Forget(slot);
-      ghost_hit_ = true;
-    }
+    ghost_hit_ = ghost_.Take(key);
     return bytes <= small_cap_ && (ghost_hit_ || bytes < small_cap_);
   }
 
@@ -80,54 +174,36 @@ class S3Fifo final : public EvictionPolicy {
   void Erase(Handle h) override {
     const bool to_ghost = h == pending_ && pool_[h].queue == kSmall;
     pending_ = kNil;
-    if (to_ghost) Remember(pool_[h].key, pool_[h].bytes);
+    if (to_ghost) ghost_.Remember(pool_[h].key, pool_[h].bytes);
     Unlink(h);
     pool_.Release(h);
   }
 
   uint64_t size() const override { return small_.size() + main_.size(); }
   // For the replay loop (replayer.h): the node a coming hit will count; the
-  // ghost slots a coming miss will use (its own lookup, and the oldest
-  // ghost's, which its eviction may drop); the likely next victim (and its
+  // ghost slot a coming miss will look up; the likely next victim (and its
   // ghost slot, should it leave the small queue for the ghost).
   void Prefetch(Handle h) const { __builtin_prefetch(&pool_[h]); }
-  void PrefetchMiss(Key key) const {
-    ghost_index_.Prefetch(key);
-    if (ghost_.PeekRecord() != kNil) ghost_index_.Prefetch(ghost_pool_[ghost_.PeekRecord()].key);
-  }
+  void PrefetchMiss(Key key) const { ghost_.Prefetch(key); }
   Key VictimHint() {
     const Handle h =
         main_.bytes() <= main_cap_ && !small_.empty() ? small_.Front(pool_) : main_.Front(pool_);
     if (h == kNil) return 0;
-    ghost_index_.Prefetch(pool_[h].key);
+    ghost_.Prefetch(pool_[h].key);
     return pool_[h].key;
   }
   void Reserve(size_t n) {
     pool_.Reserve(n);
     small_.Reserve(static_cast<size_t>(static_cast<double>(n) * small_ratio_) + 1);
     main_.Reserve(n);
-    const auto ghosts = static_cast<size_t>(static_cast<double>(n) * ghost_ratio_);
-    ghost_pool_.Reserve(ghosts);
-    ghost_.Reserve(ghosts);
-    ghost_index_.Reserve(ghosts);
+    ghost_.Reserve(static_cast<size_t>(static_cast<double>(n) * ghost_ratio_));
   }
 
   std::string CheckInvariants() const override {
     auto bytes_of = [](const Node& n) { return n.bytes; };
     if (auto e = small_.Check(pool_, bytes_of); !e.empty()) return "small: " + e;
     if (auto e = main_.Check(pool_, bytes_of); !e.empty()) return "main: " + e;
-    if (auto e = ghost_.Check(ghost_pool_, [](const Ghost& g) { return g.bytes; }); !e.empty()) {
-      return "ghost: " + e;
-    }
-    if (ghost_.size() != ghost_index_.size()) return "ghost index out of step";
-    bool indexed = true;
-    ghost_.ForEach(ghost_pool_, [&](Handle g) {
-      const auto* slot = ghost_index_.Find(ghost_pool_[g].key);
-      indexed = indexed && slot != nullptr && slot->handle == g;
-    });
-    if (!indexed) return "ghost index misses a ghost";
-    if (ghost_.bytes() > ghost_cap_) return "ghost exceeds its share";
-    return {};
+    return ghost_.Check();
   }
 
  private:
@@ -138,12 +214,6 @@ class S3Fifo final : public EvictionPolicy {
     uint32_t pos = 0;                     // HandleQueue's
     uint8_t queue = eviction::kDetached;  // kSmall or kMain while resident
     uint8_t freq = 0;
-  };
-  struct Ghost {
-    Key key = 0;
-    uint64_t bytes = 0;
-    uint32_t pos = 0;
-    uint8_t queue = eviction::kDetached;
   };
 
   eviction::HandleQueue<Node>& QueueOf(uint8_t q) { return q == kSmall ? small_ : main_; }
@@ -175,29 +245,6 @@ class S3Fifo final : public EvictionPolicy {
     }
   }
 
-  void Remember(Key key, uint64_t bytes) {
-    if (bytes > ghost_cap_) return;
-    if (auto* slot = ghost_index_.Find(key)) Forget(slot);  // (not in replay: keys are unique)
-    while (ghost_.bytes() + bytes > ghost_cap_)
-      Forget(ghost_index_.Find(ghost_pool_[ghost_.Front(ghost_pool_)].key));
-    const Handle g = ghost_pool_.Allocate();
-    ghost_pool_[g].key = key;
-    ghost_pool_[g].bytes = bytes;
-    ghost_.PushBack(ghost_pool_, g, bytes);
-    ghost_index_.Insert(key, g);
-    // The oldest ghost goes next: fetch its node now (without waiting for
-    // it), so that PrefetchMiss can read its key and fetch its slot later.
-    if (ghost_.PeekRecord() != kNil) __builtin_prefetch(&ghost_pool_[ghost_.PeekRecord()]);
-  }
-
-  // Drops the ghost at `slot` (of ghost_index_).
-  void Forget(ReplayIndex::Slot* slot) {
-    const Handle g = slot->handle;
-    ghost_.Remove(ghost_pool_, g, ghost_pool_[g].bytes);
-    ghost_pool_.Release(g);
-    ghost_index_.Erase(slot);
-  }
-
   double small_ratio_, ghost_ratio_;
   int threshold_;
   uint64_t small_cap_ = 0, main_cap_ = 0, ghost_cap_ = 0;
@@ -205,9 +252,7 @@ class S3Fifo final : public EvictionPolicy {
   Handle pending_ = kNil;
   eviction::NodePool<Node> pool_;
   eviction::HandleQueue<Node> small_{kSmall}, main_{kMain};
-  eviction::NodePool<Ghost> ghost_pool_;
-  eviction::HandleQueue<Ghost> ghost_{0};
-  ReplayIndex ghost_index_;  // key -> ghost handle; prefetchable
+  GhostFifo ghost_;
 };
 
 std::unique_ptr<S3Fifo> MakeS3Fifo(const Params& p) {
