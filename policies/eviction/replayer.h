@@ -16,8 +16,8 @@
 // Speed: a replay is bound by memory latency (a random index slot and a random
 // policy node per request, in tables larger than the L2 cache), not by
 // instructions. Since a chunk of requests is known in advance, the loop
-// prefetches the index slot of the request kSlotAhead positions ahead and
-// looks up the one kNodeAhead ahead (its slot is then cached), so several
+// prefetches the index slot of the request slot_ahead positions ahead and
+// looks up the one node_ahead ahead (its slot is then cached), so several
 // misses are in flight at once. A policy class may help with optional
 // members, found at compile time:
 //   void Prefetch(Handle) const   the node a coming hit will touch;
@@ -63,6 +63,11 @@ struct ReplayRequest {
 struct ReplayConfig {
   uint64_t capacity = 0;     // bytes, or objects when ignore_size
   bool ignore_size = false;  // every object counts 1
+  // Prefetch distances in requests (see Speed above); they change only the
+  // speed, never a result. The best values depend on the machine's memory
+  // latency: `cachelab_bench --benchmark_filter=BM_ReplayAhead` measures them.
+  uint32_t slot_ahead = 16;
+  uint32_t node_ahead = 8;
 };
 
 // Requests and bytes are those of get requests; bytes use the trace's sizes
@@ -149,6 +154,26 @@ class ReplayIndex {
     ++size_;
   }
 
+  // The key's slot; when absent, first inserted with `handle` (`inserted`
+  // says so). One probe where Find, then Insert, would take two.
+  Slot* FindOrInsert(Key key, uint32_t handle, bool& inserted) {
+    if ((size_ + 1) * 4 > slots_.size() * 3) Resize(slots_.size() * 2);
+    for (size_t i = Home(key);; i = Next(i)) {
+      Slot& s = slots_[i];
+      if (s.handle == kEmpty) {
+        s.set_key(key);
+        s.handle = handle;
+        ++size_;
+        inserted = true;
+        return &s;
+      }
+      if (s.key() == key) {
+        inserted = false;
+        return &s;
+      }
+    }
+  }
+
   void Erase(Slot* slot) {
     size_t hole = static_cast<size_t>(slot - slots_.data());
     // Move back every following member of the cluster whose home is not
@@ -201,7 +226,11 @@ template <class Policy>
 class ReplayKernel final : public Replayer {
  public:
   ReplayKernel(std::unique_ptr<Policy> policy, const ReplayConfig& config)
-      : policy_(std::move(policy)), capacity_(config.capacity), ignore_size_(config.ignore_size) {
+      : policy_(std::move(policy)),
+        capacity_(config.capacity),
+        ignore_size_(config.ignore_size),
+        slot_ahead_(config.slot_ahead),
+        node_ahead_(slot_ahead_ == 0 ? 0 : std::min(config.node_ahead, slot_ahead_ - 1)) {
     policy_->SetCapacity(capacity_);
     // With sizes ignored the capacity is the resident count's bound: size
     // the index (and the policy's nodes) for it up front, up to a limit so a
@@ -218,13 +247,13 @@ class ReplayKernel final : public Replayer {
     ReplayCounts c = counts_;  // in registers: the policy's calls could alias a member
     const size_t n = requests.size();
     for (size_t i = 0; i < n; ++i) {
-      if (i + kSlotAhead < n) index_.Prefetch(requests[i + kSlotAhead].key);
+      if (slot_ahead_ > 0 && i + slot_ahead_ < n) index_.Prefetch(requests[i + slot_ahead_].key);
       if constexpr (requires(const Policy& q, EvictionPolicy::Handle h) { q.Prefetch(h); }) {
-        if (i + kNodeAhead < n) {
-          if (const auto* s = index_.Find(requests[i + kNodeAhead].key)) {
+        if (node_ahead_ > 0 && i + node_ahead_ < n) {
+          if (const auto* s = index_.Find(requests[i + node_ahead_].key)) {
             p.Prefetch(s->handle);
           } else if constexpr (requires(const Policy& q, Key k) { q.PrefetchMiss(k); }) {
-            p.PrefetchMiss(requests[i + kNodeAhead].key);
+            p.PrefetchMiss(requests[i + node_ahead_].key);
           }
         }
       }
@@ -270,8 +299,6 @@ class ReplayKernel final : public Replayer {
   }
 
  private:
-  static constexpr size_t kSlotAhead = 16;
-  static constexpr size_t kNodeAhead = 8;
   static constexpr uint64_t kReserveLimit = uint64_t{1} << 24;
 
   // An entry's charge: 1 when sizes are ignored, else kept by handle.
@@ -300,6 +327,8 @@ class ReplayKernel final : public Replayer {
   std::unique_ptr<Policy> policy_;
   uint64_t capacity_;
   bool ignore_size_;
+  // 0 turns a stage off; node_ahead_ < slot_ahead_, so its slot is fetched by then.
+  uint32_t slot_ahead_, node_ahead_;
   uint64_t used_ = 0;
   ReplayIndex index_;
   std::vector<uint32_t> charges_;  // by handle; empty when sizes are ignored

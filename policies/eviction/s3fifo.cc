@@ -52,20 +52,29 @@ class GhostFifo {
   bool Take(Key key) {
     ReplayIndex::Slot* slot = index_.Find(key);
     if (slot == nullptr) return false;
-    bytes_ -= records_[slot->handle].bytes;
+    bytes_ -= BytesAt(slot->handle);
     index_.Erase(slot);
     return true;
   }
 
+  // Remembers an evicted key as the newest ghost. A key still remembered
+  // (never, when every insertion is preceded by Admit's Take, as the
+  // eviction contract says) moves to the back.
   void Remember(Key key, uint64_t bytes) {
     if (bytes > cap_) return;
-    Take(key);  // (not in replay, where an evicted key is never already remembered)
     while (bytes_ + bytes > cap_) DropOldest();
     if (tail_ == records_.size()) Compact();
-    records_[tail_] = Record{key, bytes};
-    index_.Insert(key, static_cast<uint32_t>(tail_));
-    ++tail_;
+    bool inserted = false;
+    ReplayIndex::Slot* slot = index_.FindOrInsert(key, static_cast<uint32_t>(tail_), inserted);
+    if (!inserted) {
+      bytes_ -= BytesAt(slot->handle);
+      slot->handle = static_cast<uint32_t>(tail_);
+    }
+    records_[tail_++] = Record{key, bytes};
     bytes_ += bytes;
+    if (!any_size_) uniform_bytes_ = bytes;
+    if (bytes != uniform_bytes_) mixed_sizes_ = true;
+    any_size_ = true;
   }
 
   // The slot a coming lookup of `key` reads.
@@ -94,6 +103,10 @@ class GhostFifo {
     uint64_t bytes = 0;
   };
   static constexpr size_t kAhead = 8;
+
+  // A ghost's size: read from its record, a random access, unless every
+  // ghost so far had the same size (always so when sizes are ignored).
+  uint64_t BytesAt(size_t pos) const { return mixed_sizes_ ? records_[pos].bytes : uniform_bytes_; }
 
   void DropOldest() {
     for (;; ++head_) {
@@ -125,6 +138,8 @@ class GhostFifo {
 
   uint64_t cap_ = 0;
   uint64_t bytes_ = 0;
+  uint64_t uniform_bytes_ = 0;
+  bool any_size_ = false, mixed_sizes_ = false;
   std::vector<Record> records_;
   size_t head_ = 0, tail_ = 0;  // current records lie in [head_, tail_)
   ReplayIndex index_;           // key -> position of its current record
