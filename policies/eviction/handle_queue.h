@@ -72,9 +72,21 @@ class HandleQueue {
     return kNil;
   }
 
-  // For prefetching only: the record at the front, current or not (kNil when
-  // there is none); cheap and never changes the queue.
-  Handle PeekRecord() const { return head_ < tail_ ? records_[head_] : kNil; }
+  // For hints: among the `limit` oldest members, the first whose node
+  // satisfies `pred`, else the oldest; kNil when empty. Never changes the
+  // queue.
+  template <class Pred>
+  Handle PeekFirst(const NodePool<Node>& pool, Pred pred, int limit) const {
+    Handle oldest = kNil;
+    for (size_t i = head_; i < tail_ && limit > 0; ++i) {
+      if (!Current(pool, i)) continue;
+      const Handle h = records_[i];
+      if (pred(pool[h])) return h;
+      if (oldest == kNil) oldest = h;
+      --limit;
+    }
+    return oldest;
+  }
 
   bool empty() const { return size_ == 0; }
   uint64_t size() const { return size_; }

@@ -200,9 +200,15 @@ class S3Fifo final : public EvictionPolicy {
   // ghost slot, should it leave the small queue for the ghost).
   void Prefetch(Handle h) const { __builtin_prefetch(&pool_[h]); }
   void PrefetchMiss(Key key) const { ghost_.Prefetch(key); }
-  Key VictimHint() {
-    const Handle h =
-        main_.bytes() <= main_cap_ && !small_.empty() ? small_.Front(pool_) : main_.Front(pool_);
+  Key VictimHint() const {
+    // The victim is the oldest small-queue object not hit often enough to
+    // move to main, or the oldest main-queue object not hit since its last
+    // pass; a few members are looked at, whose nodes the queue has fetched.
+    const Handle h = main_.bytes() <= main_cap_ && !small_.empty()
+                         ? small_.PeekFirst(
+                               pool_, [&](const Node& n) { return n.freq < threshold_; }, kHintScan)
+                         : main_.PeekFirst(
+                               pool_, [](const Node& n) { return n.freq == 0; }, kHintScan);
     if (h == kNil) return 0;
     ghost_.Prefetch(pool_[h].key);
     return pool_[h].key;
@@ -223,6 +229,7 @@ class S3Fifo final : public EvictionPolicy {
 
  private:
   enum Queue : uint8_t { kSmall, kMain };
+  static constexpr int kHintScan = 4;
   struct Node {
     Key key = 0;
     uint64_t bytes = 0;
