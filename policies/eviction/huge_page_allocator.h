@@ -1,7 +1,10 @@
 // An allocator for the replay's large random-access arrays (the index, node
-// pools): blocks of 1 MiB or more are rounded up to whole 2 MiB pages,
-// aligned to them and marked for transparent huge pages (madvise, Linux);
-// smaller ones come from operator new as usual.
+// pools): when `huge` is set, blocks of 1 MiB or more are rounded up to whole
+// 2 MiB pages, aligned to them and marked for transparent huge pages
+// (madvise, Linux); other blocks come from operator new as usual. Containers
+// start with `huge` off (the timed simulation's policies grow their arrays
+// step by step, where whole pages would only cost memory); a replay, which
+// sizes its arrays once up front, switches it on (NodePool::Reserve).
 //
 // Why: a replay touches a random slot and a random node per request in
 // arrays of several MiB; with 4 KiB pages nearly every such access also
@@ -15,6 +18,7 @@
 #include <cstddef>
 #include <cstdlib>
 #include <new>
+#include <type_traits>
 
 #if defined(__linux__)
 #include <sys/mman.h>
@@ -28,13 +32,16 @@ template <class T>
 struct HugePageAllocator {
   using value_type = T;
 
-  HugePageAllocator() = default;
+  using propagate_on_container_move_assignment = std::true_type;
+  using propagate_on_container_swap = std::true_type;
+
+  explicit HugePageAllocator(bool use_huge = false) : huge(use_huge) {}
   template <class U>
-  explicit HugePageAllocator(const HugePageAllocator<U>&) {}
+  explicit HugePageAllocator(const HugePageAllocator<U>& other) : huge(other.huge) {}
 
   T* allocate(size_t n) {
     const size_t bytes = n * sizeof(T);
-    if (bytes < kHugePage / 2) return static_cast<T*>(::operator new(bytes));
+    if (!Huge(bytes)) return static_cast<T*>(::operator new(bytes));
     const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
     void* p = std::aligned_alloc(kHugePage, rounded);
     if (p == nullptr) throw std::bad_alloc();
@@ -45,7 +52,7 @@ struct HugePageAllocator {
   }
 
   void deallocate(T* p, size_t n) {
-    if (n * sizeof(T) < kHugePage / 2) {
+    if (!Huge(n * sizeof(T))) {
       ::operator delete(p);
     } else {
       std::free(p);
@@ -53,8 +60,15 @@ struct HugePageAllocator {
   }
 
   template <class U>
-  bool operator==(const HugePageAllocator<U>&) const {
-    return true;
+  bool operator==(const HugePageAllocator<U>& other) const {
+    return huge == other.huge;
+  }
+
+  bool huge = false;
+
+ private:
+  bool Huge(size_t bytes) const {
+    return huge && bytes >= kHugePage / 2;
   }
 };
 

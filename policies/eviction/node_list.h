@@ -41,7 +41,12 @@ class NodePool {
   Node& operator[](Handle h) { return nodes_[h]; }
   const Node& operator[](Handle h) const { return nodes_[h]; }
   size_t capacity() const { return nodes_.size(); }
-  void Reserve(size_t n) { nodes_.reserve(n); }
+  // Room for n nodes; from an empty pool (a replay sizing itself up front)
+  // in huge pages, see huge_page_allocator.h.
+  void Reserve(size_t n) {
+    if (nodes_.empty()) nodes_ = Nodes(HugePageAllocator<Node>(true));
+    nodes_.reserve(n);
+  }
 
  private:
   static Handle& Link(Node& n) {
@@ -52,7 +57,8 @@ class NodePool {
     }
   }
 
-  std::vector<Node, HugePageAllocator<Node>> nodes_;
+  using Nodes = std::vector<Node, HugePageAllocator<Node>>;
+  Nodes nodes_;
   Handle free_ = kNil;
 };
 

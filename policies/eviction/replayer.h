@@ -210,14 +210,15 @@ class ReplayIndex {
   size_t Next(size_t i) const { return i + 1 == slots_.size() ? 0 : i + 1; }
 
   void Resize(size_t n) {
-    Slots old = std::exchange(slots_, Slots(n, Slot{{0, 0}, kEmpty}));
+    Slots old = std::exchange(slots_, Slots(n, Slot{{0, 0}, kEmpty}, Alloc(true)));
     size_ = 0;
     for (const Slot& s : old) {
       if (s.handle != kEmpty) Insert(s.key(), s.handle);
     }
   }
 
-  using Slots = std::vector<Slot, eviction::HugePageAllocator<Slot>>;
+  using Alloc = eviction::HugePageAllocator<Slot>;
+  using Slots = std::vector<Slot, Alloc>;
   Slots slots_;
   size_t size_ = 0;
 };

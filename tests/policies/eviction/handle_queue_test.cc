@@ -107,16 +107,24 @@ TEST_CASE("a handle queue's check notices a member count out of step", "[evictio
   CHECK_FALSE(q.Check(pool, [](const QNode&) { return uint64_t{1}; }).empty());
 }
 
-TEST_CASE("the huge-page allocator aligns large blocks to whole huge pages", "[eviction]") {
-  std::vector<uint64_t, HugePageAllocator<uint64_t>> big(kHugePage / 8 + 1, 3);
+TEST_CASE("the huge-page allocator, when asked, aligns large blocks to whole huge pages",
+          "[eviction]") {
+  using Vec = std::vector<uint64_t, HugePageAllocator<uint64_t>>;
+  const HugePageAllocator<uint64_t> huge(true);
+  Vec big(kHugePage / 8 + 1, 3, huge);
   CHECK(reinterpret_cast<uintptr_t>(big.data()) % kHugePage == 0);
   CHECK(big.front() == 3);
   CHECK(big.back() == 3);
-  std::vector<uint64_t, HugePageAllocator<uint64_t>> small(100, 5);
+  Vec small(100, 5, huge);  // below 1 MiB: an ordinary block
   CHECK(small[99] == 5);
-  big = small;  // reallocation between the two kinds of block
+  big = std::move(small);  // the allocator moves with the block
   CHECK(big.size() == 100);
   CHECK(big[42] == 5);
+  Vec plain(kHugePage / 8 + 1, 7);  // huge pages off (the default): still a working vector
+  plain.resize(2 * plain.size(), 9);
+  CHECK(plain.front() == 7);
+  CHECK(plain.back() == 9);
+  CHECK(Vec().get_allocator() != huge);
 }
 
 }  // namespace
