@@ -7,12 +7,12 @@
 // that a faster loop is seen to compute the same thing.
 #include <benchmark/benchmark.h>
 
-#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <span>
 #include <vector>
 
+#include "bench/yardstick/plain_lru.h"
 #include "policies/registry.h"
 #include "sim/core/random.h"
 #include "sim/core/zipf.h"
@@ -76,59 +76,16 @@ void BM_ReplayAhead(benchmark::State& state, const char* policy) {
                          .node_ahead = ahead / 2});
 }
 
-// The yardstick the issue names: the plainest fast LRU (a flat hash map from
-// key to node, an intrusive list over a node array, no prefetching, no
-// policy interface), on the same sequence and cache size. Its miss ratio must
+// The yardstick the issue names (bench/yardstick/plain_lru.h), on the same
+// sequence and cache size. Its miss ratio must
 // equal BM_Replay/lru's; its speed is what cachelab's kernel is measured
 // against on whatever machine runs the benchmark.
 void BM_PlainLruLoop(benchmark::State& state) {
   const auto& seq = Sequence();
   uint64_t misses = 0;
   for (auto _ : state) {
-    struct Node {
-      Key key;
-      uint32_t prev, next;
-    };
-    constexpr uint32_t kNil = ~uint32_t{0};
-    boost::unordered_flat_map<Key, uint32_t> map;
-    map.reserve(kCacheObjects);
-    std::vector<Node> nodes;
-    nodes.reserve(kCacheObjects);
-    uint32_t head = kNil, tail = kNil;
-    auto unlink = [&](uint32_t h) {
-      const Node& x = nodes[h];
-      (x.prev != kNil ? nodes[x.prev].next : head) = x.next;
-      (x.next != kNil ? nodes[x.next].prev : tail) = x.prev;
-    };
-    auto push_front = [&](uint32_t h) {
-      nodes[h].prev = kNil;
-      nodes[h].next = head;
-      (head != kNil ? nodes[head].prev : tail) = h;
-      head = h;
-    };
-    misses = 0;
-    for (const ReplayRequest& r : seq) {
-      if (auto it = map.find(r.key); it != map.end()) {
-        if (it->second != head) {
-          unlink(it->second);
-          push_front(it->second);
-        }
-        continue;
-      }
-      ++misses;
-      uint32_t h;
-      if (nodes.size() < kCacheObjects) {
-        h = static_cast<uint32_t>(nodes.size());
-        nodes.push_back(Node{r.key, kNil, kNil});
-      } else {
-        h = tail;
-        unlink(h);
-        map.erase(nodes[h].key);
-        nodes[h].key = r.key;
-      }
-      push_front(h);
-      map.emplace(r.key, h);
-    }
+    misses =
+        yardstick::PlainLruMisses(seq.size(), kCacheObjects, [&](size_t i) { return seq[i].key; });
     benchmark::DoNotOptimize(misses);
   }
   state.SetItemsProcessed(state.iterations() * static_cast<int64_t>(seq.size()));
