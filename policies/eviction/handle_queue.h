@@ -58,8 +58,7 @@ class HandleQueue {
   }
 
   void MoveToBack(NodePool<Node>& pool, Handle h) {
-    pool[h].queue = kDetached;  // the old record goes stale
-    --size_;
+    Remove(pool, h, 0);  // the old record goes stale; the weight stays counted
     PushBack(pool, h, 0);
   }
 

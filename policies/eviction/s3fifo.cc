@@ -86,8 +86,7 @@ class GhostFifo {
   std::string Check() const {
     uint64_t n = 0, b = 0;
     for (size_t i = head_; i < tail_; ++i) {
-      const ReplayIndex::Slot* slot = index_.Find(records_[i].key);
-      if (slot == nullptr || slot->handle != i) continue;
+      if (CurrentSlot(i) == nullptr) continue;
       ++n;
       b += records_[i].bytes;
     }
@@ -108,11 +107,21 @@ class GhostFifo {
   // ghost so far had the same size (always so when sizes are ignored).
   uint64_t BytesAt(size_t pos) const { return mixed_sizes_ ? records_[pos].bytes : uniform_bytes_; }
 
+  // The index slot of record i while the record is current (its key still
+  // maps to it), else nullptr.
+  ReplayIndex::Slot* CurrentSlot(size_t i) {
+    ReplayIndex::Slot* slot = index_.Find(records_[i].key);
+    return slot != nullptr && slot->handle == i ? slot : nullptr;
+  }
+  const ReplayIndex::Slot* CurrentSlot(size_t i) const {
+    return const_cast<GhostFifo*>(this)->CurrentSlot(i);
+  }
+
   void DropOldest() {
     for (;; ++head_) {
       if (head_ + kAhead < tail_) index_.Prefetch(records_[head_ + kAhead].key);
-      ReplayIndex::Slot* slot = index_.Find(records_[head_].key);
-      if (slot == nullptr || slot->handle != head_) continue;
+      ReplayIndex::Slot* slot = CurrentSlot(head_);
+      if (slot == nullptr) continue;
       bytes_ -= records_[head_].bytes;
       index_.Erase(slot);
       ++head_;
@@ -126,8 +135,8 @@ class GhostFifo {
     size_t out = 0;
     for (size_t i = head_; i < tail_; ++i) {
       if (i + kAhead < tail_) index_.Prefetch(records_[i + kAhead].key);
-      ReplayIndex::Slot* slot = index_.Find(records_[i].key);
-      if (slot == nullptr || slot->handle != i) continue;
+      ReplayIndex::Slot* slot = CurrentSlot(i);
+      if (slot == nullptr) continue;
       slot->handle = static_cast<uint32_t>(out);
       records_[out++] = records_[i];
     }
