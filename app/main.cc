@@ -34,20 +34,21 @@
 #include <variant>
 #include <vector>
 
-#include "analysis/compare.h"
-#include "analysis/errors.h"
-#include "analysis/experiment.h"
-#include "analysis/explain.h"
-#include "analysis/fit.h"
-#include "analysis/model_report.h"
-#include "analysis/mrc_trace.h"
-#include "analysis/output.h"
-#include "analysis/plan.h"
-#include "analysis/replay.h"
-#include "analysis/report.h"
-#include "analysis/scenario.h"
-#include "analysis/sweep.h"
-#include "analysis/trace_gen.h"
+#include "analysis/common/atomic_files.h"
+#include "analysis/common/errors.h"
+#include "analysis/experiments/compare.h"
+#include "analysis/experiments/explain.h"
+#include "analysis/experiments/plan.h"
+#include "analysis/experiments/sweep.h"
+#include "analysis/models/fit.h"
+#include "analysis/models/model_report.h"
+#include "analysis/outputs/run_outputs.h"
+#include "analysis/replay/replay.h"
+#include "analysis/replay/trace_mrc.h"
+#include "analysis/report/report.h"
+#include "analysis/scenario/run.h"
+#include "analysis/scenario/scenario.h"
+#include "analysis/trace/generate.h"
 #include "app/sweep_mpi.h"
 #include "policies/registry.h"
 #include "policies/run.h"
@@ -999,24 +1000,6 @@ struct MrcArgs {
   std::string out;
 };
 
-// Writes `text` to a temporary file beside `path`, then renames it over `path`,
-// so a reader never sees half a file. Throws std::runtime_error.
-void WriteFileAtomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    out.flush();
-    if (!out) throw std::runtime_error("cannot write " + tmp);
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error("cannot write " + path);
-  }
-}
-
 int MrcCommand(const MrcArgs& args) {
   MrcSpec spec;
   spec.trace = args.trace;
@@ -1049,7 +1032,7 @@ int MrcCommand(const MrcArgs& args) {
     return 0;
   }
   try {
-    WriteFileAtomically(args.out, text);
+    StoreFileAtomically(args.out, text);
   } catch (const std::exception& e) {
     PrintError(e.what());
     return 1;
@@ -1124,7 +1107,7 @@ int FitCommand(const FitArgs& args) {
   const nlohmann::ordered_json scenario = FittedScenario(fit);
   if (!args.out.empty()) {
     try {
-      WriteFileAtomically(args.out, scenario.dump(2) + "\n");
+      StoreFileAtomically(args.out, scenario.dump(2) + "\n");
     } catch (const std::exception& e) {
       PrintError(e.what());
       return 1;

@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "analysis/errors.h"
+#include "analysis/common/errors.h"
 
 namespace cachelab {
 namespace {

@@ -26,7 +26,7 @@
 #include <functional>
 #include <string>
 
-#include "analysis/sweep.h"
+#include "analysis/experiments/sweep.h"
 
 namespace cachelab {
 

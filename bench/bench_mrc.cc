@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "analysis/mrc.h"
+#include "analysis/replay/mrc.h"
 #include "sim/core/random.h"
 #include "sim/core/zipf.h"
 

@@ -22,7 +22,7 @@ namespace {
 
 constexpr uint64_t kKeys = 1'000'000;
 constexpr uint64_t kCacheObjects = 100'000;
-constexpr size_t kChunk = 1 << 12;  // as analysis/replay.cc feeds the kernels
+constexpr size_t kChunk = 1 << 12;  // as analysis/replay/replay.cc feeds the kernels
 
 uint64_t RequestCount() {
   if (const char* env = std::getenv("CACHELAB_BENCH_REPLAY_REQUESTS")) {

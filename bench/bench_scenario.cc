@@ -6,7 +6,7 @@
 #include <exception>
 #include <vector>
 
-#include "analysis/scenario.h"
+#include "analysis/scenario/scenario.h"
 #include "policies/run.h"
 
 namespace cachelab {

@@ -9,7 +9,7 @@
 #include <numeric>
 #include <vector>
 
-#include "analysis/sweep.h"
+#include "analysis/experiments/sweep.h"
 
 namespace cachelab {
 namespace {

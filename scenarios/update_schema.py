@@ -7,7 +7,7 @@ from it, in scenarios/schema.json:
   - $defs/policy-<role>: the name enum and a params branch per policy;
   - $defs/params-<role>-<name>: each policy's parameter object;
   - /properties/policies: one property per role, and the defaults.
-Everything else in the schema is left as it is. tests/analysis/check_schema.py
+Everything else in the schema is left as it is. tests/analysis/scenario/check_schema.py
 then checks the result against the loader.
 
 Usage: scenarios/update_schema.py --cachelab build/release/cachelab [--schema scenarios/schema.json]

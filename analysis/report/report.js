@@ -1,4 +1,4 @@
-// cachelab report page: draws the data `cachelab report` inlined (analysis/report.h)
+// cachelab report page: draws the data `cachelab report` inlined (analysis/report/report.h)
 // with uPlot. Every string from the data goes into the page through textContent,
 // never as markup, so scenario names and keys show as the text they are.
 // Contract for the browser tests: <body data-status="ready"> once every chart has

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <string_view>
 
-#include "analysis/errors.h"
+#include "analysis/common/errors.h"
 #include "analysis/trace/input.h"
 #include "analysis/trace/reader.h"
 

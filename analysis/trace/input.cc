@@ -16,7 +16,7 @@
 #include <memory>
 #include <vector>
 
-#include "analysis/errors.h"
+#include "analysis/common/errors.h"
 
 namespace cachelab {
 namespace {

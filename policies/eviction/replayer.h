@@ -1,7 +1,7 @@
 // Trace replay of one eviction policy at one cache size: the loop that turns a
 // stream of requests into hits and misses, compiled once per policy for its
 // concrete (final) class, so the per-request calls are direct and inline.
-// analysis/replay.cc reads traces and drives Replayers chunk by chunk.
+// analysis/replay/replay.cc reads traces and drives Replayers chunk by chunk.
 //
 // Per request: one lookup in the kernel's own index (ReplayIndex, below)
 // decides hit or miss. A hit calls Touch. A miss asks the policy to Admit the object, refuses
@@ -9,7 +9,7 @@
 // again while the policy WantsEviction(). An entry keeps the size it was inserted with; a later
 // request for it with another size is a hit of the same entry (as in libCacheSim). A set is a
 // request like a get (the object is written into the cache on a miss); callers that do not count
-// writes drop them first (analysis/replay.cc, Twitter traces). Deletes remove
+// writes drop them first (analysis/replay/replay.cc, Twitter traces). Deletes remove
 // the entry if present and are not counted as requests. No allocation per request once the map and
 // the policy's node arrays have grown to the working set.
 //

@@ -55,7 +55,7 @@ struct RateProfileConfig {
 };
 
 // Recorded traffic in place of the synthetic one (the loader builds it from a
-// trace file: analysis/trace_workload.h). The trace's keys are dense ids
+// trace file: analysis/trace/workload.h). The trace's keys are dense ids
 // 0..sizes->size()-1, each an existing row of the given value size.
 struct TraceWorkloadConfig {
   std::string path;  // for messages

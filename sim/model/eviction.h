@@ -1,5 +1,5 @@
 // The eviction interface the cache Store (timed simulation) and the trace
-// replay engine (analysis/replay.h) drive. Implementations live in
+// replay engine (analysis/replay/replay.h) drive. Implementations live in
 // policies/eviction/ (one file each) and are chosen by registry name.
 //
 // Contract (checked by the shared conformance suite, tests/policies/eviction/):

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/output.h"
+#include "analysis/outputs/run_outputs.h"
 
 namespace cachelab {
 namespace {

@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "analysis/models.h"
+#include "analysis/models/analytic.h"
 #include "tests/support/cli.h"
 
 namespace cachelab {

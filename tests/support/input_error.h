@@ -6,7 +6,7 @@
 #include <functional>
 #include <string>
 
-#include "analysis/errors.h"
+#include "analysis/common/errors.h"
 
 namespace cachelab::test {
 

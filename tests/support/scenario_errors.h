@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "analysis/errors.h"
-#include "analysis/scenario.h"
+#include "analysis/common/errors.h"
+#include "analysis/scenario/scenario.h"
 
 namespace cachelab::test {
 

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/errors.h"
+#include "analysis/common/errors.h"
 #include "tests/support/temp_dir.h"
 
 namespace cachelab {

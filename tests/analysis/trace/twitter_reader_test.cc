@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "analysis/errors.h"
+#include "analysis/common/errors.h"
 #include "analysis/trace/input.h"
 #include "analysis/trace/reader.h"
 

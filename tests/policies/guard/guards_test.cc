@@ -5,8 +5,8 @@
 #include <functional>
 #include <string>
 
-#include "analysis/errors.h"
-#include "analysis/scenario.h"
+#include "analysis/common/errors.h"
+#include "analysis/scenario/scenario.h"
 #include "tests/policies/guard/hot_key.h"
 #include "tests/support/input_error.h"
 
@@ -14,7 +14,6 @@ using namespace cachelab;
 using namespace cachelab::test;
 
 namespace {
-
 
 // A busy world with a cache outage: 1,000 Zipf keys, 3 instances, random
 // latencies, writes, the cache down from 5 s to 7 s.

@@ -5,8 +5,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "analysis/errors.h"
-#include "analysis/scenario.h"
+#include "analysis/common/errors.h"
+#include "analysis/scenario/scenario.h"
 #include "policies/run.h"
 #include "tests/policies/guard/hot_keys.h"
 

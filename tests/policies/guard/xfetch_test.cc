@@ -9,8 +9,8 @@
 #include <unordered_map>
 #include <vector>
 
-#include "analysis/errors.h"
-#include "analysis/scenario.h"
+#include "analysis/common/errors.h"
+#include "analysis/scenario/scenario.h"
 #include "policies/run.h"
 #include "tests/policies/guard/hot_keys.h"
 

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "analysis/models.h"
+#include "analysis/models/analytic.h"
 #include "policies/run.h"
 #include "tests/support/distributions.h"
 

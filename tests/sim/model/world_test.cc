@@ -4,7 +4,7 @@
 #include <cmath>
 #include <numeric>
 
-#include "analysis/models.h"
+#include "analysis/models/analytic.h"
 #include "policies/run.h"
 #include "tests/support/distributions.h"
 

@@ -1,0 +1,25 @@
+// Files and folders that appear whole or not at all: every output of cachelab
+// (run folders, compare/sweep/plan folders, reports, MRC files, sweep
+// checkpoints) is written through these, so a reader never sees half a file
+// and a failing command leaves nothing behind.
+#pragma once
+
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace cachelab {
+
+// Writes `files` (name, content) into `dir` atomically: a sibling temporary
+// folder renamed into place, replacing a previous folder; nothing left behind
+// on failure. Throws std::runtime_error on I/O errors.
+void WriteFolderAtomically(const std::string& dir,
+                           const std::vector<std::pair<std::string, std::string>>& files);
+
+// Writes one file: a sibling "<path>.tmp-<pid>" written and flushed, then
+// renamed over `path`, so a reader sees the old file or the whole new one.
+// Throws std::runtime_error on I/O errors. (Concurrent writers of one path
+// must be distinct processes or must not race on the same path.)
+void StoreFileAtomically(const std::string& path, const std::string& text);
+
+}  // namespace cachelab

@@ -1,0 +1,95 @@
+// `cachelab plan`: the smallest value of one parameter (cache capacity, DB
+// connections, L1 size, ...) in [lo, hi] that meets every service-level
+// objective at the 95% confidence bound, found by bisection over replicated
+// runs (the sweep's replications: same R seeds at every value, analysis/experiments/sweep.h).
+//
+// SLO grammar: METRIC OP NUMBER, OP one of <=, <, >=, >, METRIC a dotted path
+// of summary.json ("latency_ms.p99", "db.utilization", "cache.hit_ratio"). An
+// SLO is met at the pessimistic end of the interval: "m <= x" when
+// mean + ci95 <= x, "m >= x" when mean - ci95 >= x (likewise < and >).
+//
+// The parameter must be monotone: larger is never worse. Candidates are
+// lo, lo + step, lo + 2 step, ..., and hi itself; bisection keeps "the lower
+// end fails, the upper end meets" and probes O(log2((hi - lo) / step)) values.
+// The step is --step when given, otherwise 1 for integers and the base unit for
+// durations (1 ns) and sizes (1 byte), and (hi - lo) / 100 for real numbers.
+//
+// Outcomes (exceptions are InputError: the CLI exits 2 and writes nothing):
+//   - lo meets every SLO: the answer is lo (nothing below it is probed);
+//   - hi violates an SLO and lo too: InputError "no value in --range ... meets
+//     the SLOs", naming what hi violates (widen --range or relax an --slo);
+//   - hi violates an SLO but lo meets them: InputError "not monotone", naming
+//     both values;
+//   - otherwise the answer a meets them and the largest probed value below it
+//     (a - step, or lo) violates one.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "analysis/experiments/sweep.h"
+#include "analysis/scenario/scenario.h"
+
+namespace cachelab {
+
+struct Slo {
+  enum class Op { kLessEqual, kLess, kGreaterEqual, kGreater };
+  std::string text;  // as given
+  std::string metric;
+  Op op = Op::kLessEqual;
+  double threshold = 0;
+};
+// Parses "METRIC<=X" etc. (spaces around the parts allowed); throws InputError
+// naming the --slo. Does not check the metric name (see CheckSloMetrics).
+Slo ParseSlo(const std::string& text);
+// Throws InputError for an SLO whose metric is not a numeric summary.json
+// field, listing the closest names.
+void CheckSloMetrics(const std::vector<Slo>& slos);
+// Whether `m` meets `slo` at its confidence bound (ci95 counted as 0 when absent).
+bool SloMet(const Slo& slo, const MetricStats& m);
+
+struct PlanSpec {
+  std::string scenario_path;  // empty: the embedded default scenario
+  std::vector<Override> sets;
+  std::string pointer;  // --minimize
+  std::string range;    // "LO..HI"
+  std::string step;     // empty: the default step above
+  std::vector<Slo> slos;
+  unsigned replications = kDefaultReplications;  // at least 2
+  unsigned threads = 1;
+};
+
+struct PlanProbe {
+  std::string value;                     // as applied to the scenario
+  bool meets = false;                    // every SLO met
+  std::vector<MetricStats> slo_metrics;  // one per SLO, in --slo order
+};
+
+struct PlanResult {
+  std::string name;  // the scenario's
+  PlanSpec spec;
+  std::string lo, hi, step;  // formatted as applied
+  std::vector<uint64_t> seeds;
+  std::vector<PlanProbe> probes;  // in the order they ran
+  size_t answer = 0;              // index into probes
+  std::optional<size_t> below;    // the largest violating probe; none when the answer is lo
+  size_t runs = 0;                // simulations: probes x replications
+};
+
+// Validates everything (range, step, SLO metrics, the scenario at lo and hi)
+// before the first simulation. Results do not depend on spec.threads.
+PlanResult RunPlan(const PlanSpec& spec);
+
+// The answer, the number of runs, and every SLO metric (mean ± ci95) at the
+// answer and at the probe below it.
+std::string FormatPlan(const PlanResult& r);
+// plan.json (documented in results/README.md).
+nlohmann::json PlanToJson(const PlanResult& r);
+// plan.json into `dir`, atomically (WriteFolderAtomically).
+void WritePlanOutputs(const std::string& dir, const PlanResult& r);
+// "results/runs/<name>-plan".
+std::string DefaultPlanDir(const std::string& scenario_name);
+
+}  // namespace cachelab

@@ -1,0 +1,602 @@
+#include "analysis/experiments/sweep.h"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <boost/math/distributions/students_t.hpp>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "analysis/common/atomic_files.h"
+#include "analysis/common/errors.h"
+#include "analysis/common/parallel.h"
+#include "analysis/experiments/value_list.h"
+#include "analysis/outputs/flat_json.h"
+#include "analysis/outputs/run_outputs.h"
+#include "analysis/scenario/run.h"
+
+namespace cachelab {
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+constexpr size_t kMaxRangeValues = 10'000;
+
+bool IsNumberText(const std::string& t) {
+  if (t.empty()) return false;
+  size_t i = (t[0] == '-' || t[0] == '+') ? 1 : 0;
+  bool digits = false;
+  for (; i < t.size() && std::isdigit(static_cast<unsigned char>(t[i])); ++i) digits = true;
+  if (i < t.size() && t[i] == '.') {
+    for (++i; i < t.size() && std::isdigit(static_cast<unsigned char>(t[i])); ++i) digits = true;
+  }
+  if (!digits) return false;
+  if (i < t.size() && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    if (i < t.size() && (t[i] == '-' || t[i] == '+')) ++i;
+    bool exp = false;
+    for (; i < t.size() && std::isdigit(static_cast<unsigned char>(t[i])); ++i) exp = true;
+    if (!exp) return false;
+  }
+  return i == t.size();
+}
+
+// A plain number; nullopt when `text` is not one.
+std::optional<Quantity> ParseNumber(const std::string& text, const std::string& where) {
+  if (!IsNumberText(text)) return std::nullopt;
+  const char* first = text.data() + (text[0] == '+' ? 1 : 0);
+  const char* last = text.data() + text.size();
+  Quantity q;
+  if (text.find_first_of(".eE") == std::string::npos) {
+    q.kind = Quantity::Kind::kInteger;
+    auto [end, ec] = std::from_chars(first, last, q.whole);
+    if (ec != std::errc() || end != last) {
+      throw InputError(fmt::format("{}: {} is out of the integer range", where, text));
+    }
+    return q;
+  }
+  q.kind = Quantity::Kind::kReal;
+  auto [end, ec] = std::from_chars(first, last, q.real);
+  if (ec != std::errc() || end != last || !std::isfinite(q.real)) {
+    throw InputError(fmt::format("{}: {} is out of range", where, text));
+  }
+  const size_t dot = text.find('.');
+  if (text.find_first_of("eE") != std::string::npos) {
+    q.decimals = -1;  // printed with %.12g
+  } else {
+    q.decimals = dot == std::string::npos ? 0 : static_cast<int>(text.size() - dot - 1);
+  }
+  return q;
+}
+
+Quantity ToReal(Quantity q) {
+  if (q.kind == Quantity::Kind::kInteger) {
+    q.real = static_cast<double>(q.whole);
+    q.decimals = 0;
+    q.kind = Quantity::Kind::kReal;
+  }
+  return q;
+}
+
+bool IsNumeric(const Quantity& q) {
+  return q.kind == Quantity::Kind::kInteger || q.kind == Quantity::Kind::kReal;
+}
+
+double RoundToDecimals(double x, int decimals) {
+  if (decimals < 0) return x;
+  const double scale = std::pow(10.0, decimals);
+  return std::round(x * scale) / scale;
+}
+
+// 64-bit FNV-1a: stable across builds and platforms (std::hash is not).
+uint64_t Fnv1a(const std::string& text) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (unsigned char c : text) {
+    h ^= c;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+uint64_t SplitMix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ull;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+  return x ^ (x >> 31);
+}
+
+json RunOne(const Scenario& scenario, uint64_t seed) {
+  Scenario s = scenario;
+  s.world.seed = seed;
+  s.resolved["seed"] = seed;
+  return SummaryToJson(RunScenario(s).summary);
+}
+
+std::string PointFileName(const SweepPoint& p) {
+  return fmt::format("{}-{}.json", p.index, p.key);
+}
+
+}  // namespace
+
+// ---- ranges --------------------------------------------------------------
+
+Quantity ParseQuantity(const std::string& text, const std::string& where) {
+  if (std::optional<Quantity> n = ParseNumber(text, where)) return *n;
+  try {
+    Quantity q;
+    q.kind = Quantity::Kind::kDuration;
+    q.whole = ParseDuration(text, where).nanos();
+    return q;
+  } catch (const InputError&) {
+  }
+  try {
+    Quantity q;
+    q.kind = Quantity::Kind::kSize;
+    const uint64_t bytes = ParseSize(text, where);
+    if (bytes > static_cast<uint64_t>(INT64_MAX)) throw InputError(where);
+    q.whole = static_cast<int64_t>(bytes);
+    return q;
+  } catch (const InputError&) {
+  }
+  throw InputError(fmt::format(
+      "{}: expected a number, a duration (such as 1s) or a size (such as 1GiB), got \"{}\"", where,
+      text));
+}
+
+Quantity ParseQuantityLike(const Quantity& like, const std::string& text,
+                           const std::string& where) {
+  if (IsNumeric(like)) {
+    std::optional<Quantity> n = ParseNumber(text, where);
+    if (!n) throw InputError(fmt::format("{}: expected a number, got \"{}\"", where, text));
+    return *n;
+  }
+  Quantity q;
+  q.kind = like.kind;
+  if (like.kind == Quantity::Kind::kDuration) {
+    q.whole = ParseDuration(text, where).nanos();
+  } else {
+    const uint64_t bytes = ParseSize(text, where);
+    if (bytes > static_cast<uint64_t>(INT64_MAX)) {
+      throw InputError(fmt::format("{}: {} is too large", where, text));
+    }
+    q.whole = static_cast<int64_t>(bytes);
+  }
+  return q;
+}
+
+std::string FormatQuantity(const Quantity& q) {
+  switch (q.kind) {
+    case Quantity::Kind::kInteger:
+      return std::to_string(q.whole);
+    case Quantity::Kind::kReal:
+      return q.decimals >= 0 ? fmt::format("{:.{}f}", q.real, q.decimals)
+                             : fmt::format("{:.12g}", q.real);
+    case Quantity::Kind::kDuration:
+      return FormatDuration(Duration::Nanos(q.whole));
+    case Quantity::Kind::kSize:
+      return FormatSize(static_cast<uint64_t>(q.whole));
+  }
+  return {};
+}
+
+bool IsRange(const std::string& item) {
+  return !item.empty() && item[0] != '"' && item[0] != '{' && item[0] != '[' &&
+         item.find("..") != std::string::npos;
+}
+
+std::vector<std::string> ExpandRange(const std::string& item, const std::string& text,
+                                     const std::string& flag) {
+  const std::string where = flag + " " + text;
+  auto fail = [&](const std::string& what) {
+    throw InputError(fmt::format("{}: range {}: {}", where, item, what));
+  };
+  const size_t dots = item.find("..");
+  const std::string rest = dots == std::string::npos ? "" : item.substr(dots + 2);
+  const size_t colon = rest.rfind(':');
+  if (dots == std::string::npos || colon == std::string::npos || colon + 1 >= rest.size() ||
+      (rest[colon + 1] != 'x' && rest[colon + 1] != '+')) {
+    fail("expected LO..HI:xFACTOR (geometric) or LO..HI:+STEP (arithmetic)");
+  }
+  const std::string lo_text = item.substr(0, dots);
+  const std::string hi_text = rest.substr(0, colon);
+  const char op = rest[colon + 1];
+  const std::string step_text = rest.substr(colon + 2);
+
+  Quantity lo = ParseQuantity(lo_text, where);
+  Quantity hi = ParseQuantityLike(lo, hi_text, where);
+  Quantity step;
+  double factor = 0;
+  if (op == 'x') {
+    std::optional<Quantity> f = ParseNumber(step_text, where);
+    if (!f) fail(fmt::format("the factor must be a number, got \"{}\"", step_text));
+    factor = f->AsDouble();
+    if (!(factor > 1)) fail(fmt::format("the factor must be > 1, got {}", step_text));
+  } else {
+    step = ParseQuantityLike(lo, step_text, where);
+    if (!(step.AsDouble() > 0)) fail(fmt::format("the step must be > 0, got {}", step_text));
+  }
+  // Numbers: one real among the bounds or the step makes every value real.
+  if (IsNumeric(lo) && (lo.kind == Quantity::Kind::kReal || hi.kind == Quantity::Kind::kReal ||
+                        (op == '+' && step.kind == Quantity::Kind::kReal))) {
+    lo = ToReal(lo);
+    hi = ToReal(hi);
+    if (op == '+') step = ToReal(step);
+  }
+  if (lo.AsDouble() > hi.AsDouble()) fail(fmt::format("empty: {} > {}", lo_text, hi_text));
+  if (lo.AsDouble() <= 0 && op == 'x') fail(fmt::format("a geometric range needs LO > 0"));
+
+  std::vector<std::string> out;
+  auto push = [&](Quantity q) {
+    if (out.size() >= kMaxRangeValues) fail(fmt::format("more than {} values", kMaxRangeValues));
+    std::string v = FormatQuantity(q);
+    if (out.empty() || out.back() != v) out.push_back(std::move(v));
+  };
+  const bool real = lo.kind == Quantity::Kind::kReal;
+  if (op == 'x') {
+    const double hi_limit = hi.AsDouble() * (1 + 1e-12);
+    for (int i = 0;; ++i) {
+      const double v = lo.AsDouble() * std::pow(factor, i);
+      if (v > hi_limit) break;
+      Quantity q = lo;
+      if (real) {
+        q.real = v;
+        q.decimals = -1;
+      } else {
+        q.whole = std::llround(v);
+      }
+      push(q);
+    }
+  } else if (real) {
+    const int decimals =
+        lo.decimals < 0 || step.decimals < 0 ? -1 : std::max(lo.decimals, step.decimals);
+    const double n = std::floor((hi.real - lo.real) / step.real + 1e-9);
+    if (n >= static_cast<double>(kMaxRangeValues)) {
+      fail(fmt::format("more than {} values", kMaxRangeValues));
+    }
+    for (int i = 0; i <= static_cast<int>(n); ++i) {
+      Quantity q = lo;
+      q.real = RoundToDecimals(lo.real + i * step.real, decimals);
+      q.decimals = decimals;
+      push(q);
+    }
+  } else {
+    if ((hi.whole - lo.whole) / step.whole >= static_cast<int64_t>(kMaxRangeValues)) {
+      fail(fmt::format("more than {} values", kMaxRangeValues));
+    }
+    for (int64_t v = lo.whole; v <= hi.whole; v += step.whole) {
+      Quantity q = lo;
+      q.whole = v;
+      push(q);
+    }
+  }
+  return out;
+}
+
+Grid ParseGrid(const std::string& text) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos) {
+    throw InputError("--grid " + text +
+                     ": expected /json/pointer=v1,v2,... or a range, got no '='");
+  }
+  Grid g{text, text.substr(0, eq), {}};
+  if (g.pointer.empty() || g.pointer[0] != '/') {
+    throw InputError("--grid " + text +
+                     ": expected a JSON pointer starting with '/' such as /cache/capacity");
+  }
+  if (g.pointer == "/seed") {
+    throw InputError("--grid " + text +
+                     ": the replications choose the seeds (common random numbers); "
+                     "set the base seed with --set /seed=N");
+  }
+  for (const std::string& item : SplitValueList(text.substr(eq + 1), text, "--grid")) {
+    if (IsRange(item)) {
+      for (std::string& v : ExpandRange(item, text)) g.values.push_back(std::move(v));
+    } else {
+      g.values.push_back(item);
+    }
+  }
+  return g;
+}
+
+// ---- statistics ----------------------------------------------------------
+
+std::vector<uint64_t> ReplicationSeeds(uint64_t base, unsigned replications) {
+  std::vector<uint64_t> seeds;
+  for (unsigned i = 0; i < replications; ++i) {
+    seeds.push_back(i == 0 ? base : SplitMix64(base ^ i) >> 1);
+  }
+  return seeds;
+}
+
+double StudentT975(unsigned dof) {
+  return boost::math::quantile(boost::math::students_t(static_cast<double>(dof)), 0.975);
+}
+
+std::vector<MetricStats> SummarizeReplications(const std::vector<json>& summaries) {
+  if (summaries.empty()) throw std::invalid_argument("SummarizeReplications: no replications");
+  std::vector<std::vector<std::pair<std::string, json>>> flat;
+  for (const json& s : summaries) flat.push_back(FlattenJson(s));
+  const size_t r = summaries.size();
+  const double t = r >= 2 ? StudentT975(static_cast<unsigned>(r - 1)) : 0;
+  std::vector<MetricStats> out;
+  for (size_t m = 0; m < flat[0].size(); ++m) {
+    const auto& [name, first] = flat[0][m];
+    if (name == "seed" || !first.is_number()) continue;
+    std::vector<double> x;
+    for (const auto& f : flat) {
+      if (f.size() != flat[0].size() || f[m].first != name || !f[m].second.is_number()) {
+        throw std::runtime_error("replications with different summary fields at " + name);
+      }
+      x.push_back(f[m].second.get<double>());
+    }
+    double sum = 0;
+    for (double v : x) sum += v;
+    const double mean = sum / static_cast<double>(r);
+    MetricStats s{name, RoundSignificant(mean), std::nullopt};
+    if (r >= 2) {
+      double ss = 0;
+      for (double v : x) ss += (v - mean) * (v - mean);
+      const double sd = std::sqrt(ss / static_cast<double>(r - 1));
+      s.ci95 = RoundSignificant(t * sd / std::sqrt(static_cast<double>(r)));
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::vector<std::string> SummaryMetricNames() {
+  std::vector<std::string> names;
+  for (const MetricStats& m : SummarizeReplications({SummaryToJson(Summary{})})) {
+    names.push_back(m.name);
+  }
+  return names;
+}
+
+std::vector<json> RunReplications(const Scenario& scenario, const std::vector<uint64_t>& seeds,
+                                  unsigned threads) {
+  std::vector<json> out(seeds.size());
+  ParallelFor(seeds.size(), threads, [&](size_t i) { out[i] = RunOne(scenario, seeds[i]); });
+  return out;
+}
+
+// ---- plan ----------------------------------------------------------------
+
+SweepPlan MakeSweepPlan(const std::string& scenario_path, const std::vector<Override>& sets,
+                        const std::vector<Grid>& grids, unsigned replications) {
+  if (replications == 0) throw InputError("--replications: must be >= 1, got 0");
+  std::set<std::string> seen;
+  for (const Grid& g : grids) {
+    if (!seen.insert(g.pointer).second) {
+      throw InputError("--grid " + g.text + ": " + g.pointer + " is already gridded");
+    }
+  }
+  std::vector<std::vector<Override>> combos{{}};
+  for (const Grid& g : grids) {
+    std::vector<std::vector<Override>> next;
+    for (const auto& prefix : combos) {
+      for (const std::string& value : g.values) {
+        next.push_back(prefix);
+        next.back().push_back({g.pointer, value, "--grid"});
+      }
+    }
+    combos = std::move(next);
+  }
+  SweepPlan plan;
+  plan.grids = grids;
+  for (std::vector<Override>& combo : combos) {
+    std::vector<Override> all = sets;
+    all.insert(all.end(), combo.begin(), combo.end());
+    SweepPoint p;
+    p.index = plan.points.size();
+    p.scenario =
+        scenario_path.empty() ? LoadDefaultScenario(all) : LoadScenarioFile(scenario_path, all);
+    p.values = std::move(combo);
+    plan.points.push_back(std::move(p));
+  }
+  plan.name = plan.points.front().scenario.name;
+  plan.seeds = ReplicationSeeds(plan.points.front().scenario.world.seed, replications);
+  // The key covers everything a point's result depends on.
+  const std::string seeds_text = fmt::format("{}", fmt::join(plan.seeds, ","));
+  for (SweepPoint& p : plan.points) {
+    p.key = fmt::format("{:016x}", Fnv1a(fmt::format("cachelab-sweep-point-1\n{}\nseeds={}\n",
+                                                     p.scenario.resolved.dump(), seeds_text)));
+  }
+  return plan;
+}
+
+// ---- points --------------------------------------------------------------
+
+json PointResultToJson(const PointResult& p) {
+  return {{"index", p.index}, {"key", p.key}, {"replications", p.replications}};
+}
+
+PointResult PointResultFromJson(const json& j) {
+  if (!j.is_object() || !j.contains("index") || !j["index"].is_number_unsigned() ||
+      !j.contains("key") || !j["key"].is_string() || !j.contains("replications") ||
+      !j["replications"].is_array() || j["replications"].empty()) {
+    throw std::runtime_error("not a sweep point result");
+  }
+  PointResult p;
+  p.index = j["index"].get<size_t>();
+  p.key = j["key"].get<std::string>();
+  for (const json& s : j["replications"]) {
+    if (!s.is_object()) throw std::runtime_error("not a sweep point result");
+    p.replications.push_back(s);
+  }
+  p.metrics = SummarizeReplications(p.replications);
+  return p;
+}
+
+std::vector<PointResult> RunSweepPoints(const SweepPlan& plan,
+                                        const std::vector<size_t>& point_indices, unsigned threads,
+                                        const std::function<void(const PointResult&)>& on_done) {
+  const size_t r = plan.seeds.size();
+  const size_t n = point_indices.size();
+  std::vector<std::vector<json>> summaries(n, std::vector<json>(r));
+  auto remaining = std::make_unique<std::atomic<size_t>[]>(n);
+  for (size_t k = 0; k < n; ++k) remaining[k] = r;
+  std::vector<PointResult> out(n);
+  std::mutex done_mutex;
+  // Task t is replication t % R of the (t / R)-th point: a point's
+  // replications start together, so finished points (and their files) come
+  // early and steadily.
+  ParallelFor(n * r, threads, [&](size_t t) {
+    const size_t k = t / r;
+    const SweepPoint& p = plan.points.at(point_indices[k]);
+    summaries[k][t % r] = RunOne(p.scenario, plan.seeds[t % r]);
+    if (remaining[k].fetch_sub(1) != 1) return;
+    // The last replication of the point: the others' writes happened before
+    // their decrements, which this one observed.
+    PointResult result;
+    result.index = p.index;
+    result.key = p.key;
+    result.replications = std::move(summaries[k]);
+    result.metrics = SummarizeReplications(result.replications);
+    if (on_done) {
+      std::lock_guard<std::mutex> lock(done_mutex);
+      on_done(result);
+    }
+    out[k] = std::move(result);
+  });
+  return out;
+}
+
+std::string SweepPointsDir(const std::string& out_dir) {
+  fs::path target = fs::path(out_dir).lexically_normal();
+  if (!target.has_filename()) target = target.parent_path();
+  target += ".partial";
+  return (target / "points").string();
+}
+
+std::vector<std::optional<PointResult>> LoadStoredPoints(const SweepPlan& plan,
+                                                         const std::string& points_dir) {
+  const fs::path dir(points_dir);
+  std::vector<std::optional<PointResult>> have(plan.points.size());
+  for (const SweepPoint& p : plan.points) {
+    const fs::path file = dir / PointFileName(p);
+    std::error_code ec;
+    if (!fs::exists(file, ec)) continue;
+    try {
+      std::ifstream in(file, std::ios::binary);
+      PointResult r = PointResultFromJson(json::parse(in));
+      if (r.index == p.index && r.key == p.key && r.replications.size() == plan.seeds.size()) {
+        have[p.index] = std::move(r);
+      }
+    } catch (const std::exception&) {
+      // Unreadable (e.g. written by another version): run the point again.
+    }
+  }
+  return have;
+}
+
+void StorePointResult(const SweepPlan& plan, const std::string& points_dir,
+                      const PointResult& result) {
+  const fs::path dir(points_dir);
+  fs::create_directories(dir);
+  StoreFileAtomically((dir / PointFileName(plan.points.at(result.index))).string(),
+                      PointResultToJson(result).dump() + "\n");
+}
+
+SweepRun RunSweepResumable(const SweepPlan& plan, const std::string& points_dir, unsigned threads,
+                           const std::function<void(size_t, size_t)>& progress) {
+  SweepRun run;
+  std::vector<std::optional<PointResult>> have = LoadStoredPoints(plan, points_dir);
+  std::vector<size_t> missing;
+  for (size_t i = 0; i < have.size(); ++i) {
+    if (!have[i]) missing.push_back(i);
+  }
+  run.reused = plan.points.size() - missing.size();
+  run.ran = missing.size();
+  size_t finished = run.reused;
+  std::vector<PointResult> fresh =
+      RunSweepPoints(plan, missing, threads, [&](const PointResult& r) {
+        StorePointResult(plan, points_dir, r);
+        if (progress) progress(++finished, plan.points.size());
+      });
+  for (PointResult& r : fresh) have[r.index] = std::move(r);
+  for (std::optional<PointResult>& r : have) run.points.push_back(std::move(*r));
+  return run;
+}
+
+// ---- outputs -------------------------------------------------------------
+
+json SweepToJson(const SweepPlan& plan, const std::vector<PointResult>& points) {
+  json grids = json::array();
+  for (const Grid& g : plan.grids) {
+    json values = json::array();
+    for (const std::string& v : g.values) values.push_back(OverrideValueJson(v));
+    grids.push_back({{"pointer", g.pointer}, {"values", std::move(values)}});
+  }
+  json out_points = json::array();
+  for (const PointResult& r : points) {
+    json values = json::object();
+    for (const Override& o : plan.points.at(r.index).values) {
+      values[o.pointer] = OverrideValueJson(o.value);
+    }
+    json metrics = json::object();
+    for (const MetricStats& m : r.metrics) {
+      metrics[m.name] = {{"mean", m.mean}, {"ci95", m.ci95 ? json(*m.ci95) : json(nullptr)}};
+    }
+    out_points.push_back({{"values", std::move(values)},
+                          {"metrics", std::move(metrics)},
+                          {"replications", r.replications}});
+  }
+  return {{"scenario", plan.name},
+          {"replications", plan.seeds.size()},
+          {"seeds", plan.seeds},
+          {"grids", std::move(grids)},
+          {"points", std::move(out_points)}};
+}
+
+std::string SweepToCsv(const SweepPlan& plan, const std::vector<PointResult>& points) {
+  std::vector<std::string> header;
+  for (const Grid& g : plan.grids) header.push_back(CsvCell(json(g.pointer)));
+  for (const MetricStats& m : points.front().metrics) {
+    header.push_back(m.name + ".mean");
+    header.push_back(m.name + ".ci95");
+  }
+  std::string out = fmt::format("{}\n", fmt::join(header, ","));
+  for (const PointResult& r : points) {
+    std::vector<std::string> cells;
+    for (const Override& o : plan.points.at(r.index).values)
+      cells.push_back(CsvCell(json(o.value)));
+    for (const MetricStats& m : r.metrics) {
+      cells.push_back(fmt::format("{}", m.mean));
+      cells.push_back(m.ci95 ? fmt::format("{}", *m.ci95) : std::string());
+    }
+    out += fmt::format("{}\n", fmt::join(cells, ","));
+  }
+  return out;
+}
+
+void WriteSweepOutputs(const std::string& dir, const SweepPlan& plan,
+                       const std::vector<PointResult>& points) {
+  if (points.size() != plan.points.size()) {
+    throw std::logic_error("WriteSweepOutputs: not every point has a result");
+  }
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (points[i].index != i || points[i].key != plan.points[i].key) {
+      throw std::logic_error("WriteSweepOutputs: point results out of order or from another plan");
+    }
+  }
+  // Serialise before touching the file system.
+  std::vector<std::pair<std::string, std::string>> files{
+      {"sweep.json", SweepToJson(plan, points).dump(2) + "\n"},
+      {"sweep.csv", SweepToCsv(plan, points)}};
+  WriteFolderAtomically(dir, files);
+}
+
+std::string DefaultSweepDir(const Scenario& scenario) {
+  const std::string run_dir = DefaultRunDir(scenario);  // results/runs/<safe name>-<seed>
+  return run_dir.substr(0, run_dir.rfind('-')) + "-sweep";
+}
+
+}  // namespace cachelab

@@ -1,0 +1,62 @@
+#include "analysis/experiments/value_list.h"
+
+#include <fmt/format.h>
+
+#include "analysis/common/errors.h"
+
+namespace cachelab {
+
+std::vector<std::string> SplitValueList(const std::string& list, const std::string& text,
+                                        const std::string& flag) {
+  auto fail = [&](const std::string& what) { throw InputError(flag + " " + text + ": " + what); };
+  std::vector<std::string> out;
+  std::string item;
+  std::vector<char> open;  // expected closing brackets
+  bool quoted = false;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const char c = list[i];
+    if (quoted) {
+      if (c == '\\' && i + 1 < list.size()) {
+        item += c;
+        item += list[++i];
+        continue;
+      }
+      if (c == '"') quoted = false;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == '[' || c == '{') {
+      open.push_back(c == '[' ? ']' : '}');
+    } else if (c == ']' || c == '}') {
+      if (open.empty() || open.back() != c)
+        fail(fmt::format("unbalanced '{}' in the value list", c));
+      open.pop_back();
+    } else if (c == ',' && open.empty()) {
+      if (item.empty()) fail("empty value in the list (values are separated by single commas)");
+      out.push_back(std::move(item));
+      item.clear();
+      continue;
+    }
+    item += c;
+  }
+  if (quoted) fail("unterminated '\"' in the value list");
+  if (!open.empty()) fail(fmt::format("missing '{}' in the value list", open.back()));
+  if (item.empty()) fail("empty value in the list (values are separated by single commas)");
+  out.push_back(std::move(item));
+  return out;
+}
+
+Vary ParseVary(const std::string& text) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos) {
+    throw InputError("--vary " + text + ": expected /json/pointer=value1,value2,..., got no '='");
+  }
+  Vary v{text, text.substr(0, eq), {}};
+  if (v.pointer.empty() || v.pointer[0] != '/') {
+    throw InputError("--vary " + text +
+                     ": expected a JSON pointer starting with '/' such as /cache/capacity");
+  }
+  v.values = SplitValueList(text.substr(eq + 1), text);
+  return v;
+}
+
+}  // namespace cachelab

@@ -1,0 +1,28 @@
+// The value lists of `--vary` (compare) and `--grid` (sweep):
+// POINTER=V1,V2,... where each Vi is a value as --set takes it (JSON, or plain
+// text when it is not valid JSON). The list splits on commas at the top level
+// only: commas inside [...], {...} or "..." (with \" escapes) belong to the
+// value, so
+//   --vary '/policies/guard={"name":"lock","params":{"wait":"5ms"}},none'
+// gives two values. An empty value ("a,,b" or a trailing comma) is an error.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace cachelab {
+
+struct Vary {
+  std::string text;  // as given, for messages
+  std::string pointer;
+  std::vector<std::string> values;
+};
+
+// Splits a value list (grammar above); throws InputError on an empty item or
+// unbalanced brackets or quotes, naming "<flag> <text>".
+std::vector<std::string> SplitValueList(const std::string& list, const std::string& text,
+                                        const std::string& flag = "--vary");
+// Parses "POINTER=V1,V2"; throws InputError naming the --vary.
+Vary ParseVary(const std::string& text);
+
+}  // namespace cachelab

@@ -1,0 +1,854 @@
+// The scenario format: one reader per JSON object, each checking its keys,
+// types and ranges, filling the config structs and writing the canonical
+// (fully defaulted) form into Scenario::resolved as it goes, so the two can
+// never disagree. scenarios/schema.json documents the same format for
+// editors; tests/analysis/scenario/check_schema.py keeps the two in step.
+#include "analysis/scenario/scenario.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <string_view>
+#include <utility>
+#include <variant>
+
+#include "analysis/common/errors.h"
+#include "analysis/common/json_reader.h"
+#include "analysis/trace/workload.h"
+
+namespace cachelab {
+namespace {
+
+using jsonread::Child;
+using jsonread::Describe;
+using jsonread::Expected;
+using jsonread::JoinNames;
+using jsonread::Node;
+using jsonread::ObjectReader;
+using jsonread::Origins;
+using nlohmann::json;
+
+// Integral values as JSON integers, so 2000 stays 2000 rather than 2000.0.
+json CanonicalNumber(double v) {
+  if (std::floor(v) == v && std::fabs(v) < 9007199254740992.0) return static_cast<int64_t>(v);
+  return v;
+}
+
+json Quote(std::string_view s) {
+  return json(std::string(s));
+}
+
+enum class Quantity { kDuration, kSize };
+enum class Lower { kNonNegative, kPositive };
+
+class Loader {
+ public:
+  // `base_dir`: where relative trace paths start (the scenario file's directory).
+  Loader(const Origins& origins, std::filesystem::path base_dir)
+      : o_(origins), base_dir_(std::move(base_dir)) {}
+
+  Scenario Load(const json& doc) {
+    Scenario s;
+    json& out = s.resolved = json::object();
+    ObjectReader r(o_, {&doc, ""});
+    r.CheckFields({"name", "description", "seed", "duration", "workload", "instances", "cache",
+                   "database", "policies", "metrics", "alerts"});
+
+    s.name = Name(r.Required("name", "a name such as \"user-lookup\""));
+    out["name"] = s.name;
+    s.world.name = s.name;
+    s.description = jsonread::ReadString(o_, r.Optional("description", ""));
+    out["description"] = s.description;
+    {
+      const Node n = r.Optional("seed", 1);
+      const int64_t seed = jsonread::ReadInteger(o_, n);
+      if (seed < 0) Expected(o_, n, "must be a non-negative integer");
+      s.world.seed = static_cast<uint64_t>(seed);
+      out["seed"] = seed;
+    }
+    s.world.duration = DurationField(r.Required("duration", "a duration such as \"60s\""),
+                                     Lower::kPositive, &out["duration"]);
+    Workload(r.Required("workload", "an object with \"rate\" or \"trace\""), &s.world.workload,
+             &out["workload"]);
+    Instances(r.Optional("instances", json::object()), &s.world.instances, &out["instances"]);
+    Cache(r.Required("cache", "an object with at least \"capacity\""), &s.world.cache,
+          &s.stack.eviction, &out["cache"]);
+    Database(r.Optional("database", json::object()), &s.world.database, &out["database"]);
+    Policies(r.Optional("policies", json::object()), &s.stack, &out["policies"]);
+    Metrics(r.Optional("metrics", json::object()), &s.world.metrics, &out["metrics"]);
+    Alerts(r.Optional("alerts", json::array()), &s.alerts, &out["alerts"]);
+    return s;
+  }
+
+ private:
+  // ---- Scalars -----------------------------------------------------------------
+
+  std::string Name(const Node& n) {
+    const std::string& name = jsonread::ReadString(o_, n);
+    bool ok = !name.empty();
+    for (char c : name) {
+      ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '-');
+    }
+    // It becomes part of the output folder's name, so nothing a shell or a
+    // file system could misread.
+    if (!ok) Expected(o_, n, "must be a non-empty name of letters, digits, '.', '_' and '-'");
+    return name;
+  }
+
+  void CheckLower(const Node& n, double v, Lower lower) {
+    if (lower == Lower::kPositive && !(v > 0)) Expected(o_, n, "must be > 0");
+    if (lower == Lower::kNonNegative && !(v >= 0)) Expected(o_, n, "must be >= 0");
+  }
+
+  double NumberField(const Node& n, Lower lower, json* out) {
+    const double v = jsonread::ReadNumber(o_, n);
+    CheckLower(n, v, lower);
+    *out = CanonicalNumber(v);
+    return v;
+  }
+
+  double FractionField(const Node& n, json* out) {
+    const double v = jsonread::ReadNumber(o_, n);
+    if (!(v >= 0 && v <= 1)) Expected(o_, n, "must be a fraction between 0 and 1");
+    *out = CanonicalNumber(v);
+    return v;
+  }
+
+  int64_t IntegerField(const Node& n, Lower lower, int64_t max, json* out) {
+    const int64_t v = jsonread::ReadInteger(o_, n);
+    if (lower == Lower::kPositive && v <= 0) Expected(o_, n, "must be an integer > 0");
+    if (lower == Lower::kNonNegative && v < 0) Expected(o_, n, "must be an integer >= 0");
+    if (v > max) Expected(o_, n, "must be an integer <= " + std::to_string(max));
+    *out = v;
+    return v;
+  }
+
+  uint32_t Count32Field(const Node& n, json* out) {
+    return static_cast<uint32_t>(
+        IntegerField(n, Lower::kPositive, std::numeric_limits<uint32_t>::max(), out));
+  }
+
+  Duration DurationField(const Node& n, Lower lower, json* out) {
+    const int64_t ns = jsonread::ReadDurationNanos(o_, n);
+    CheckLower(n, static_cast<double>(ns), lower);
+    *out = FormatDuration(Duration::Nanos(ns));
+    return Duration::Nanos(ns);
+  }
+
+  uint64_t SizeField(const Node& n, Lower lower, json* out) {
+    const int64_t bytes = jsonread::ReadSizeBytes(o_, n);
+    CheckLower(n, static_cast<double>(bytes), lower);
+    *out = FormatSize(static_cast<uint64_t>(bytes));
+    return static_cast<uint64_t>(bytes);
+  }
+
+  // A duration (ns) or size (bytes) as a double, for distributions.
+  double QuantityField(const Node& n, Quantity q, Lower lower, json* out) {
+    if (q == Quantity::kDuration) return static_cast<double>(DurationField(n, lower, out).nanos());
+    return static_cast<double>(SizeField(n, lower, out));
+  }
+
+  // ---- Distributions ----------------------------------------------------------------
+
+  // `lower` bounds the mean (value sizes must be positive, latencies may be 0).
+  DistributionConfig Distribution(const Node& n, Quantity q, Lower lower, json* out) {
+    using Kind = DistributionConfig::Kind;
+    const char* example = q == Quantity::kDuration ? "\"5ms\"" : "\"1KiB\"";
+    DistributionConfig d;
+    if (n.value->is_string() || n.value->is_number()) {  // shorthand for a constant
+      d.kind = Kind::kConstant;
+      *out = {{"kind", "constant"}};
+      d.mean = QuantityField(n, q, lower, &(*out)["value"]);
+      return d;
+    }
+    if (!n.value->is_object()) {
+      Expected(o_, n,
+               std::string("must be a distribution: an object such as {\"kind\": \"lognormal\", "
+                           "\"mean\": ") +
+                   example + ", \"sigma\": 0.5} or a constant such as " + example);
+    }
+    ObjectReader r(o_, n);
+    const Node kind_node =
+        r.Required("kind", "\"constant\", \"exponential\", \"lognormal\" or \"uniform\"");
+    const std::string& kind = jsonread::ReadString(o_, kind_node);
+    *out = {{"kind", kind}};
+    const std::string quantity = q == Quantity::kDuration ? "a duration" : "a size";
+    if (kind == "constant") {
+      r.CheckFields({"kind", "value"});
+      d.kind = Kind::kConstant;
+      d.mean = QuantityField(r.Required("value", quantity), q, lower, &(*out)["value"]);
+    } else if (kind == "exponential") {
+      r.CheckFields({"kind", "mean"});
+      d.kind = Kind::kExponential;
+      d.mean = QuantityField(r.Required("mean", quantity), q, lower, &(*out)["mean"]);
+    } else if (kind == "lognormal") {
+      r.CheckFields({"kind", "mean", "sigma"});
+      d.kind = Kind::kLognormal;
+      d.mean = QuantityField(r.Required("mean", quantity), q, lower, &(*out)["mean"]);
+      d.sigma =
+          NumberField(r.Required("sigma", "a number >= 0"), Lower::kNonNegative, &(*out)["sigma"]);
+    } else if (kind == "uniform") {
+      r.CheckFields({"kind", "min", "max"});
+      d.kind = Kind::kUniform;
+      d.min = QuantityField(r.Required("min", quantity), q, Lower::kNonNegative, &(*out)["min"]);
+      const Node max_node = r.Required("max", quantity);
+      d.max = QuantityField(max_node, q, Lower::kNonNegative, &(*out)["max"]);
+      if (d.max < d.min) Expected(o_, max_node, "must be >= min (" + (*out)["min"].dump() + ")");
+      d.mean = (d.min + d.max) / 2;
+      CheckLower(max_node, d.mean, lower);
+    } else {
+      Expected(o_, kind_node,
+               "must be \"constant\", \"exponential\", \"lognormal\" or \"uniform\"");
+    }
+    return d;
+  }
+
+  // ---- Workload ----------------------------------------------------------------------
+
+  void Rate(const Node& n, RateProfileConfig* rate, json* out) {
+    using Kind = RateProfileConfig::Kind;
+    ObjectReader r(o_, n);
+    const Node kind_node = r.Required("kind", "\"constant\", \"steps\" or \"ramp\"");
+    const std::string& kind = jsonread::ReadString(o_, kind_node);
+    *out = {{"kind", kind}};
+    if (kind == "constant") {
+      r.CheckFields({"kind", "rps"});
+      rate->kind = Kind::kConstant;
+      rate->rps = NumberField(r.Required("rps", "requests per second > 0"), Lower::kPositive,
+                              &(*out)["rps"]);
+    } else if (kind == "steps") {
+      r.CheckFields({"kind", "steps"});
+      rate->kind = Kind::kSteps;
+      const Node steps = r.Required("steps", "an array of {\"at\": ..., \"rps\": ...}");
+      if (!steps.value->is_array() || steps.value->empty()) {
+        Expected(o_, steps, "must be a non-empty array of {\"at\": \"0\", \"rps\": 100} steps");
+      }
+      json& out_steps = (*out)["steps"] = json::array();
+      bool any_traffic = false;
+      for (size_t i = 0; i < steps.value->size(); ++i) {
+        ObjectReader s(o_, {&(*steps.value)[i], Child(steps.pointer, i)});
+        s.CheckFields({"at", "rps"});
+        json out_step = json::object();
+        const Node at_node = s.Required("at", "a duration");
+        RateProfileConfig::Step step;
+        step.at = DurationField(at_node, Lower::kNonNegative, &out_step["at"]);
+        if (i == 0 && step.at != Duration()) {
+          Expected(o_, at_node, "the first step must be at \"0\"");
+        }
+        if (i > 0 && step.at <= rate->steps.back().at) {
+          Expected(o_, at_node,
+                   "must be later than the previous step (" + out_steps.back()["at"].dump() + ")");
+        }
+        step.rps = NumberField(s.Required("rps", "requests per second >= 0"), Lower::kNonNegative,
+                               &out_step["rps"]);
+        any_traffic = any_traffic || step.rps > 0;
+        rate->steps.push_back(step);
+        out_steps.push_back(std::move(out_step));
+      }
+      if (!any_traffic) o_.Fail(steps.pointer, "some step must have rps > 0, got all 0");
+    } else if (kind == "ramp") {
+      r.CheckFields({"kind", "from_rps", "to_rps", "start", "end"});
+      rate->kind = Kind::kRamp;
+      rate->from_rps = NumberField(r.Required("from_rps", "requests per second >= 0"),
+                                   Lower::kNonNegative, &(*out)["from_rps"]);
+      rate->to_rps = NumberField(r.Required("to_rps", "requests per second >= 0"),
+                                 Lower::kNonNegative, &(*out)["to_rps"]);
+      if (!(std::max(rate->from_rps, rate->to_rps) > 0)) {
+        o_.Fail(n.pointer, "from_rps or to_rps must be > 0, got both 0");
+      }
+      rate->ramp_start =
+          DurationField(r.Required("start", "a duration"), Lower::kNonNegative, &(*out)["start"]);
+      const Node end = r.Required("end", "a duration after start");
+      rate->ramp_end = DurationField(end, Lower::kNonNegative, &(*out)["end"]);
+      if (rate->ramp_end <= rate->ramp_start) {
+        Expected(o_, end, "must be later than start (" + (*out)["start"].dump() + ")");
+      }
+    } else {
+      Expected(o_, kind_node, "must be \"constant\", \"steps\" or \"ramp\"");
+    }
+  }
+
+  // A recorded trace instead of synthetic traffic; analysis/trace/workload.h
+  // documents how its records become requests.
+  void Trace(const Node& n, WorkloadConfig* w, json* out) {
+    ObjectReader r(o_, n);
+    *out = json::object();
+    TraceWorkloadSpec spec;
+    const Node path = r.Required("path", "the trace file (relative to the scenario's folder)");
+    const std::string& given = jsonread::ReadString(o_, path);
+    if (given.empty()) Expected(o_, path, "must be a file path");
+    spec.path = std::filesystem::absolute(base_dir_ / given).lexically_normal().string();
+    (*out)["path"] = spec.path;
+    const Node format = r.Required("format", "\"oracle\", \"csv\" or \"twitter\"");
+    const std::string& f = jsonread::ReadString(o_, format);
+    if (f == "oracle") {
+      spec.format = TraceFormat::kOracle;
+    } else if (f == "csv") {
+      spec.format = TraceFormat::kCsv;
+    } else if (f == "twitter") {
+      spec.format = TraceFormat::kTwitter;
+    } else {
+      Expected(o_, format, "must be \"oracle\", \"csv\" or \"twitter\"");
+    }
+    (*out)["format"] = f;
+    if (spec.format == TraceFormat::kCsv) {
+      r.CheckFields({"path", "format", "time_scale", "reads_only", "csv"});
+      ObjectReader c(o_, r.Required("csv", "the column mapping {\"time\": ..., \"key\": ...}"));
+      c.CheckFields({"time", "key", "size", "op", "header", "delimiter"});
+      json& co = (*out)["csv"] = json::object();
+      // A header name or a 1-based column number; null (size, op) when absent.
+      auto column = [&](const Node& col, const char* name, std::string* field) {
+        if (col.value->is_null() && std::string_view(name) != "time" &&
+            std::string_view(name) != "key") {
+          field->clear();
+          co[name] = nullptr;
+        } else if (col.value->is_number_integer() && col.value->get<int64_t>() > 0) {
+          *field = std::to_string(col.value->get<int64_t>());
+          co[name] = col.value->get<int64_t>();
+        } else if (col.value->is_string() && !col.value->get<std::string>().empty()) {
+          *field = col.value->get<std::string>();
+          co[name] = *field;
+        } else {
+          Expected(o_, col, "must be a header name or a column number (1 = first)");
+        }
+      };
+      column(c.Required("time", "the time column (a header name or a number)"), "time",
+             &spec.csv.time);
+      column(c.Optional("key", "key"), "key", &spec.csv.key);
+      column(c.Optional("size", nullptr), "size", &spec.csv.size);
+      column(c.Optional("op", nullptr), "op", &spec.csv.op);
+      spec.csv.header = jsonread::ReadBool(o_, c.Optional("header", true));
+      co["header"] = spec.csv.header;
+      const Node delim = c.Optional("delimiter", ",");
+      const std::string& d = jsonread::ReadString(o_, delim);
+      if (d.size() != 1) Expected(o_, delim, "must be one character");
+      spec.csv.delimiter = d[0];
+      co["delimiter"] = d;
+    } else {
+      r.CheckFields({"path", "format", "time_scale", "reads_only"});
+    }
+    spec.time_scale =
+        NumberField(r.Optional("time_scale", 1.0), Lower::kPositive, &(*out)["time_scale"]);
+    spec.reads_only = jsonread::ReadBool(o_, r.Optional("reads_only", false));
+    (*out)["reads_only"] = spec.reads_only;
+    TraceWorkloadStats stats;
+    w->trace = PrepareTraceWorkload(spec, &stats);
+    w->keys = stats.keys;
+  }
+
+  void Workload(const Node& n, WorkloadConfig* w, json* out) {
+    ObjectReader r(o_, n);
+    if (r.Has("trace")) {
+      r.CheckFields({"trace"});
+      *out = json::object();
+      Trace(r.Required("trace", "an object"), w, &(*out)["trace"]);
+      return;
+    }
+    r.CheckFields({"rate", "keys", "write_fraction", "missing_fraction", "value_size"});
+    *out = json::object();
+    Rate(r.Required("rate", "{\"kind\": \"constant\", \"rps\": ...} or steps or ramp"), &w->rate,
+         &(*out)["rate"]);
+    {
+      ObjectReader k(o_, r.Optional("keys", json::object()));
+      k.CheckFields({"count", "popularity", "alpha"});
+      json& keys = (*out)["keys"] = json::object();
+      w->keys =
+          static_cast<uint64_t>(IntegerField(k.Optional("count", 100'000), Lower::kPositive,
+                                             std::numeric_limits<int64_t>::max(), &keys["count"]));
+      const Node pop = k.Optional("popularity", "zipf");
+      const std::string& popularity = jsonread::ReadString(o_, pop);
+      if (popularity == "zipf") {
+        w->popularity = WorkloadConfig::Popularity::kZipf;
+      } else if (popularity == "uniform") {
+        w->popularity = WorkloadConfig::Popularity::kUniform;
+      } else {
+        Expected(o_, pop, "must be \"zipf\" or \"uniform\"");
+      }
+      keys["popularity"] = popularity;
+      w->zipf_alpha = NumberField(k.Optional("alpha", 1.0), Lower::kNonNegative, &keys["alpha"]);
+    }
+    w->write_fraction = FractionField(r.Optional("write_fraction", 0), &(*out)["write_fraction"]);
+    w->missing_fraction =
+        FractionField(r.Optional("missing_fraction", 0), &(*out)["missing_fraction"]);
+    w->value_size =
+        Distribution(r.Optional("value_size", {{"kind", "constant"}, {"value", "1KiB"}}),
+                     Quantity::kSize, Lower::kPositive, &(*out)["value_size"]);
+  }
+
+  void Instances(const Node& n, InstancesConfig* inst, json* out) {
+    ObjectReader r(o_, n);
+    r.CheckFields({"count", "serialization"});
+    *out = json::object();
+    inst->count = Count32Field(r.Optional("count", 1), &(*out)["count"]);
+    ObjectReader s(o_, r.Optional("serialization", json::object()));
+    s.CheckFields({"per_kib", "cached_fraction"});
+    json& so = (*out)["serialization"] = json::object();
+    inst->serialization.per_kib =
+        DurationField(s.Optional("per_kib", "0"), Lower::kNonNegative, &so["per_kib"]);
+    const Node frac = s.Optional("cached_fraction", 1.0);
+    inst->serialization.cached_fraction = jsonread::ReadNumber(o_, frac);
+    if (!(inst->serialization.cached_fraction > 0 && inst->serialization.cached_fraction <= 1)) {
+      Expected(o_, frac, "must be a number in (0, 1]");
+    }
+    so["cached_fraction"] = inst->serialization.cached_fraction;
+  }
+
+  // ---- Cache and database --------------------------------------------------------------
+
+  void Cache(const Node& n, CacheConfig* c, PolicyChoice* eviction, json* out) {
+    ObjectReader r(o_, n);
+    r.CheckFields({"enabled", "capacity", "max_items", "entry_overhead", "eviction", "rtt",
+                   "timeout", "active_expiry", "faults"});
+    *out = json::object();
+    {
+      const Node en = r.Optional("enabled", true);
+      c->enabled = jsonread::ReadBool(o_, en);
+      (*out)["enabled"] = c->enabled;
+    }
+    c->capacity_bytes = SizeField(r.Required("capacity", "a size such as \"256MiB\""),
+                                  Lower::kPositive, &(*out)["capacity"]);
+    c->max_items = static_cast<uint64_t>(
+        IntegerField(r.Optional("max_items", 0), Lower::kNonNegative,
+                     std::numeric_limits<int64_t>::max(), &(*out)["max_items"]));
+    c->entry_overhead = SizeField(r.Optional("entry_overhead", "64B"), Lower::kNonNegative,
+                                  &(*out)["entry_overhead"]);
+    *eviction = Choice(r.Optional("eviction", "lru"), Role::kEviction, &(*out)["eviction"]);
+    c->rtt =
+        Distribution(r.Optional("rtt", {{"kind", "lognormal"}, {"mean", "300us"}, {"sigma", 0.3}}),
+                     Quantity::kDuration, Lower::kNonNegative, &(*out)["rtt"]);
+    c->timeout =
+        DurationField(r.Optional("timeout", "50ms"), Lower::kNonNegative, &(*out)["timeout"]);
+    {
+      ObjectReader a(o_, r.Optional("active_expiry", json::object()));
+      a.CheckFields({"interval", "limit"});
+      json& ae = (*out)["active_expiry"] = json::object();
+      c->active_expiry_interval =
+          DurationField(a.Optional("interval", "100ms"), Lower::kNonNegative, &ae["interval"]);
+      c->active_expiry_limit = Count32Field(a.Optional("limit", 10'000), &ae["limit"]);
+    }
+    {
+      const Node faults = r.Optional("faults", json::array());
+      if (!faults.value->is_array()) {
+        Expected(o_, faults, "must be an array of {\"kind\": ..., \"start\": ..., ...}");
+      }
+      json& out_faults = (*out)["faults"] = json::array();
+      for (size_t i = 0; i < faults.value->size(); ++i) {
+        ObjectReader f(o_, {&(*faults.value)[i], Child(faults.pointer, i)});
+        const Node kind = f.Required("kind", "\"down\", \"slow\", \"flush\" or \"restart\"");
+        const std::string& k = jsonread::ReadString(o_, kind);
+        FaultWindowConfig w;
+        if (k == "down") {
+          w.kind = FaultWindowConfig::Kind::kDown;
+        } else if (k == "slow") {
+          w.kind = FaultWindowConfig::Kind::kSlow;
+        } else if (k == "flush") {
+          w.kind = FaultWindowConfig::Kind::kFlush;
+        } else if (k == "restart") {
+          w.kind = FaultWindowConfig::Kind::kRestart;
+        } else {
+          Expected(o_, kind, "must be \"down\", \"slow\", \"flush\" or \"restart\"");
+        }
+        json out_fault = {{"kind", k}};
+        if (w.kind == FaultWindowConfig::Kind::kFlush) {
+          f.CheckFields({"kind", "start"});
+        } else if (w.kind == FaultWindowConfig::Kind::kSlow) {
+          f.CheckFields({"kind", "start", "duration", "factor"});
+        } else {
+          f.CheckFields({"kind", "start", "duration"});
+        }
+        w.start = DurationField(f.Required("start", "a duration"), Lower::kNonNegative,
+                                &out_fault["start"]);
+        if (w.kind != FaultWindowConfig::Kind::kFlush) {
+          w.duration = DurationField(f.Required("duration", "a duration > 0"), Lower::kPositive,
+                                     &out_fault["duration"]);
+        }
+        if (w.kind == FaultWindowConfig::Kind::kSlow) {
+          const Node factor = f.Required("factor", "a number >= 1");
+          w.factor = jsonread::ReadNumber(o_, factor);
+          if (!(w.factor >= 1)) Expected(o_, factor, "must be a number >= 1");
+          out_fault["factor"] = w.factor;
+        }
+        c->faults.push_back(w);
+        out_faults.push_back(std::move(out_fault));
+      }
+    }
+  }
+
+  void Database(const Node& n, DatabaseConfig* db, json* out) {
+    ObjectReader r(o_, n);
+    r.CheckFields({"connections", "queue_timeout", "read", "write"});
+    *out = json::object();
+    db->connections = Count32Field(r.Optional("connections", 16), &(*out)["connections"]);
+    db->queue_timeout = DurationField(r.Optional("queue_timeout", "0"), Lower::kNonNegative,
+                                      &(*out)["queue_timeout"]);
+    db->read_service =
+        Distribution(r.Optional("read", {{"kind", "lognormal"}, {"mean", "5ms"}, {"sigma", 0.5}}),
+                     Quantity::kDuration, Lower::kNonNegative, &(*out)["read"]);
+    db->write_service =
+        Distribution(r.Optional("write", {{"kind", "lognormal"}, {"mean", "10ms"}, {"sigma", 0.5}}),
+                     Quantity::kDuration, Lower::kNonNegative, &(*out)["write"]);
+  }
+
+  void Alerts(const Node& n, std::vector<AlertRule>* rules, json* out) {
+    if (!n.value->is_array()) {
+      Expected(o_, n,
+               "must be an array of {\"name\": ..., \"metric\": ..., \"op\": ..., "
+               "\"threshold\": ...}");
+    }
+    *out = json::array();
+    for (size_t i = 0; i < n.value->size(); ++i) {
+      ObjectReader a(o_, {&(*n.value)[i], Child(n.pointer, i)});
+      a.CheckFields({"name", "metric", "op", "threshold"});
+      AlertRule rule;
+      rule.name = jsonread::ReadString(o_, a.Required("name", "a name"));
+      const Node metric = a.Required("metric", "a timeseries column such as \"hit_ratio\"");
+      rule.metric = jsonread::ReadString(o_, metric);
+      const auto& metrics = AlertMetrics();
+      if (std::find(metrics.begin(), metrics.end(), rule.metric) == metrics.end()) {
+        Expected(o_, metric, "must be one of " + JoinNames(metrics));
+      }
+      const Node op = a.Required("op", "\"<\", \"<=\", \">\" or \">=\"");
+      const std::string op_text = jsonread::ReadString(o_, op);
+      if (!ParseAlertOp(op_text, &rule.op)) {
+        Expected(o_, op, "must be \"<\", \"<=\", \">\" or \">=\"");
+      }
+      rule.threshold = jsonread::ReadNumber(o_, a.Required("threshold", "a number"));
+      out->push_back({{"name", rule.name},
+                      {"metric", rule.metric},
+                      {"op", op_text},
+                      {"threshold", rule.threshold}});
+      rules->push_back(std::move(rule));
+    }
+  }
+
+  void Metrics(const Node& n, MetricsConfig* m, json* out) {
+    ObjectReader r(o_, n);
+    r.CheckFields({"interval"});
+    *out = json::object();
+    m->interval =
+        DurationField(r.Optional("interval", "10s"), Lower::kPositive, &(*out)["interval"]);
+  }
+
+  // ---- Policies ----------------------------------------------------------------------------
+
+  void Policies(const Node& n, StackConfig* stack, json* out) {
+    ObjectReader r(o_, n);
+    const StackConfig defaults;
+    std::vector<std::string> fields;
+    for (Role role : kAllRoles) {
+      if (role != Role::kEviction) fields.push_back(RoleName(role));
+    }
+    r.CheckFields(fields);
+    *out = json::object();
+    for (Role role : kAllRoles) {
+      if (role == Role::kEviction) continue;  // a field of /cache
+      const char* name = RoleName(role);
+      stack->Of(role) = Choice(r.Optional(name, defaults.Of(role).name), role, &(*out)[name]);
+    }
+  }
+
+  // "name" or {"name": ..., "params": {...}}; params checked against the
+  // policy's ParamSpecs and completed with their defaults.
+  PolicyChoice Choice(const Node& n, Role role, json* out) {
+    static const json kNoParams = json::object();
+    const std::string role_name = RoleName(role);
+    Node name_node = n;
+    Node params_node{&kNoParams, Child(n.pointer, "params")};
+    if (n.value->is_object()) {
+      ObjectReader r(o_, n);
+      r.CheckFields({"name", "params"});
+      name_node = r.Required("name", "a " + role_name + " policy name");
+      if (r.Has("params")) params_node = r.Required("params", "an object");
+    } else if (!n.value->is_string()) {
+      Expected(o_, n,
+               "must be a " + role_name +
+                   " policy name or an object {\"name\": ..., \"params\": {...}}");
+    }
+    const std::string& name = jsonread::ReadString(o_, name_node);
+    const PolicyInfo* info = FindPolicy(role, name);
+    if (info == nullptr) {
+      o_.Fail(name_node.pointer, "unknown " + role_name + " policy " + Quote(name).dump() +
+                                     "; valid names are " + JoinNames(PolicyNames(role)));
+    }
+    if (info->offline) {
+      o_.Fail(name_node.pointer, name + " needs a trace's next-access times; it runs only in " +
+                                     "`cachelab replay` on an oracle trace");
+    }
+
+    ObjectReader p(o_, params_node);
+    std::vector<std::string> declared;
+    for (const ParamSpec& spec : info->params) declared.push_back(spec.name);
+    for (const auto& [key, value] : params_node.value->items()) {
+      if (std::find(declared.begin(), declared.end(), key) != declared.end()) continue;
+      o_.Fail(Child(params_node.pointer, key),
+              declared.empty() ? "unknown parameter; " + name + " has no parameters"
+                               : "unknown parameter of " + name + "; valid parameters are " +
+                                     JoinNames(declared));
+    }
+    Params given;
+    json out_params = json::object();
+    for (const ParamSpec& spec : info->params) {
+      if (p.Has(spec.name)) {
+        given.Set(spec.name, Param(spec, p.Required(spec.name, "")));
+        out_params[spec.name] = CanonicalParam(given.values().at(spec.name));
+      } else {
+        out_params[spec.name] = CanonicalParam(spec.default_value);
+      }
+    }
+    *out = {{"name", name}, {"params", std::move(out_params)}};
+    Params complete = Params::WithDefaults(info->params, given);
+    if (info->validate) {
+      if (std::optional<ParamProblem> problem = info->validate(complete)) {
+        o_.Fail(Child(params_node.pointer, problem->param), problem->message);
+      }
+    }
+    return {name, std::move(complete)};
+  }
+
+  void CheckBound(const Node& n, double v, ParamBound bound) {
+    switch (bound) {
+      case ParamBound::kAny:
+        return;
+      case ParamBound::kNonNegative:
+        if (!(v >= 0)) Expected(o_, n, "must be >= 0");
+        return;
+      case ParamBound::kPositive:
+        if (!(v > 0)) Expected(o_, n, "must be > 0");
+        return;
+      case ParamBound::kProbability:
+        if (!(v >= 0 && v <= 1)) Expected(o_, n, "must be a probability between 0 and 1");
+        return;
+    }
+  }
+
+  ParamValue Param(const ParamSpec& spec, const Node& n) {
+    switch (spec.type) {
+      case ParamType::kDuration: {
+        const int64_t ns = jsonread::ReadDurationNanos(o_, n);
+        CheckBound(n, static_cast<double>(ns), spec.bound);
+        return Duration::Nanos(ns);
+      }
+      case ParamType::kBytes: {
+        const int64_t bytes = jsonread::ReadSizeBytes(o_, n);
+        if (bytes < 0) Expected(o_, n, "must be >= 0");
+        CheckBound(n, static_cast<double>(bytes), spec.bound);
+        return Bytes{static_cast<uint64_t>(bytes)};
+      }
+      case ParamType::kDouble: {
+        const double v = jsonread::ReadNumber(o_, n);
+        CheckBound(n, v, spec.bound);
+        return v;
+      }
+      case ParamType::kInt: {
+        const int64_t v = jsonread::ReadInteger(o_, n);
+        CheckBound(n, static_cast<double>(v), spec.bound);
+        return v;
+      }
+      case ParamType::kBool:
+        return jsonread::ReadBool(o_, n);
+      case ParamType::kString:
+        return jsonread::ReadString(o_, n);
+    }
+    throw std::logic_error("unhandled ParamType");
+  }
+
+  static json CanonicalParam(const ParamValue& v) {
+    struct Visitor {
+      json operator()(Duration d) const { return FormatDuration(d); }
+      json operator()(Bytes b) const { return FormatSize(b.value); }
+      json operator()(double d) const { return CanonicalNumber(d); }
+      json operator()(int64_t i) const { return i; }
+      json operator()(bool b) const { return b; }
+      json operator()(const std::string& s) const { return s; }
+    };
+    return std::visit(Visitor{}, v);
+  }
+
+  const Origins& o_;
+  std::filesystem::path base_dir_;
+};
+
+// ---- Overrides -------------------------------------------------------------------------
+
+// Fields that accept a string shorthand for an object. An override reaching
+// inside one (--set /policies/read/params/ttl=5m over "read": "cache-aside")
+// first expands the shorthand, in place, into its object form.
+void ExpandShorthand(const std::string& pointer, json* value) {
+  // Every role's choice: /policies/<role>, and eviction under /cache.
+  static const std::vector<std::string> kPolicyChoices = [] {
+    std::vector<std::string> v;
+    for (Role role : kAllRoles) {
+      v.push_back(role == Role::kEviction ? "/cache/eviction"
+                                          : std::string("/policies/") + RoleName(role));
+    }
+    return v;
+  }();
+  static const char* const kDistributions[] = {"/workload/value_size", "/cache/rtt",
+                                               "/database/read", "/database/write"};
+  for (const std::string& p : kPolicyChoices) {
+    if (pointer == p && value->is_string()) *value = {{"name", *value}};
+  }
+  for (const char* p : kDistributions) {
+    if (pointer == p && (value->is_string() || value->is_number())) {
+      *value = {{"kind", "constant"}, {"value", *value}};
+    }
+  }
+}
+
+// "0", "17" (no leading zeros, as RFC 6901 requires).
+bool ParseIndex(const std::string& token, size_t* index) {
+  if (token.empty() || token.size() > 9 || (token.size() > 1 && token[0] == '0')) return false;
+  size_t v = 0;
+  for (char c : token) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<size_t>(c - '0');
+  }
+  *index = v;
+  return true;
+}
+
+void ApplyOverride(const Override& ov, json* doc, Origins* origins) {
+  const std::string text = ov.pointer + "=" + ov.value;
+  auto fail = [&](const std::string& what) -> void {
+    throw InputError(ov.flag + " " + text + ": " + what);
+  };
+  if (ov.pointer.empty() || ov.pointer[0] != '/') {
+    fail("expected a JSON pointer starting with '/' such as /cache/capacity, got " +
+         Quote(ov.pointer).dump());
+  }
+  std::vector<std::string> tokens;
+  for (size_t start = 1;;) {
+    const size_t slash = ov.pointer.find('/', start);
+    const std::string raw = ov.pointer.substr(start, slash - start);
+    std::string token;
+    for (size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] != '~') {
+        token += raw[i];
+      } else if (i + 1 < raw.size() && (raw[i + 1] == '0' || raw[i + 1] == '1')) {
+        token += raw[++i] == '0' ? '~' : '/';
+      } else {
+        fail("expected a JSON pointer ('~' must be written ~0 and '/' inside a name ~1), got " +
+             Quote(ov.pointer).dump());
+      }
+    }
+    tokens.push_back(std::move(token));
+    if (slash == std::string::npos) break;
+    start = slash + 1;
+  }
+
+  json value = json::parse(ov.value, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) value = ov.value;  // 1GiB, cache-aside: plain text
+
+  json* cur = doc;
+  std::string at;          // pointer of *cur
+  std::string introduced;  // the shallowest node this override creates or replaces
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const std::string& token = tokens[i];
+    const bool last = i + 1 == tokens.size();
+    size_t index = 0;
+    // A missing parent becomes an array when addressed by index (our field
+    // names are never numbers), otherwise an object.
+    auto fresh = [&]() -> json {
+      if (last) return value;
+      return tokens[i + 1] == "-" || ParseIndex(tokens[i + 1], &index) ? json::array()
+                                                                       : json::object();
+    };
+    ExpandShorthand(at, cur);
+    if (cur->is_object()) {
+      const std::string here = Child(at, token);
+      if (last || !cur->contains(token)) {
+        if (introduced.empty()) introduced = here;
+        (*cur)[token] = fresh();
+      }
+      cur = &(*cur)[token];
+      at = here;
+    } else if (cur->is_array()) {
+      if (token == "-") {
+        index = cur->size();
+      } else if (!ParseIndex(token, &index)) {
+        fail(at + ": expected an array index (0, 1, ... or - to append), got " +
+             Quote(token).dump());
+      }
+      if (index > cur->size()) {
+        fail(at + ": expected an index <= " + std::to_string(cur->size()) + " (the array has " +
+             std::to_string(cur->size()) + " elements), got " + std::to_string(index));
+      }
+      const std::string here = Child(at, index);
+      if (index == cur->size()) {
+        if (introduced.empty()) introduced = here;
+        cur->push_back(fresh());
+      } else if (last) {
+        if (introduced.empty()) introduced = here;
+        (*cur)[index] = fresh();
+      }
+      cur = &(*cur)[index];
+      at = here;
+    } else {
+      fail(at + ": expected an object or array to set a field inside, got " + Describe(*cur));
+    }
+  }
+  origins->AddOverride(ov.flag + " " + text, at, introduced);
+}
+
+}  // namespace
+
+Override ParseOverride(const std::string& text) {
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos) {
+    throw InputError("--set " + text + ": expected /json/pointer=value, got no '='");
+  }
+  Override ov{text.substr(0, eq), text.substr(eq + 1)};
+  if (ov.pointer.empty()) {
+    throw InputError("--set " + text + ": expected /json/pointer=value, got an empty pointer");
+  }
+  if (ov.pointer[0] != '/') {
+    throw InputError("--set " + text +
+                     ": expected a JSON pointer starting with '/' such as /cache/capacity, got " +
+                     Quote(ov.pointer).dump());
+  }
+  return ov;
+}
+
+Scenario LoadScenarioText(const std::string& text, const std::string& source,
+                          const std::vector<Override>& overrides) {
+  json doc = jsonread::ParseJsonStrict(text, source);
+  if (!doc.is_object()) {
+    throw InputError(source + ": the scenario must be a JSON object, got " + Describe(doc));
+  }
+  Origins origins(source);
+  for (const Override& ov : overrides) ApplyOverride(ov, &doc, &origins);
+  Scenario s = Loader(origins, std::filesystem::path(source).parent_path()).Load(doc);
+  s.source = source;
+  return s;
+}
+
+Scenario LoadScenarioFile(const std::string& path, const std::vector<Override>& overrides) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw InputError(path + ": cannot open file (it is a directory)");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InputError(path + ": cannot open file (" + std::strerror(errno) + ")");
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) throw InputError(path + ": cannot read file (" + std::strerror(errno) + ")");
+  return LoadScenarioText(text.str(), path, overrides);
+}
+
+Scenario LoadDefaultScenario(const std::vector<Override>& overrides) {
+  return LoadScenarioText(DefaultScenarioText(), "<default>", overrides);
+}
+
+nlohmann::json OverrideValueJson(const std::string& value) {
+  nlohmann::json v = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+  return v.is_discarded() ? nlohmann::json(value) : v;
+}
+
+}  // namespace cachelab

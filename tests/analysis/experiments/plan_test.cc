@@ -1,0 +1,172 @@
+// `cachelab plan` (analysis/experiments/plan.h): SLO grammar, the confidence-bound rule,
+// and answers checked against theory (Erlang C for database connections) and
+// against a sweep over the same candidates (cache capacity).
+#include "analysis/experiments/plan.h"
+
+#include <fmt/format.h>
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "analysis/common/errors.h"
+#include "analysis/models/analytic.h"
+
+namespace cachelab {
+namespace {
+
+const std::string kData = CACHELAB_TEST_DATA;
+
+const MetricStats& Metric(const std::vector<MetricStats>& ms, const std::string& name) {
+  for (const MetricStats& m : ms) {
+    if (m.name == name) return m;
+  }
+  FAIL("no metric " << name);
+  return ms.front();
+}
+
+}  // namespace
+
+TEST_CASE("SLOs parse as metric, comparison and number", "[analysis][plan]") {
+  const Slo a = ParseSlo("latency_ms.p99<=10");
+  CHECK(a.metric == "latency_ms.p99");
+  CHECK(a.op == Slo::Op::kLessEqual);
+  CHECK(a.threshold == 10);
+  CHECK(ParseSlo("cache.hit_ratio >= 0.9").op == Slo::Op::kGreaterEqual);
+  CHECK(ParseSlo("cache.hit_ratio >= 0.9").threshold == 0.9);
+  CHECK(ParseSlo("db.utilization<0.7").op == Slo::Op::kLess);
+  CHECK(ParseSlo("requests.total>1e3").op == Slo::Op::kGreater);
+  CHECK(ParseSlo("requests.total>1e3").threshold == 1000);
+  for (const char* bad : {"latency_ms.p99", "<=10", "latency_ms.p99<=", "latency_ms.p99<=ten",
+                          "latency_ms.p99=<10"}) {
+    INFO(bad);
+    CHECK_THROWS_AS(ParseSlo(bad), InputError);
+    CHECK_THROWS_WITH(ParseSlo(bad), Catch::Contains(std::string("--slo ") + bad));
+  }
+}
+
+TEST_CASE("an SLO on an unknown metric lists the closest names", "[analysis][plan]") {
+  CHECK_NOTHROW(CheckSloMetrics({ParseSlo("db.mean_wait_ms<=1"), ParseSlo("l1.hit_ratio>=0")}));
+  CHECK_THROWS_WITH(
+      CheckSloMetrics({ParseSlo("db.mean_wait<=1")}),
+      Catch::Contains("unknown metric db.mean_wait") && Catch::Contains("db.mean_wait_ms"));
+  CHECK_THROWS_WITH(CheckSloMetrics({ParseSlo("latency.p99<=1")}),
+                    Catch::Contains("latency_ms.p99"));
+  // Strings and arrays are not metrics.
+  CHECK_THROWS_AS(CheckSloMetrics({ParseSlo("scenario<=1")}), InputError);
+  CHECK_THROWS_AS(CheckSloMetrics({ParseSlo("stampede.size_counts<=1")}), InputError);
+}
+
+TEST_CASE("an SLO is met at the pessimistic end of the interval", "[analysis][plan]") {
+  const MetricStats m{"x", 10, 1};  // interval [9, 11]
+  CHECK(SloMet(ParseSlo("x<=11"), m));
+  CHECK_FALSE(SloMet(ParseSlo("x<=10.5"), m));
+  CHECK_FALSE(SloMet(ParseSlo("x<11"), m));
+  CHECK(SloMet(ParseSlo("x>=9"), m));
+  CHECK_FALSE(SloMet(ParseSlo("x>=9.5"), m));
+  CHECK_FALSE(SloMet(ParseSlo("x>9"), m));
+}
+
+TEST_CASE("plan finds the connections Erlang C says an M/M/c database needs",
+          "[analysis][plan][theory]") {
+  // plan_mmc.json: Poisson 300/s, exponential 10 ms queries, no cache. The
+  // threshold sits between Erlang C's Wq at 5 (1.18 ms) and 6 (0.33 ms)
+  // connections, a factor ~2 from each, so noise cannot move the answer.
+  const double threshold_ms = 0.6;
+  PlanSpec spec;
+  spec.scenario_path = kData + "/plan_mmc.json";
+  spec.pointer = "/database/connections";
+  spec.range = "1..16";
+  spec.slos = {ParseSlo("db.mean_wait_ms<=0.6")};
+  spec.threads = 2;
+  const PlanResult r = RunPlan(spec);
+  const int c = std::stoi(r.probes[r.answer].value);
+  INFO("answer " << c);
+  CHECK(ErlangCQueue(c, 300, 100).mean_wait_s * 1e3 <= threshold_ms);
+  CHECK(ErlangCQueue(c - 1, 300, 100).mean_wait_s * 1e3 > threshold_ms);
+  REQUIRE(r.below.has_value());
+  CHECK(std::stoi(r.probes[*r.below].value) == c - 1);
+  CHECK_FALSE(r.probes[*r.below].meets);
+  CHECK(r.probes[r.answer].meets);
+  // The simulated waits agree with the theory at the answer, within the interval's order.
+  const MetricStats& at = r.probes[r.answer].slo_metrics[0];
+  CHECK(at.mean == Approx(ErlangCQueue(c, 300, 100).mean_wait_s * 1e3).epsilon(0.3));
+  // Bisection over 16 candidates: the two ends, then at most 4 halvings.
+  CHECK(r.probes.size() <= 6);
+  CHECK(r.runs == r.probes.size() * kDefaultReplications);
+}
+
+TEST_CASE("plan answers are the first value of a sweep over the same candidates that meets the SLO",
+          "[analysis][plan]") {
+  const std::string tiny = kData + "/cli_tiny.json";
+  // The sweep: capacities 16KiB, 32KiB, ..., 256KiB, the same 5 seeds as plan.
+  const SweepPlan sweep =
+      MakeSweepPlan(tiny, {}, {ParseGrid("/cache/capacity=16KiB..256KiB:+16KiB")}, 5);
+  REQUIRE(sweep.points.size() == 16);
+  std::vector<size_t> all(16);
+  for (size_t i = 0; i < 16; ++i) all[i] = i;
+  const std::vector<PointResult> points = RunSweepPoints(sweep, all, 2);
+  std::vector<double> lower;  // mean - ci95 of the hit ratio, what a >= SLO checks
+  for (const PointResult& p : points) {
+    const MetricStats& m = Metric(p.metrics, "cache.hit_ratio");
+    lower.push_back(m.mean - *m.ci95);
+  }
+  // A threshold between two middle points; the test needs the sweep to cross it once.
+  const double threshold = (lower[6] + lower[7]) / 2;
+  REQUIRE(lower[6] < lower[7]);
+  for (size_t i = 0; i < 16; ++i) {
+    INFO("point " << i << " lower bound " << lower[i]);
+    REQUIRE((lower[i] >= threshold) == (i >= 7));
+  }
+
+  PlanSpec spec;
+  spec.scenario_path = tiny;
+  spec.pointer = "/cache/capacity";
+  spec.range = "16KiB..256KiB";
+  spec.step = "16KiB";
+  spec.slos = {ParseSlo(fmt::format("cache.hit_ratio>={:.17g}", threshold))};
+  const PlanResult r = RunPlan(spec);
+  CHECK(r.probes[r.answer].value == sweep.points[7].values[0].value);
+  REQUIRE(r.below.has_value());
+  CHECK(r.probes[*r.below].value == sweep.points[6].values[0].value);
+  // Same seeds, same scenario: the plan's numbers are the sweep's.
+  CHECK(r.probes[r.answer].slo_metrics[0].mean ==
+        Metric(points[7].metrics, "cache.hit_ratio").mean);
+}
+
+TEST_CASE("plan outcomes at the ends of the range", "[analysis][plan]") {
+  PlanSpec spec;
+  spec.scenario_path = kData + "/plan_mmc.json";
+  spec.pointer = "/database/connections";
+  spec.replications = 2;
+  SECTION("the lower end meeting every SLO is the answer") {
+    spec.range = "10..12";
+    spec.slos = {ParseSlo("db.mean_wait_ms<=0.6")};
+    const PlanResult r = RunPlan(spec);
+    CHECK(r.probes[r.answer].value == "10");
+    CHECK_FALSE(r.below.has_value());
+  }
+  SECTION("no value in range meeting the SLOs is bad input naming --range") {
+    spec.range = "3..5";
+    spec.slos = {ParseSlo("db.mean_wait_ms<=0.6")};
+    CHECK_THROWS_WITH(RunPlan(spec), Catch::Contains("--range 3..5") &&
+                                         Catch::Contains("no value in the range") &&
+                                         Catch::Contains("db.mean_wait_ms<=0.6"));
+  }
+  SECTION("a parameter where larger is worse is reported as not monotone") {
+    spec.sets = {{"/database/connections", "4"}};
+    spec.pointer = "/workload/rate/rps";
+    spec.range = "50..350";
+    spec.slos = {ParseSlo("db.mean_wait_ms<=0.6")};
+    CHECK_THROWS_WITH(RunPlan(spec), Catch::Contains("not monotone") && Catch::Contains("50") &&
+                                         Catch::Contains("350"));
+  }
+  SECTION("one replication cannot bound anything") {
+    spec.range = "1..8";
+    spec.replications = 1;
+    spec.slos = {ParseSlo("db.mean_wait_ms<=0.6")};
+    CHECK_THROWS_WITH(RunPlan(spec), Catch::Contains("--replications"));
+  }
+}
+
+}  // namespace cachelab
