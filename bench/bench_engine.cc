@@ -1,5 +1,5 @@
 // Engine micro-benchmarks: the event queue and coroutine resumption, the two
-// costs every simulated request pays several times (DESIGN.md section 7).
+// costs every simulated request pays several times.
 #include <benchmark/benchmark.h>
 
 #include <cstdint>

@@ -1,6 +1,6 @@
 // Whole-run benchmarks: the default scenario end to end, reported as simulated
-// requests per second of wall time (DESIGN.md section 7: "millions of
-// simulated requests per second on one core").
+// requests per second of wall time (the budget: millions of simulated
+// requests per second on one core).
 #include <benchmark/benchmark.h>
 
 #include <exception>

@@ -1,7 +1,7 @@
 // Sweep throughput: a 64-point x 5-replication sweep (320 runs) of the default
 // scenario shortened to 5 simulated seconds (10,000 requests a run), at 1 and 2 threads. Runs are
 // independent, so the ratio of the two times is the sweep's parallel speed-up
-// on this machine (DESIGN.md section 3: parallelism is across runs).
+// on this machine (parallelism is across runs, one simulation per thread).
 //   ./build/release/cachelab_bench --benchmark_filter=BM_Sweep
 #include <benchmark/benchmark.h>
 

@@ -1,5 +1,5 @@
 // Running independent simulations on a few threads. One simulation runs on
-// one thread (DESIGN.md section 3); parallelism is across runs, and because
+// one thread (ARCHITECTURE.md, "The life of a request"); parallelism is across runs, and because
 // each task writes only its own slot, results never depend on the thread
 // count.
 #pragma once

@@ -2,7 +2,7 @@
 // variants are the Cartesian product of the --vary lists, each variant's
 // values applied as overrides after the --set ones. Every variant keeps the
 // scenario's seed, so all see the same arrivals, keys and service times
-// (common random numbers, DESIGN.md section 3): differences between columns
+// (common random numbers, sim/core/random.h): differences between columns
 // come from what was varied, not from noise.
 //
 // --vary lists follow analysis/experiments/value_list.h.

@@ -1,4 +1,4 @@
-// Stampede measurement (DESIGN.md section 4): per key, a load episode lasts
+// Stampede measurement: per key, a load episode lasts
 // while at least one database load of that key is in flight. A stampede is an
 // episode in which loads overlapped; its size is the episode's peak number of
 // concurrent loads.

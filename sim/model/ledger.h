@@ -1,5 +1,5 @@
 // The truth about every key: its latest *acknowledged* version and when each
-// version was acknowledged (DESIGN.md section 4). Staleness is measured
+// version was acknowledged. Staleness is measured
 // against this, not against the database, because for write-behind the
 // caller's acknowledgement precedes the database commit.
 //

@@ -2,8 +2,8 @@
 // the CloudPhysics block trace that libCacheSim ships (113,872 requests,
 // 48,974 objects), as oracleGeneral and as CSV (zstd-compressed here), and
 // cloudPhysicsIO.reference.csv holds the miss ratios libCacheSim (commit
-// aa0fc40, October 2024) printed for it, 4 decimals; see
-// /work/shared/reference/libcachesim/README.md for the commands.
+// aa0fc40, October 2024) printed for it, 4 decimals; tests/data/README.md
+// says how they were made.
 //
 // Rules (from the issue): lru, fifo, belady, clock, sieve, s3fifo and arc must
 // print the same 4 decimals; the others must be within 0.005. Exceptions,
