@@ -286,17 +286,11 @@ class Loader {
     if (given.empty()) Expected(o_, path, "must be a file path");
     spec.path = std::filesystem::absolute(base_dir_ / given).lexically_normal().string();
     (*out)["path"] = spec.path;
-    const Node format = r.Required("format", "\"oracle\", \"csv\" or \"twitter\"");
+    const Node format = r.Required("format", TraceFormatNameList());
     const std::string& f = jsonread::ReadString(o_, format);
-    if (f == "oracle") {
-      spec.format = TraceFormat::kOracle;
-    } else if (f == "csv") {
-      spec.format = TraceFormat::kCsv;
-    } else if (f == "twitter") {
-      spec.format = TraceFormat::kTwitter;
-    } else {
-      Expected(o_, format, "must be \"oracle\", \"csv\" or \"twitter\"");
-    }
+    const std::optional<TraceFormat> parsed = TraceFormatFromName(f);
+    if (!parsed) Expected(o_, format, "must be " + TraceFormatNameList());
+    spec.format = *parsed;
     (*out)["format"] = f;
     if (spec.format == TraceFormat::kCsv) {
       r.CheckFields({"path", "format", "time_scale", "reads_only", "csv"});

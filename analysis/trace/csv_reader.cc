@@ -166,6 +166,23 @@ class CsvReader final : public TraceReader {
 std::unique_ptr<TraceReader> MakeOracleReader(const std::string& path);
 std::unique_ptr<TraceReader> MakeTwitterReader(const std::string& path);
 
+std::optional<TraceFormat> TraceFormatFromName(std::string_view name) {
+  for (const TraceFormatName& f : kTraceFormatNames) {
+    if (f.name == name) return f.format;
+  }
+  return std::nullopt;
+}
+
+std::string TraceFormatNameList() {
+  std::string out;
+  const size_t n = std::size(kTraceFormatNames);
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) out += i + 1 == n ? " or " : ", ";
+    out += '"' + std::string(kTraceFormatNames[i].name) + '"';
+  }
+  return out;
+}
+
 std::unique_ptr<TraceReader> OpenTrace(const std::string& path, TraceFormat format,
                                        const CsvColumns& columns) {
   if (format == TraceFormat::kOracle) return MakeOracleReader(path);

@@ -29,7 +29,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policies/eviction/replayer.h"
@@ -37,6 +39,19 @@
 namespace cachelab {
 
 enum class TraceFormat { kOracle, kCsv, kTwitter };
+
+// The formats by the names scenarios (/workload/trace/format) and --format use.
+struct TraceFormatName {
+  std::string_view name;
+  TraceFormat format;
+};
+inline constexpr TraceFormatName kTraceFormatNames[] = {{"oracle", TraceFormat::kOracle},
+                                                        {"csv", TraceFormat::kCsv},
+                                                        {"twitter", TraceFormat::kTwitter}};
+// nullopt for a name that is not a format.
+std::optional<TraceFormat> TraceFormatFromName(std::string_view name);
+// The names for messages: "oracle", "csv" or "twitter" (quoted).
+std::string TraceFormatNameList();
 
 // Which CSV column holds what: a header name, or a 1-based column number.
 // Empty = absent (only `key` is required). Without a size column every
