@@ -71,16 +71,21 @@ std::function<void(double)> ProgressOnTerminal(std::optional<ProgressLine>& line
   return [&line](double fraction) { line->Update(fraction); };
 }
 
+bool StoreFileOrPrintError(const std::string& path, const std::string& text) {
+  try {
+    StoreFileAtomically(path, text);
+  } catch (const std::exception& e) {
+    PrintError(e.what());
+    return false;
+  }
+  return true;
+}
+
 int WriteReport(const std::string& dir, const std::string& out, const ReportOptions& options) {
   const std::string html = BuildReport(dir, options);
   const std::string path =
       out.empty() ? (std::filesystem::path(dir) / "report.html").string() : out;
-  try {
-    StoreFileAtomically(path, html);
-  } catch (const std::exception& e) {
-    PrintError(e.what());
-    return 1;
-  }
+  if (!StoreFileOrPrintError(path, html)) return 1;
   std::cout << "report: " << path << '\n';
   std::cout.flush();
   return 0;

@@ -67,6 +67,10 @@ class ProgressLine {
 std::function<void(double)> ProgressOnTerminal(std::optional<ProgressLine>& line,
                                                const std::string& name);
 
+// StoreFileAtomically(path, text); when the environment refuses the write,
+// prints the one-line error and returns false (the caller exits 1).
+bool StoreFileOrPrintError(const std::string& path, const std::string& text);
+
 // Writes the HTML report of result folder `dir` to `out` (default
 // <dir>/report.html) atomically and prints where; returns the exit code (1
 // when the file cannot be written). Bad input is an InputError (exit 2,

@@ -16,7 +16,6 @@
 #include <string>
 #include <vector>
 
-#include "analysis/common/atomic_files.h"
 #include "analysis/common/errors.h"
 #include "analysis/models/fit.h"
 #include "analysis/replay/replay.h"
@@ -172,12 +171,7 @@ int MrcCommand(const MrcArgs& args) {
     std::cout << text;
     return 0;
   }
-  try {
-    StoreFileAtomically(args.out, text);
-  } catch (const std::exception& e) {
-    PrintError(e.what());
-    return 1;
-  }
+  if (!StoreFileOrPrintError(args.out, text)) return 1;
   std::cout << "output: " << args.out << '\n';
   return 0;
 }
@@ -347,14 +341,7 @@ int FitCommand(const FitArgs& args) {
   spec.reads_only = args.reads_only;
   const WorkloadFit fit = FitTrace(spec);
   const nlohmann::ordered_json scenario = FittedScenario(fit);
-  if (!args.out.empty()) {
-    try {
-      StoreFileAtomically(args.out, scenario.dump(2) + "\n");
-    } catch (const std::exception& e) {
-      PrintError(e.what());
-      return 1;
-    }
-  }
+  if (!args.out.empty() && !StoreFileOrPrintError(args.out, scenario.dump(2) + "\n")) return 1;
   if (args.json) {
     std::cout << nlohmann::ordered_json{{"fit", FitToJson(fit)}, {"scenario", scenario}}.dump(2)
               << '\n';
