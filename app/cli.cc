@@ -30,7 +30,9 @@ std::string OneLine(std::string text) {
 
 void PrintError(const std::string& message) {
   if (!print_errors) return;
-  std::cerr << "cachelab: error: " << OneLine(message) << std::endl;
+  // One write: under mpirun, the launcher's own messages may interleave with
+  // separate writes of one line.
+  std::cerr << ("cachelab: error: " + OneLine(message) + "\n") << std::flush;
 }
 
 void SetPrintErrors(bool on) {

@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
     cachelab::PrintError(e.what());
     return 2;
   } catch (const std::exception& e) {
-    std::cerr << "cachelab: internal error: " << cachelab::OneLine(e.what()) << std::endl;
+    std::cerr << ("cachelab: internal error: " + cachelab::OneLine(e.what()) + "\n") << std::flush;
     return 1;
   } catch (...) {
     std::cerr << "cachelab: internal error: unknown exception" << std::endl;
