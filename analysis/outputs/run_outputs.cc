@@ -7,9 +7,12 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <stdexcept>
+#include <type_traits>
 #include <utility>
 
 #include "analysis/common/atomic_files.h"
+#include "analysis/outputs/metrics.h"
 
 namespace cachelab {
 namespace {
@@ -110,6 +113,26 @@ struct Section {
   std::vector<std::pair<std::string, std::string>> rows;
 };
 
+std::string FormatConsoleValue(ConsoleFormat format, const MetricValue& v) {
+  auto count = [&] { return std::get<uint64_t>(v); };
+  auto real = [&] { return std::get<double>(v); };
+  switch (format) {
+    case ConsoleFormat::kGrouped:
+      return Grouped(count());
+    case ConsoleFormat::kMillis:
+      return Millis(real());
+    case ConsoleFormat::kPercent:
+      return Percent(real());
+    case ConsoleFormat::kBytes:
+      return HumanBytes(count());
+    case ConsoleFormat::kPeakCounts:
+      return SizeCounts(std::get<std::vector<uint64_t>>(v));
+    case ConsoleFormat::kNone:
+      break;
+  }
+  throw std::logic_error("FormatConsoleValue: a console row without a format");
+}
+
 constexpr size_t kLabelWidth = 20;
 constexpr size_t kValueWidth = 14;
 constexpr size_t kColumnWidth = 2 + kLabelWidth + kValueWidth;
@@ -145,76 +168,19 @@ void AppendPair(std::string& out, const Section& left, const Section& right) {
 }  // namespace
 
 nlohmann::json SummaryToJson(const Summary& s) {
-  nlohmann::json j;
-  j["scenario"] = s.scenario;
-  j["seed"] = s.seed;
-  j["simulated_seconds"] = RoundedJson(s.simulated_seconds);
-  j["requests"] = {
-      {"total", s.requests.total},
-      {"reads", s.requests.reads},
-      {"writes", s.requests.writes},
-      {"failed", s.requests.failed},
-  };
-  j["cache"] = {
-      {"hits", s.cache.hits},
-      {"misses", s.cache.misses},
-      {"errors", s.cache.errors},
-      {"hit_ratio", RoundedJson(s.cache.hit_ratio)},
-      {"evictions", s.cache.evictions},
-      {"expirations", s.cache.expirations},
-      {"peak_bytes", s.cache.peak_bytes},
-      {"peak_items", s.cache.peak_items},
-      {"gets", s.cache.gets},
-      {"sets", s.cache.sets},
-      {"deletes", s.cache.deletes},
-  };
-  j["db"] = {
-      {"queries", s.db.queries},
-      {"reads", s.db.reads},
-      {"writes", s.db.writes},
-      {"timeouts", s.db.timeouts},
-      {"peak_concurrency", s.db.peak_concurrency},
-      {"peak_queue_depth", s.db.peak_queue_depth},
-      {"mean_wait_ms", RoundedJson(s.db.mean_wait_ms)},
-      {"wait_probability", RoundedJson(s.db.wait_probability)},
-      {"utilization", RoundedJson(s.db.utilization)},
-  };
-  j["latency_ms"] = {
-      {"mean", RoundedJson(s.latency_ms.mean)}, {"p50", RoundedJson(s.latency_ms.p50)},
-      {"p90", RoundedJson(s.latency_ms.p90)},   {"p99", RoundedJson(s.latency_ms.p99)},
-      {"p999", RoundedJson(s.latency_ms.p999)}, {"max", RoundedJson(s.latency_ms.max)},
-  };
-  j["staleness"] = {
-      {"stale_reads", s.staleness.stale_reads},
-      {"stale_read_ratio", RoundedJson(s.staleness.stale_read_ratio)},
-      {"max_age_ms", RoundedJson(s.staleness.max_age_ms)},
-      {"mean_age_ms", RoundedJson(s.staleness.mean_age_ms)},
-  };
-  j["stampede"] = {
-      {"episodes", s.stampede.episodes},
-      {"max_concurrent_loads", s.stampede.max_concurrent_loads},
-      {"duplicate_loads", s.stampede.duplicate_loads},
-      // Built explicitly: a brace list of integers would be taken for an array of arrays.
-      {"size_counts", nlohmann::json(s.stampede.size_counts)},
-  };
-  j["writes"] = {{"lost", s.writes.lost}, {"pending_at_end", s.writes.pending_at_end}};
-  j["l1"] = {
-      {"hits", s.l1.hits}, {"misses", s.l1.misses}, {"hit_ratio", RoundedJson(s.l1.hit_ratio)}};
-  j["guard"] = {
-      {"early_refreshes", s.guard.early_refreshes},
-      {"background_refreshes", s.guard.background_refreshes},
-      {"coalesced_reads", s.guard.coalesced_reads},
-      {"waits", s.guard.waits},
-      {"gave_up", s.guard.gave_up},
-      {"stale_served", s.guard.stale_served},
-      {"leases_issued", s.guard.leases_issued},
-      {"lease_sets_rejected", s.guard.lease_sets_rejected},
-  };
-  j["invalidation"] = {{"published", s.invalidation.published},
-                       {"delivered", s.invalidation.delivered},
-                       {"lost", s.invalidation.lost}};
-  j["degradation"] = {{"breaker_bypasses", s.degradation.breaker_bypasses}};
-  j["warming"] = {{"keys_loaded", s.warming.keys_loaded}};
+  nlohmann::json j = nlohmann::json::object();
+  for (const SummaryMetric& m : SummaryMetrics()) {
+    nlohmann::json& slot = j[nlohmann::json::json_pointer(MetricPointer(m.name))];
+    std::visit(
+        [&](const auto& v) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, double>) {
+            slot = RoundedJson(v);
+          } else {
+            slot = v;
+          }
+        },
+        m.get(s));
+  }
   nlohmann::json alerts = nlohmann::json::array();
   for (const Summary::Alert& a : s.alerts) {
     nlohmann::json fired = nlohmann::json::array(), resolved = nlohmann::json::array();
@@ -231,19 +197,27 @@ nlohmann::json SummaryToJson(const Summary& s) {
 }
 
 std::string TimeSeriesToCsv(const std::vector<IntervalRow>& rows) {
-  std::string out =
-      "time_s,requests,reads,writes,failed,hits,misses,errors,hit_ratio,db_queries,"
-      "db_queue_depth,db_utilization,p50_ms,p99_ms,stale_reads,evictions,expirations,"
-      "cache_bytes,cache_items,stampede_loads\n";
+  const std::vector<IntervalColumn>& columns = IntervalColumns();
+  std::string out;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (i > 0) out += ',';
+    out += columns[i].name;
+  }
+  out += '\n';
   for (const IntervalRow& r : rows) {
-    // time_s keeps more digits: interval starts of a long run with sub-second
-    // intervals must stay distinct.
-    fmt::format_to(
-        std::back_inserter(out), "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-        FormatDouble(r.time_s, 12), r.requests, r.reads, r.writes, r.failed, r.hits, r.misses,
-        r.errors, FormatDouble(r.hit_ratio), r.db_queries, r.db_queue_depth,
-        FormatDouble(r.db_utilization), FormatDouble(r.p50_ms), FormatDouble(r.p99_ms),
-        r.stale_reads, r.evictions, r.expirations, r.cache_bytes, r.cache_items, r.stampede_loads);
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if (i > 0) out += ',';
+      std::visit(
+          [&](auto v) {
+            if constexpr (std::is_same_v<decltype(v), double>) {
+              out += FormatDouble(v, columns[i].digits);
+            } else {
+              fmt::format_to(std::back_inserter(out), "{}", v);
+            }
+          },
+          columns[i].get(r));
+    }
+    out += '\n';
   }
   return out;
 }
@@ -315,50 +289,27 @@ nlohmann::json EventsToJson(const Scenario& scenario, const RunResult& result) {
 }
 
 std::string FormatSummaryTable(const Summary& s) {
-  Section requests{"requests",
-                   {{"total", Grouped(s.requests.total)},
-                    {"reads", Grouped(s.requests.reads)},
-                    {"writes", Grouped(s.requests.writes)},
-                    {"failed", Grouped(s.requests.failed)}}};
-  Section db{"database",
-             {{"queries", Grouped(s.db.queries)},
-              {"reads", Grouped(s.db.reads)},
-              {"writes", Grouped(s.db.writes)},
-              {"timeouts", Grouped(s.db.timeouts)},
-              {"peak concurrency", Grouped(s.db.peak_concurrency)},
-              {"peak queue depth", Grouped(s.db.peak_queue_depth)},
-              {"mean wait (ms)", Millis(s.db.mean_wait_ms)},
-              {"P(wait)", Percent(s.db.wait_probability)},
-              {"utilization", Percent(s.db.utilization)}}};
-  Section cache{"cache",
-                {{"hits", Grouped(s.cache.hits)},
-                 {"misses", Grouped(s.cache.misses)},
-                 {"errors", Grouped(s.cache.errors)},
-                 {"hit ratio", Percent(s.cache.hit_ratio)},
-                 {"evictions", Grouped(s.cache.evictions)},
-                 {"expirations", Grouped(s.cache.expirations)},
-                 {"peak bytes", HumanBytes(s.cache.peak_bytes)},
-                 {"peak items", Grouped(s.cache.peak_items)},
-                 {"gets", Grouped(s.cache.gets)},
-                 {"sets", Grouped(s.cache.sets)},
-                 {"deletes", Grouped(s.cache.deletes)}}};
-  Section latency{"latency (ms)",
-                  {{"mean", Millis(s.latency_ms.mean)},
-                   {"p50", Millis(s.latency_ms.p50)},
-                   {"p90", Millis(s.latency_ms.p90)},
-                   {"p99", Millis(s.latency_ms.p99)},
-                   {"p99.9", Millis(s.latency_ms.p999)},
-                   {"max", Millis(s.latency_ms.max)}}};
-  Section staleness{"staleness",
-                    {{"stale reads", Grouped(s.staleness.stale_reads)},
-                     {"stale read ratio", Percent(s.staleness.stale_read_ratio)},
-                     {"max age (ms)", Millis(s.staleness.max_age_ms)},
-                     {"mean age (ms)", Millis(s.staleness.mean_age_ms)}}};
-  Section stampede{"stampede",
-                   {{"episodes", Grouped(s.stampede.episodes)},
-                    {"max concurrent loads", Grouped(s.stampede.max_concurrent_loads)},
-                    {"duplicate loads", Grouped(s.stampede.duplicate_loads)},
-                    {"peak:episodes", SizeCounts(s.stampede.size_counts)}}};
+  // The metric rows of each section, in SummaryMetrics() order.
+  auto section = [&](ConsoleSection which, std::string title) {
+    Section out{std::move(title), {}};
+    for (const SummaryMetric& m : SummaryMetrics()) {
+      if (m.section != which) continue;
+      MetricValue v = m.get(s);
+      // Policy rows only when the stack used them, so a plain run stays short.
+      if (which == ConsoleSection::kPolicyStack && std::holds_alternative<uint64_t>(v) &&
+          std::get<uint64_t>(v) == 0) {
+        continue;
+      }
+      out.rows.push_back({std::string(m.label), FormatConsoleValue(m.format, v)});
+    }
+    return out;
+  };
+  const Section requests = section(ConsoleSection::kRequests, "requests");
+  const Section db = section(ConsoleSection::kDatabase, "database");
+  const Section cache = section(ConsoleSection::kCache, "cache");
+  const Section latency = section(ConsoleSection::kLatency, "latency (ms)");
+  const Section staleness = section(ConsoleSection::kStaleness, "staleness");
+  const Section stampede = section(ConsoleSection::kStampede, "stampede");
 
   std::string out =
       fmt::format("{}  seed {}  simulated {:.1f} s\n\n", s.scenario, s.seed, s.simulated_seconds);
@@ -367,25 +318,7 @@ std::string FormatSummaryTable(const Summary& s) {
   AppendPair(out, cache, latency);
   out += '\n';
   AppendPair(out, staleness, stampede);
-  // Policy sections only when the stack used them, so a plain run stays short.
-  Section policy{"policy stack", {}};
-  auto add = [&](const char* label, uint64_t v) {
-    if (v > 0) policy.rows.push_back({label, Grouped(v)});
-  };
-  add("L1 hits", s.l1.hits);
-  add("early refreshes", s.guard.early_refreshes);
-  add("background refreshes", s.guard.background_refreshes);
-  add("coalesced reads", s.guard.coalesced_reads);
-  add("guard waits", s.guard.waits);
-  add("guard gave up", s.guard.gave_up);
-  add("stale served", s.guard.stale_served);
-  add("lease sets rejected", s.guard.lease_sets_rejected);
-  add("invalidations sent", s.invalidation.published);
-  add("invalidations lost", s.invalidation.lost);
-  add("breaker bypasses", s.degradation.breaker_bypasses);
-  add("keys warmed", s.warming.keys_loaded);
-  add("writes lost", s.writes.lost);
-  add("writes pending", s.writes.pending_at_end);
+  const Section policy = section(ConsoleSection::kPolicyStack, "policy stack");
   Section alerts{"alerts", {}};
   for (const Summary::Alert& a : s.alerts) {
     alerts.rows.push_back({a.name, a.fired_at_s.empty()

@@ -1,5 +1,7 @@
 // The numbers a run reports. Field names mirror summary.json and
-// timeseries.csv (the output contract documented in results/README.md).
+// timeseries.csv (the output contract documented in results/README.md); each
+// field is declared for the outputs once, by a descriptor row in
+// analysis/outputs/metrics.cc (name, unit, meaning, how it is printed).
 // Only simulated quantities: no wall-clock values, so equal inputs give equal
 // summaries.
 #pragma once

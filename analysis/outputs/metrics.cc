@@ -1,0 +1,328 @@
+// The metric descriptor tables (metrics.h) and the Markdown generated from them.
+#include "analysis/outputs/metrics.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <initializer_list>
+#include <stdexcept>
+
+namespace cachelab {
+
+// The accessor of a row: `s` is the Summary (or IntervalRow).
+#define CACHELAB_SUMMARY(expr) +[](const Summary& s) -> MetricValue { return s.expr; }
+#define CACHELAB_INTERVAL(expr) \
+  +[](const IntervalRow& r) -> std::variant<uint64_t, double> { return r.expr; }
+
+const std::vector<SummaryMetric>& SummaryMetrics() {
+  using K = MetricKind;
+  using S = ConsoleSection;
+  using F = ConsoleFormat;
+  // Rows of one console section keep their order here; a row without a label
+  // is in summary.json only.
+  static const std::vector<SummaryMetric> kMetrics = {
+      // The table's title line prints these three itself.
+      {"scenario", "string", "the scenario's `name`", K::kString, CACHELAB_SUMMARY(scenario),
+       S::kNone, "", F::kNone},
+      {"seed", "integer", "the seed the run used", K::kCount, CACHELAB_SUMMARY(seed), S::kNone, "",
+       F::kNone},
+      {"simulated_seconds", "s",
+       "simulated time from the start until the last request finished (arrivals stop at the "
+       "scenario's `duration`; requests in flight then still complete)",
+       K::kReal, CACHELAB_SUMMARY(simulated_seconds), S::kNone, "", F::kNone},
+
+      {"requests.total", "count", "reads + writes", K::kCount, CACHELAB_SUMMARY(requests.total),
+       S::kRequests, "total", F::kGrouped},
+      {"requests.reads", "count", "read requests", K::kCount, CACHELAB_SUMMARY(requests.reads),
+       S::kRequests, "reads", F::kGrouped},
+      {"requests.writes", "count", "write requests", K::kCount, CACHELAB_SUMMARY(requests.writes),
+       S::kRequests, "writes", F::kGrouped},
+      {"requests.failed", "count",
+       "requests that returned an error to the caller (e.g. the database queue timed out); "
+       "included in the counts above",
+       K::kCount, CACHELAB_SUMMARY(requests.failed), S::kRequests, "failed", F::kGrouped},
+
+      {"cache.hits", "count", "reads answered from the cache", K::kCount,
+       CACHELAB_SUMMARY(cache.hits), S::kCache, "hits", F::kGrouped},
+      {"cache.misses", "count",
+       "reads for which the cache had no usable entry, so the value came from the database",
+       K::kCount, CACHELAB_SUMMARY(cache.misses), S::kCache, "misses", F::kGrouped},
+      {"cache.errors", "count", "reads for which the cache failed (down, timed out)", K::kCount,
+       CACHELAB_SUMMARY(cache.errors), S::kCache, "errors", F::kGrouped},
+      {"cache.hit_ratio", "fraction", "hits / (hits + misses), 0 when there were none", K::kReal,
+       CACHELAB_SUMMARY(cache.hit_ratio), S::kCache, "hit ratio", F::kPercent},
+      {"cache.evictions", "count", "entries removed to make room (capacity or item limit)",
+       K::kCount, CACHELAB_SUMMARY(cache.evictions), S::kCache, "evictions", F::kGrouped},
+      {"cache.expirations", "count",
+       "entries removed because their TTL ran out (lazily on access, or by active expiry)",
+       K::kCount, CACHELAB_SUMMARY(cache.expirations), S::kCache, "expirations", F::kGrouped},
+      {"cache.peak_bytes", "bytes",
+       "most bytes stored at once (values plus the per-entry overhead)", K::kCount,
+       CACHELAB_SUMMARY(cache.peak_bytes), S::kCache, "peak bytes", F::kBytes},
+      {"cache.peak_items", "count", "most entries stored at once", K::kCount,
+       CACHELAB_SUMMARY(cache.peak_items), S::kCache, "peak items", F::kGrouped},
+      {"cache.gets", "count", "get operations the server received", K::kCount,
+       CACHELAB_SUMMARY(cache.gets), S::kCache, "gets", F::kGrouped},
+      {"cache.sets", "count", "set operations the server received", K::kCount,
+       CACHELAB_SUMMARY(cache.sets), S::kCache, "sets", F::kGrouped},
+      {"cache.deletes", "count", "delete operations the server received", K::kCount,
+       CACHELAB_SUMMARY(cache.deletes), S::kCache, "deletes", F::kGrouped},
+
+      {"db.queries", "count", "queries issued (reads + writes, timed-out ones included)", K::kCount,
+       CACHELAB_SUMMARY(db.queries), S::kDatabase, "queries", F::kGrouped},
+      {"db.reads", "count", "read queries", K::kCount, CACHELAB_SUMMARY(db.reads), S::kDatabase,
+       "reads", F::kGrouped},
+      {"db.writes", "count", "write queries", K::kCount, CACHELAB_SUMMARY(db.writes), S::kDatabase,
+       "writes", F::kGrouped},
+      {"db.timeouts", "count",
+       "queries abandoned after waiting `database.queue_timeout` for a connection", K::kCount,
+       CACHELAB_SUMMARY(db.timeouts), S::kDatabase, "timeouts", F::kGrouped},
+      {"db.peak_concurrency", "count", "most queries in the database at once, running plus waiting",
+       K::kCount, CACHELAB_SUMMARY(db.peak_concurrency), S::kDatabase, "peak concurrency",
+       F::kGrouped},
+      {"db.peak_queue_depth", "count", "most queries waiting for a connection at once", K::kCount,
+       CACHELAB_SUMMARY(db.peak_queue_depth), S::kDatabase, "peak queue depth", F::kGrouped},
+      {"db.mean_wait_ms", "ms", "mean wait for a connection, over the queries that got one",
+       K::kReal, CACHELAB_SUMMARY(db.mean_wait_ms), S::kDatabase, "mean wait (ms)", F::kMillis},
+      {"db.wait_probability", "fraction",
+       "share of queries that found every connection busy and queued (Erlang C's P(wait) for "
+       "M/M/c)",
+       K::kReal, CACHELAB_SUMMARY(db.wait_probability), S::kDatabase, "P(wait)", F::kPercent},
+      {"db.utilization", "fraction", "busy connection time / (connections x `simulated_seconds`)",
+       K::kReal, CACHELAB_SUMMARY(db.utilization), S::kDatabase, "utilization", F::kPercent},
+
+      {"latency_ms.mean", "ms", "mean", K::kReal, CACHELAB_SUMMARY(latency_ms.mean), S::kLatency,
+       "mean", F::kMillis},
+      {"latency_ms.p50", "ms", "median", K::kReal, CACHELAB_SUMMARY(latency_ms.p50), S::kLatency,
+       "p50", F::kMillis},
+      {"latency_ms.p90", "ms", "90th percentile", K::kReal, CACHELAB_SUMMARY(latency_ms.p90),
+       S::kLatency, "p90", F::kMillis},
+      {"latency_ms.p99", "ms", "99th percentile", K::kReal, CACHELAB_SUMMARY(latency_ms.p99),
+       S::kLatency, "p99", F::kMillis},
+      {"latency_ms.p999", "ms", "99.9th percentile", K::kReal, CACHELAB_SUMMARY(latency_ms.p999),
+       S::kLatency, "p99.9", F::kMillis},
+      {"latency_ms.max", "ms", "slowest request", K::kReal, CACHELAB_SUMMARY(latency_ms.max),
+       S::kLatency, "max", F::kMillis},
+
+      {"staleness.stale_reads", "count", "stale reads", K::kCount,
+       CACHELAB_SUMMARY(staleness.stale_reads), S::kStaleness, "stale reads", F::kGrouped},
+      {"staleness.stale_read_ratio", "fraction", "stale reads / successful reads", K::kReal,
+       CACHELAB_SUMMARY(staleness.stale_read_ratio), S::kStaleness, "stale read ratio",
+       F::kPercent},
+      {"staleness.max_age_ms", "ms",
+       "largest age of a stale read: the time since the first write the reader missed (the next "
+       "version after the one returned) was acknowledged",
+       K::kReal, CACHELAB_SUMMARY(staleness.max_age_ms), S::kStaleness, "max age (ms)", F::kMillis},
+      {"staleness.mean_age_ms", "ms", "mean age over stale reads (0 when there were none)",
+       K::kReal, CACHELAB_SUMMARY(staleness.mean_age_ms), S::kStaleness, "mean age (ms)",
+       F::kMillis},
+
+      {"stampede.episodes", "count", "episodes with more than one concurrent load (stampedes)",
+       K::kCount, CACHELAB_SUMMARY(stampede.episodes), S::kStampede, "episodes", F::kGrouped},
+      {"stampede.max_concurrent_loads", "count",
+       "the largest number of concurrent loads of one key (1 if loads never overlapped, 0 if "
+       "there were none)",
+       K::kCount, CACHELAB_SUMMARY(stampede.max_concurrent_loads), S::kStampede,
+       "max concurrent loads", F::kGrouped},
+      {"stampede.duplicate_loads", "count",
+       "loads started while another load of the same key was in flight", K::kCount,
+       CACHELAB_SUMMARY(stampede.duplicate_loads), S::kStampede, "duplicate loads", F::kGrouped},
+      {"stampede.size_counts", "array of counts",
+       "`size_counts[k]`: finished episodes whose peak was `k` concurrent loads; index 0 is always "
+       "0, index 1 counts episodes of a single load; the array is one longer than the largest "
+       "peak (empty when no load finished)",
+       K::kCountArray, CACHELAB_SUMMARY(stampede.size_counts), S::kStampede, "peak:episodes",
+       F::kPeakCounts},
+
+      {"l1.hits", "count",
+       "reads answered by the instance's L1; L1 hits are also counted in `cache.hits`", K::kCount,
+       CACHELAB_SUMMARY(l1.hits), S::kPolicyStack, "L1 hits", F::kGrouped},
+      {"l1.misses", "count", "reads that missed the instance's L1", K::kCount,
+       CACHELAB_SUMMARY(l1.misses), S::kNone, "", F::kNone},
+      {"l1.hit_ratio", "fraction", "`l1.hits / (l1.hits + l1.misses)`", K::kReal,
+       CACHELAB_SUMMARY(l1.hit_ratio), S::kNone, "", F::kNone},
+
+      {"guard.early_refreshes", "count",
+       "refreshes started before expiry (XFetch, early-refresh, stale-while-revalidate "
+       "revalidations)",
+       K::kCount, CACHELAB_SUMMARY(guard.early_refreshes), S::kPolicyStack, "early refreshes",
+       F::kGrouped},
+      {"guard.background_refreshes", "count", "loads done by a background refresher", K::kCount,
+       CACHELAB_SUMMARY(guard.background_refreshes), S::kPolicyStack, "background refreshes",
+       F::kGrouped},
+      {"guard.coalesced_reads", "count", "reads answered by another request's load (single-flight)",
+       K::kCount, CACHELAB_SUMMARY(guard.coalesced_reads), S::kPolicyStack, "coalesced reads",
+       F::kGrouped},
+      {"guard.waits", "count", "sleeps or waits for another request's load (lock, lease)",
+       K::kCount, CACHELAB_SUMMARY(guard.waits), S::kPolicyStack, "guard waits", F::kGrouped},
+      {"guard.gave_up", "count", "reads that stopped waiting after the retry cap and loaded anyway",
+       K::kCount, CACHELAB_SUMMARY(guard.gave_up), S::kPolicyStack, "guard gave up", F::kGrouped},
+      {"guard.stale_served", "count",
+       "reads answered with an entry past its fresh TTL (stale-while-revalidate, stale-if-error)",
+       K::kCount, CACHELAB_SUMMARY(guard.stale_served), S::kPolicyStack, "stale served",
+       F::kGrouped},
+      {"guard.leases_issued", "count", "lease tokens handed out by the cache server", K::kCount,
+       CACHELAB_SUMMARY(guard.leases_issued), S::kNone, "", F::kNone},
+      {"guard.lease_sets_rejected", "count",
+       "fills rejected because their lease had been invalidated (by a delete)", K::kCount,
+       CACHELAB_SUMMARY(guard.lease_sets_rejected), S::kPolicyStack, "lease sets rejected",
+       F::kGrouped},
+
+      {"invalidation.published", "count", "invalidation messages published", K::kCount,
+       CACHELAB_SUMMARY(invalidation.published), S::kPolicyStack, "invalidations sent",
+       F::kGrouped},
+      {"invalidation.delivered", "count",
+       "deliveries to subscribers (one per subscriber per message)", K::kCount,
+       CACHELAB_SUMMARY(invalidation.delivered), S::kNone, "", F::kNone},
+      {"invalidation.lost", "count", "deliveries lost", K::kCount,
+       CACHELAB_SUMMARY(invalidation.lost), S::kPolicyStack, "invalidations lost", F::kGrouped},
+
+      {"degradation.breaker_bypasses", "count",
+       "reads that skipped the shared cache because the instance's circuit breaker was open",
+       K::kCount, CACHELAB_SUMMARY(degradation.breaker_bypasses), S::kPolicyStack,
+       "breaker bypasses", F::kGrouped},
+      {"warming.keys_loaded", "count", "keys a warmer loaded into the cache", K::kCount,
+       CACHELAB_SUMMARY(warming.keys_loaded), S::kPolicyStack, "keys warmed", F::kGrouped},
+
+      // Last: the terminal table lists them at the end of the policy stack.
+      {"writes.lost", "count",
+       "acknowledged writes that never reached the database (a write-behind queue lost when the "
+       "cache crashed or was flushed)",
+       K::kCount, CACHELAB_SUMMARY(writes.lost), S::kPolicyStack, "writes lost", F::kGrouped},
+      {"writes.pending_at_end", "count",
+       "acknowledged writes still queued for the database when the run ended (not lost, not yet "
+       "durable)",
+       K::kCount, CACHELAB_SUMMARY(writes.pending_at_end), S::kPolicyStack, "writes pending",
+       F::kGrouped},
+  };
+  return kMetrics;
+}
+
+const std::vector<SummaryGroup>& SummaryGroups() {
+  static const std::vector<SummaryGroup> kGroups = {
+      {"", "", ""},
+      {"requests", "", "every request the workload issued, counted when it completed"},
+      {"cache", "", "the shared cache server, from the application's side"},
+      {"db", "", "the database"},
+      {"latency_ms", "ms",
+       "end-to-end latency of every request, reads and writes, failed ones included; quantiles "
+       "from a log-linear histogram with at most 1/256 relative error, mean and max exact"},
+      {"staleness", "",
+       "reads that returned an outdated value: a version older than the latest *acknowledged* "
+       "write of the key"},
+      {"stampede", "",
+       "per key, a *load episode* lasts while at least one database load of that key is in "
+       "flight"},
+      {"writes", "", ""},
+      {"l1", "", "per-instance near caches (all 0 without an L1)"},
+      {"guard", "", "what the stampede guard did (all 0 with guard `none`)"},
+      {"invalidation", "", "the invalidation channel(s): event, hybrid, broadcast L1"},
+      {"degradation", "", ""},
+      {"warming", "", ""},
+      // Written by SummaryToJson itself (one object per alert rule).
+      {"alerts", "array",
+       "one object per alert rule of the scenario, in scenario order: `name`, `rule` "
+       "(`\"hit_ratio < 0.8\"`), `intervals_firing` (time-series intervals in which the rule "
+       "held), `fired_at_s` (start of each interval where it began to hold), `resolved_at_s` "
+       "(start of each interval where it stopped holding). A ratio rule is not evaluated in an "
+       "interval without reads, a latency rule not in one without requests"},
+  };
+  return kGroups;
+}
+
+const std::vector<IntervalColumn>& IntervalColumns() {
+  static const std::vector<IntervalColumn> kColumns = {
+      // More digits: interval starts of a long run with sub-second intervals
+      // must stay distinct.
+      {"time_s", "s", "start of the interval (simulated time; the first row is `0`)",
+       CACHELAB_INTERVAL(time_s), 12},
+      {"requests", "count", "requests that completed in the interval", CACHELAB_INTERVAL(requests)},
+      {"reads", "count", "read requests that completed", CACHELAB_INTERVAL(reads)},
+      {"writes", "count", "write requests that completed", CACHELAB_INTERVAL(writes)},
+      {"failed", "count", "requests that completed with an error", CACHELAB_INTERVAL(failed)},
+      {"hits", "count", "reads answered from the cache", CACHELAB_INTERVAL(hits)},
+      {"misses", "count", "reads that went to the database because the cache had no usable entry",
+       CACHELAB_INTERVAL(misses)},
+      {"errors", "count", "reads for which the cache failed", CACHELAB_INTERVAL(errors)},
+      {"hit_ratio", "fraction", "hits / (hits + misses) in the interval, 0 when there were none",
+       CACHELAB_INTERVAL(hit_ratio)},
+      {"db_queries", "count", "database queries issued", CACHELAB_INTERVAL(db_queries)},
+      {"db_queue_depth", "count",
+       "the largest number of queries waiting for a connection during the interval",
+       CACHELAB_INTERVAL(db_queue_depth)},
+      {"db_utilization", "fraction", "busy connection time / (connections x interval length)",
+       CACHELAB_INTERVAL(db_utilization)},
+      {"p50_ms", "ms",
+       "median latency of the requests that completed in the interval (0 when none did)",
+       CACHELAB_INTERVAL(p50_ms)},
+      {"p99_ms", "ms", "99th percentile of the same", CACHELAB_INTERVAL(p99_ms)},
+      {"stale_reads", "count", "stale reads that completed", CACHELAB_INTERVAL(stale_reads)},
+      {"evictions", "count", "cache entries evicted", CACHELAB_INTERVAL(evictions)},
+      {"expirations", "count", "cache entries expired", CACHELAB_INTERVAL(expirations)},
+      {"cache_bytes", "bytes", "bytes stored in the cache at the end of the interval",
+       CACHELAB_INTERVAL(cache_bytes)},
+      {"cache_items", "count", "entries in the cache at the end of the interval",
+       CACHELAB_INTERVAL(cache_items)},
+      {"stampede_loads", "count",
+       "duplicate loads started (loads of a key while another load of it was in flight)",
+       CACHELAB_INTERVAL(stampede_loads)},
+  };
+  return kColumns;
+}
+
+#undef CACHELAB_SUMMARY
+#undef CACHELAB_INTERVAL
+
+std::string MetricPointer(std::string_view name) {
+  std::string out = "/";
+  for (char c : name) out += c == '.' ? '/' : c;
+  return out;
+}
+
+namespace {
+
+// "| a | b | c |", an empty cell as "| |".
+std::string TableRow(std::initializer_list<std::string_view> cells) {
+  std::string out;
+  for (std::string_view c : cells) out += c.empty() ? std::string("| ") : fmt::format("| {} ", c);
+  return out + "|\n";
+}
+
+std::string_view GroupOf(std::string_view name) {
+  size_t dot = name.find('.');
+  return dot == std::string_view::npos ? std::string_view() : name.substr(0, dot);
+}
+
+}  // namespace
+
+std::string SummaryFieldsMarkdown() {
+  std::string out = "| field | unit | meaning |\n|---|---|---|\n";
+  const std::vector<SummaryMetric>& metrics = SummaryMetrics();
+  for (const SummaryGroup& g : SummaryGroups()) {
+    if (!g.name.empty()) out += TableRow({fmt::format("**`{}`**", g.name), g.unit, g.meaning});
+    for (const SummaryMetric& m : metrics) {
+      if (GroupOf(m.name) == g.name) {
+        out += TableRow({fmt::format("`{}`", m.name), m.unit, m.meaning});
+      }
+    }
+  }
+  // A metric outside every listed group would be silently missing from the docs.
+  for (const SummaryMetric& m : metrics) {
+    const auto& groups = SummaryGroups();
+    if (std::none_of(groups.begin(), groups.end(),
+                     [&](const SummaryGroup& g) { return g.name == GroupOf(m.name); })) {
+      throw std::logic_error(fmt::format("metric {} has no SummaryGroup", m.name));
+    }
+  }
+  return out;
+}
+
+std::string IntervalColumnsMarkdown() {
+  std::string out = "| column | unit | meaning |\n|---|---|---|\n";
+  for (const IntervalColumn& c : IntervalColumns()) {
+    out += TableRow({fmt::format("`{}`", c.name), c.unit, c.meaning});
+  }
+  return out;
+}
+
+}  // namespace cachelab
