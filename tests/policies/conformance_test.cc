@@ -22,6 +22,7 @@
 #include "policies/run.h"
 #include "policies/stack.h"
 #include "sim/core/frame_pool.h"
+#include "tests/support/cli.h"
 #include "tests/support/scenario_errors.h"
 #include "tests/support/world.h"
 
@@ -333,4 +334,19 @@ TEST_CASE("every request-path policy module refuses bad parameters naming the JS
     CHECK(message.size() > got.size());
     CHECK(message.compare(message.size() - got.size(), got.size(), got) == 0);
   }
+}
+
+TEST_CASE("every request-path policy module's bad parameter makes `cachelab validate` exit 2",
+          "[policies][conformance][scenario][cli]") {
+  // The InputErrors above reach the user through the CLI: exit 2, one line
+  // naming the pointer. Shown with an unknown parameter name, which every
+  // module refuses (the wrong types take the same path).
+  const Module m = GENERATE(from_range(Modules()));
+  INFO(Label(m));
+  const std::string role = RoleName(m.role);
+  Sandbox box;
+  const CommandResult r =
+      box.Run({"validate", std::string(CACHELAB_TEST_DATA) + "/cli_tiny.json", "--set",
+               "/policies/" + role + R"(={"name": ")" + m.name + R"(", "params": {"bogus": 1}})"});
+  ExpectInputError(box, r, {"/policies/" + role + "/params/bogus", "unknown parameter"});
 }
