@@ -6,6 +6,11 @@
 // instance of the whole fleet loads a key at a time: an expiry costs one DB
 // read instead of one per request that missed during the load.
 //
+// A reader that gets the lock looks at the cache once more before it loads:
+// its GET may have missed just before another reader filled the key and
+// released the lock. Then it releases the lock and returns the hit instead
+// of loading the row a second time for the same expiry.
+//
 // The lock key is the entry's cache key with bit 62 set: workload keys stay
 // below 2^48 and versioned keys use bits 48..61, so lock keys never collide
 // with entries (and a versioned namespace bump also moves the locks).
@@ -27,7 +32,7 @@
 //    slow; the lock protects the database, not consistency, so an unguarded
 //    fill is no worse than the winner's own.
 //
-// A cache error (on the GET or the SETNX) follows the degradation rule: read
+// A cache error (on either GET or the SETNX) follows the degradation rule: read
 // the DB without filling, or fail. Every sleep counts as a guard wait.
 //
 // Source: the article's "Cache Stampede" section, "Solution 1: Locking".
@@ -55,7 +60,15 @@ class LockGuard final : public Guard {
         co_return co_await ops.LoadAndFill(env, key, CacheStatus::kError, request);
       }
       if (taken == CacheWriteStatus::kOk) {
-        const ReadOutcome out = co_await ops.LoadAndFill(env, key, CacheStatus::kMiss, request);
+        // The lock may be free because another reader just filled the key and
+        // released it between our GET and our SETNX: look again first.
+        const CacheGetResult again = co_await ops.Get(env, key, request);
+        ReadOutcome out;
+        if (again.hit()) {
+          out = ReadOutcome{again.value, CacheOutcome::kHit, false};
+        } else {
+          out = co_await ops.LoadAndFill(env, key, again.status, request);
+        }
         // A failed delete leaves the lock until its TTL; waiters then give up.
         co_await ops.DeleteRaw(env, key, lock, request);
         co_return out;

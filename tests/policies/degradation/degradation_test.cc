@@ -7,10 +7,9 @@
 #include <string>
 
 #include "policies/run.h"
-#include "tests/support/distributions.h"
+#include "tests/support/world.h"
 
 using namespace cachelab;
-using test::Constant;
 
 namespace {
 
@@ -23,35 +22,22 @@ constexpr double kDownFrom = 10, kDownTo = 20;  // seconds
 // long TTL, a database with room for every read, and the cache down from 10 s
 // to 20 s of a 30 s run.
 WorldConfig OutageWorld() {
-  WorldConfig w;
-  w.name = "degradation";
-  w.seed = 3;
-  w.duration = Duration::Seconds(30);
-  w.workload.rate.rps = 500;
-  w.workload.keys = 100;
-  w.workload.popularity = WorkloadConfig::Popularity::kUniform;
-  w.workload.value_size = Constant(1000);
-  w.cache.capacity_bytes = 1ull << 30;
-  w.cache.rtt = Constant(kRttMs * 1e6);
-  w.cache.timeout = Duration::Millis(static_cast<int64_t>(kTimeoutMs));
-  w.database.connections = 64;
-  w.database.read_service = Constant(kDbReadMs * 1e6);
-  w.database.write_service = Constant(1e6);
-  w.metrics.interval = Duration::Seconds(1);
-  FaultWindowConfig down;
-  down.kind = FaultWindowConfig::Kind::kDown;
-  down.start = Duration::Seconds(static_cast<int64_t>(kDownFrom));
-  down.duration = Duration::Seconds(static_cast<int64_t>(kDownTo - kDownFrom));
-  w.cache.faults.push_back(down);
-  return w;
+  return test::TestWorld("degradation", 3)
+      .Lasting(Duration::Seconds(30))
+      .Rps(500)
+      .Keys(100)
+      .RttMs(kRttMs)
+      .CacheTimeout(Duration::Millis(static_cast<int64_t>(kTimeoutMs)))
+      .DbReadMs(kDbReadMs)
+      .Interval(Duration::Seconds(1))
+      .CacheDown(Duration::Seconds(static_cast<int64_t>(kDownFrom)),
+                 Duration::Seconds(static_cast<int64_t>(kDownTo - kDownFrom)));
 }
 
 StackConfig Stack(const std::string& degradation, Duration breaker_open = Duration()) {
-  StackConfig s;
-  s.read.name = "cache-aside";
-  s.read.params.Set("ttl", Duration::Seconds(3600));
-  s.degradation.name = degradation;
-  if (degradation == "fallback") s.degradation.params.Set("breaker_open", breaker_open);
+  test::TestStack s(Duration::Seconds(3600));
+  s.Use(Role::kDegradation, degradation);
+  if (degradation == "fallback") s.Set(Role::kDegradation, "breaker_open", breaker_open);
   return s;
 }
 

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "policies/run.h"
-#include "tests/support/distributions.h"
+#include "tests/support/world.h"
 
 namespace cachelab::test {
 
@@ -23,24 +23,14 @@ inline constexpr uint32_t kHotConnections = 16;
 // Constant latencies, so the bounds the tests derive hold exactly; Poisson
 // arrivals. 16 connections serve 320 loads/s: a stampede of 100 queues.
 inline WorldConfig HotKeyWorld(uint32_t instances = 1) {
-  WorldConfig w;
-  w.name = "hot-key";
-  w.seed = 7;
-  w.duration = kHotDuration;
-  w.workload.rate.kind = RateProfileConfig::Kind::kConstant;
-  w.workload.rate.rps = kHotRps;
-  w.workload.keys = 1;
-  w.workload.popularity = WorkloadConfig::Popularity::kUniform;
-  w.workload.value_size = Constant(1000);
-  w.instances.count = instances;
-  w.cache.capacity_bytes = 1ull << 30;
-  w.cache.rtt = Constant(kHotRttMs * 1e6);
-  w.cache.timeout = Duration::Millis(50);
-  w.database.connections = kHotConnections;
-  w.database.read_service = Constant(kHotDbReadMs * 1e6);
-  w.database.write_service = Constant(1e6);
-  w.metrics.interval = Duration::Seconds(10);
-  return w;
+  return TestWorld("hot-key", 7)
+      .Lasting(kHotDuration)
+      .Rps(kHotRps)
+      .Keys(1)
+      .Instances(instances)
+      .RttMs(kHotRttMs)
+      .Connections(kHotConnections)
+      .DbReadMs(kHotDbReadMs);
 }
 
 // With one load per expiry: between two loads lie one TTL, the load (50 ms)
@@ -60,12 +50,7 @@ inline uint64_t MaxExpiryLoads() {
 // (default parameters unless `params` says otherwise).
 inline StackConfig GuardStack(const std::string& guard, Params params = {},
                               Duration ttl = kHotTtl) {
-  StackConfig s;
-  s.read.name = "cache-aside";
-  s.read.params.Set("ttl", ttl);
-  s.guard.name = guard;
-  s.guard.params = std::move(params);
-  return s;
+  return TestStack(ttl).Use(Role::kGuard, guard, std::move(params));
 }
 
 }  // namespace cachelab::test

@@ -15,6 +15,7 @@
 
 #include "policies/run.h"
 #include "tests/support/distributions.h"
+#include "tests/support/world.h"
 
 using namespace cachelab;
 using test::Constant;
@@ -32,33 +33,17 @@ const Duration kTtl = Duration::Seconds(5);
 // and the stale fill in about a third of those races (49/s over at most
 // 50 ms): over 1,200 writes, tens of races that stick.
 WorldConfig RaceWorld() {
-  WorldConfig w;
-  w.name = "race";
-  w.seed = 5;
-  w.duration = Duration::Seconds(120);
-  w.workload.rate.kind = RateProfileConfig::Kind::kConstant;
-  w.workload.rate.rps = 500;
-  w.workload.keys = 10;
-  w.workload.popularity = WorkloadConfig::Popularity::kUniform;
-  w.workload.write_fraction = 0.02;
-  w.workload.value_size = Constant(1000);
-  w.cache.capacity_bytes = 1ull << 30;
-  w.cache.rtt = Constant(kRttMs * 1e6);
-  w.cache.timeout = Duration::Millis(50);
-  w.database.connections = 64;
-  w.database.read_service = Constant(kDbReadMs * 1e6);
-  w.database.write_service = Constant(1e6);
-  w.metrics.interval = Duration::Seconds(10);
-  return w;
+  return test::TestWorld("race", 5)
+      .Lasting(Duration::Seconds(120))
+      .Rps(500)
+      .Keys(10)
+      .Writes(0.02)
+      .RttMs(kRttMs)
+      .DbReadMs(kDbReadMs);
 }
 
 StackConfig Stack(const std::string& guard) {
-  StackConfig s;
-  s.read.name = "cache-aside";
-  s.read.params.Set("ttl", kTtl);
-  s.write.name = "invalidate-on-write";
-  s.guard.name = guard;
-  return s;
+  return test::TestStack(kTtl).Use(Role::kWrite, "invalidate-on-write").Use(Role::kGuard, guard);
 }
 
 }  // namespace

@@ -7,11 +7,10 @@
 #include <string>
 
 #include "policies/run.h"
-#include "tests/support/distributions.h"
 #include "tests/support/scenario_errors.h"
+#include "tests/support/world.h"
 
 using namespace cachelab;
-using test::Constant;
 
 namespace {
 
@@ -21,34 +20,21 @@ const Duration kTtl = Duration::Seconds(10);
 // given key every 0.4 s on average, 25 per TTL); DB reads 20 ms, writes 1 ms,
 // cache round trips 0.5 ms.
 WorldConfig ReadMostlyWorld() {
-  WorldConfig w;
-  w.name = "event-invalidation";
-  w.seed = 7;
-  w.duration = Duration::Seconds(60);
-  w.workload.rate.kind = RateProfileConfig::Kind::kConstant;
-  w.workload.rate.rps = 1000;
-  w.workload.keys = 20;
-  w.workload.popularity = WorkloadConfig::Popularity::kUniform;
-  w.workload.write_fraction = 0.05;
-  w.workload.value_size = Constant(1000);
-  w.cache.capacity_bytes = 1ull << 30;
-  w.cache.rtt = Constant(0.5e6);
-  w.cache.timeout = Duration::Millis(50);
-  w.database.connections = 64;
-  w.database.read_service = Constant(20e6);
-  w.database.write_service = Constant(1e6);
-  return w;
+  return test::TestWorld("event-invalidation", 7)
+      .Rps(1000)
+      .Keys(20)
+      .Writes(0.05)
+      .RttMs(0.5)
+      .DbReadMs(20)
+      .DbWriteMs(1);
 }
 
 StackConfig Stack(const std::string& invalidation, double loss = 0) {
-  StackConfig s;
-  s.read.name = "cache-aside";
-  s.read.params.Set("ttl", kTtl);
-  s.write.name = "write-around";
-  s.invalidation.name = invalidation;
+  test::TestStack s(kTtl);
+  s.Use(Role::kWrite, "write-around").Use(Role::kInvalidation, invalidation);
   if (invalidation != "ttl") {
-    s.invalidation.params.Set("delay", Duration::Millis(10));
-    s.invalidation.params.Set("loss", loss);
+    s.Set(Role::kInvalidation, "delay", Duration::Millis(10))
+        .Set(Role::kInvalidation, "loss", loss);
   }
   return s;
 }

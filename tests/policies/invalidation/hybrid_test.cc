@@ -4,11 +4,10 @@
 #include <string>
 
 #include "policies/run.h"
-#include "tests/support/distributions.h"
 #include "tests/support/scenario_errors.h"
+#include "tests/support/world.h"
 
 using namespace cachelab;
-using test::Constant;
 
 namespace {
 
@@ -19,34 +18,21 @@ constexpr double kRttMs = 0.5;
 
 // As in event_test.cc: 1,000 requests/s over 20 keys, 5 % writes.
 WorldConfig ReadMostlyWorld() {
-  WorldConfig w;
-  w.name = "hybrid-invalidation";
-  w.seed = 9;
-  w.duration = Duration::Seconds(60);
-  w.workload.rate.kind = RateProfileConfig::Kind::kConstant;
-  w.workload.rate.rps = 1000;
-  w.workload.keys = 20;
-  w.workload.popularity = WorkloadConfig::Popularity::kUniform;
-  w.workload.write_fraction = 0.05;
-  w.workload.value_size = Constant(1000);
-  w.cache.capacity_bytes = 1ull << 30;
-  w.cache.rtt = Constant(kRttMs * 1e6);
-  w.cache.timeout = Duration::Millis(50);
-  w.database.connections = 64;
-  w.database.read_service = Constant(kDbReadMs * 1e6);
-  w.database.write_service = Constant(1e6);
-  return w;
+  return test::TestWorld("hybrid-invalidation", 9)
+      .Rps(1000)
+      .Keys(20)
+      .Writes(0.05)
+      .RttMs(kRttMs)
+      .DbReadMs(kDbReadMs);
 }
 
 StackConfig Stack(const std::string& invalidation, double loss) {
-  StackConfig s;
-  s.read.name = "cache-aside";
-  s.read.params.Set("ttl", kTtl);
-  s.write.name = "write-around";
-  s.invalidation.name = invalidation;
-  s.invalidation.params.Set("delay", Duration::Millis(10));
-  s.invalidation.params.Set("loss", loss);
-  if (invalidation == "hybrid") s.invalidation.params.Set("max_ttl", kMaxTtl);
+  test::TestStack s(kTtl);
+  s.Use(Role::kWrite, "write-around")
+      .Use(Role::kInvalidation, invalidation)
+      .Set(Role::kInvalidation, "delay", Duration::Millis(10))
+      .Set(Role::kInvalidation, "loss", loss);
+  if (invalidation == "hybrid") s.Set(Role::kInvalidation, "max_ttl", kMaxTtl);
   return s;
 }
 

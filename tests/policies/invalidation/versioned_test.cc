@@ -4,11 +4,10 @@
 #include <string>
 
 #include "policies/run.h"
-#include "tests/support/distributions.h"
 #include "tests/support/scenario_errors.h"
+#include "tests/support/world.h"
 
 using namespace cachelab;
-using test::Constant;
 
 namespace {
 
@@ -20,32 +19,18 @@ const Duration kBump = Duration::Seconds(30);
 // of reads hit. Right after a bump a read hits only if its key was read
 // since the bump: over the first second about 0.1 * 0.5 = 5 %.
 WorldConfig ManyKeysWorld() {
-  WorldConfig w;
-  w.name = "versioned";
-  w.seed = 3;
-  w.duration = Duration::Seconds(40);
-  w.workload.rate.kind = RateProfileConfig::Kind::kConstant;
-  w.workload.rate.rps = 5000;
-  w.workload.keys = 50'000;
-  w.workload.popularity = WorkloadConfig::Popularity::kUniform;
-  w.workload.value_size = Constant(1000);
-  w.cache.capacity_bytes = 1ull << 30;
-  w.cache.rtt = Constant(0.5e6);
-  w.cache.timeout = Duration::Millis(50);
-  w.database.connections = 64;
-  w.database.read_service = Constant(2e6);
-  w.database.write_service = Constant(1e6);
-  w.metrics.interval = Duration::Seconds(1);
-  return w;
+  return test::TestWorld("versioned", 3)
+      .Lasting(Duration::Seconds(40))
+      .Rps(5000)
+      .Keys(50'000)
+      .DbReadMs(2)
+      .Interval(Duration::Seconds(1));
 }
 
 StackConfig Stack(Duration bump_at) {
-  StackConfig s;
-  s.read.name = "cache-aside";
-  s.read.params.Set("ttl", Duration());
-  s.invalidation.name = "versioned";
-  s.invalidation.params.Set("bump_at", bump_at);
-  return s;
+  return test::TestStack(Duration())
+      .Use(Role::kInvalidation, "versioned")
+      .Set(Role::kInvalidation, "bump_at", bump_at);
 }
 
 const IntervalRow& RowAt(const std::vector<IntervalRow>& rows, double time_s) {

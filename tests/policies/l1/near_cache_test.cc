@@ -5,11 +5,10 @@
 #include <string>
 
 #include "policies/run.h"
-#include "tests/support/distributions.h"
 #include "tests/support/scenario_errors.h"
+#include "tests/support/world.h"
 
 using namespace cachelab;
-using test::Constant;
 
 namespace {
 
@@ -17,37 +16,16 @@ namespace {
 // instances, 2 % writes (a write of a given key every second on average);
 // the shared cache is invalidated on write and the L1 keeps copies 60 s.
 WorldConfig FleetWorld() {
-  WorldConfig w;
-  w.name = "l1";
-  w.seed = 13;
-  w.duration = Duration::Seconds(60);
-  w.workload.rate.kind = RateProfileConfig::Kind::kConstant;
-  w.workload.rate.rps = 1000;
-  w.workload.keys = 20;
-  w.workload.popularity = WorkloadConfig::Popularity::kUniform;
-  w.workload.write_fraction = 0.02;
-  w.workload.value_size = Constant(1000);
-  w.instances.count = 4;
-  w.cache.capacity_bytes = 1ull << 30;
-  w.cache.rtt = Constant(0.5e6);
-  w.cache.timeout = Duration::Millis(50);
-  w.database.connections = 64;
-  w.database.read_service = Constant(5e6);
-  w.database.write_service = Constant(1e6);
-  return w;
+  return test::TestWorld("l1", 13).Rps(1000).Keys(20).Writes(0.02).Instances(4).DbReadMs(5);
 }
 
 StackConfig Stack(const std::string& l1) {
-  StackConfig s;
-  s.read.name = "cache-aside";
-  s.read.params.Set("ttl", Duration::Seconds(600));
-  s.write.name = "invalidate-on-write";
-  s.l1.name = l1;
+  test::TestStack s(Duration::Seconds(600));
+  s.Use(Role::kWrite, "invalidate-on-write").Use(Role::kL1, l1);
   if (l1 != "none") {
-    s.l1.params.Set("capacity", Bytes{1 << 20});
-    s.l1.params.Set("ttl", Duration::Seconds(60));
+    s.Set(Role::kL1, "capacity", Bytes{1 << 20}).Set(Role::kL1, "ttl", Duration::Seconds(60));
   }
-  if (l1 == "broadcast") s.l1.params.Set("delay", Duration::Millis(1));
+  if (l1 == "broadcast") s.Set(Role::kL1, "delay", Duration::Millis(1));
   return s;
 }
 

@@ -7,6 +7,7 @@
 
 #include "policies/run.h"
 #include "tests/support/distributions.h"
+#include "tests/support/world.h"
 
 using namespace cachelab;
 using test::Constant;
@@ -22,29 +23,19 @@ constexpr double kDbReadMs = 20;
 // trip and DB time, and far more connections than concurrent loads, so a
 // request's latency is a sum of constants.
 WorldConfig ReadOnlyWorld() {
-  WorldConfig w;
-  w.name = "read-through";
-  w.seed = 5;
-  w.duration = Duration::Seconds(30);
-  w.workload.rate.kind = RateProfileConfig::Kind::kConstant;
-  w.workload.rate.rps = 2000;
-  w.workload.keys = 5000;
-  w.workload.value_size = Constant(500);
-  w.cache.capacity_bytes = 1ull << 30;
-  w.cache.rtt = Constant(kRttMs * 1e6);
-  w.cache.timeout = Duration::Millis(50);
-  w.database.connections = 1000;
-  w.database.read_service = Constant(kDbReadMs * 1e6);
-  w.database.write_service = Constant(1e6);
-  w.metrics.interval = Duration::Seconds(10);
-  return w;
+  return test::TestWorld("read-through", 5)
+      .Lasting(Duration::Seconds(30))
+      .Rps(2000)
+      .Keys(5000)
+      .Zipf()
+      .ValueBytes(500)
+      .RttMs(kRttMs)
+      .Connections(1000)
+      .DbReadMs(kDbReadMs);
 }
 
 StackConfig Stack(const std::string& read, Duration ttl) {
-  StackConfig s;
-  s.read.name = read;
-  s.read.params.Set("ttl", ttl);
-  return s;
+  return test::TestStack(ttl).Use(Role::kRead, read).Set(Role::kRead, "ttl", ttl);
 }
 
 // Mean latency of misses in ms, from the mean over all reads: every hit

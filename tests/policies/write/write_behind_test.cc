@@ -8,6 +8,7 @@
 #include "policies/run.h"
 #include "tests/support/distributions.h"
 #include "tests/support/scenario_errors.h"
+#include "tests/support/world.h"
 
 using namespace cachelab;
 using test::Constant;
@@ -21,36 +22,24 @@ const Duration kFlush = Duration::Seconds(1);
 
 // 1,000 requests/s over 20 equally popular keys; DB reads 20 ms, writes 5 ms.
 WorldConfig World(double write_fraction) {
-  WorldConfig w;
-  w.name = "write-behind";
-  w.seed = 5;
-  w.duration = Duration::Seconds(30);
-  w.workload.rate.kind = RateProfileConfig::Kind::kConstant;
-  w.workload.rate.rps = 1000;
-  w.workload.keys = kKeys;
-  w.workload.popularity = WorkloadConfig::Popularity::kUniform;
-  w.workload.write_fraction = write_fraction;
-  w.workload.value_size = Constant(1000);
-  w.cache.capacity_bytes = 1ull << 30;
-  w.cache.rtt = Constant(kRttMs * 1e6);
-  w.cache.timeout = Duration::Millis(50);
-  w.database.connections = 64;
-  w.database.read_service = Constant(20e6);
-  w.database.write_service = Constant(kDbWriteMs * 1e6);
-  w.metrics.interval = Duration::Seconds(1);
-  return w;
+  return test::TestWorld("write-behind", 5)
+      .Lasting(Duration::Seconds(30))
+      .Rps(1000)
+      .Keys(kKeys)
+      .Writes(write_fraction)
+      .RttMs(kRttMs)
+      .DbReadMs(20)
+      .DbWriteMs(kDbWriteMs)
+      .Interval(Duration::Seconds(1));
 }
 
 StackConfig Stack(const std::string& write, bool coalesce = true) {
-  StackConfig s;
-  s.read.name = "cache-aside";
-  s.read.params.Set("ttl", Duration::Seconds(3600));
-  s.write.name = write;
-  s.write.params.Set("ttl", Duration::Seconds(3600));
+  test::TestStack s(Duration::Seconds(3600));
+  s.Use(Role::kWrite, write).Set(Role::kWrite, "ttl", Duration::Seconds(3600));
   if (write == "write-behind") {
-    s.write.params.Set("flush_interval", kFlush);
-    s.write.params.Set("batch_size", int64_t{1'000'000});
-    s.write.params.Set("coalesce", coalesce);
+    s.Set(Role::kWrite, "flush_interval", kFlush)
+        .Set(Role::kWrite, "batch_size", int64_t{1'000'000})
+        .Set(Role::kWrite, "coalesce", coalesce);
   }
   return s;
 }
