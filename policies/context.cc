@@ -88,13 +88,16 @@ Task<CacheGetResult> CacheOps::Get(const Ctx& c, Key k) {
     if (cost > Duration()) co_await rt_.Sleep(cost);
   }
   if (c.Tracing(k)) {
-    c.Note(k, "cache",
-             r.hit() ? fmt::format("GET hit {} ({} left)", Describe(r.value),
-                                   r.remaining_ttl == Duration::Max()
-                                       ? std::string("no ttl")
-                                       : fmt::format("{:g}s", r.remaining_ttl.seconds()))
-             : r.status == CacheStatus::kMiss ? std::string("GET miss")
-                                              : std::string("GET error (cache down)"));
+    std::string text;
+    if (r.hit()) {
+      text = fmt::format("GET hit {} ({} left)", Describe(r.value),
+                         r.remaining_ttl == Duration::Max()
+                             ? std::string("no ttl")
+                             : fmt::format("{:g}s", r.remaining_ttl.seconds()));
+    } else {
+      text = r.status == CacheStatus::kMiss ? "GET miss" : "GET error (cache down)";
+    }
+    c.Note(k, "cache", std::move(text));
   }
   co_return r;
 }
@@ -114,10 +117,10 @@ Task<LeaseGetResult> CacheOps::LeaseGet(const Ctx& c, Key k, Duration period) {
   }
   if (c.Tracing(k)) {
     c.Note(k, "cache",
-             r.get.hit() ? fmt::format("GET hit {}", Describe(r.get.value))
-             : r.get.status == CacheStatus::kError ? std::string("GET error (cache down)")
-             : r.token != 0 ? fmt::format("GET miss, lease #{} granted", r.token)
-                            : std::string("GET miss, lease held by another: wait"));
+           r.get.hit()                           ? fmt::format("GET hit {}", Describe(r.get.value))
+           : r.get.status == CacheStatus::kError ? std::string("GET error (cache down)")
+           : r.token != 0 ? fmt::format("GET miss, lease #{} granted", r.token)
+                          : std::string("GET miss, lease held by another: wait"));
   }
   co_return r;
 }
@@ -128,15 +131,15 @@ Task<DbResult> CacheOps::Load(const Ctx& c, Key k) {
   const Time start = rt_.now();
   DbResult r = co_await svc_.db.Read(k);
   if (r.ok) {
-    r.value.compute_us = static_cast<uint32_t>(
-        std::min<int64_t>((rt_.now() - start).nanos() / 1000, UINT32_MAX));
+    r.value.compute_us =
+        static_cast<uint32_t>(std::min<int64_t>((rt_.now() - start).nanos() / 1000, UINT32_MAX));
     r.value.size = CachedSize(r.value.size);
   }
   if (tracing) {
     c.Note(k, "db",
-             r.ok ? fmt::format("SELECT returned {} after {:g} ms", Describe(r.value),
-                                (rt_.now() - start).millis())
-                  : std::string("SELECT timed out waiting for a connection"));
+           r.ok ? fmt::format("SELECT returned {} after {:g} ms", Describe(r.value),
+                              (rt_.now() - start).millis())
+                : std::string("SELECT timed out waiting for a connection"));
   }
   co_return r;
 }
@@ -147,7 +150,8 @@ Task<CacheWriteStatus> CacheOps::Set(const Ctx& c, Key k, const Value& v, Durati
   // An operation acts when issued; not awaiting it only spares the caller the round trip.
   auto op = svc_.cache.Set(CacheKey(k), v, ttl);
   if (c.Tracing(k)) {
-    c.Note(k, "cache",
+    c.Note(
+        k, "cache",
         fmt::format("SET {} ({}){}", Describe(v), DescribeTtl(ttl), wait ? "" : ", not awaited"));
   }
   if (!wait) co_return CacheWriteStatus::kOk;
@@ -156,29 +160,31 @@ Task<CacheWriteStatus> CacheOps::Set(const Ctx& c, Key k, const Value& v, Durati
   co_return s;
 }
 
-Task<CacheWriteStatus> CacheOps::LeaseSet(const Ctx& c, Key k, const Value& v, Duration ttl, uint64_t token) {
+Task<CacheWriteStatus> CacheOps::LeaseSet(const Ctx& c, Key k, const Value& v, Duration ttl,
+                                          uint64_t token) {
   const Duration cost = SerializationCost(v.size);
   if (cost > Duration()) co_await rt_.Sleep(cost);
   auto op = svc_.cache.LeaseSet(CacheKey(k), v, ttl, token);
   const CacheWriteStatus s = co_await op;
   if (c.Tracing(k)) {
     c.Note(k, "cache",
-             fmt::format("SET {} with lease #{}: {}", Describe(v), token,
-                         s == CacheWriteStatus::kRejected ? "REJECTED (lease invalidated)"
-                                                          : StatusName(s)));
+           fmt::format(
+               "SET {} with lease #{}: {}", Describe(v), token,
+               s == CacheWriteStatus::kRejected ? "REJECTED (lease invalidated)" : StatusName(s)));
   }
   if (s == CacheWriteStatus::kError) NoteCacheError(c);
   co_return s;
 }
 
-Task<CacheWriteStatus> CacheOps::SetIfAbsent(const Ctx& c, Key k, Key cache_key, const Value& v, Duration ttl) {
+Task<CacheWriteStatus> CacheOps::SetIfAbsent(const Ctx& c, Key k, Key cache_key, const Value& v,
+                                             Duration ttl) {
   const CacheWriteStatus s = co_await svc_.cache.SetIfAbsent(cache_key, v, ttl);
   if (c.Tracing(k)) {
     c.Note(k, "cache",
-             fmt::format("SETNX lock ({}): {}", DescribeTtl(ttl),
-                         s == CacheWriteStatus::kOk         ? "acquired"
-                         : s == CacheWriteStatus::kRejected ? "held by another"
-                                                            : "error"));
+           fmt::format("SETNX lock ({}): {}", DescribeTtl(ttl),
+                       s == CacheWriteStatus::kOk         ? "acquired"
+                       : s == CacheWriteStatus::kRejected ? "held by another"
+                                                          : "error"));
   }
   if (s == CacheWriteStatus::kError) NoteCacheError(c);
   co_return s;
@@ -192,15 +198,16 @@ Task<CacheWriteStatus> CacheOps::DeleteRaw(const Ctx& c, Key k, Key cache_key) {
   co_return s;
 }
 
-Task<DbResult> CacheOps::Commit(const Ctx& c, Key k, uint32_t size, bool acknowledges, uint64_t version) {
+Task<DbResult> CacheOps::Commit(const Ctx& c, Key k, uint32_t size, bool acknowledges,
+                                uint64_t version) {
   const bool tracing = c.Tracing(k);
   if (tracing) c.Note(k, "db", "UPDATE issued");
   DbResult r = co_await svc_.db.Write(k, size, acknowledges, version);
   if (r.ok) r.value.size = CachedSize(r.value.size);
   if (tracing) {
     c.Note(k, "db",
-             r.ok ? fmt::format("UPDATE committed v{}", r.value.version)
-                  : std::string("UPDATE timed out waiting for a connection"));
+           r.ok ? fmt::format("UPDATE committed v{}", r.value.version)
+                : std::string("UPDATE timed out waiting for a connection"));
   }
   co_return r;
 }
@@ -232,11 +239,17 @@ Task<ReadOutcome> CacheOps::LoadAndFill(const Ctx& c, Key k, CacheStatus why) {
   co_return ReadOutcome{row.value, outcome, false};
 }
 
-Key CacheOps::CacheKey(Key k) const { return invalidation_.CacheKey(k, rt_.now()); }
+Key CacheOps::CacheKey(Key k) const {
+  return invalidation_.CacheKey(k, rt_.now());
+}
 
-Duration CacheOps::FillTtlFor(Duration ttl) const { return invalidation_.FillTtl(ttl); }
+Duration CacheOps::FillTtlFor(Duration ttl) const {
+  return invalidation_.FillTtl(ttl);
+}
 
-bool CacheClient::Down() const { return c_->ops_->svc_.cache.IsDown(c_->now()); }
+bool CacheClient::Down() const {
+  return c_->ops_->svc_.cache.IsDown(c_->now());
+}
 
 Time CacheClient::UpAgainAt(Time t) const {
   const CacheConfig& cache = c_->ops_->svc_.config.cache;
@@ -263,23 +276,28 @@ void DbClient::OnCommit(std::function<void(Key, uint64_t)> f) const {
   c_->ops_->svc_.db.AddCommitListener(std::move(f));
 }
 
-uint64_t Ctx::keys() const { return ops_->svc_.config.workload.keys; }
+uint64_t Ctx::keys() const {
+  return ops_->svc_.config.workload.keys;
+}
 
 RandomEngine Ctx::Stream(std::string_view name) const {
   return MakeStream(ops_->svc_.config.seed, name);
 }
 
-std::unique_ptr<PubSub> Ctx::Channel(Duration delay, double loss,
-                                     const std::string& stream) const {
+std::unique_ptr<PubSub> Ctx::Channel(Duration delay, double loss, const std::string& stream) const {
   DistributionConfig d;
   d.kind = DistributionConfig::Kind::kConstant;
   d.mean = static_cast<double>(delay.nanos());
   return std::make_unique<PubSub>(ops_->svc_.sim, d, loss, ops_->svc_.config.seed, stream);
 }
 
-uint64_t Ctx::AckedVersion(Key k) const { return ops_->svc_.ledger.acked(k); }
+uint64_t Ctx::AckedVersion(Key k) const {
+  return ops_->svc_.ledger.acked(k);
+}
 
-bool Ctx::CanAcknowledge() const { return ops_->svc_.writable_ledger != nullptr; }
+bool Ctx::CanAcknowledge() const {
+  return ops_->svc_.writable_ledger != nullptr;
+}
 
 void Ctx::Acknowledge(Key k, uint64_t version) const {
   ops_->svc_.writable_ledger->Acknowledge(k, version, now());
@@ -287,8 +305,8 @@ void Ctx::Acknowledge(Key k, uint64_t version) const {
 
 void Ctx::Note(Key k, const char* actor, std::string text) const {
   (void)k;
-  ops_->svc_.trace->Add(TraceEvent{now(), request_, static_cast<int32_t>(instance_), actor,
-                                   std::move(text)});
+  ops_->svc_.trace->Add(
+      TraceEvent{now(), request_, static_cast<int32_t>(instance_), actor, std::move(text)});
 }
 
 }  // namespace cachelab

@@ -67,7 +67,9 @@ constexpr Key Namespaced(Key k, uint64_t generation) {
   return k | ((generation & kNamespaceMask) << kNamespaceShift);
 }
 // The lock of the entry whose cache key is `cache_key`.
-constexpr Key Lock(Key cache_key) { return cache_key | kLockBit; }
+constexpr Key Lock(Key cache_key) {
+  return cache_key | kLockBit;
+}
 // The wait key of instance `instance`'s flight of workload key `k`.
 constexpr uint64_t Flight(uint32_t instance, Key k) {
   return kFlightBit | (uint64_t{instance} << kNamespaceShift) | k;
@@ -278,26 +280,52 @@ class CacheOps {
 
 // The forwarding is inline and allocates nothing: each call is the
 // CacheOps coroutine itself.
-inline Runtime& Ctx::runtime() const { return ops_->rt_; }
-inline Key Ctx::CacheKey(Key k) const { return ops_->CacheKey(k); }
-inline const FillRule& Ctx::fill_rule() const { return ops_->fill_; }
-inline const DegradationRule& Ctx::degradation() const { return ops_->degradation_; }
-inline Duration Ctx::FillTtl(const Value& v) const { return ops_->FillTtl(v); }
-inline Duration Ctx::FillTtlFor(Duration ttl) const { return ops_->FillTtlFor(ttl); }
-inline bool Ctx::Fillable(const Value& v) const { return ops_->Fillable(v); }
-inline uint32_t Ctx::CachedSize(uint32_t row_size) const { return ops_->CachedSize(row_size); }
+inline Runtime& Ctx::runtime() const {
+  return ops_->rt_;
+}
+inline Key Ctx::CacheKey(Key k) const {
+  return ops_->CacheKey(k);
+}
+inline const FillRule& Ctx::fill_rule() const {
+  return ops_->fill_;
+}
+inline const DegradationRule& Ctx::degradation() const {
+  return ops_->degradation_;
+}
+inline Duration Ctx::FillTtl(const Value& v) const {
+  return ops_->FillTtl(v);
+}
+inline Duration Ctx::FillTtlFor(Duration ttl) const {
+  return ops_->FillTtlFor(ttl);
+}
+inline bool Ctx::Fillable(const Value& v) const {
+  return ops_->Fillable(v);
+}
+inline uint32_t Ctx::CachedSize(uint32_t row_size) const {
+  return ops_->CachedSize(row_size);
+}
 inline Task<ReadOutcome> Ctx::LoadAndFill(Key k, CacheStatus why) const {
   return ops_->LoadAndFill(*this, k, why);
 }
-inline PolicyStats& Ctx::stats() const { return ops_->svc_.stats; }
-inline uint32_t Ctx::instances() const { return ops_->instances_; }
-inline NearCache* Ctx::l1() const { return ops_->l1_; }
-inline bool Ctx::stopped() const { return ops_->svc_.stopped; }
+inline PolicyStats& Ctx::stats() const {
+  return ops_->svc_.stats;
+}
+inline uint32_t Ctx::instances() const {
+  return ops_->instances_;
+}
+inline NearCache* Ctx::l1() const {
+  return ops_->l1_;
+}
+inline bool Ctx::stopped() const {
+  return ops_->svc_.stopped;
+}
 inline bool Ctx::Tracing(Key k) const {
   return ops_->svc_.trace != nullptr && ops_->svc_.trace->Wants(k, now());
 }
 
-inline Task<CacheGetResult> CacheClient::Get(Key k) const { return c_->ops_->Get(*c_, k); }
+inline Task<CacheGetResult> CacheClient::Get(Key k) const {
+  return c_->ops_->Get(*c_, k);
+}
 inline Task<LeaseGetResult> CacheClient::LeaseGet(Key k, Duration period) const {
   return c_->ops_->LeaseGet(*c_, k, period);
 }
@@ -322,7 +350,9 @@ inline Task<CacheWriteStatus> CacheClient::SetIfAbsentRaw(Key k, Key lock, const
 inline Task<CacheWriteStatus> CacheClient::DeleteRaw(Key k, Key lock) const {
   return c_->ops_->DeleteRaw(*c_, k, lock);
 }
-inline Task<DbResult> DbClient::Read(Key k) const { return c_->ops_->Load(*c_, k); }
+inline Task<DbResult> DbClient::Read(Key k) const {
+  return c_->ops_->Load(*c_, k);
+}
 inline Task<DbResult> DbClient::Write(Key k, uint32_t size, bool acknowledges,
                                       uint64_t version) const {
   return c_->ops_->Commit(*c_, k, size, acknowledges, version);

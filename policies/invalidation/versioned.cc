@@ -27,9 +27,7 @@ class VersionedKeys final : public Invalidation {
   explicit VersionedKeys(const Params& p)
       : bump_at_(p.GetDuration("bump_at")), bump_every_(p.GetDuration("bump_every")) {}
 
-  Key CacheKey(Key k, Time now) const override {
-    return keyspace::Namespaced(k, Generation(now));
-  }
+  Key CacheKey(Key k, Time now) const override { return keyspace::Namespaced(k, Generation(now)); }
 
  private:
   uint64_t Generation(Time now) const {

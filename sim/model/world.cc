@@ -154,7 +154,7 @@ Task<void> World::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint
   if (Tracing(key)) {
     Note(key, instance, request,
          ok ? "write acknowledged (latest is v" + std::to_string(ledger_.acked(key)) + ")"
-                : std::string("write FAILED"));
+            : std::string("write FAILED"));
   }
   Finish(started);
 }
