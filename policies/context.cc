@@ -7,6 +7,7 @@
 
 #include "policies/stack.h"
 #include "sim/model/ledger.h"
+#include "sim/model/pubsub.h"
 
 namespace cachelab {
 
@@ -284,11 +285,33 @@ RandomEngine Ctx::Stream(std::string_view name) const {
   return MakeStream(ops_->svc_.config.seed, name);
 }
 
-std::unique_ptr<PubSub> Ctx::Channel(Duration delay, double loss, const std::string& stream) const {
+namespace {
+
+// The simulator's channel: sim/model/pubsub.h with a constant delivery delay.
+class SimChannel final : public Channel {
+ public:
+  SimChannel(Simulator& sim, const DistributionConfig& delay, double loss, uint64_t seed,
+             const std::string& stream)
+      : pubsub_(sim, delay, loss, seed, stream) {}
+  void Subscribe(Handler h) override { pubsub_.Subscribe(std::move(h)); }
+  void Publish(Key k) override { pubsub_.Publish(k); }
+  ChannelStats stats() const override {
+    const PubSubStats& s = pubsub_.stats();
+    return ChannelStats{s.published, s.delivered, s.lost};
+  }
+
+ private:
+  PubSub pubsub_;
+};
+
+}  // namespace
+
+std::unique_ptr<Channel> Ctx::OpenChannel(Duration delay, double loss,
+                                          const std::string& stream) const {
   DistributionConfig d;
   d.kind = DistributionConfig::Kind::kConstant;
   d.mean = static_cast<double>(delay.nanos());
-  return std::make_unique<PubSub>(ops_->svc_.sim, d, loss, ops_->svc_.config.seed, stream);
+  return std::make_unique<SimChannel>(ops_->svc_.sim, d, loss, ops_->svc_.config.seed, stream);
 }
 
 uint64_t Ctx::AckedVersion(Key k) const {

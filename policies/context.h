@@ -19,8 +19,10 @@
 //    key is derived inside (except the *Raw lock operations).
 //  - Time, sleeping, spawning and per-key wait/notify go through the runtime
 //    (sim/core/runtime.h) via c.now(), c.Sleep(d), c.Spawn(t), c.Wait(key),
-//    c.NotifyAll(key). Policy modules use nothing else of the machine, so the
-//    same modules can run on the simulator or on a live runtime.
+//    c.NotifyAll(key). Policy modules use nothing else of the machine (their
+//    own in-process data structures, such as the near cache's Store, take
+//    times as arguments), so the same modules can run on the simulator or on
+//    a live runtime.
 //  - Counters: c.stats(). Tracing: if (c.Tracing(k)) c.Note(k, actor, text).
 //  - A Ctx is a few pointers: copy it into a spawned coroutine's parameters
 //    (Task<void> Refresh(Ctx c, Key k)) when the work outlives the request;
@@ -50,7 +52,6 @@
 #include "sim/core/task.h"
 #include "sim/model/cache_server.h"
 #include "sim/model/database.h"
-#include "sim/model/pubsub.h"
 #include "sim/model/roles.h"
 
 namespace cachelab {
@@ -61,6 +62,10 @@ inline constexpr int kNamespaceShift = 48;
 inline constexpr uint64_t kNamespaceMask = (uint64_t{1} << 14) - 1;
 inline constexpr Key kLockBit = Key{1} << 62;
 inline constexpr uint64_t kFlightBit = uint64_t{1} << 63;
+
+// The fields must not overlap: the namespace ends below the lock bit.
+static_assert((kNamespaceMask << kNamespaceShift) < kLockBit);
+static_assert(kLockBit < kFlightBit);
 
 // The cache key of workload key `k` in namespace `generation` (wraps at 14 bits).
 constexpr Key Namespaced(Key k, uint64_t generation) {
@@ -96,6 +101,23 @@ class CacheOps;
 class Ctx;
 class Invalidation;
 class NearCache;
+
+struct ChannelStats {
+  uint64_t published = 0, delivered = 0, lost = 0;
+};
+
+// A pub/sub channel (Redis pub/sub, a topic of change events), made by
+// c.OpenChannel(): fire-and-forget, each subscriber's copy delivered on its own
+// (or lost), never inline in Publish.
+class Channel {
+ public:
+  using Handler = std::function<void(Key)>;
+  virtual ~Channel() = default;
+  // Subscribers live as long as the channel.
+  virtual void Subscribe(Handler h) = 0;
+  virtual void Publish(Key k) = 0;
+  virtual ChannelStats stats() const = 0;
+};
 
 // c.cache: the shared cache as one request uses it.
 class CacheClient {
@@ -206,7 +228,8 @@ class Ctx {
   RandomEngine Stream(std::string_view name) const;
   // A pub/sub channel: each subscriber's copy arrives after `delay` unless lost
   // (probability `loss`, drawn from stream `stream`).
-  std::unique_ptr<PubSub> Channel(Duration delay, double loss, const std::string& stream) const;
+  std::unique_ptr<Channel> OpenChannel(Duration delay, double loss,
+                                       const std::string& stream) const;
 
   // The truth about writes (sim/model/ledger.h): the latest acknowledged
   // version of `k`, and acknowledging a write that is not a DB commit

@@ -23,9 +23,9 @@
 //       spawn { cache.set(k, db.read(k), ttl) }       // refresh_async
 //     return v
 //
-// Parameters: window (duration >= 0; the default is the article's "last 5
-// min"), probability ([0,1]; the default is the article's 10%),
-// skip_if_refreshing (off by default, as the article's rule). Every refresh
+// Parameters: window (duration >= 0; the default is the article's window),
+// probability ([0,1]; the default is the article's probability),
+// skip_if_refreshing (off by default, as in the article's rule). Every refresh
 // started counts in guard.early_refreshes. Randomness comes from the
 // policy-private stream "guard.early-refresh".
 //

@@ -16,7 +16,7 @@ std::vector<ParamSpec> EventFeedParams() {
 
 void EventFeed::Start(Ctx& c) {
   consumer_.emplace(c.Background());
-  channel_ = c.Channel(delay_, loss_, "invalidation.events");
+  channel_ = c.OpenChannel(delay_, loss_, "invalidation.events");
   channel_->Subscribe([this](Key k) {
     // A consumer cannot delete from a cache that is down: that invalidation
     // is missed like a lost one (and is not issued, so it does not trip the
@@ -40,7 +40,7 @@ Task<void> EventFeed::DeleteFromCache(Key k) {
 
 void EventFeed::Finish(Ctx& c) {
   if (!channel_) return;
-  const PubSubStats& s = channel_->stats();
+  const ChannelStats s = channel_->stats();
   c.stats().invalidations_published += s.published;
   c.stats().invalidations_delivered += s.delivered;
   c.stats().invalidations_lost += s.lost;

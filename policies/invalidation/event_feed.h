@@ -28,7 +28,7 @@ class EventFeed : public Invalidation {
   Duration delay_;
   double loss_;
   std::optional<Ctx> consumer_;  // the feed consumer's: background work, instance 0
-  std::unique_ptr<PubSub> channel_;
+  std::unique_ptr<Channel> channel_;
 };
 
 // The `delay` and `loss` parameters, documented once for both modules.

@@ -36,7 +36,7 @@ class BroadcastNearCache final : public InstanceNearCache {
 
   void Start(Ctx& c) override {
     InstanceNearCache::Start(c);
-    channel_ = c.Channel(delay_, loss_, "l1.broadcast");
+    channel_ = c.OpenChannel(delay_, loss_, "l1.broadcast");
     for (uint32_t i = 0; i < c.instances(); ++i) {
       channel_->Subscribe([this, i](Key k) { Erase(i, k); });
     }
@@ -50,7 +50,7 @@ class BroadcastNearCache final : public InstanceNearCache {
 
   void Finish(Ctx& c) override {
     if (!channel_) return;
-    const PubSubStats& s = channel_->stats();
+    const ChannelStats s = channel_->stats();
     c.stats().invalidations_published += s.published;
     c.stats().invalidations_delivered += s.delivered;
     c.stats().invalidations_lost += s.lost;
@@ -59,7 +59,7 @@ class BroadcastNearCache final : public InstanceNearCache {
  private:
   Duration delay_;
   double loss_;
-  std::unique_ptr<PubSub> channel_;
+  std::unique_ptr<Channel> channel_;
 };
 
 }  // namespace

@@ -4,10 +4,11 @@
 // servers, the Runtime (sim/core/runtime.h) and what the run measures.
 //
 // The seam: the stack turns Services into one Ctx per request
-// (policies/context.h). Policy modules see only that Ctx: the runtime's five
-// operations (now, sleep, spawn, wait, notify) and the cache and database
-// operations. A live world (issue 14) provides the same Services shape with
-// its own Runtime and backends; the modules do not change.
+// (policies/context.h). Policy modules see only that Ctx: the Runtime's
+// operations (now, sleep, spawn, wait, notify), the cache and database
+// operations, counters and notes. Services is the simulator's side of the
+// seam; a live world would give the stack its own Runtime and cache/database
+// backends behind the same Ctx, and the modules would not change.
 #pragma once
 
 #include <cstdint>
