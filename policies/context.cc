@@ -67,12 +67,12 @@ Duration CacheOps::SerializationCost(uint32_t bytes) const {
 }
 
 bool CacheOps::BreakerOpen(const Ctx& c) const {
-  return degradation_.breaker_open > Duration() && rt_.now() < breaker_until_[c.instance()];
+  return degradation_.breaker_open > Duration() && svc_.sim.now() < breaker_until_[c.instance()];
 }
 
 void CacheOps::NoteCacheError(const Ctx& c) {
   if (degradation_.breaker_open > Duration()) {
-    breaker_until_[c.instance()] = rt_.now() + degradation_.breaker_open;
+    breaker_until_[c.instance()] = svc_.sim.now() + degradation_.breaker_open;
   }
 }
 
@@ -86,7 +86,7 @@ Task<CacheGetResult> CacheOps::Get(const Ctx& c, Key k) {
   if (r.status == CacheStatus::kError) NoteCacheError(c);
   if (r.hit()) {
     const Duration cost = SerializationCost(r.value.size);
-    if (cost > Duration()) co_await rt_.Sleep(cost);
+    if (cost > Duration()) co_await Sleep(svc_.sim, cost);
   }
   if (c.Tracing(k)) {
     std::string text;
@@ -114,7 +114,7 @@ Task<LeaseGetResult> CacheOps::LeaseGet(const Ctx& c, Key k, Duration period) {
   if (r.get.status == CacheStatus::kError) NoteCacheError(c);
   if (r.get.hit()) {
     const Duration cost = SerializationCost(r.get.value.size);
-    if (cost > Duration()) co_await rt_.Sleep(cost);
+    if (cost > Duration()) co_await Sleep(svc_.sim, cost);
   }
   if (c.Tracing(k)) {
     c.Note(k, "cache",
@@ -129,17 +129,17 @@ Task<LeaseGetResult> CacheOps::LeaseGet(const Ctx& c, Key k, Duration period) {
 Task<DbResult> CacheOps::Load(const Ctx& c, Key k) {
   const bool tracing = c.Tracing(k);
   if (tracing) c.Note(k, "db", "SELECT issued");
-  const Time start = rt_.now();
+  const Time start = svc_.sim.now();
   DbResult r = co_await svc_.db.Read(k);
   if (r.ok) {
-    r.value.compute_us =
-        static_cast<uint32_t>(std::min<int64_t>((rt_.now() - start).nanos() / 1000, UINT32_MAX));
+    r.value.compute_us = static_cast<uint32_t>(
+        std::min<int64_t>((svc_.sim.now() - start).nanos() / 1000, UINT32_MAX));
     r.value.size = CachedSize(r.value.size);
   }
   if (tracing) {
     c.Note(k, "db",
            r.ok ? fmt::format("SELECT returned {} after {:g} ms", Describe(r.value),
-                              (rt_.now() - start).millis())
+                              (svc_.sim.now() - start).millis())
                 : std::string("SELECT timed out waiting for a connection"));
   }
   co_return r;
@@ -147,7 +147,7 @@ Task<DbResult> CacheOps::Load(const Ctx& c, Key k) {
 
 Task<CacheWriteStatus> CacheOps::Set(const Ctx& c, Key k, const Value& v, Duration ttl, bool wait) {
   const Duration cost = SerializationCost(v.size);
-  if (cost > Duration()) co_await rt_.Sleep(cost);
+  if (cost > Duration()) co_await Sleep(svc_.sim, cost);
   // An operation acts when issued; not awaiting it only spares the caller the round trip.
   auto op = svc_.cache.Set(CacheKey(k), v, ttl);
   if (c.Tracing(k)) {
@@ -164,7 +164,7 @@ Task<CacheWriteStatus> CacheOps::Set(const Ctx& c, Key k, const Value& v, Durati
 Task<CacheWriteStatus> CacheOps::LeaseSet(const Ctx& c, Key k, const Value& v, Duration ttl,
                                           uint64_t token) {
   const Duration cost = SerializationCost(v.size);
-  if (cost > Duration()) co_await rt_.Sleep(cost);
+  if (cost > Duration()) co_await Sleep(svc_.sim, cost);
   auto op = svc_.cache.LeaseSet(CacheKey(k), v, ttl, token);
   const CacheWriteStatus s = co_await op;
   if (c.Tracing(k)) {
@@ -241,7 +241,7 @@ Task<ReadOutcome> CacheOps::LoadAndFill(const Ctx& c, Key k, CacheStatus why) {
 }
 
 Key CacheOps::CacheKey(Key k) const {
-  return invalidation_.CacheKey(k, rt_.now());
+  return invalidation_.CacheKey(k, svc_.sim.now());
 }
 
 Duration CacheOps::FillTtlFor(Duration ttl) const {

@@ -254,8 +254,10 @@ class Ctx {
 // The per-run state behind every Ctx: the world's services, the read and
 // degradation rules, the invalidation and L1 modules, the circuit breakers.
 // Built by the stack (policies/stack.cc); policy modules never use it
-// directly, only through Ctx. The simulator's cache server and database are
-// reached here and nowhere else in policies/ (the place a live backend plugs in).
+// directly, only through Ctx. It is the simulator's implementation of the
+// operations: the simulated cache server, database and clock are reached here
+// and nowhere else in policies/ (directly, without the Runtime's virtual
+// calls, on the hot path), so this class is where a live backend plugs in.
 class CacheOps {
  public:
   CacheOps(Services& svc, const FillRule& fill, const DegradationRule& degradation,

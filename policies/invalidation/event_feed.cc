@@ -1,3 +1,9 @@
+// The change-data-capture feed of `event` and `hybrid` (contract in the header):
+//
+//   on db commit of k:               channel.publish(k)
+//   on delivery of k (after delay, unless that copy is lost):
+//     shared-cache consumer:         if the cache is up: cache.delete(k)
+//     each instance's L1:            l1[i].erase(k)
 #include "policies/invalidation/event_feed.h"
 
 namespace cachelab {

@@ -1,3 +1,8 @@
+// The per-instance near cache of `local` and `broadcast` (contract in the header):
+//
+//   get(i, k):     l1[i].get(k)                  // LRU by bytes, copies live `ttl`
+//   put(i, k, v):  l1[i].set(k, v, ttl)
+//   erase(i, k):   l1[i].delete(k)
 #include "policies/l1/near_cache.h"
 
 #include <stdexcept>

@@ -1,3 +1,9 @@
+// The preloader every warmer uses (contract in the header):
+//
+//   on start and after every flush or restart:
+//     sleep until the cache server is up again
+//     for k in keys, `rate` per second (a newer pass stops an older one):
+//       spawn { v = db.read(k); cache.set(k, v, ttl); count it if stored }
 #include "policies/warming/preload.h"
 
 #include <optional>
