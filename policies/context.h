@@ -264,6 +264,9 @@ class CacheOps {
            Invalidation& invalidation, NearCache* l1, uint32_t instances);
 
   Ctx Background() { return Ctx(*this, 0, 0); }
+  // The simulated clock without the Runtime's virtual call, for the stack's
+  // per-request L1 lookups.
+  Time now() const { return svc_.sim.now(); }
 
  private:
   friend class Ctx;

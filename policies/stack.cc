@@ -41,7 +41,7 @@ class Stack final : public PolicyStack {
   Task<ReadOutcome> Read(uint32_t instance, Key key, uint64_t request) override {
     Ctx c(*ops_, instance, request);
     if (l1_) {
-      if (std::optional<Value> v = l1_->Get(instance, key, c.now())) {
+      if (std::optional<Value> v = l1_->Get(instance, key, ops_->now())) {
         ++c.stats().l1_hits;
         if (c.Tracing(key)) c.Note(key, "l1", "hit " + Describe(*v));
         co_return ReadOutcome{*v, CacheOutcome::kHit, false};
@@ -50,7 +50,7 @@ class Stack final : public PolicyStack {
       if (c.Tracing(key)) c.Note(key, "l1", "miss");
     }
     ReadOutcome out = co_await guard_->Read(c, key);
-    if (l1_ && !out.failed && out.value.exists) l1_->Put(instance, key, out.value, c.now());
+    if (l1_ && !out.failed && out.value.exists) l1_->Put(instance, key, out.value, ops_->now());
     co_return out;
   }
 
