@@ -3,6 +3,11 @@
 // timeout) and the database sees no extra load: the outage of the cache
 // becomes an outage of the service.
 //
+//   read(k):
+//     v, err := cache.get(k)
+//     if err: return error          // the cache outage is the service's
+//     ...
+//
 // Source: the article's mistake "No Fallback" (the code that lets a cache
 // exception propagate).
 #include "policies/modules.h"

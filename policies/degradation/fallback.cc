@@ -5,6 +5,12 @@
 // circuit breaker stops that second cost: after a cache error the instance
 // skips the cache for that long and reads go straight to the database.
 //
+//   read(k):
+//     if breaker open on this instance: return db.read(k)
+//     v, err := cache.get(k)
+//     if err: open breaker for breaker_open; return db.read(k)   // no fill
+//     ...
+//
 // Source: the article's mistake "No Fallback" (wrap the cache in a try, fall
 // back to the database); the circuit breaker as in Nygard, "Release It!" (2007).
 #include "policies/modules.h"

@@ -15,16 +15,23 @@
 // `rate` loads per second, so it never puts more than one query on the
 // database and costs about top_n / interval reads per second. A failed load
 // (DB timeout) leaves the entry as it was. The process ends once the run's
-// last request has finished (Services::stopped).
+// last request has finished (Ctx::stopped).
 //
-// Parameters: interval (> 0, default 1m), top_n (> 0, default 100), rate
-// (loads per second, > 0, default 100). Every load counts in
-// guard.background_refreshes.
+//   start():
+//     spawn loop until the run ends:
+//       for k in hottest top_n keys (at most `rate` loads per second):
+//         v = db.read(k); cache.set(k, v, ttl)
+//       sleep until `interval` after the pass started
+//   read(k):
+//     if v := cache.get(k): return v
+//     v = db.read(k); cache.set(k, v, ttl); return v
+//
+// Parameters: interval (> 0), top_n (> 0), rate (loads per second, > 0).
+// Every load counts in guard.background_refreshes.
 //
 // Source: the article's "Solving Cache Stampede", "Solution 3: Background
 // Refresh" (a scheduled task reloading the hot keys).
 #include <algorithm>
-#include <optional>
 
 #include "policies/modules.h"
 
@@ -38,48 +45,43 @@ class BackgroundRefresh final : public Guard {
         top_n_(static_cast<uint64_t>(p.GetInt("top_n"))),
         spacing_(Duration::FromSecondsF(1.0 / p.GetDouble("rate"))) {}
 
-  void Start(Services& svc, CacheOps& ops) override {
-    // The refresher is no request; it speaks for instance 0 (whose circuit
-    // breaker, if any, it shares).
-    env_.emplace(Env{svc.sim, svc.cache, svc.db, svc.waits, 0, &svc});
-    Spawn(svc.sim, Loop(svc, ops));
-  }
+  // The refresher is no request: it runs in the background context (instance
+  // 0's client, whose circuit breaker, if any, it shares).
+  void Start(Ctx& c) override { c.Spawn(Loop(c.Background())); }
 
-  Task<ReadOutcome> Read(Env& env, Key key, uint64_t request, CacheOps& ops) override {
-    const CacheGetResult cached = co_await ops.Get(env, key, request);
+  Task<ReadOutcome> Read(Ctx& c, Key k) override {
+    const CacheGetResult cached = co_await c.cache.Get(k);
     if (cached.hit()) co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
-    co_return co_await ops.LoadAndFill(env, key, cached.status, request);
+    co_return co_await c.LoadAndFill(k, cached.status);
   }
 
  private:
-  Task<void> Loop(Services& svc, CacheOps& ops) {
-    Env& env = *env_;
-    const uint64_t keys = std::min<uint64_t>(top_n_, svc.config.workload.keys);
-    Time next_load = svc.sim.now();
-    while (!svc.stopped) {
-      const Time pass_start = svc.sim.now();
-      for (Key k = 0; k < keys && !svc.stopped; ++k) {
-        if (svc.sim.now() < next_load) {
-          co_await Sleep(svc.sim, next_load - svc.sim.now());
-          if (svc.stopped) co_return;
+  Task<void> Loop(Ctx c) {
+    const uint64_t keys = std::min<uint64_t>(top_n_, c.keys());
+    Time next_load = c.now();
+    while (!c.stopped()) {
+      const Time pass_start = c.now();
+      for (Key k = 0; k < keys && !c.stopped(); ++k) {
+        if (c.now() < next_load) {
+          co_await c.Sleep(next_load - c.now());
+          if (c.stopped()) co_return;
         }
-        next_load = svc.sim.now() + spacing_;
-        ++svc.stats.background_refreshes;
-        if (env.Tracing(k)) env.Note(k, 0, "worker", "background refresh");
-        const DbResult row = co_await ops.Load(env, k, 0);
-        if (row.ok && ops.Fillable(row.value)) {
-          co_await ops.Set(env, k, row.value, ops.FillTtl(row.value), 0);
+        next_load = c.now() + spacing_;
+        ++c.stats().background_refreshes;
+        if (c.Tracing(k)) c.Note(k, "worker", "background refresh");
+        const DbResult row = co_await c.db.Read(k);
+        if (row.ok && c.Fillable(row.value)) {
+          co_await c.cache.Set(k, row.value, c.FillTtl(row.value));
         }
       }
       const Time next_pass = pass_start + interval_;
-      if (svc.sim.now() < next_pass) co_await Sleep(svc.sim, next_pass - svc.sim.now());
+      if (c.now() < next_pass) co_await c.Sleep(next_pass - c.now());
     }
   }
 
   Duration interval_;
   uint64_t top_n_;
   Duration spacing_;  // between the starts of two loads: 1 / rate
-  std::optional<Env> env_;
 };
 
 }  // namespace

@@ -16,10 +16,18 @@
 // already has one in flight (per instance: instances do not coordinate), which
 // is what a careful refresh_async would do.
 //
-// Parameters: window (duration >= 0, default 5m, the article's "last 5 min"),
-// probability ([0,1], default 0.1, the article's 10%), skip_if_refreshing
-// (default false). Every refresh started counts in guard.early_refreshes.
-// Randomness comes from the policy-private stream "guard.early-refresh".
+//   read(k):
+//     v, ttl_left := cache.get(k)
+//     if not v: v = db.read(k); cache.set(k, v, ttl); return v
+//     if ttl_left < window and rand() < probability:
+//       spawn { cache.set(k, db.read(k), ttl) }       // refresh_async
+//     return v
+//
+// Parameters: window (duration >= 0; the default is the article's window),
+// probability ([0,1]; the default is the article's probability),
+// skip_if_refreshing (off by default, as in the article's rule). Every refresh
+// started counts in guard.early_refreshes. Randomness comes from the
+// policy-private stream "guard.early-refresh".
 //
 // Source: the article's "Solving Cache Stampede", "Solution 2: Probabilistic
 // Early Refresh".
@@ -27,7 +35,6 @@
 #include <vector>
 
 #include "policies/modules.h"
-#include "sim/core/random.h"
 
 namespace cachelab {
 namespace {
@@ -39,32 +46,33 @@ class EarlyRefresh final : public Guard {
         probability_(p.GetDouble("probability")),
         skip_if_refreshing_(p.GetBool("skip_if_refreshing")) {}
 
-  void Start(Services& svc, CacheOps& ops) override {
-    rng_ = MakeStream(svc.config.seed, "guard.early-refresh");
-    refreshing_.resize(ops.instances());
+  void Start(Ctx& c) override {
+    rng_ = c.Stream("guard.early-refresh");
+    refreshing_.resize(c.instances());
   }
 
-  Task<ReadOutcome> Read(Env& env, Key key, uint64_t request, CacheOps& ops) override {
-    const CacheGetResult cached = co_await ops.Get(env, key, request);
-    if (!cached.hit()) co_return co_await ops.LoadAndFill(env, key, cached.status, request);
+  Task<ReadOutcome> Read(Ctx& c, Key k) override {
+    const CacheGetResult cached = co_await c.cache.Get(k);
+    if (!cached.hit()) co_return co_await c.LoadAndFill(k, cached.status);
     if (cached.remaining_ttl < window_ && Uniform01(rng_) < probability_) {
-      auto& in_flight = refreshing_[env.instance];
-      if (!skip_if_refreshing_ || !in_flight.contains(key)) {
-        ++env.svc->stats.early_refreshes;
-        if (env.Tracing(key)) env.Note(key, request, "app", "early refresh started (async)");
-        in_flight.insert(key);
-        Spawn(env.sim, Refresh(env, key, request, ops));
+      auto& in_flight = refreshing_[c.instance()];
+      if (!skip_if_refreshing_ || !in_flight.contains(k)) {
+        ++c.stats().early_refreshes;
+        if (c.Tracing(k)) c.Note(k, "app", "early refresh started (async)");
+        in_flight.insert(k);
+        c.Spawn(Refresh(c, k));
       }
     }
     co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
   }
 
  private:
-  Task<void> Refresh(Env& env, Key key, uint64_t request, CacheOps& ops) {
-    const DbResult row = co_await ops.Load(env, key, request);
-    if (row.ok) co_await ops.Fill(env, key, row.value, request);
+  // Outlives the request: takes its own copy of the context.
+  Task<void> Refresh(Ctx c, Key k) {
+    const DbResult row = co_await c.db.Read(k);
+    if (row.ok) co_await c.cache.Fill(k, row.value);
     // Erased after the fill lands, so a hit in between starts no second refresh.
-    refreshing_[env.instance].erase(key);
+    refreshing_[c.instance()].erase(k);
   }
 
   Duration window_;

@@ -14,16 +14,24 @@
 // token holder's own answer, loaded before the commit): at most one DB read
 // plus a few round trips old.
 //
+//   read(k):
+//     loop:
+//       v, token := cache.lease_get(k)       // at most one token per key per period
+//       if v: return v
+//       if token: v = db.read(k); cache.lease_set(k, v, token); return v
+//       if slept max_retries times: return db.read(k)   // no token: no fill
+//       sleep(retry_interval)
+//   write(k): ...; cache.delete(k)            // voids the token: a late fill is rejected
+//
 // Parameters:
-//  - lease_period (default 10s, the paper's rate limit of one token per key
-//    per 10 seconds): also how long a lost token (its holder never sets)
-//    blocks other readers from loading.
-//  - retry_interval (default 10ms): how long a reader without a token
-//    sleeps before it asks again; short compared to the paper's rate limit
-//    because a waiter's extra latency is up to one interval past the fill.
-//  - max_retries (default 50): after that many sleeps a reader stops waiting
-//    and loads the row itself, without filling (it has no token), counted as
-//    guard.gave_up.
+//  - lease_period (the paper's rate limit of one token per key per period):
+//    also how long a lost token (its holder never sets) blocks other readers
+//    from loading.
+//  - retry_interval: how long a reader without a token sleeps before it asks
+//    again; short compared to the paper's rate limit because a waiter's extra
+//    latency is up to one interval past the fill.
+//  - max_retries: after that many sleeps a reader stops waiting and loads the
+//    row itself, without filling (it has no token), counted as guard.gave_up.
 //
 // When the token holder's row cannot be stored (a missing row without a
 // negative TTL) or its load fails, it deletes the key, which gives the lease
@@ -43,32 +51,31 @@ class LeaseGuard final : public Guard {
   LeaseGuard(Duration lease_period, Duration retry_interval, int64_t max_retries)
       : lease_period_(lease_period), retry_interval_(retry_interval), max_retries_(max_retries) {}
 
-  Task<ReadOutcome> Read(Env& env, Key key, uint64_t request, CacheOps& ops) override {
+  Task<ReadOutcome> Read(Ctx& c, Key k) override {
     for (int64_t attempt = 0;; ++attempt) {
-      const LeaseGetResult got = co_await ops.LeaseGet(env, key, request, lease_period_);
+      const LeaseGetResult got = co_await c.cache.LeaseGet(k, lease_period_);
       if (got.get.hit()) co_return ReadOutcome{got.get.value, CacheOutcome::kHit, false};
       if (got.get.status == CacheStatus::kError) {
-        co_return co_await ops.LoadAndFill(env, key, CacheStatus::kError, request);
+        co_return co_await c.LoadAndFill(k, CacheStatus::kError);
       }
-      if (got.token != 0) co_return co_await LoadWithLease(env, key, got.token, request, ops);
+      if (got.token != 0) co_return co_await LoadWithLease(c, k, got.token);
       if (attempt >= max_retries_) {
-        ++ops.svc().stats.guard_gave_up;
-        const DbResult row = co_await ops.Load(env, key, request);
+        ++c.stats().guard_gave_up;
+        const DbResult row = co_await c.db.Read(k);
         co_return ReadOutcome{row.value, CacheOutcome::kMiss, !row.ok};
       }
-      ++ops.svc().stats.guard_waits;
-      co_await Sleep(env.sim, retry_interval_);
+      ++c.stats().guard_waits;
+      co_await c.Sleep(retry_interval_);
     }
   }
 
  private:
-  Task<ReadOutcome> LoadWithLease(Env& env, Key key, uint64_t token, uint64_t request,
-                                  CacheOps& ops) {
-    const DbResult row = co_await ops.Load(env, key, request);
-    if (row.ok && ops.Fillable(row.value)) {
-      co_await ops.LeaseSet(env, key, row.value, ops.FillTtl(row.value), token, request);
+  Task<ReadOutcome> LoadWithLease(Ctx& c, Key k, uint64_t token) {
+    const DbResult row = co_await c.db.Read(k);
+    if (row.ok && c.Fillable(row.value)) {
+      co_await c.cache.LeaseSet(k, row.value, c.FillTtl(row.value), token);
     } else {
-      co_await ops.Delete(env, key, request);  // gives the lease back
+      co_await c.cache.Delete(k);  // gives the lease back
     }
     co_return ReadOutcome{row.value, CacheOutcome::kMiss, !row.ok};
   }

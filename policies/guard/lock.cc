@@ -6,27 +6,35 @@
 // instance of the whole fleet loads a key at a time: an expiry costs one DB
 // read instead of one per request that missed during the load.
 //
+//   read(k):
+//     loop:
+//       if v := cache.get(k): return v
+//       if cache.set_nx(lock(k), ttl=lock_ttl):
+//         v := cache.get(k)             # a reader may have just filled it
+//         if not v: v = db.read(k); cache.set(k, v, ttl)
+//         cache.delete(lock(k)); return v
+//       if slept max_retries times: v = db.read(k); cache.set(k, v, ttl); return v
+//       sleep(retry_interval)
+//
 // A reader that gets the lock looks at the cache once more before it loads:
 // its GET may have missed just before another reader filled the key and
 // released the lock. Then it releases the lock and returns the hit instead
 // of loading the row a second time for the same expiry.
 //
-// The lock key is the entry's cache key with bit 62 set: workload keys stay
-// below 2^48 and versioned keys use bits 48..61, so lock keys never collide
-// with entries (and a versioned namespace bump also moves the locks).
+// The lock key is Ctx::LockKey (policies/context.h, "Key space"): it never
+// collides with an entry, and a versioned namespace bump also moves the locks.
 //
 // Parameters:
-//  - lock_ttl (default 10s, as in the article): the lock expires on its own if
-//    the winner never deletes it (a crashed loader), so readers are not
-//    blocked forever.
-//  - retry_interval (default 10ms): the article sleeps 100ms, sized for a
+//  - lock_ttl (as in the article): the lock expires on its own if the winner
+//    never deletes it (a crashed loader), so readers are not blocked forever.
+//  - retry_interval: shorter than the article's 100ms, which is sized for a
 //    slow query. Here a waiter's extra latency is up to one interval past the
 //    winner's fill, and DB reads in the scenarios take a few to a few tens of
 //    ms, so 100ms would add more latency than the load it waits for. A
 //    shorter interval costs one cache GET per waiter per interval.
-//  - max_retries (default 50): the article retries forever. Here a waiter
-//    that has slept max_retries times (0.5s by default, far longer than a
-//    normal load) stops waiting and acts as if there were no guard: it loads
+//  - max_retries: the article retries forever. Here a waiter that has slept
+//    max_retries times (by default far longer than a normal load) stops
+//    waiting and acts as if there were no guard: it loads
 //    the row and fills the cache itself (counted as guard.gave_up). Filling
 //    keeps that load useful to the next readers when the winner is merely
 //    slow; the lock protects the database, not consistency, so an unguarded
@@ -46,44 +54,39 @@ class LockGuard final : public Guard {
   LockGuard(Duration lock_ttl, Duration retry_interval, int64_t max_retries)
       : lock_ttl_(lock_ttl), retry_interval_(retry_interval), max_retries_(max_retries) {}
 
-  Task<ReadOutcome> Read(Env& env, Key key, uint64_t request, CacheOps& ops) override {
+  Task<ReadOutcome> Read(Ctx& c, Key k) override {
     for (int64_t attempt = 0;; ++attempt) {
-      const CacheGetResult cached = co_await ops.Get(env, key, request);
+      const CacheGetResult cached = co_await c.cache.Get(k);
       if (cached.hit()) co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
       if (cached.status == CacheStatus::kError) {
-        co_return co_await ops.LoadAndFill(env, key, CacheStatus::kError, request);
+        co_return co_await c.LoadAndFill(k, CacheStatus::kError);
       }
-      const Key lock = ops.CacheKey(key) | kLockBit;
+      const Key lock = c.LockKey(k);
       const CacheWriteStatus taken =
-          co_await ops.SetIfAbsent(env, key, lock, Value{1, 1, true}, lock_ttl_, request);
+          co_await c.cache.SetIfAbsentRaw(k, lock, Value{1, 1, true}, lock_ttl_);
       if (taken == CacheWriteStatus::kError) {
-        co_return co_await ops.LoadAndFill(env, key, CacheStatus::kError, request);
+        co_return co_await c.LoadAndFill(k, CacheStatus::kError);
       }
       if (taken == CacheWriteStatus::kOk) {
         // The lock may be free because another reader just filled the key and
         // released it between our GET and our SETNX: look again first.
-        const CacheGetResult again = co_await ops.Get(env, key, request);
-        ReadOutcome out;
-        if (again.hit()) {
-          out = ReadOutcome{again.value, CacheOutcome::kHit, false};
-        } else {
-          out = co_await ops.LoadAndFill(env, key, again.status, request);
-        }
+        const CacheGetResult again = co_await c.cache.Get(k);
+        const ReadOutcome out = again.hit() ? ReadOutcome{again.value, CacheOutcome::kHit, false}
+                                            : co_await c.LoadAndFill(k, again.status);
         // A failed delete leaves the lock until its TTL; waiters then give up.
-        co_await ops.DeleteRaw(env, key, lock, request);
+        co_await c.cache.DeleteRaw(k, lock);
         co_return out;
       }
       if (attempt >= max_retries_) {
-        ++ops.svc().stats.guard_gave_up;
-        co_return co_await ops.LoadAndFill(env, key, CacheStatus::kMiss, request);
+        ++c.stats().guard_gave_up;
+        co_return co_await c.LoadAndFill(k, CacheStatus::kMiss);
       }
-      ++ops.svc().stats.guard_waits;
-      co_await Sleep(env.sim, retry_interval_);
+      ++c.stats().guard_waits;
+      co_await c.Sleep(retry_interval_);
     }
   }
 
  private:
-  static constexpr Key kLockBit = Key{1} << 62;
   Duration lock_ttl_;
   Duration retry_interval_;
   int64_t max_retries_;

@@ -4,6 +4,12 @@
 // together (a cache stampede, or thundering herd): the baseline every guard
 // is compared against.
 //
+//   read(k):
+//     if v := cache.get(k): return v
+//     v = db.read(k)
+//     cache.set(k, v, ttl)
+//     return v
+//
 // Source: the article's "Cache Stampede" problem statement.
 #include "policies/modules.h"
 
@@ -12,10 +18,10 @@ namespace {
 
 class NoGuard final : public Guard {
  public:
-  Task<ReadOutcome> Read(Env& env, Key key, uint64_t request, CacheOps& ops) override {
-    const CacheGetResult cached = co_await ops.Get(env, key, request);
+  Task<ReadOutcome> Read(Ctx& c, Key k) override {
+    const CacheGetResult cached = co_await c.cache.Get(k);
     if (cached.hit()) co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
-    co_return co_await ops.LoadAndFill(env, key, cached.status, request);
+    co_return co_await c.LoadAndFill(k, cached.status);
   }
 };
 

@@ -13,9 +13,18 @@
 // The loader publishes its row as soon as the load returns, so waiters do not
 // also wait for the fill's round trip, and keeps the finished flight visible
 // until its fill is done: a read on the same instance that missed meanwhile
-// takes that row instead of loading again. Waiting uses KeyedWait on a key
-// private to the instance (bit 63 set, the instance in bits 48..62, the
-// workload key below 2^48). Hits touch no state of this module.
+// takes that row instead of loading again. Waiters wait on Ctx::FlightKey, a
+// key private to the instance (policies/context.h, "Key space"). Hits touch
+// no state of this module.
+//
+//   read(k):
+//     if v := cache.get(k): return v
+//     if flight := in_flight[instance][k]:
+//       wait(flight); return flight.result          // coalesced
+//     in_flight[instance][k] = new flight
+//     v = db.read(k); flight.result = v; notify_all(flight)
+//     cache.set(k, v, ttl); remove the flight
+//     return v
 //
 // A cache error follows the degradation rule: fail at once, or fall back to
 // the database, coalesced like a miss but never filled.
@@ -27,35 +36,31 @@
 #include <vector>
 
 #include "policies/modules.h"
-#include "sim/core/keyed_wait.h"
 
 namespace cachelab {
 namespace {
 
 class SingleFlightGuard final : public Guard {
  public:
-  void Start(Services& svc, CacheOps& ops) override {
-    (void)svc;
-    flights_.assign(ops.instances(), {});
-  }
+  void Start(Ctx& c) override { flights_.assign(c.instances(), {}); }
 
-  Task<ReadOutcome> Read(Env& env, Key key, uint64_t request, CacheOps& ops) override {
-    const CacheGetResult cached = co_await ops.Get(env, key, request);
+  Task<ReadOutcome> Read(Ctx& c, Key k) override {
+    const CacheGetResult cached = co_await c.cache.Get(k);
     if (cached.hit()) co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
     const bool error = cached.status == CacheStatus::kError;
-    if (error && !ops.degradation().fallback) {
+    if (error && !c.degradation().fallback) {
       co_return ReadOutcome{{}, CacheOutcome::kError, true};
     }
     const CacheOutcome outcome = error ? CacheOutcome::kError : CacheOutcome::kMiss;
-    Flights& flights = flights_[env.instance];
+    Flights& flights = flights_[c.instance()];
 
-    if (auto it = flights.find(key); it != flights.end()) {
-      ++ops.svc().stats.coalesced_reads;
-      if (env.Tracing(key)) env.Note(key, request, "app", "load in flight here: wait for it");
+    if (auto it = flights.find(k); it != flights.end()) {
+      ++c.stats().coalesced_reads;
+      if (c.Tracing(k)) c.Note(k, "app", "load in flight here: wait for it");
       if (!it->second.done) {
         ++it->second.waiters;
-        co_await env.waits.Wait(WaitKey(env.instance, key));
-        it = flights.find(key);  // the map may have rehashed; the flight stays until we leave
+        co_await c.Wait(c.FlightKey(k));
+        it = flights.find(k);  // the map may have rehashed; the flight stays until we leave
         --it->second.waiters;
       }
       ReadOutcome out = it->second.result;
@@ -64,17 +69,17 @@ class SingleFlightGuard final : public Guard {
       co_return out;
     }
 
-    flights.try_emplace(key);
-    const DbResult row = co_await ops.Load(env, key, request);
+    flights.try_emplace(k);
+    const DbResult row = co_await c.db.Read(k);
     const ReadOutcome out{row.value, outcome, !row.ok};
     {
-      Flight& f = flights.find(key)->second;
+      Flight& f = flights.find(k)->second;
       f.result = out;
       f.done = true;
-      if (f.waiters > 0) env.waits.NotifyAll(WaitKey(env.instance, key));
+      if (f.waiters > 0) c.NotifyAll(c.FlightKey(k));
     }
-    if (row.ok && !error) co_await ops.Fill(env, key, row.value, request);
-    auto it = flights.find(key);
+    if (row.ok && !error) co_await c.cache.Fill(k, row.value);
+    auto it = flights.find(k);
     it->second.filling = false;
     if (it->second.Finished()) flights.erase(it);
     co_return out;
@@ -89,10 +94,6 @@ class SingleFlightGuard final : public Guard {
     bool Finished() const { return done && !filling && waiters == 0; }
   };
   using Flights = boost::unordered_flat_map<Key, Flight>;
-
-  static uint64_t WaitKey(uint32_t instance, Key key) {
-    return (uint64_t{1} << 63) | (uint64_t{instance} << 48) | key;
-  }
 
   std::vector<Flights> flights_;  // per instance
 };

@@ -2,8 +2,17 @@
 // extensions applied to the application cache: an entry stays usable for a
 // while after its freshness lifetime (the fill TTL) has run out.
 //
+//   read(k):                                  // entries stored with ttl + W
+//     v, past := cache.get(k)                 // past: how long ago v went stale
+//     if not v: v = db.read(k); cache.set(k, v, ttl + W); return v
+//     if past <= 0: return v
+//     if past <= swr: spawn once per key { cache.set(k, db.read(k), ttl + W) }; return v
+//     r = db.read(k)                          // within stale-if-error only
+//     if r failed: return v
+//     cache.set(k, r, ttl + W); return r
+//
 // Entries are stored with TTL = ttl + W, W = max(stale_while_revalidate,
-// stale_if_error) (CacheOps::Fill's extra_ttl), so the cache keeps them past
+// stale_if_error) (the extra_ttl of c.cache.Fill), so the cache keeps them past
 // their fresh life; the fresh part left is the remaining TTL minus W. With
 // `past` = how long ago the entry stopped being fresh, a hit is:
 //  - fresh (past <= 0): served as usual;
@@ -30,9 +39,9 @@
 // Entries set outside the read path (write-through's SET) carry no stale
 // extension, so they enter the stale window W early.
 //
-// Parameters: stale_while_revalidate (duration >= 0, default 30s),
-// stale_if_error (duration >= 0, default 0). Every revalidation started counts
-// in guard.early_refreshes.
+// Parameters: stale_while_revalidate (duration >= 0), stale_if_error
+// (duration >= 0; off by default). Every revalidation started counts in
+// guard.early_refreshes.
 //
 // Source: M. Nottingham, "HTTP Cache-Control Extensions for Stale Content",
 // RFC 5861 (2010), sections 3 and 4.
@@ -52,61 +61,59 @@ class StaleWhileRevalidate final : public Guard {
         sie_(p.GetDuration("stale_if_error")),
         extra_(std::max(swr_, sie_)) {}
 
-  void Start(Services& svc, CacheOps& ops) override {
-    (void)svc;
-    revalidating_.resize(ops.instances());
-  }
+  void Start(Ctx& c) override { revalidating_.resize(c.instances()); }
 
-  Task<ReadOutcome> Read(Env& env, Key key, uint64_t request, CacheOps& ops) override {
-    const CacheGetResult cached = co_await ops.Get(env, key, request);
-    if (!cached.hit()) co_return co_await Miss(env, key, cached.status, request, ops);
+  Task<ReadOutcome> Read(Ctx& c, Key k) override {
+    const CacheGetResult cached = co_await c.cache.Get(k);
+    if (!cached.hit()) co_return co_await Miss(c, k, cached.status);
     if (cached.remaining_ttl == Duration::Max() || cached.remaining_ttl >= extra_) {
       co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
     }
     const Duration past = extra_ - cached.remaining_ttl;  // since the entry stopped being fresh
     if (past <= swr_) {
-      ++env.svc->stats.stale_served;
-      auto& in_flight = revalidating_[env.instance];
-      if (!in_flight.contains(key)) {
-        in_flight.insert(key);
-        ++env.svc->stats.early_refreshes;
-        if (env.Tracing(key)) env.Note(key, request, "app", "stale: served, revalidating (async)");
-        Spawn(env.sim, Revalidate(env, key, request, ops));
-      } else if (env.Tracing(key)) {
-        env.Note(key, request, "app", "stale: served, revalidation in flight");
+      ++c.stats().stale_served;
+      auto& in_flight = revalidating_[c.instance()];
+      if (!in_flight.contains(k)) {
+        in_flight.insert(k);
+        ++c.stats().early_refreshes;
+        if (c.Tracing(k)) c.Note(k, "app", "stale: served, revalidating (async)");
+        c.Spawn(Revalidate(c, k));
+      } else if (c.Tracing(k)) {
+        c.Note(k, "app", "stale: served, revalidation in flight");
       }
       co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
     }
     // Within stale-if-error only: revalidate synchronously, the stale entry is the fallback.
-    const DbResult row = co_await ops.Load(env, key, request);
+    const DbResult row = co_await c.db.Read(k);
     if (!row.ok) {
-      ++env.svc->stats.stale_served;
-      if (env.Tracing(key)) env.Note(key, request, "app", "stale: served because the load failed");
+      ++c.stats().stale_served;
+      if (c.Tracing(k)) c.Note(k, "app", "stale: served because the load failed");
       co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
     }
-    co_await ops.Fill(env, key, row.value, request, extra_);
+    co_await c.cache.Fill(k, row.value, extra_);
     co_return ReadOutcome{row.value, CacheOutcome::kMiss, false};
   }
 
  private:
-  // CacheOps::LoadAndFill, with the stale extension on the fill.
-  Task<ReadOutcome> Miss(Env& env, Key key, CacheStatus why, uint64_t request, CacheOps& ops) {
+  // Ctx::LoadAndFill, with the stale extension on the fill.
+  Task<ReadOutcome> Miss(Ctx& c, Key k, CacheStatus why) {
     const CacheOutcome outcome =
         why == CacheStatus::kError ? CacheOutcome::kError : CacheOutcome::kMiss;
-    if (outcome == CacheOutcome::kError && !ops.degradation().fallback) {
+    if (outcome == CacheOutcome::kError && !c.degradation().fallback) {
       co_return ReadOutcome{{}, outcome, true};
     }
-    const DbResult row = co_await ops.Load(env, key, request);
+    const DbResult row = co_await c.db.Read(k);
     if (!row.ok) co_return ReadOutcome{{}, outcome, true};
-    if (outcome == CacheOutcome::kMiss) co_await ops.Fill(env, key, row.value, request, extra_);
+    if (outcome == CacheOutcome::kMiss) co_await c.cache.Fill(k, row.value, extra_);
     co_return ReadOutcome{row.value, outcome, false};
   }
 
-  Task<void> Revalidate(Env& env, Key key, uint64_t request, CacheOps& ops) {
-    const DbResult row = co_await ops.Load(env, key, request);
-    if (row.ok) co_await ops.Fill(env, key, row.value, request, extra_);
+  // Outlives the request: takes its own copy of the context.
+  Task<void> Revalidate(Ctx c, Key k) {
+    const DbResult row = co_await c.db.Read(k);
+    if (row.ok) co_await c.cache.Fill(k, row.value, extra_);
     // Erased after the fill lands, so a hit in between starts no second revalidation.
-    revalidating_[env.instance].erase(key);
+    revalidating_[c.instance()].erase(k);
   }
 
   Duration swr_, sie_, extra_;

@@ -20,11 +20,18 @@
 // db.reads and guard.early_refreshes. If that load fails (DB queue timeout)
 // the request answers with the cached value, which has not expired.
 // delta is Value::compute_us, the duration of the load that produced the
-// cached copy (CacheOps::Load records it); a value without one (set by a
+// cached copy (c.db.Read records it); a value without one (set by a
 // write path, say) has delta 0 and is never refreshed early.
 //
-// Parameters: beta (> 0, default 1): larger refreshes earlier (more extra
-// loads, fewer stampedes); beta = 1 is the paper's recommended default.
+//   read(k):
+//     v, ttl_left := cache.get(k)
+//     if not v: v = db.read(k); cache.set(k, v, ttl); return v
+//     if -v.load_time * beta * ln(rand()) >= ttl_left:    // recompute early
+//       v = db.read(k); cache.set(k, v, ttl)
+//     return v
+//
+// Parameters: beta (> 0): larger refreshes earlier (more extra loads, fewer
+// stampedes); beta = 1 is the paper's recommended value.
 // Randomness comes from the policy-private stream "guard.xfetch".
 //
 // Source: A. Vattani, F. Chierichetti, K. Lowenstein, "Optimal Probabilistic
@@ -32,7 +39,6 @@
 #include <cmath>
 
 #include "policies/modules.h"
-#include "sim/core/random.h"
 
 namespace cachelab {
 namespace {
@@ -41,21 +47,18 @@ class XFetch final : public Guard {
  public:
   explicit XFetch(const Params& p) : beta_(p.GetDouble("beta")) {}
 
-  void Start(Services& svc, CacheOps& ops) override {
-    (void)ops;
-    rng_ = MakeStream(svc.config.seed, "guard.xfetch");
-  }
+  void Start(Ctx& c) override { rng_ = c.Stream("guard.xfetch"); }
 
-  Task<ReadOutcome> Read(Env& env, Key key, uint64_t request, CacheOps& ops) override {
-    const CacheGetResult cached = co_await ops.Get(env, key, request);
-    if (!cached.hit()) co_return co_await ops.LoadAndFill(env, key, cached.status, request);
+  Task<ReadOutcome> Read(Ctx& c, Key k) override {
+    const CacheGetResult cached = co_await c.cache.Get(k);
+    if (!cached.hit()) co_return co_await c.LoadAndFill(k, cached.status);
     if (!RecomputeNow(cached)) co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
 
-    ++env.svc->stats.early_refreshes;
-    if (env.Tracing(key)) env.Note(key, request, "app", "xfetch: recompute early");
-    const DbResult row = co_await ops.Load(env, key, request);
+    ++c.stats().early_refreshes;
+    if (c.Tracing(k)) c.Note(k, "app", "xfetch: recompute early");
+    const DbResult row = co_await c.db.Read(k);
     if (!row.ok) co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
-    co_await ops.Fill(env, key, row.value, request);
+    co_await c.cache.Fill(k, row.value);
     co_return ReadOutcome{row.value, CacheOutcome::kHit, false};
   }
 

@@ -7,6 +7,10 @@
 // plus read/fill races. A lost message (`loss`, drawn per subscriber) leaves
 // that layer's entry until its TTL: the failure the hybrid module guards.
 //
+//   on db commit of k:  publish(k)                 // change data capture
+//   on delivery of k:   cache.delete(k); every l1.erase(k)   // per subscriber, after delay
+//   read(k), write(k):  as the read and write roles say
+//
 // Parameters: delay (commit to delivery, constant), loss (probability a
 // subscriber's copy is lost).
 //

@@ -1,3 +1,9 @@
+// The change-data-capture feed of `event` and `hybrid` (contract in the header):
+//
+//   on db commit of k:               channel.publish(k)
+//   on delivery of k (after delay, unless that copy is lost):
+//     shared-cache consumer:         if the cache is up: cache.delete(k)
+//     each instance's L1:            l1[i].erase(k)
 #include "policies/invalidation/event_feed.h"
 
 namespace cachelab {
@@ -14,41 +20,36 @@ std::vector<ParamSpec> EventFeedParams() {
   };
 }
 
-void EventFeed::Start(Services& svc, CacheOps& ops) {
-  svc_ = &svc;
-  ops_ = &ops;
-  env_ = std::make_unique<Env>(Env{svc.sim, svc.cache, svc.db, svc.waits, 0, &svc});
-  DistributionConfig delay;
-  delay.kind = DistributionConfig::Kind::kConstant;
-  delay.mean = static_cast<double>(delay_.nanos());
-  channel_ =
-      std::make_unique<PubSub>(svc.sim, delay, loss_, svc.config.seed, "invalidation.events");
+void EventFeed::Start(Ctx& c) {
+  consumer_.emplace(c.Background());
+  channel_ = c.OpenChannel(delay_, loss_, "invalidation.events");
   channel_->Subscribe([this](Key k) {
     // A consumer cannot delete from a cache that is down: that invalidation
     // is missed like a lost one (and is not issued, so it does not trip the
-    // circuit breaker of the instance whose Env the consumer borrows).
-    if (svc_->cache.IsDown(svc_->sim.now())) return;
-    Spawn(svc_->sim, DeleteFromCache(k));
+    // circuit breaker of the instance whose client the consumer borrows).
+    if (consumer_->cache.Down()) return;
+    consumer_->Spawn(DeleteFromCache(k));
   });
-  if (NearCache* l1 = ops.l1()) {
-    for (uint32_t i = 0; i < ops.instances(); ++i) {
+  if (NearCache* l1 = c.l1()) {
+    for (uint32_t i = 0; i < c.instances(); ++i) {
       channel_->Subscribe([l1, i](Key k) { l1->Erase(i, k); });
     }
   }
-  svc.db.AddCommitListener([this](Key k, uint64_t) { channel_->Publish(k); });
+  c.db.OnCommit([this](Key k, uint64_t) { channel_->Publish(k); });
 }
 
 Task<void> EventFeed::DeleteFromCache(Key k) {
-  if (env_->Tracing(k)) env_->Note(k, 0, "events", "invalidation delivered");
-  co_await ops_->Delete(*env_, k, 0);
+  const Ctx& c = *consumer_;
+  if (c.Tracing(k)) c.Note(k, "events", "invalidation delivered");
+  co_await c.cache.Delete(k);
 }
 
-void EventFeed::Finish(Services& svc) {
+void EventFeed::Finish(Ctx& c) {
   if (!channel_) return;
-  const PubSubStats& s = channel_->stats();
-  svc.stats.invalidations_published += s.published;
-  svc.stats.invalidations_delivered += s.delivered;
-  svc.stats.invalidations_lost += s.lost;
+  const ChannelStats s = channel_->stats();
+  c.stats().invalidations_published += s.published;
+  c.stats().invalidations_delivered += s.delivered;
+  c.stats().invalidations_lost += s.lost;
 }
 
 }  // namespace cachelab

@@ -8,10 +8,10 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "policies/stack.h"
-#include "sim/model/pubsub.h"
 
 namespace cachelab {
 
@@ -19,18 +19,16 @@ class EventFeed : public Invalidation {
  public:
   // Reads `delay` and `loss` (see EventFeedParams).
   explicit EventFeed(const Params& p);
-  void Start(Services& svc, CacheOps& ops) override;
-  void Finish(Services& svc) override;
+  void Start(Ctx& c) override;
+  void Finish(Ctx& c) override;
 
  private:
   Task<void> DeleteFromCache(Key k);
 
   Duration delay_;
   double loss_;
-  Services* svc_ = nullptr;
-  CacheOps* ops_ = nullptr;
-  std::unique_ptr<Env> env_;  // the feed consumer's (instance 0, for notes only)
-  std::unique_ptr<PubSub> channel_;
+  std::optional<Ctx> consumer_;  // the feed consumer's: background work, instance 0
+  std::unique_ptr<Channel> channel_;
 };
 
 // The `delay` and `loss` parameters, documented once for both modules.

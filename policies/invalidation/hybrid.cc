@@ -6,6 +6,10 @@
 // `max_ttl`, plus the load and round trip that filled it. The price is more
 // misses: hot entries are reloaded every `max_ttl` even when nothing changed.
 //
+//   on db commit of k:  publish(k)
+//   on delivery of k:   cache.delete(k); every l1.erase(k)
+//   every stored TTL:   min(ttl, max_ttl)          // the safety net
+//
 // Parameters: delay, loss (as for `event`), max_ttl (> 0).
 //
 // Source: the article's "Hybrid (Practical)" invalidation (short TTL plus

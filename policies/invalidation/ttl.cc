@@ -4,6 +4,9 @@
 // updated row is served stale for up to the whole TTL: the trade-off the
 // article names "Cons: stale data during TTL window".
 //
+//   fill(k, v):  cache.set(k, v, ttl)   // the entry stops being served after ttl
+//   on write:    nothing beyond what the write path does
+//
 // Source: the article's "TTL-Based (Simple)" invalidation.
 #include "policies/modules.h"
 

@@ -6,10 +6,14 @@
 // that sends the whole read traffic to the database until the new
 // generation is filled, which is what this module lets you measure.
 //
-// The cache key of workload key k is k | (generation << 48) (workload keys
-// stay below 2^48; 14 bits of generation, wrapping). The generation is 0
-// before `bump_at`, 1 from `bump_at` (0 = never bump), and with
-// `bump_every` > 0 one more every `bump_every` after that.
+//   cache_key(k, now) = keyspace::Namespaced(k, generation(now))
+//   generation(now)   = 0                                   before bump_at
+//                     = 1 + (now - bump_at) / bump_every    after (no bump_every: 1)
+//   bump:             nothing is deleted; the old generation's entries age out
+//
+// The namespace lives in the cache key's bits above the workload key
+// (policies/context.h, "Key space"; the generation wraps). `bump_at` = 0
+// means never bump, `bump_every` = 0 only the one bump.
 //
 // Source: the article's "Cache Keys" section (versioned keys, "v2:user:..."
 // for schema changes) and its checklist item "Versioned cache keys".
@@ -23,18 +27,16 @@ class VersionedKeys final : public Invalidation {
   explicit VersionedKeys(const Params& p)
       : bump_at_(p.GetDuration("bump_at")), bump_every_(p.GetDuration("bump_every")) {}
 
-  Key CacheKey(Key k, Time now) const override { return k | (Generation(now) << 48); }
+  Key CacheKey(Key k, Time now) const override { return keyspace::Namespaced(k, Generation(now)); }
 
  private:
-  static constexpr uint64_t kGenerationMask = (uint64_t{1} << 14) - 1;
-
   uint64_t Generation(Time now) const {
     if (bump_at_ <= Duration()) return 0;
     const Duration since = now - (Time::Zero() + bump_at_);
     if (since < Duration()) return 0;
     uint64_t g = 1;
     if (bump_every_ > Duration()) g += static_cast<uint64_t>(since.nanos() / bump_every_.nanos());
-    return g & kGenerationMask;
+    return g;
   }
 
   Duration bump_at_;

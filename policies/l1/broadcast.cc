@@ -7,6 +7,13 @@
 // delivery delay, plus reads that fetched the old value before the message
 // and store it after.
 //
+//   read(k) on instance i:
+//     if v := l1[i].get(k): return v
+//     v = shared read(k); l1[i].put(k, v, ttl); return v
+//   write(k) on instance i:
+//     ...; l1[i].erase(k); publish(k)
+//   on delivery of k at instance j (after delay, unless lost): l1[j].erase(k)
+//
 // Parameters: capacity (bytes per instance, > 0), ttl (0 = no expiry),
 // delay (write to delivery, constant), loss (probability per delivery).
 //
@@ -18,7 +25,6 @@
 
 #include "policies/l1/near_cache.h"
 #include "policies/modules.h"
-#include "sim/model/pubsub.h"
 
 namespace cachelab {
 namespace {
@@ -28,35 +34,32 @@ class BroadcastNearCache final : public InstanceNearCache {
   explicit BroadcastNearCache(const Params& p)
       : InstanceNearCache(p), delay_(p.GetDuration("delay")), loss_(p.GetDouble("loss")) {}
 
-  void Start(Services& svc, CacheOps& ops) override {
-    InstanceNearCache::Start(svc, ops);
-    DistributionConfig delay;
-    delay.kind = DistributionConfig::Kind::kConstant;
-    delay.mean = static_cast<double>(delay_.nanos());
-    channel_ = std::make_unique<PubSub>(svc.sim, delay, loss_, svc.config.seed, "l1.broadcast");
-    for (uint32_t i = 0; i < ops.instances(); ++i) {
+  void Start(Ctx& c) override {
+    InstanceNearCache::Start(c);
+    channel_ = c.OpenChannel(delay_, loss_, "l1.broadcast");
+    for (uint32_t i = 0; i < c.instances(); ++i) {
       channel_->Subscribe([this, i](Key k) { Erase(i, k); });
     }
   }
 
-  void OnWrite(Env& env, Key k, uint64_t request) override {
-    Erase(env.instance, k);
+  void OnWrite(Ctx& c, Key k) override {
+    Erase(c.instance(), k);
     channel_->Publish(k);
-    if (env.Tracing(k)) env.Note(k, request, "l1", "dropped this copy, broadcast the key");
+    if (c.Tracing(k)) c.Note(k, "l1", "dropped this copy, broadcast the key");
   }
 
-  void Finish(Services& svc) override {
+  void Finish(Ctx& c) override {
     if (!channel_) return;
-    const PubSubStats& s = channel_->stats();
-    svc.stats.invalidations_published += s.published;
-    svc.stats.invalidations_delivered += s.delivered;
-    svc.stats.invalidations_lost += s.lost;
+    const ChannelStats s = channel_->stats();
+    c.stats().invalidations_published += s.published;
+    c.stats().invalidations_delivered += s.delivered;
+    c.stats().invalidations_lost += s.lost;
   }
 
  private:
   Duration delay_;
   double loss_;
-  std::unique_ptr<PubSub> channel_;
+  std::unique_ptr<Channel> channel_;
 };
 
 }  // namespace

@@ -6,6 +6,12 @@
 // that skip the shared cache, paid for with cross-instance staleness, which
 // the summary's staleness numbers show (compare `broadcast`).
 //
+//   read(k) on instance i:
+//     if v := l1[i].get(k): return v
+//     v = shared read(k); l1[i].put(k, v, ttl); return v
+//   write(k) on instance i:
+//     ...; l1[i].erase(k)          // the other instances keep their copies
+//
 // Parameters: capacity (bytes per instance, > 0), ttl (0 = no expiry).
 //
 // Source: the article's "Multi-Level Caching" (an lru_cache in front of
@@ -20,9 +26,9 @@ namespace {
 class LocalNearCache final : public InstanceNearCache {
  public:
   using InstanceNearCache::InstanceNearCache;
-  void OnWrite(Env& env, Key k, uint64_t request) override {
-    Erase(env.instance, k);
-    if (env.Tracing(k)) env.Note(k, request, "l1", "dropped this instance's copy");
+  void OnWrite(Ctx& c, Key k) override {
+    Erase(c.instance(), k);
+    if (c.Tracing(k)) c.Note(k, "l1", "dropped this instance's copy");
   }
 };
 

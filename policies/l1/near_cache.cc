@@ -1,3 +1,8 @@
+// The per-instance near cache of `local` and `broadcast` (contract in the header):
+//
+//   get(i, k):     l1[i].get(k)                  // LRU by bytes, copies live `ttl`
+//   put(i, k, v):  l1[i].set(k, v, ttl)
+//   erase(i, k):   l1[i].delete(k)
 #include "policies/l1/near_cache.h"
 
 #include <stdexcept>
@@ -18,12 +23,12 @@ std::vector<ParamSpec> NearCacheParams() {
 InstanceNearCache::InstanceNearCache(const Params& p)
     : capacity_(p.GetBytes("capacity")), ttl_(p.GetDuration("ttl")) {}
 
-void InstanceNearCache::Start(Services& svc, CacheOps& ops) {
-  svc_ = &svc;
+void InstanceNearCache::Start(Ctx& c) {
+  rt_ = &c.runtime();
   const PolicyInfo* lru = FindPolicy(Role::kEviction, "lru");
   if (lru == nullptr) throw std::logic_error("the near cache needs the lru eviction policy");
   stores_.clear();
-  for (uint32_t i = 0; i < ops.instances(); ++i) {
+  for (uint32_t i = 0; i < c.instances(); ++i) {
     // An in-process object has no per-entry key/metadata charge worth
     // modelling next to its value: capacity counts value bytes only.
     auto store = std::make_unique<Store>(capacity_, 0, 0,
@@ -43,7 +48,7 @@ void InstanceNearCache::Put(uint32_t instance, Key k, const Value& v, Time now) 
 }
 
 void InstanceNearCache::Erase(uint32_t instance, Key k) {
-  stores_[instance]->Delete(k, svc_->sim.now());
+  stores_[instance]->Delete(k, rt_->now());
 }
 
 }  // namespace cachelab

@@ -19,15 +19,13 @@ class InstanceNearCache : public NearCache {
   // Reads `capacity` and `ttl` (see NearCacheParams).
   explicit InstanceNearCache(const Params& p);
   // Builds one store per instance.
-  void Start(Services& svc, CacheOps& ops) override;
+  void Start(Ctx& c) override;
   std::optional<Value> Get(uint32_t instance, Key k, Time now) override;
   void Put(uint32_t instance, Key k, const Value& v, Time now) override;
   void Erase(uint32_t instance, Key k) override;
 
- protected:
-  Services* svc_ = nullptr;
-
  private:
+  Runtime* rt_ = nullptr;  // for the time of an Erase
   uint64_t capacity_;
   Duration ttl_;
   std::vector<std::unique_ptr<Store>> stores_;  // per instance

@@ -1,4 +1,7 @@
 // No L1: every read goes to the shared cache.
+//
+//   read(k):  shared read(k)       // guard and read path, no near cache
+//   write(k): nothing to drop
 #include "policies/modules.h"
 
 namespace cachelab {

@@ -10,6 +10,12 @@
 // database and the fill is skipped: the graceful behaviour the article
 // recommends under "No Fallback".
 //
+//   read(k):
+//     if v := cache.get(k): return v       // (the stampede guard runs this part)
+//     v = db.read(k)
+//     if v exists or negative_ttl > 0: cache.set(k, v, ttl or negative_ttl)   // awaited
+//     return v
+//
 // Source: the article's "Cache-Aside (Lazy Loading)" section; also known as
 // look-aside caching (Nishtala et al., "Scaling Memcache at Facebook", NSDI 2013).
 #include "policies/modules.h"

@@ -1,3 +1,9 @@
+// The fill rule of cache-aside and read-through (contract in the header):
+//
+//   fill(k, v):                      // after a miss loaded v
+//     if v exists:             cache.set(k, v, ttl)
+//     elif negative_ttl > 0:   cache.set(k, "not found", negative_ttl)
+//     caller waits for the set:  cache-aside yes, read-through no
 #include "policies/read/load_on_miss.h"
 
 namespace cachelab {

@@ -20,6 +20,12 @@
 // database and no fill is issued, as in cache-aside; a real read-through
 // deployment whose cache is down would need such a fallback path too.
 //
+//   read(k):                       // the application asks the cache only
+//     if v := cache.get(k): return v
+//     v = db.read(k)               // by the loader next to the cache
+//     cache.set(k, v, ttl)         // issued, not awaited by the caller
+//     return v
+//
 // Source: the read-through mode of caching libraries, where a loader
 // registered with the cache fills misses (JSR-107 JCache's CacheLoader with
 // read-through enabled, Caffeine's LoadingCache); the article names only

@@ -5,9 +5,13 @@
 // started per second, at start and again after every flush or restart. A key
 // without a row loads "not found", which is cached only with a negative TTL.
 //
+//   on start and after every flush or restart (once the server is up again):
+//     for k in keys, `rate` per second:
+//       spawn { v = db.read(k); cache.set(k, v, ttl) }
+//
 // Parameters: keys (comma-separated non-negative integers, spaces allowed,
-// duplicates ignored; default "0", the hottest key alone), rate (> 0, default 1000), at_start
-// (default true), after_flush (default true).
+// duplicates ignored; by default the hottest key alone), rate (> 0),
+// at_start, after_flush.
 //
 // Source: the article's "Cache Warming" (load the static data, e.g. every
 // config row, on deployment).

@@ -1,5 +1,7 @@
 // No warming: the cache starts (and restarts) empty and fills on demand, so a
 // cold start sends the first read of every key to the database.
+//
+//   on start, after a flush or restart: nothing (every key misses once)
 #include "policies/modules.h"
 
 namespace cachelab {

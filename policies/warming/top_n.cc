@@ -9,9 +9,12 @@
 // also expire together one TTL later, as keys first read at the cold start
 // would.
 //
-// Parameters: count (keys, > 0, default 1000), rate (loads started per
-// second, > 0, default 1000), at_start (default true), after_flush (default
-// true).
+//   on start and after every flush or restart (once the server is up again):
+//     for k in 0 .. count-1 (hottest first), `rate` per second:
+//       spawn { v = db.read(k); cache.set(k, v, ttl) }
+//
+// Parameters: count (keys, > 0), rate (loads started per second, > 0),
+// at_start, after_flush.
 //
 // Source: the article's "Cache Warming" (preload the most accessed rows on
 // deployment).

@@ -5,6 +5,10 @@
 // old row before the commit fills the cache after the delete (stale until
 // the TTL ends).
 //
+//   write(k, v):
+//     db.write(k, v)          // acknowledged at the commit
+//     cache.delete(k)
+//
 // Source: the article's "Event-Based (Precise)" and "Hybrid" update_user
 // (db.update then redis.delete).
 #include "policies/modules.h"
@@ -14,11 +18,11 @@ namespace {
 
 class InvalidateOnWrite final : public WritePath {
  public:
-  Task<bool> Write(Env& env, Key key, uint32_t size, uint64_t request, CacheOps& ops) override {
-    const DbResult committed = co_await ops.Commit(env, key, size, request);
+  Task<bool> Write(Ctx& c, Key k, uint32_t size) override {
+    const DbResult committed = co_await c.db.Write(k, size);
     if (!committed.ok) co_return false;
     // A failed delete leaves the old entry until its TTL; the write itself succeeded.
-    co_await ops.Delete(env, key, request);
+    co_await c.cache.Delete(k);
     co_return true;
   }
 };

@@ -8,6 +8,9 @@
 // writes, no cache traffic for data written but not read, and staleness
 // bounded only by the TTL.
 //
+//   write(k, v):
+//     db.write(k, v)          // the cache is left alone
+//
 // Source: the article's "TTL-Based (Simple)" invalidation (entries only
 // expire; data may be stale until then). The name is the usual one for a
 // write that bypasses the cache, as in CPU caches' write-around
@@ -19,8 +22,8 @@ namespace {
 
 class WriteAround final : public WritePath {
  public:
-  Task<bool> Write(Env& env, Key key, uint32_t size, uint64_t request, CacheOps& ops) override {
-    const DbResult committed = co_await ops.Commit(env, key, size, request);
+  Task<bool> Write(Ctx& c, Key k, uint32_t size) override {
+    const DbResult committed = co_await c.db.Write(k, size);
     co_return committed.ok;
   }
 };

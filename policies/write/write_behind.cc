@@ -34,39 +34,28 @@
 // whose commits the worker may start, one commit per key when coalescing;
 // 0 = no limit), coalesce.
 //
+//   write(k, v):
+//     cache.set(k, v, ttl); queue.push(k, v)   // one pipelined round trip
+//     acknowledge
+//   worker, every flush_interval:
+//     batch = queue.take(batch_size)           // coalesced per key
+//     for each key of batch (paced by max_rate): spawn { db.write(its versions, in order) }
+//     wait for all of them
+//
 // Source: the article's "Write-Behind (Write-Back)" pattern (update the cache,
 // queue the DB write, a background worker persists it; "data loss risk if
 // cache dies before persist").
 #include <algorithm>
 #include <boost/unordered/unordered_flat_map.hpp>
-#include <coroutine>
 #include <deque>
 #include <stdexcept>
 #include <vector>
 
 #include "policies/modules.h"
-#include "sim/model/ledger.h"
+#include "sim/core/when_all.h"
 
 namespace cachelab {
 namespace {
-
-// The worker waits for the commits of a batch: each finished commit counts
-// down; the last one resumes the worker through the event queue.
-class BatchJoin {
- public:
-  BatchJoin(Simulator& sim, size_t pending) : sim_(sim), pending_(pending) {}
-  void Done() {
-    if (--pending_ == 0 && waiter_) sim_.ScheduleResume(sim_.now(), waiter_);
-  }
-  bool await_ready() const noexcept { return pending_ == 0; }
-  void await_suspend(std::coroutine_handle<> h) { waiter_ = h; }
-  void await_resume() const noexcept {}
-
- private:
-  Simulator& sim_;
-  size_t pending_;
-  std::coroutine_handle<> waiter_;
-};
 
 class WriteBehind final : public WritePath {
  public:
@@ -77,45 +66,42 @@ class WriteBehind final : public WritePath {
         max_rate_(p.GetDouble("max_rate")),
         coalesce_(p.GetBool("coalesce")) {}
 
-  void Start(Services& svc, CacheOps& ops) override {
-    if (svc.writable_ledger == nullptr) {
-      throw std::logic_error("write-behind needs Services::writable_ledger");
+  void Start(Ctx& c) override {
+    if (!c.CanAcknowledge()) {
+      throw std::logic_error("write-behind needs a writable version ledger");
     }
-    svc_ = &svc;
+    PolicyStats* stats = &c.stats();
     // FLUSHALL and a crash take the list with them.
-    svc.cache.AddFlushListener([this] {
-      svc_->stats.lost_writes += queue_.size();
+    c.cache.OnFlush([this, stats] {
+      stats->lost_writes += queue_.size();
       queue_.clear();
       ++flushes_;
     });
-    Spawn(svc.sim, Worker(svc, ops));
+    c.Spawn(Worker(c.Background()));
   }
 
-  Task<bool> Write(Env& env, Key key, uint32_t size, uint64_t request, CacheOps& ops) override {
-    uint64_t& issued = issued_[key];
-    issued = std::max(issued, env.svc->ledger.acked(key)) + 1;
+  Task<bool> Write(Ctx& c, Key k, uint32_t size) override {
+    uint64_t& issued = issued_[k];
+    issued = std::max(issued, c.AckedVersion(k)) + 1;
     const uint64_t version = issued;
     const uint64_t flushes_before = flushes_;
-    const Value v{version, ops.CachedSize(size), true};
-    const CacheWriteStatus s = co_await ops.Set(env, key, v, ops.FillTtlFor(ttl_), request);
+    const Value v{version, c.CachedSize(size), true};
+    const CacheWriteStatus s = co_await c.cache.Set(k, v, c.FillTtlFor(ttl_));
     // Rejected (too big to store): the pipelined push still queued it, but
     // the caller cannot read it back; treat it like an error all the same.
     if (s != CacheWriteStatus::kOk) co_return false;
-    VersionLedger& ledger = *env.svc->writable_ledger;
-    if (version > ledger.acked(key)) ledger.Acknowledge(key, version, env.sim.now());
+    if (version > c.AckedVersion(k)) c.Acknowledge(k, version);
     if (flushes_ != flushes_before) {
       // The list this write was pushed to is gone: acknowledged, never persisted.
-      ++env.svc->stats.lost_writes;
+      ++c.stats().lost_writes;
     } else {
-      queue_.push_back(Queued{key, version, size});
+      queue_.push_back(Queued{k, version, size});
     }
-    if (env.Tracing(key)) {
-      env.Note(key, request, "queue", "write-behind queued v" + std::to_string(version));
-    }
+    if (c.Tracing(k)) c.Note(k, "queue", "write-behind queued v" + std::to_string(version));
     co_return true;
   }
 
-  void Finish(Services& svc) override { svc.stats.writes_pending_at_end += queue_.size(); }
+  void Finish(Ctx& c) override { c.stats().writes_pending_at_end += queue_.size(); }
 
  private:
   struct Queued {
@@ -124,19 +110,18 @@ class WriteBehind final : public WritePath {
     uint32_t size;
   };
 
-  Task<void> Worker(Services& svc, CacheOps& ops) {
-    Env env{svc.sim, svc.cache, svc.db, svc.waits, 0, &svc};
+  Task<void> Worker(Ctx c) {
     // The batch grouped by key, in order of first appearance; each group in queue order.
     std::vector<std::vector<Queued>> groups;
     boost::unordered_flat_map<Key, size_t> group_of;
     // Turns on a fixed cadence (interval, 2 * interval, ...); a batch that
     // overruns its turn is followed by the next one at once.
-    Time next = svc.sim.now();
+    Time next = c.now();
     while (true) {
       next = next + flush_interval_;
-      if (next > svc.sim.now()) co_await Sleep(svc.sim, next - svc.sim.now());
-      if (svc.stopped) co_return;
-      if (queue_.empty() || svc.cache.IsDown(svc.sim.now())) continue;
+      if (next > c.now()) co_await c.Sleep(next - c.now());
+      if (c.stopped()) co_return;
+      if (queue_.empty() || c.cache.Down()) continue;
       groups.clear();
       group_of.clear();
       for (size_t taken = 0; taken < batch_size_ && !queue_.empty(); ++taken) {
@@ -151,22 +136,21 @@ class WriteBehind final : public WritePath {
           g.push_back(q);
         }
       }
-      BatchJoin join(svc.sim, groups.size());
+      WhenAll all(c.runtime());
       for (size_t i = 0; i < groups.size(); ++i) {
-        if (i > 0 && max_rate_ > 0) co_await Sleep(svc.sim, Duration::FromSecondsF(1 / max_rate_));
-        Spawn(svc.sim, Persist(env, groups[i], ops, join));
+        if (i > 0 && max_rate_ > 0) co_await c.Sleep(Duration::FromSecondsF(1 / max_rate_));
+        all.Spawn(Persist(c, groups[i]));
       }
-      co_await join;
+      co_await all;
     }
   }
 
   // One key's writes, one commit after the other, so its row never goes
   // backwards. Different keys commit concurrently.
-  Task<void> Persist(Env& env, const std::vector<Queued>& writes, CacheOps& ops, BatchJoin& join) {
+  static Task<void> Persist(const Ctx& c, const std::vector<Queued>& writes) {
     for (const Queued& q : writes) {
-      co_await ops.Commit(env, q.key, q.size, 0, /*acknowledges=*/false, q.version);
+      co_await c.db.Write(q.key, q.size, /*acknowledges=*/false, q.version);
     }
-    join.Done();
   }
 
   Duration ttl_;
@@ -174,7 +158,6 @@ class WriteBehind final : public WritePath {
   size_t batch_size_;
   double max_rate_;
   bool coalesce_;
-  Services* svc_ = nullptr;
   std::deque<Queued> queue_;  // the list in the cache server
   uint64_t flushes_ = 0;
   boost::unordered_flat_map<Key, uint64_t> issued_;  // highest version handed out per key

@@ -12,6 +12,10 @@
 // row before the commit and lands after this set, or a read answered from
 // the cache while the set is still being issued.
 //
+//   write(k, v):
+//     committed = db.write(k, v)          // acknowledged at the commit
+//     cache.set(k, committed, ttl)
+//
 // Source: the article's "Write-Through" pattern (every write updates the
 // database and the cache); the same name as CPU caches' write-through policy
 // (Hennessy & Patterson, Computer Architecture).
@@ -24,13 +28,13 @@ class WriteThrough final : public WritePath {
  public:
   explicit WriteThrough(const Params& p) : ttl_(p.GetDuration("ttl")) {}
 
-  Task<bool> Write(Env& env, Key key, uint32_t size, uint64_t request, CacheOps& ops) override {
-    const DbResult committed = co_await ops.Commit(env, key, size, request);
+  Task<bool> Write(Ctx& c, Key k, uint32_t size) override {
+    const DbResult committed = co_await c.db.Write(k, size);
     if (!committed.ok) co_return false;
     // The write is already acknowledged; the set's status does not change that.
     // The invalidation role may cap the TTL (hybrid) like any fill.
     Value v = committed.value;
-    co_await ops.Set(env, key, v, ops.FillTtlFor(ttl_), request);
+    co_await c.cache.Set(k, v, c.FillTtlFor(ttl_));
     co_return true;
   }
 

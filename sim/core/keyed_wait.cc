@@ -2,12 +2,13 @@
 
 namespace cachelab {
 
-void KeyedWait::Enqueue(Awaiter* a, std::coroutine_handle<> h) {
+void KeyedWait::Enqueue(uint64_t key, Duration timeout, WakeReason* reason,
+                        std::coroutine_handle<> h) {
   const uint32_t slot = slots_.Acquire();
-  slots_[slot] = Waiter{h, a, true};
-  waiters_[a->key_].push_back(slot);
-  if (a->timeout_ >= Duration()) {
-    sim_.ScheduleAfter(a->timeout_, &KeyedWait::OnTimeout, this, slots_.Ref(slot));
+  slots_[slot] = Waiter{h, reason, key, true};
+  waiters_[key].push_back(slot);
+  if (timeout >= Duration()) {
+    sim_.ScheduleAfter(timeout, &KeyedWait::OnTimeout, this, slots_.Ref(slot));
   }
 }
 
@@ -16,7 +17,7 @@ void KeyedWait::Enqueue(Awaiter* a, std::coroutine_handle<> h) {
 void KeyedWait::Wake(uint32_t slot, WakeReason reason) {
   Waiter& w = slots_[slot];
   w.active = false;
-  w.awaiter->reason_ = reason;
+  *w.reason = reason;
   sim_.Schedule(sim_.now(), &KeyedWait::OnWake, this, slot);
 }
 
@@ -33,7 +34,7 @@ void KeyedWait::OnTimeout(void* self, uint64_t arg) {
   auto* kw = static_cast<KeyedWait*>(self);
   const uint32_t slot = SlotIndex(arg);
   if (!kw->slots_.Current(arg) || !kw->slots_[slot].active) return;
-  auto it = kw->waiters_.find(kw->slots_[slot].awaiter->key_);
+  auto it = kw->waiters_.find(kw->slots_[slot].key);
   auto& list = it->second;
   for (size_t i = 0; i < list.size(); ++i) {
     if (list[i] == slot) {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "sim/core/runtime.h"
 #include "sim/core/simulator.h"
 #include "sim/core/slot_pool.h"
 
@@ -23,7 +24,7 @@ namespace cachelab {
 
 class KeyedWait {
  public:
-  enum class WakeReason { kNotified, kTimeout };
+  using WakeReason = cachelab::WakeReason;
 
   explicit KeyedWait(Simulator& sim) : sim_(sim) {}
   KeyedWait(const KeyedWait&) = delete;
@@ -32,7 +33,7 @@ class KeyedWait {
   class Awaiter {
    public:
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) { owner_->Enqueue(this, h); }
+    void await_suspend(std::coroutine_handle<> h) { owner_->Enqueue(key_, timeout_, &reason_, h); }
     WakeReason await_resume() const noexcept { return reason_; }
 
    private:
@@ -51,13 +52,18 @@ class KeyedWait {
   size_t NotifyAll(uint64_t key);
   size_t Waiting(uint64_t key) const;
 
+  // What the awaiters do: suspend `h` on `key` until notified or until
+  // `timeout` (negative: none); `*reason` is written before `h` resumes.
+  // Public so a Runtime (sim/core/sim_runtime.h) can wait with its own awaiter.
+  void Enqueue(uint64_t key, Duration timeout, WakeReason* reason, std::coroutine_handle<> h);
+
  private:
   struct Waiter {
     std::coroutine_handle<> handle;
-    Awaiter* awaiter = nullptr;
+    WakeReason* reason = nullptr;
+    uint64_t key = 0;
     bool active = false;  // waiting; false once woken (its resumption may still be queued)
   };
-  void Enqueue(Awaiter* a, std::coroutine_handle<> h);
   void Wake(uint32_t slot, WakeReason reason);
   static void OnTimeout(void* self, uint64_t arg);
   static void OnWake(void* self, uint64_t arg);

@@ -1,7 +1,14 @@
 // What the world and the policy stack see of each other. The world drives
 // requests into a PolicyStack (built from the scenario's policy modules in
-// policies/); the stack serves them through the Env of the instance the
-// request landed on, and may start background work from the Services.
+// policies/) and hands it, once, the Services of the run: the simulated
+// servers, the Runtime (sim/core/runtime.h) and what the run measures.
+//
+// The seam: the stack turns Services into one Ctx per request
+// (policies/context.h). Policy modules see only that Ctx: the Runtime's
+// operations (now, sleep, spawn, wait, notify), the cache and database
+// operations, counters and notes. Services is the simulator's side of the
+// seam; a live world would give the stack its own Runtime and cache/database
+// backends behind the same Ctx, and the modules would not change.
 #pragma once
 
 #include <cstdint>
@@ -16,7 +23,8 @@ namespace cachelab {
 
 class CacheServer;
 class Database;
-class KeyedWait;
+class Runtime;
+class Simulator;
 class VersionLedger;
 
 // Counters policy modules keep; the world reports them in the summary.
@@ -35,12 +43,14 @@ struct PolicyStats {
   uint64_t breaker_bypasses = 0;  // reads that skipped a failing cache (circuit open)
 };
 
-// One per run: what background work and subscriptions may use.
+// One per run, from the world to the policy stack: the simulated servers
+// and what the run measures. Only the stack's implementation (CacheOps in
+// policies/context.h) touches it; policy modules see a Ctx.
 struct Services {
   Simulator& sim;
+  Runtime& runtime;  // the simulator as a Runtime: what policy code waits, sleeps and spawns on
   CacheServer& cache;
   Database& db;
-  KeyedWait& waits;
   const VersionLedger& ledger;
   const WorldConfig& config;
   PolicyStats& stats;
@@ -51,20 +61,6 @@ struct Services {
   VersionLedger* writable_ledger = nullptr;
   // Set when the last request has finished: background loops stop at their next step.
   bool stopped = false;
-};
-
-// Everything a policy may use while serving one request on one instance.
-struct Env {
-  Simulator& sim;
-  CacheServer& cache;
-  Database& db;
-  KeyedWait& waits;       // per-key wait/notify, shared by all instances
-  uint32_t instance = 0;  // which application instance serves the request
-  Services* svc = nullptr;
-
-  bool Tracing(Key k) const;
-  // Records an event of `k` for `explain`; call only when Tracing(k).
-  void Note(Key k, uint64_t request, const char* actor, std::string text) const;
 };
 
 // How a read request used the caches; hits + misses + errors == reads.
@@ -81,28 +77,20 @@ struct ReadOutcome {
 };
 
 // The composed policy stack (read path, guard, invalidation, L1, write path,
-// warming, degradation) as the world sees it.
+// warming, degradation) as the world sees it. The world names a request by
+// the instance it landed on and its id (> 0); the stack makes the request's
+// Ctx (policies/context.h) and runs the modules with it.
 class PolicyStack {
  public:
   virtual ~PolicyStack() = default;
   // Once, before the first arrival: subscribe to the DB commit feed and cache
   // flushes, start background processes (which must end once svc.stopped).
   virtual void Start(Services& svc) = 0;
-  virtual Task<ReadOutcome> Read(Env& env, Key key, uint64_t request) = 0;
+  virtual Task<ReadOutcome> Read(uint32_t instance, Key key, uint64_t request) = 0;
   // Writes a new version of `key` of `size` bytes; false when the caller got an error.
-  virtual Task<bool> Write(Env& env, Key key, uint32_t size, uint64_t request) = 0;
+  virtual Task<bool> Write(uint32_t instance, Key key, uint32_t size, uint64_t request) = 0;
   // Once, after the run: last numbers into svc.stats (e.g. writes still queued).
   virtual void Finish(Services& svc) = 0;
 };
-
-inline bool Env::Tracing(Key k) const {
-  return svc != nullptr && svc->trace != nullptr && svc->trace->Wants(k, sim.now());
-}
-
-inline void Env::Note(Key k, uint64_t request, const char* actor, std::string text) const {
-  (void)k;
-  svc->trace->Add(
-      TraceEvent{sim.now(), request, static_cast<int32_t>(instance), actor, std::move(text)});
-}
 
 }  // namespace cachelab

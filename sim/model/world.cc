@@ -9,16 +9,24 @@ World::World(const WorldConfig& config, std::unique_ptr<PolicyStack> stack,
     : config_(config),
       workload_(config.workload, config.duration, config.seed),
       ledger_(config.workload.keys),
-      waits_(sim_),
+      runtime_(sim_),
       cache_(sim_, config.cache, std::move(eviction), config.seed),
       db_(sim_, config.database, workload_.sizes(), ledger_, stampede_, config.seed),
-      services_{sim_, cache_, db_, waits_, ledger_, config_, policy_stats_, trace},
-      stack_(std::move(stack)) {
+      services_{sim_, runtime_, cache_, db_, ledger_, config_, policy_stats_, trace},
+      stack_(std::move(stack)),
+      instances_(std::max<uint32_t>(config.instances.count, 1)) {
   services_.writable_ledger = &ledger_;
   cache_.WatchExpiries(workload_.HottestKeys(kHotKeys), config.metrics.hot_key_expiries);
-  for (uint32_t i = 0; i < std::max<uint32_t>(config.instances.count, 1); ++i) {
-    envs_.push_back(Env{sim_, cache_, db_, waits_, i, &services_});
-  }
+}
+
+bool World::Tracing(Key k) const {
+  return services_.trace != nullptr && services_.trace->Wants(k, sim_.now());
+}
+
+void World::Note(Key k, uint32_t instance, uint64_t request, std::string text) const {
+  (void)k;
+  services_.trace->Add(
+      TraceEvent{sim_.now(), request, static_cast<int32_t>(instance), "app", std::move(text)});
 }
 
 void World::StopIfDone() {
@@ -67,7 +75,7 @@ void World::OnArrival(void* self, uint64_t) {
   auto* w = static_cast<World*>(self);
   const Request r = *w->next_;
   const uint32_t instance = w->next_instance_;
-  w->next_instance_ = (instance + 1) % static_cast<uint32_t>(w->envs_.size());
+  w->next_instance_ = (instance + 1) % w->instances_;
   ++w->in_flight_;
   const uint64_t id = w->next_request_++;
   if (r.write) {
@@ -81,11 +89,10 @@ void World::OnArrival(void* self, uint64_t) {
 
 Task<void> World::ServeRead(Key key, uint32_t instance, uint64_t request) {
   const Time started = sim_.now();
-  Env& env = envs_[instance];
-  if (env.Tracing(key)) env.Note(key, request, "app", "read request");
+  if (Tracing(key)) Note(key, instance, request, "read request");
   ReadOutcome out;
   if (config_.cache.enabled) {
-    out = co_await stack_->Read(env, key, request);
+    out = co_await stack_->Read(instance, key, request);
   } else {
     const DbResult row = co_await db_.Read(key);
     out = ReadOutcome{row.value, CacheOutcome::kMiss, !row.ok};
@@ -118,7 +125,7 @@ Task<void> World::ServeRead(Key key, uint32_t instance, uint64_t request) {
       counters_.stale_age_ms_max = std::max(counters_.stale_age_ms_max, age);
     }
   }
-  if (env.Tracing(key)) {
+  if (Tracing(key)) {
     static const char* const kHow[] = {"hit", "miss", "cache error"};
     std::string text = out.failed ? std::string("read FAILED (") + kHow[int(out.cache)] + ")"
                        : !out.value.exists
@@ -126,29 +133,28 @@ Task<void> World::ServeRead(Key key, uint32_t instance, uint64_t request) {
                            : "read answered v" + std::to_string(out.value.version) + " (" +
                                  kHow[int(out.cache)] + ")";
     if (stale) text += " STALE: latest is v" + std::to_string(ledger_.acked(key));
-    env.Note(key, request, "app", std::move(text));
+    Note(key, instance, request, std::move(text));
   }
   Finish(started);
 }
 
 Task<void> World::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_t request) {
   const Time started = sim_.now();
-  Env& env = envs_[instance];
-  if (env.Tracing(key)) env.Note(key, request, "app", "write request");
+  if (Tracing(key)) Note(key, instance, request, "write request");
   const uint32_t size = new_size > 0 ? new_size : db_.Row(key).size;
   bool ok;
   if (config_.cache.enabled) {
-    ok = co_await stack_->Write(env, key, size, request);
+    ok = co_await stack_->Write(instance, key, size, request);
   } else {
     ok = (co_await db_.Write(key, size)).ok;
   }
   ++counters_.requests;
   ++counters_.writes;
   if (!ok) ++counters_.failed;
-  if (env.Tracing(key)) {
-    env.Note(key, request, "app",
-             ok ? "write acknowledged (latest is v" + std::to_string(ledger_.acked(key)) + ")"
-                : std::string("write FAILED"));
+  if (Tracing(key)) {
+    Note(key, instance, request,
+         ok ? "write acknowledged (latest is v" + std::to_string(ledger_.acked(key)) + ")"
+            : std::string("write FAILED"));
   }
   Finish(started);
 }

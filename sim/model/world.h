@@ -14,7 +14,7 @@
 #include <memory>
 #include <vector>
 
-#include "sim/core/keyed_wait.h"
+#include "sim/core/sim_runtime.h"
 #include "sim/core/simulator.h"
 #include "sim/metrics/histogram.h"
 #include "sim/metrics/stampede.h"
@@ -62,6 +62,9 @@ class World {
   void Finish(Time started);
   void EmitRow(Time end);
   bool Done() const { return arrivals_done_ && in_flight_ == 0; }
+  // `explain`: the world's own notes about a request (arrival, answer).
+  bool Tracing(Key k) const;
+  void Note(Key k, uint32_t instance, uint64_t request, std::string text) const;
   void StopIfDone();
   Summary BuildSummary();
 
@@ -70,13 +73,13 @@ class World {
   Workload workload_;
   VersionLedger ledger_;
   StampedeTracker stampede_;
-  KeyedWait waits_;
+  SimRuntime runtime_;
   CacheServer cache_;
   Database db_;
   PolicyStats policy_stats_;
   Services services_;
   std::unique_ptr<PolicyStack> stack_;
-  std::vector<Env> envs_;  // one per application instance
+  uint32_t instances_;  // application instances, >= 1
   std::function<void(double)> progress_;
 
   std::optional<Request> next_;
