@@ -1,4 +1,4 @@
-// The `cachelab` command line (DESIGN.md section 6, a contract): the table of
+// The `cachelab` command line (a contract: README.md, results/README.md): the table of
 // commands and the mapping of failures to exit codes.
 //
 // To add a command: write its Args, its runner and its AddXxxCommand in the

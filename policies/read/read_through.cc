@@ -29,7 +29,7 @@
 // Source: the read-through mode of caching libraries, where a loader
 // registered with the cache fills misses (JSR-107 JCache's CacheLoader with
 // read-through enabled, Caffeine's LoadingCache); the article names only
-// cache-aside, and this is its counterpart listed in DESIGN.md section 5.
+// cache-aside, and this is its counterpart.
 #include "policies/modules.h"
 #include "policies/read/load_on_miss.h"
 

@@ -1,7 +1,7 @@
 // The runtime seam: everything policy code needs from the machine it runs on,
 // besides the cache and database operations (policies/context.h). The
 // simulator implements it on simulated time (sim/core/sim_runtime.h); a live
-// runtime (Boost.Asio, real time, DESIGN.md section 10) implements the same
+// runtime (Boost.Asio, real time; ARCHITECTURE.md) implements the same
 // five operations, so the policy modules run unchanged on either.
 //
 // Contract (every implementation):

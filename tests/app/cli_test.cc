@@ -1,7 +1,8 @@
-// The `cachelab` command line as users and scripts see it (DESIGN.md section
-// 6): exit codes, one-line errors naming the file and the JSON pointer, the
-// three output files, determinism, and that a failing command leaves no
-// output folder. Each test runs the built binary in a fresh temporary folder.
+// The `cachelab` command line as users and scripts see it (the contract of
+// README.md and results/README.md): exit codes, one-line errors naming the
+// file and the JSON pointer, the three output files, determinism, and that a
+// failing command leaves no output folder. Each test runs the built binary
+// in a fresh temporary folder.
 #include "tests/support/cli.h"
 
 #include <algorithm>
