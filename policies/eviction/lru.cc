@@ -3,6 +3,12 @@
 // the entry's record to the back, eviction takes the front. O(1) insert,
 // touch, victim and erase with no allocation once warm.
 //
+// In pseudo-code:
+//   on insert(x): append x at the back
+//   on hit(x):    move x to the back (nothing to do if x is already there)
+//   victim:       the entry at the front
+//   on erase(x):  unlink x
+//
 // Why not a doubly linked list: moving a node to the front of a list writes
 // its two neighbours, random nodes a replay cannot fetch ahead; the queue's
 // pushes are sequential and the nodes it checks at the front are prefetched.
