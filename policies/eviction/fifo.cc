@@ -1,6 +1,12 @@
 // First in, first out: evict the entry inserted longest ago; hits change
 // nothing. One list over a node pool: insert at the front, evict at the back.
 //
+// In pseudo-code:
+//   on insert(x): push x at the front
+//   on hit(x):    nothing
+//   victim:       the entry at the back
+//   on erase(x):  unlink x
+//
 // Source: the textbook policy; the same order as libCacheSim's FIFO.c.
 #include "policies/eviction/node_list.h"
 #include "policies/modules.h"
