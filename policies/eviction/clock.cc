@@ -4,10 +4,16 @@
 // and move the entry to the front (a second chance); otherwise evict it.
 // With bits = 1 this is the classic CLOCK of Corbato (1968).
 //
+// In pseudo-code:
+//   on insert(x): count(x) = 0; push x at the front
+//   on hit(x):    count(x) = min(count(x) + 1, 2^bits - 1)
+//   victim:       y = the back entry
+//                 while count(y) > 0: count(y) -= 1; move y to the front; y = the back entry
+//                 return y
+//
 // Source: F. J. Corbato, "A paging experiment with the Multics system" (1968);
-// the behaviour matches libCacheSim's Clock.c (n-bit-counter, default 1),
-// which moves the entry to the head rather than advancing a hand: the same
-// order.
+// the behaviour matches libCacheSim's Clock.c (its n-bit counter), which
+// moves the entry to the head rather than advancing a hand: the same order.
 #include "policies/eviction/node_list.h"
 #include "policies/modules.h"
 
