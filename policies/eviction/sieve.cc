@@ -5,6 +5,14 @@
 // queue. New entries go to the front and are not visited. Unlike CLOCK,
 // survivors stay where they are, so new objects are demoted quickly.
 //
+// In pseudo-code:
+//   on insert(x): visited(x) = false; push x at the front
+//   on hit(x):    visited(x) = true
+//   victim:       y = hand, or the back entry when there is no hand
+//                 while visited(y): visited(y) = false; y = the next newer entry (wrap to the back)
+//                 hand = y; return y
+//   on erase(x):  if x is the hand: hand = the next newer entry (none at the front); unlink x
+//
 // Source: Y. Zhang, J. Yang, Y. Yue, Y. Vigfusson, K. V. Rashmi, "SIEVE is
 // simpler than LRU: an efficient turn-key eviction algorithm for web caches",
 // NSDI 2024; as in libCacheSim's Sieve.c.
