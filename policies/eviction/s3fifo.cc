@@ -1,11 +1,24 @@
-// S3-FIFO: three FIFO queues. New objects enter a small queue (10% of the
-// cache); a ghost queue (keys only, 90% of the cache) remembers what the small
-// queue evicted, and a miss on a remembered key enters the main queue (90%)
-// directly. Evicting from the small queue moves an object that was hit at
-// least `move_to_main_threshold` times to the main queue, else evicts it into
-// the ghost. The main queue is a CLOCK with a 2-bit counter: an object hit
-// since its last pass is reinserted with its count (at most 3) minus one.
-// The small queue is evicted from while the main queue is within its share.
+// S3-FIFO: three FIFO queues. New objects enter a small queue (a small share
+// of the cache, `small_ratio`, so that objects seen only once leave soon); a
+// ghost queue (keys only, bounded by `ghost_ratio` of the cache) remembers
+// what the small queue evicted, and a miss on a remembered key enters the
+// main queue (the rest of the cache) directly. Evicting from the small queue
+// moves an object that was hit at least `move_to_main_threshold` times to the
+// main queue, else evicts it into the ghost. The main queue is a CLOCK with a
+// 2-bit counter: an object hit since its last pass is reinserted with its
+// count (at most 3) minus one. The small queue is evicted from while the main
+// queue is within its share.
+//
+// In pseudo-code (freq(x) restarts at 0 whenever x enters a queue):
+//   admit(x):     ghost_hit = remove x from the ghost; refuse x if it does not fit in small
+//   on insert(x): append x to main if ghost_hit, else to small
+//   on hit(x):    freq(x) += 1
+//   victim:       if main is within its share and small is not empty:
+//                   while small's front y has freq(y) >= threshold: move y to main's back
+//                   if small is not empty: return its front (its key goes to the ghost)
+//                 while main's front y has freq(y) > 0:
+//                   move y to main's back; freq(y) = min(freq(y), 3) - 1
+//                 return main's front
 //
 // Source: J. Yang, Y. Zhang, Z. Qiu, Y. Yue, K. V. Rashmi, "FIFO queues are
 // all you need for cache eviction", SOSP 2023; the details as in libCacheSim's
