@@ -6,6 +6,18 @@
 // evicts T1's LRU end into B1 when T1 exceeds p (or equals it on a B2 hit),
 // else T2's LRU end into B2. Sizes are in the cache's unit (bytes or objects).
 //
+// In pseudo-code (|L| is the size of list L, lists gain entries at their MRU end):
+//   admit(x):     if x is in B1: p = min(p + max(|B2|/|B1|, 1), c); forget x
+//                 if x is in B2: p = max(p - max(|B1|/|B2|, 1), 0); forget x
+//   on insert(x): put x in T2 if admit found it in a ghost list, else in T1
+//   on hit(x):    move x to T2's MRU end
+//   victim:       if x was in a ghost list: REPLACE
+//                 else if |T1| + |B1| + size(x) > c: if B1 is empty: T1's LRU end, no ghost
+//                                                    else: drop B1's LRU end; REPLACE
+//                 else: if |T1| + |T2| + |B1| + |B2| >= 2c: drop B2's LRU end; REPLACE
+//   REPLACE:      T1's LRU end, into B1, if T2 is empty or |T1| > p (or = p after a B2
+//                 hit); else T2's LRU end, into B2
+//
 // Source: N. Megiddo, D. S. Modha, "ARC: A Self-Tuning, Low Overhead
 // Replacement Cache", FAST 2003 (Fig. 4, cases I-IV). Variable sizes, the
 // float p and the order of steps follow libCacheSim's ARC.c: the ghost hit
