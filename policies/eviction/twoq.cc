@@ -1,15 +1,24 @@
-// 2Q: new objects enter A1in, a FIFO (25% of the cache); objects evicted from
-// it are remembered, keys only, in the ghost FIFO A1out (50% of the cache).
-// A miss on a key in A1out goes to Am, an LRU holding the rest of the cache,
+// 2Q: new objects enter A1in, a FIFO (`in_ratio` of the cache); objects
+// evicted from it are remembered, keys only, in the ghost FIFO A1out (bounded
+// by `out_ratio` of the cache). A miss on a key in A1out goes to Am, an LRU holding the rest of the cache,
 // which then evicts its own LRU end while it exceeds its share. Hits in A1in
 // change nothing; hits in Am move the object to Am's front. When the cache is
 // full, A1in gives up its oldest object while it is over its share, else Am
 // its least recently used one.
 //
+// In pseudo-code:
+//   admit(x):     ghost_hit = remove x from A1out; refuse x if it is larger than A1in's share
+//   on insert(x): push x at Am's front if ghost_hit, else at A1in's front
+//   on hit(x):    if x is in Am: move x to Am's front (a hit in A1in does nothing)
+//   victim:       if Am is within its share and (A1in is over its share or Am is empty):
+//                   A1in's oldest, whose key goes to the front of A1out (trimmed from its back)
+//                 else: Am's least recently used
+//   after insert: evict again while Am is over its share
+//
 // Source: T. Johnson, D. Shasha, "2Q: A Low Overhead High Performance Buffer
-// Management Replacement Algorithm", VLDB 1994 (the "full version" with
-// Kin = 25%, Kout = 50%); shares truncated and objects larger than A1in
-// refused, as in libCacheSim's TwoQ.c.
+// Management Replacement Algorithm", VLDB 1994 (the "full version", whose
+// recommended Kin and Kout the parameters' defaults follow); shares truncated
+// and objects larger than A1in refused, as in libCacheSim's TwoQ.c.
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "policies/eviction/node_list.h"
