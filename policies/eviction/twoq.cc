@@ -1,10 +1,10 @@
 // 2Q: new objects enter A1in, a FIFO (`in_ratio` of the cache); objects
 // evicted from it are remembered, keys only, in the ghost FIFO A1out (bounded
-// by `out_ratio` of the cache). A miss on a key in A1out goes to Am, an LRU holding the rest of the cache,
-// which then evicts its own LRU end while it exceeds its share. Hits in A1in
-// change nothing; hits in Am move the object to Am's front. When the cache is
-// full, A1in gives up its oldest object while it is over its share, else Am
-// its least recently used one.
+// by `out_ratio` of the cache). A miss on a key in A1out goes to Am, an LRU
+// holding the rest of the cache, which then evicts its own LRU end while it
+// exceeds its share. Hits in A1in change nothing; hits in Am move the object
+// to Am's front. When the cache is full, A1in gives up its oldest object
+// while it is over its share, else Am its least recently used one.
 //
 // In pseudo-code:
 //   admit(x):     ghost_hit = remove x from A1out; refuse x if it is larger than A1in's share
