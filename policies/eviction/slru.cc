@@ -1,8 +1,16 @@
 // Segmented LRU: a probation segment for objects seen once and a protected
-// segment (80% by default) for objects hit again. A hit in probation promotes
-// the object to protected, whose overflow is demoted back to probation; the
-// victim is probation's least recently used object. Scan resistant: a burst
-// of one-time objects only churns probation.
+// segment (`protected_ratio` of the cache) for objects hit again. A hit in
+// probation promotes the object to protected, whose overflow is demoted back
+// to probation; the victim is probation's least recently used object. Scan
+// resistant: a burst of one-time objects only churns probation.
+//
+// In pseudo-code (both segments are LRU lists, newest at the front):
+//   on insert(x): push x at probation's front, or at protected's front when
+//                 probation lacks room for x and protected has it
+//   on hit(x):    if x is in protected: move x to protected's front
+//                 else: move x to protected's front; while protected is over its
+//                   limit and holds more than one entry: demote its back to probation's front
+//   victim:       probation's back, or protected's back when probation is empty
 //
 // Source: R. Karedla, J. S. Love, B. G. Wherry, "Caching strategies to improve
 // disk system performance", IEEE Computer 27(3), 1994; two segments with the
