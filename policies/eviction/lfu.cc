@@ -5,6 +5,14 @@
 // victim is the entry that entered the lowest bucket first (FIFO among equal
 // frequencies). Frequencies are forgotten on eviction.
 //
+// In pseudo-code (buckets in increasing frequency, each a FIFO of its entries):
+//   on insert(x): freq(x) = 1; append x to bucket 1 (creating it if missing)
+//   on hit(x):    leave bucket freq(x); freq(x) += 1; append x to bucket freq(x),
+//                 creating it next to the old one if missing
+//   victim:       the entry that joined the lowest bucket earliest
+//   on erase(x):  leave bucket freq(x)
+//   (a bucket is dropped as soon as it is empty)
+//
 // Source: K. Shah, A. Mitra, D. Matani, "An O(1) algorithm for implementing
 // the LFU cache eviction scheme" (2010); tie-breaking and the reset of
 // frequency on eviction as in libCacheSim's LFU.c.
