@@ -1,9 +1,9 @@
 // LIRS (low inter-reference recency set). Objects are LIR (recently reused,
-// about 99% of the cache) or HIR (the rest; resident HIR objects wait in a
-// FIFO queue Q and are the only eviction candidates). The stack S orders
-// recently seen objects by recency, including non-resident HIR objects (keys
-// only) whose last reuse distance is still interesting; its bottom is always
-// an LIR object ("pruning" drops HIR entries from the bottom).
+// most of the cache) or HIR (the rest, a `hir_ratio` share; resident HIR
+// objects wait in a FIFO queue Q and are the only eviction candidates). The
+// stack S orders recently seen objects by recency, including non-resident HIR
+// objects (keys only) whose last reuse distance is still interesting; its
+// bottom is always an LIR object ("pruning" drops HIR entries from the bottom).
 //  - hit on an LIR object: move it to the top of S (prune).
 //  - hit on a resident HIR object in S: it becomes LIR (leaves Q), the bottom
 //    LIR object is demoted to the end of Q.
@@ -17,9 +17,20 @@
 //    non-resident HIR entry. Non-resident entries are dropped, oldest first,
 //    while S holds more than twice the cache.
 //
+// In pseudo-code (demote(y): y leaves S's bottom for Q's newest end as HIR, then prune):
+//   hit x, LIR:          move x to the top of S; prune
+//   hit x, HIR in S:     move x to the top of S; take x out of Q; promote(x)
+//   hit x, HIR not in S: push x on S; move x to Q's newest end
+//   miss x, in S:        (non-resident) move x to the top of S; promote(x)
+//   other miss x:        push x on S; LIR if the LIR set has room, else HIR at Q's newest end
+//   promote(x):          x turns LIR; while the LIR set is over its share: demote S's bottom
+//   victim:              Q's oldest (demote S's bottom first if Q is empty); it stays in S,
+//                        non-resident, if it was there
+//   whenever S grows:    forget the oldest non-resident entries while S exceeds twice the cache
+//
 // Source: S. Jiang, X. Zhang, "LIRS: an efficient low inter-reference recency
 // set replacement policy to improve buffer cache performance", SIGMETRICS
-// 2002. The HIR share (1%, at least one unit), size-awareness and the 2x
+// 2002. The HIR share (at least one unit), size-awareness and the 2x
 // bound on S follow libCacheSim's LIRS.c, which this matches closely but not
 // step by step (it demotes and evicts inside its admission check).
 #include <algorithm>
