@@ -1,9 +1,22 @@
-// W-TinyLFU: a small window LRU (1% of the cache) in front of a main SLRU
-// (20% probation, 80% protected), with TinyLFU admission between them. New
-// objects enter the window. When an object must leave, the window's LRU end
-// (the candidate) moves to the main cache if it has room; otherwise it is
-// compared with the main cache's victim and the one with the higher estimated
-// frequency stays (the candidate must be strictly more frequent).
+// W-TinyLFU: a small window LRU (a `window_ratio` share of the cache) in
+// front of a main SLRU (the rest; `protected_ratio` of it protected), with
+// TinyLFU admission between them. New objects enter the window. When an
+// object must leave, the window's LRU end (the candidate) moves to the main
+// cache if it has room; otherwise it is compared with the main cache's victim
+// and the one with the higher estimated frequency stays (the candidate must
+// be strictly more frequent).
+//
+// In pseudo-code (freq: the sketch's estimate; main: segmented_lru.h):
+//   admit(x):     record x; refuse x if it is larger than the window's share
+//   on insert(x): push x at the window's front
+//   on hit(x):    record x; if x is in the window: move x to its front, else: a hit in main
+//   victim:       while the window is not empty:
+//                   c = the window's LRU end
+//                   if main has room for c: move c to main; continue
+//                   v = main's victim
+//                   if freq(c) > freq(v): return v, and move c to main once v is erased
+//                   else: return c
+//                 return main's victim
 //
 // Frequencies come from a count-min sketch (4 rows, counters saturating at
 // 15, conservative update) behind a doorkeeper (a Bloom filter that absorbs
@@ -17,9 +30,10 @@
 // Cache Admission Policy", ACM Transactions on Storage 13(4), 2017 (W-TinyLFU,
 // doorkeeper, reset); Caffeine's FrequencySketch for the sizing and sample
 // period. Window and main shares truncated as in libCacheSim's WTinyLFU.c
-// (window-size=0.01, main SLRU seg-size=1:4); unlike libCacheSim, whose
-// sketch is a counting Bloom filter without doorkeeper sized per cache unit
-// (per byte in byte mode), the window is at least one unit.
+// (whose window-size and SLRU seg-size settings the defaults follow); unlike
+// libCacheSim, whose sketch is a counting Bloom filter without doorkeeper
+// sized per cache unit (per byte in byte mode), the window is at least one
+// unit.
 #include <algorithm>
 #include <bit>
 #include <vector>
