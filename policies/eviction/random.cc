@@ -2,6 +2,12 @@
 // Deterministic: the generator (Boost.Random mt19937_64, Boost's uniform
 // distribution) starts from the `seed` parameter.
 //
+// In pseudo-code (residents kept in a dense array, so a draw is one index):
+//   on insert(x): append x to the array
+//   on hit(x):    nothing
+//   victim:       the array's entry at a uniformly drawn index in [0, size)
+//   on erase(x):  move the array's last entry into x's slot
+//
 // Source: the classic baseline (e.g. L. A. Belady, "A study of replacement
 // algorithms for a virtual-storage computer", IBM Systems Journal 5(2), 1966,
 // RAND); libCacheSim's Random.c.
