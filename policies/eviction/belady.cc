@@ -8,6 +8,13 @@
 // An indexed binary max-heap on next access (ties: the smaller handle first)
 // gives O(log n) per insert, hit and eviction.
 //
+// In pseudo-code (next(x): the request index of x's next access):
+//   on insert(x):         next(x) = never; add x to the heap
+//   on next access(x, t): next(x) = t; restore x's place in the heap
+//   on hit(x):            nothing (the caller follows it with a next access)
+//   victim:               the heap's top: the largest next(x), never-again first,
+//                         the smaller handle on a tie
+//
 // Source: L. A. Belady, "A study of replacement algorithms for a virtual-
 // storage computer", IBM Systems Journal 5(2), 1966; as libCacheSim's Belady.c.
 #include <vector>
