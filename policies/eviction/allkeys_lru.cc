@@ -1,11 +1,19 @@
 // Redis' approximated LRU (maxmemory-policy allkeys-lru): to evict, sample
-// `samples` resident keys at random (maxmemory-samples, default 5), offer
+// `samples` resident keys at random (Redis' maxmemory-samples), offer
 // each to a pool of the 16 best candidates seen so far, scored by idle time,
 // and evict the pooled key idle longest that is still resident. With many
 // samples it approaches exact LRU; with few it is cheaper and noisier.
 // Idle time is measured on a logical clock that ticks once per insert or hit
 // (Redis uses a wall clock in milliseconds; in replay there is none).
 // Deterministic: sampling uses Boost.Random mt19937_64 seeded with `seed`.
+//
+// In pseudo-code (the pool: sampling.h's EvictionPool, its scores fixed when offered):
+//   on insert(x), on hit(x): last(x) = ++clock
+//   victim:       repeat `samples` times: y = a uniformly drawn resident (repeats allowed)
+//                   offer (clock - last(y), y) to the pool: it enters unless y is pooled
+//                   already, or the pool is full and y's score is not above its lowest
+//                 pop pooled entries, highest score first, until one is still resident
+//   on erase(x):  drop x from the residents (a pool entry of x is skipped when popped)
 //
 // Source: Redis src/evict.c (evictionPoolPopulate, performEvictions) and
 // https://redis.io/docs/latest/develop/reference/eviction/ ("Approximated LRU
