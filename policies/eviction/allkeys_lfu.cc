@@ -1,7 +1,7 @@
 // Redis' approximated LFU (maxmemory-policy allkeys-lfu). Each key has an
 // 8-bit logarithmic (Morris) counter: a new key starts at 5 (LFU_INIT_VAL);
 // a hit increments it with probability 1 / ((counter - 5) * log_factor + 1),
-// so with the default factor 10 it saturates (255) after about a million
+// so with Redis' default factor it saturates (255) after about a million
 // hits. To evict, `samples` random keys are offered to a 16-entry eviction
 // pool scored 255 - counter, and the pooled key with the lowest counter that
 // is still resident goes. Redis also halves counters with idle time
@@ -9,6 +9,15 @@
 // there is no decay here.
 // Deterministic: sampling and increments use Boost.Random mt19937_64 seeded
 // with `seed`.
+//
+// In pseudo-code (the pool: sampling.h's EvictionPool, its scores fixed when offered):
+//   on insert(x): count(x) = 5
+//   on hit(x):    if count(x) < 255: count(x) += 1 with probability
+//                   1 / ((count(x) - 5) * log_factor + 1)
+//   victim:       repeat `samples` times: offer (255 - count(y), y) to the pool, y a
+//                   uniformly drawn resident (the pool's rules as in allkeys_lru.cc)
+//                 pop pooled entries, lowest counter first, until one is still resident
+//   on erase(x):  drop x from the residents (a pool entry of x is skipped when popped)
 //
 // Source: Redis src/evict.c (LFULogIncr, evictionPoolPopulate) and
 // https://redis.io/docs/latest/develop/reference/eviction/ ("The new LFU mode").
