@@ -7,6 +7,16 @@
 // replay, which has no TTLs, volatile-ttl is therefore random eviction).
 // Deterministic: sampling uses Boost.Random mt19937_64 seeded with `seed`.
 //
+// In pseudo-code (the pool: sampling.h's EvictionPool, its scores fixed when offered):
+//   on insert(x):     add x to the residents
+//   on expiry(x, t):  expires(x) = t; add x to the volatile residents (the first expiry counts)
+//   on hit(x):        nothing
+//   victim:           if no resident has an expiry: a uniformly drawn resident
+//                     else: repeat `samples` times: offer (max - expires(y), y) to the pool,
+//                       y a uniformly drawn volatile resident (pool rules as in allkeys_lru.cc)
+//                     pop pooled entries, soonest expiry first, until one is still resident
+//   on erase(x):      drop x from both sets (a pool entry of x is skipped when popped)
+//
 // Source: Redis src/evict.c (evictionPoolPopulate with
 // MAXMEMORY_VOLATILE_TTL: idle = ULLONG_MAX - expire time) and
 // https://redis.io/docs/latest/develop/reference/eviction/.
