@@ -10,9 +10,10 @@
 // queue is within its share.
 //
 // In pseudo-code (freq(x) restarts at 0 whenever x enters a queue):
-//   admit(x):     ghost_hit = remove x from the ghost; refuse x if it does not fit in small
+//   admit(x):     ghost_hit = remove x from the ghost
+//                 refuse x if size(x) >= small's share (> on a ghost hit)
 //   on insert(x): append x to main if ghost_hit, else to small
-//   on hit(x):    freq(x) += 1
+//   on hit(x):    freq(x) += 1 (saturating at 255)
 //   victim:       if main is within its share and small is not empty:
 //                   while small's front y has freq(y) >= threshold: move y to main's back
 //                   if small is not empty: return its front (its key goes to the ghost)
