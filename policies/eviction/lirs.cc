@@ -22,6 +22,7 @@
 //   hit x, HIR in S:     move x to the top of S; take x out of Q; promote(x)
 //   hit x, HIR not in S: push x on S; move x to Q's newest end
 //   miss x, in S:        (non-resident) move x to the top of S; promote(x)
+//   admit(x):            refuse x if it is not in S and larger than the HIR share
 //   other miss x:        push x on S; LIR if the LIR set has room, else HIR at Q's newest end
 //   promote(x):          x turns LIR; while the LIR set is over its share: demote S's bottom
 //   victim:              Q's oldest (demote S's bottom first if Q is empty); it stays in S,
