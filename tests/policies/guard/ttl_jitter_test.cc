@@ -6,9 +6,8 @@
 // uniform: the first reloads spread uniformly over [10 s x (1 - s), 10 s], so
 // each 0.5 s interval of that window gets about 200 x 0.5 / (10 x s) of them,
 // and none comes earlier (a TTL is only ever shortened).
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cmath>
 
 #include "policies/run.h"
@@ -34,8 +33,8 @@ WorldConfig WaveWorld() {
 }
 
 RunResult Run(const std::string& guard, Params params = {}) {
-  return RunSimulation(WaveWorld(), TestStack(Duration::Seconds(kTtlS))
-                                        .Use(Role::kGuard, guard, std::move(params)));
+  return RunSimulation(
+      WaveWorld(), TestStack(Duration::Seconds(kTtlS)).Use(Role::kGuard, guard, std::move(params)));
 }
 
 // DB queries per interval whose start lies in [from_s, to_s).
