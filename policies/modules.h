@@ -29,6 +29,7 @@ PolicyInfo XFetchModule();
 PolicyInfo EarlyRefreshModule();
 PolicyInfo BackgroundRefreshModule();
 PolicyInfo StaleWhileRevalidateModule();
+PolicyInfo TtlJitterModule();
 // L1 near cache
 PolicyInfo NoL1Module();
 PolicyInfo LocalL1Module();

@@ -28,6 +28,7 @@ const std::vector<PolicyInfo>& AllPolicies() {
       modules::EarlyRefreshModule(),
       modules::BackgroundRefreshModule(),
       modules::StaleWhileRevalidateModule(),
+      modules::TtlJitterModule(),
       // L1 near cache
       modules::NoL1Module(),
       modules::LocalL1Module(),
