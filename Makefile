@@ -4,7 +4,8 @@
 PACKAGES := libboost1.81-dev libboost-iostreams1.81-dev libboost-math1.81-dev libeigen3-dev \
             libcli11-dev nlohmann-json3-dev libbenchmark-dev catch2 libfmt-dev cmake ninja-build \
             libzstd-dev python3-jsonschema g++ \
-            libboost-mpi1.81-dev openmpi-bin libopenmpi-dev
+            libboost-mpi1.81-dev openmpi-bin libopenmpi-dev \
+            libhiredis-dev libpq-dev redis-server postgresql-15
 JOBS ?= $(shell nproc)
 
 .PHONY: deps build demo test asan-test bench clean
