@@ -6,9 +6,9 @@ included): sim includes only sim, policies only sim and policies, analysis
 anything but app. bench/ and tests/ may include every layer.
 
 Inside analysis/, folders are ranked
-  common <- trace <- scenario <- outputs <- {replay, models, experiments} <- report
+  common <- trace <- scenario <- outputs <- {replay, models, experiments} <- {live, report}
 and a file may include its own folder and lower-ranked folders only; the
-three folders of one rank do not include each other.
+folders of one rank do not include each other.
 
 Prints every violation as FILE:LINE: message and exits 1 when there is one.
 Usage: python3 .ci/check_layers.py [ROOT]
@@ -21,7 +21,7 @@ TOP = {"sim": {"sim"}, "policies": {"sim", "policies"},
        "analysis": {"sim", "policies", "analysis"},
        "app": {"sim", "policies", "analysis", "app"}}
 ANALYSIS_RANK = {"common": 0, "trace": 1, "scenario": 2, "outputs": 3,
-                 "replay": 4, "models": 4, "experiments": 4, "report": 5}
+                 "replay": 4, "models": 4, "experiments": 4, "live": 5, "report": 5}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
 
 
