@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "policies/ops.h"
 #include "policies/stack.h"
 #include "sim/model/ledger.h"
 #include "sim/model/pubsub.h"
@@ -35,16 +36,15 @@ std::string DescribeTtl(Duration ttl) {
 
 }  // namespace
 
-CacheOps::CacheOps(Services& svc, const FillRule& fill, const DegradationRule& degradation,
-                   Invalidation& invalidation, NearCache* l1, uint32_t instances)
-    : svc_(svc),
-      rt_(svc.runtime),
-      fill_(fill),
-      degradation_(degradation),
-      invalidation_(invalidation),
-      l1_(l1),
-      instances_(instances),
-      breaker_until_(instances, Time::Zero()) {}
+CacheOps::CacheOps(const OpsEnv& env, const StackRules& rules)
+    : env_(env),
+      rt_(env.rt),
+      fill_(rules.fill),
+      degradation_(rules.degradation),
+      invalidation_(*rules.invalidation),
+      l1_(rules.l1),
+      instances_(rules.instances),
+      breaker_until_(rules.instances, Time::Zero()) {}
 
 Duration CacheOps::FillTtl(const Value& v) const {
   return invalidation_.FillTtl(v.exists ? fill_.ttl : fill_.negative_ttl);
@@ -55,171 +55,83 @@ bool CacheOps::Fillable(const Value& v) const {
 }
 
 uint32_t CacheOps::CachedSize(uint32_t row_size) const {
-  const double f = svc_.config.instances.serialization.cached_fraction;
+  const double f = env_.config.instances.serialization.cached_fraction;
   if (f >= 1) return row_size;
   return std::max<uint32_t>(1, static_cast<uint32_t>(std::llround(row_size * f)));
 }
 
 Duration CacheOps::SerializationCost(uint32_t bytes) const {
-  const Duration per_kib = svc_.config.instances.serialization.per_kib;
+  const Duration per_kib = env_.config.instances.serialization.per_kib;
   if (per_kib <= Duration()) return Duration();
   return Duration::Nanos(per_kib.nanos() * static_cast<int64_t>(bytes) / 1024);
 }
 
 bool CacheOps::BreakerOpen(const Ctx& c) const {
-  return degradation_.breaker_open > Duration() && svc_.sim.now() < breaker_until_[c.instance()];
+  return degradation_.breaker_open > Duration() && rt_.now() < breaker_until_[c.instance()];
 }
 
 void CacheOps::NoteCacheError(const Ctx& c) {
   if (degradation_.breaker_open > Duration()) {
-    breaker_until_[c.instance()] = svc_.sim.now() + degradation_.breaker_open;
+    breaker_until_[c.instance()] = rt_.now() + degradation_.breaker_open;
   }
 }
 
-Task<CacheGetResult> CacheOps::Get(const Ctx& c, Key k) {
-  if (BreakerOpen(c)) {
-    ++svc_.stats.breaker_bypasses;
-    if (c.Tracing(k)) c.Note(k, "app", "cache skipped (circuit open)");
-    co_return CacheGetResult{CacheStatus::kError, {}, {}};
-  }
-  CacheGetResult r = co_await svc_.cache.Get(CacheKey(k));
-  if (r.status == CacheStatus::kError) NoteCacheError(c);
+namespace ops_notes {
+
+void Get(const Ctx& c, Key k, const CacheGetResult& r) {
+  std::string text;
   if (r.hit()) {
-    const Duration cost = SerializationCost(r.value.size);
-    if (cost > Duration()) co_await Sleep(svc_.sim, cost);
+    text = fmt::format("GET hit {} ({} left)", Describe(r.value),
+                       r.remaining_ttl == Duration::Max()
+                           ? std::string("no ttl")
+                           : fmt::format("{:g}s", r.remaining_ttl.seconds()));
+  } else {
+    text = r.status == CacheStatus::kMiss ? "GET miss" : "GET error (cache down)";
   }
-  if (c.Tracing(k)) {
-    std::string text;
-    if (r.hit()) {
-      text = fmt::format("GET hit {} ({} left)", Describe(r.value),
-                         r.remaining_ttl == Duration::Max()
-                             ? std::string("no ttl")
-                             : fmt::format("{:g}s", r.remaining_ttl.seconds()));
-    } else {
-      text = r.status == CacheStatus::kMiss ? "GET miss" : "GET error (cache down)";
-    }
-    c.Note(k, "cache", std::move(text));
-  }
-  co_return r;
+  c.Note(k, "cache", std::move(text));
 }
 
-Task<LeaseGetResult> CacheOps::LeaseGet(const Ctx& c, Key k, Duration period) {
-  if (BreakerOpen(c)) {
-    ++svc_.stats.breaker_bypasses;
-    LeaseGetResult r;
-    r.get.status = CacheStatus::kError;
-    co_return r;
-  }
-  LeaseGetResult r = co_await svc_.cache.LeaseGet(CacheKey(k), period);
-  if (r.get.status == CacheStatus::kError) NoteCacheError(c);
-  if (r.get.hit()) {
-    const Duration cost = SerializationCost(r.get.value.size);
-    if (cost > Duration()) co_await Sleep(svc_.sim, cost);
-  }
-  if (c.Tracing(k)) {
-    c.Note(k, "cache",
-           r.get.hit()                           ? fmt::format("GET hit {}", Describe(r.get.value))
-           : r.get.status == CacheStatus::kError ? std::string("GET error (cache down)")
-           : r.token != 0 ? fmt::format("GET miss, lease #{} granted", r.token)
-                          : std::string("GET miss, lease held by another: wait"));
-  }
-  co_return r;
+void LeaseGet(const Ctx& c, Key k, const LeaseGetResult& r) {
+  c.Note(k, "cache",
+         r.get.hit()                           ? fmt::format("GET hit {}", Describe(r.get.value))
+         : r.get.status == CacheStatus::kError ? std::string("GET error (cache down)")
+         : r.token != 0                        ? fmt::format("GET miss, lease #{} granted", r.token)
+                        : std::string("GET miss, lease held by another: wait"));
 }
 
-Task<DbResult> CacheOps::Load(const Ctx& c, Key k) {
-  const bool tracing = c.Tracing(k);
-  if (tracing) c.Note(k, "db", "SELECT issued");
-  const Time start = svc_.sim.now();
-  DbResult r = co_await svc_.db.Read(k);
-  if (r.ok) {
-    r.value.compute_us = static_cast<uint32_t>(
-        std::min<int64_t>((svc_.sim.now() - start).nanos() / 1000, UINT32_MAX));
-    r.value.size = CachedSize(r.value.size);
-  }
-  if (tracing) {
-    c.Note(k, "db",
-           r.ok ? fmt::format("SELECT returned {} after {:g} ms", Describe(r.value),
-                              (svc_.sim.now() - start).millis())
-                : std::string("SELECT timed out waiting for a connection"));
-  }
-  co_return r;
+void Set(const Ctx& c, Key k, const Value& v, Duration ttl, bool wait) {
+  c.Note(k, "cache",
+         fmt::format("SET {} ({}){}", Describe(v), DescribeTtl(ttl), wait ? "" : ", not awaited"));
 }
 
-Task<CacheWriteStatus> CacheOps::Set(const Ctx& c, Key k, const Value& v, Duration ttl, bool wait) {
-  const Duration cost = SerializationCost(v.size);
-  if (cost > Duration()) co_await Sleep(svc_.sim, cost);
-  // An operation acts when issued; not awaiting it only spares the caller the round trip.
-  auto op = svc_.cache.Set(CacheKey(k), v, ttl);
-  if (c.Tracing(k)) {
-    c.Note(
-        k, "cache",
-        fmt::format("SET {} ({}){}", Describe(v), DescribeTtl(ttl), wait ? "" : ", not awaited"));
-  }
-  if (!wait) co_return CacheWriteStatus::kOk;
-  const CacheWriteStatus s = co_await op;
-  if (s == CacheWriteStatus::kError) NoteCacheError(c);
-  co_return s;
+void LeaseSet(const Ctx& c, Key k, const Value& v, uint64_t token, CacheWriteStatus s) {
+  c.Note(k, "cache",
+         fmt::format(
+             "SET {} with lease #{}: {}", Describe(v), token,
+             s == CacheWriteStatus::kRejected ? "REJECTED (lease invalidated)" : StatusName(s)));
 }
 
-Task<CacheWriteStatus> CacheOps::LeaseSet(const Ctx& c, Key k, const Value& v, Duration ttl,
-                                          uint64_t token) {
-  const Duration cost = SerializationCost(v.size);
-  if (cost > Duration()) co_await Sleep(svc_.sim, cost);
-  auto op = svc_.cache.LeaseSet(CacheKey(k), v, ttl, token);
-  const CacheWriteStatus s = co_await op;
-  if (c.Tracing(k)) {
-    c.Note(k, "cache",
-           fmt::format(
-               "SET {} with lease #{}: {}", Describe(v), token,
-               s == CacheWriteStatus::kRejected ? "REJECTED (lease invalidated)" : StatusName(s)));
-  }
-  if (s == CacheWriteStatus::kError) NoteCacheError(c);
-  co_return s;
+void SetIfAbsent(const Ctx& c, Key k, Duration ttl, CacheWriteStatus s) {
+  c.Note(k, "cache",
+         fmt::format("SETNX lock ({}): {}", DescribeTtl(ttl),
+                     s == CacheWriteStatus::kOk         ? "acquired"
+                     : s == CacheWriteStatus::kRejected ? "held by another"
+                                                        : "error"));
 }
 
-Task<CacheWriteStatus> CacheOps::SetIfAbsent(const Ctx& c, Key k, Key cache_key, const Value& v,
-                                             Duration ttl) {
-  const CacheWriteStatus s = co_await svc_.cache.SetIfAbsent(cache_key, v, ttl);
-  if (c.Tracing(k)) {
-    c.Note(k, "cache",
-           fmt::format("SETNX lock ({}): {}", DescribeTtl(ttl),
-                       s == CacheWriteStatus::kOk         ? "acquired"
-                       : s == CacheWriteStatus::kRejected ? "held by another"
-                                                          : "error"));
-  }
-  if (s == CacheWriteStatus::kError) NoteCacheError(c);
-  co_return s;
+void Load(const Ctx& c, Key k, const DbResult& r, Duration took) {
+  c.Note(k, "db",
+         r.ok ? fmt::format("SELECT returned {} after {:g} ms", Describe(r.value), took.millis())
+              : std::string("SELECT timed out waiting for a connection"));
 }
 
-Task<CacheWriteStatus> CacheOps::DeleteRaw(const Ctx& c, Key k, Key cache_key) {
-  auto op = svc_.cache.Delete(cache_key);
-  if (c.Tracing(k)) c.Note(k, "cache", "DEL lock");
-  const CacheWriteStatus s = co_await op;
-  if (s == CacheWriteStatus::kError) NoteCacheError(c);
-  co_return s;
+void Commit(const Ctx& c, Key k, const DbResult& r) {
+  c.Note(k, "db",
+         r.ok ? fmt::format("UPDATE committed v{}", r.value.version)
+              : std::string("UPDATE timed out waiting for a connection"));
 }
 
-Task<DbResult> CacheOps::Commit(const Ctx& c, Key k, uint32_t size, bool acknowledges,
-                                uint64_t version) {
-  const bool tracing = c.Tracing(k);
-  if (tracing) c.Note(k, "db", "UPDATE issued");
-  DbResult r = co_await svc_.db.Write(k, size, acknowledges, version);
-  if (r.ok) r.value.size = CachedSize(r.value.size);
-  if (tracing) {
-    c.Note(k, "db",
-           r.ok ? fmt::format("UPDATE committed v{}", r.value.version)
-                : std::string("UPDATE timed out waiting for a connection"));
-  }
-  co_return r;
-}
-
-Task<CacheWriteStatus> CacheOps::Delete(const Ctx& c, Key k) {
-  auto op = svc_.cache.Delete(CacheKey(k));
-  if (c.Tracing(k)) c.Note(k, "cache", "DEL");
-  const CacheWriteStatus s = co_await op;
-  if (s == CacheWriteStatus::kError) NoteCacheError(c);
-  co_return s;
-}
+}  // namespace ops_notes
 
 Task<void> CacheOps::Fill(const Ctx& c, Key k, const Value& v, Duration extra_ttl) {
   if (!Fillable(v)) co_return;
@@ -241,7 +153,7 @@ Task<ReadOutcome> CacheOps::LoadAndFill(const Ctx& c, Key k, CacheStatus why) {
 }
 
 Key CacheOps::CacheKey(Key k) const {
-  return invalidation_.CacheKey(k, svc_.sim.now());
+  return invalidation_.CacheKey(k, rt_.now());
 }
 
 Duration CacheOps::FillTtlFor(Duration ttl) const {
@@ -249,11 +161,11 @@ Duration CacheOps::FillTtlFor(Duration ttl) const {
 }
 
 bool CacheClient::Down() const {
-  return c_->ops_->svc_.cache.IsDown(c_->now());
+  return c_->ops_->CacheDown(c_->now());
 }
 
 Time CacheClient::UpAgainAt(Time t) const {
-  const CacheConfig& cache = c_->ops_->svc_.config.cache;
+  const CacheConfig& cache = c_->ops_->env_.config.cache;
   for (bool moved = true; moved;) {
     moved = false;
     for (const FaultWindowConfig& f : cache.faults) {
@@ -270,19 +182,19 @@ Time CacheClient::UpAgainAt(Time t) const {
 }
 
 void CacheClient::OnFlush(std::function<void()> f) const {
-  c_->ops_->svc_.cache.AddFlushListener(std::move(f));
+  c_->ops_->AddFlushListener(std::move(f));
 }
 
 void DbClient::OnCommit(std::function<void(Key, uint64_t)> f) const {
-  c_->ops_->svc_.db.AddCommitListener(std::move(f));
+  c_->ops_->AddCommitListener(std::move(f));
 }
 
 uint64_t Ctx::keys() const {
-  return ops_->svc_.config.workload.keys;
+  return ops_->env_.config.workload.keys;
 }
 
 RandomEngine Ctx::Stream(std::string_view name) const {
-  return MakeStream(ops_->svc_.config.seed, name);
+  return MakeStream(ops_->env_.config.seed, name);
 }
 
 namespace {
@@ -304,31 +216,69 @@ class SimChannel final : public Channel {
   PubSub pubsub_;
 };
 
+// The simulator's port (policies/ops.h): the simulated servers' own
+// awaitables, which act when issued, so a detached operation needs nothing.
+struct SimPort {
+  Services* svc;
+
+  auto Get(Key ck) { return svc->cache.Get(ck); }
+  auto LeaseGet(Key ck, Duration period) { return svc->cache.LeaseGet(ck, period); }
+  auto Set(Key ck, const Value& v, Duration ttl) { return svc->cache.Set(ck, v, ttl); }
+  auto LeaseSet(Key ck, const Value& v, Duration ttl, uint64_t token) {
+    return svc->cache.LeaseSet(ck, v, ttl, token);
+  }
+  auto SetIfAbsent(Key ck, const Value& v, Duration ttl) {
+    return svc->cache.SetIfAbsent(ck, v, ttl);
+  }
+  auto Delete(Key ck) { return svc->cache.Delete(ck); }
+  auto Read(Key k) { return svc->db.Read(k); }
+  auto Write(Key k, uint32_t size, bool acknowledges, uint64_t version) {
+    return svc->db.Write(k, size, acknowledges, version);
+  }
+  template <typename Op>
+  void Detach(Op&&) {}
+  bool CacheDown(Time t) const { return svc->cache.IsDown(t); }
+  void AddFlushListener(std::function<void()> f) { svc->cache.AddFlushListener(std::move(f)); }
+  void AddCommitListener(std::function<void(Key, uint64_t)> f) {
+    svc->db.AddCommitListener(std::move(f));
+  }
+  std::unique_ptr<Channel> MakeChannel(Duration delay, double loss,
+                                       const std::string& stream) const {
+    DistributionConfig d;
+    d.kind = DistributionConfig::Kind::kConstant;
+    d.mean = static_cast<double>(delay.nanos());
+    return std::make_unique<SimChannel>(svc->sim, d, loss, svc->config.seed, stream);
+  }
+};
+
 }  // namespace
+
+std::unique_ptr<CacheOps> MakeSimOps(Services& svc, const StackRules& rules) {
+  const OpsEnv env{svc.runtime, svc.config, svc.stats,          svc.stopped,
+                   svc.trace,   svc.ledger, svc.writable_ledger};
+  return std::make_unique<PortOps<SimPort>>(env, rules, SimPort{&svc});
+}
 
 std::unique_ptr<Channel> Ctx::OpenChannel(Duration delay, double loss,
                                           const std::string& stream) const {
-  DistributionConfig d;
-  d.kind = DistributionConfig::Kind::kConstant;
-  d.mean = static_cast<double>(delay.nanos());
-  return std::make_unique<SimChannel>(ops_->svc_.sim, d, loss, ops_->svc_.config.seed, stream);
+  return ops_->MakeChannel(delay, loss, stream);
 }
 
 uint64_t Ctx::AckedVersion(Key k) const {
-  return ops_->svc_.ledger.acked(k);
+  return ops_->env_.ledger.acked(k);
 }
 
 bool Ctx::CanAcknowledge() const {
-  return ops_->svc_.writable_ledger != nullptr;
+  return ops_->env_.writable_ledger != nullptr;
 }
 
 void Ctx::Acknowledge(Key k, uint64_t version) const {
-  ops_->svc_.writable_ledger->Acknowledge(k, version, now());
+  ops_->env_.writable_ledger->Acknowledge(k, version, now());
 }
 
 void Ctx::Note(Key k, const char* actor, std::string text) const {
   (void)k;
-  ops_->svc_.trace->Add(
+  ops_->env_.trace->Add(
       TraceEvent{now(), request_, static_cast<int32_t>(instance_), actor, std::move(text)});
 }
 

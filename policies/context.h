@@ -99,6 +99,7 @@ struct DegradationRule {
 
 class CacheOps;
 class Ctx;
+class VersionLedger;
 class Invalidation;
 class NearCache;
 
@@ -251,42 +252,75 @@ class Ctx {
   uint64_t request_;
 };
 
-// The per-run state behind every Ctx: the world's services, the read and
-// degradation rules, the invalidation and L1 modules, the circuit breakers.
-// Built by the stack (policies/stack.cc); policy modules never use it
-// directly, only through Ctx. It is the simulator's implementation of the
-// operations: the simulated cache server, database and clock are reached here
-// and nowhere else in policies/ (directly, without the Runtime's virtual
-// calls, on the hot path), so this class is where a live backend plugs in.
+// What a CacheOps needs of the run besides the world's operations: the
+// runtime, the scenario, the counters and the truth about writes. The
+// simulator fills it from its Services; a live world from its own parts.
+struct OpsEnv {
+  Runtime& rt;
+  const WorldConfig& config;
+  PolicyStats& stats;
+  const bool& stopped;        // the last request has finished
+  KeyTrace* trace = nullptr;  // `explain` only
+  const VersionLedger& ledger;
+  VersionLedger* writable_ledger = nullptr;  // see Services::writable_ledger
+};
+
+// The stack's rules every CacheOps applies (policies/stack.cc fills them).
+struct StackRules {
+  FillRule fill;
+  DegradationRule degradation;
+  Invalidation* invalidation = nullptr;  // never null once built
+  NearCache* l1 = nullptr;
+  uint32_t instances = 1;
+};
+
+// The per-run state behind every Ctx: the read and degradation rules, the
+// invalidation and L1 modules, the circuit breakers, and the world's cache
+// and database operations. Policy modules never use it directly, only through
+// Ctx. The world's operations are the pure virtual functions: the simulator
+// implements them on its simulated servers (MakeSimOps), a live world on a
+// real Redis and PostgreSQL (analysis/live/). Both implement them once, with
+// the shared rules (serialization cost, the breaker, notes), in
+// policies/ops.h's PortOps, so the two worlds apply the same rules.
 class CacheOps {
  public:
-  CacheOps(Services& svc, const FillRule& fill, const DegradationRule& degradation,
-           Invalidation& invalidation, NearCache* l1, uint32_t instances);
+  CacheOps(const OpsEnv& env, const StackRules& rules);
+  virtual ~CacheOps() = default;
+  CacheOps(const CacheOps&) = delete;
+  CacheOps& operator=(const CacheOps&) = delete;
 
   Ctx Background() { return Ctx(*this, 0, 0); }
-  // The simulated clock without the Runtime's virtual call, for the stack's
-  // per-request L1 lookups.
-  Time now() const { return svc_.sim.now(); }
+  Time now() const { return env_.rt.now(); }
 
- private:
+ protected:
   friend class Ctx;
   friend class CacheClient;
   friend class DbClient;
 
-  Task<CacheGetResult> Get(const Ctx& c, Key k);
-  Task<LeaseGetResult> LeaseGet(const Ctx& c, Key k, Duration period);
-  Task<DbResult> Load(const Ctx& c, Key k);
-  Task<DbResult> Commit(const Ctx& c, Key k, uint32_t size, bool acknowledges, uint64_t version);
-  Task<CacheWriteStatus> Set(const Ctx& c, Key k, const Value& v, Duration ttl, bool wait);
-  Task<CacheWriteStatus> LeaseSet(const Ctx& c, Key k, const Value& v, Duration ttl,
-                                  uint64_t token);
-  Task<CacheWriteStatus> SetIfAbsent(const Ctx& c, Key k, Key cache_key, const Value& v,
-                                     Duration ttl);
-  Task<CacheWriteStatus> DeleteRaw(const Ctx& c, Key k, Key cache_key);
-  Task<CacheWriteStatus> Delete(const Ctx& c, Key k);
+  // The world's operations, as CacheClient and DbClient document them (k is
+  // the workload key; the implementation derives the cache key).
+  virtual Task<CacheGetResult> Get(const Ctx& c, Key k) = 0;
+  virtual Task<LeaseGetResult> LeaseGet(const Ctx& c, Key k, Duration period) = 0;
+  virtual Task<DbResult> Load(const Ctx& c, Key k) = 0;
+  virtual Task<DbResult> Commit(const Ctx& c, Key k, uint32_t size, bool acknowledges,
+                                uint64_t version) = 0;
+  virtual Task<CacheWriteStatus> Set(const Ctx& c, Key k, const Value& v, Duration ttl,
+                                     bool wait) = 0;
+  virtual Task<CacheWriteStatus> LeaseSet(const Ctx& c, Key k, const Value& v, Duration ttl,
+                                          uint64_t token) = 0;
+  virtual Task<CacheWriteStatus> SetIfAbsent(const Ctx& c, Key k, Key cache_key, const Value& v,
+                                             Duration ttl) = 0;
+  virtual Task<CacheWriteStatus> DeleteRaw(const Ctx& c, Key k, Key cache_key) = 0;
+  virtual Task<CacheWriteStatus> Delete(const Ctx& c, Key k) = 0;
+  virtual bool CacheDown(Time t) const = 0;
+  virtual void AddFlushListener(std::function<void()> f) = 0;
+  virtual void AddCommitListener(std::function<void(Key, uint64_t)> f) = 0;
+  virtual std::unique_ptr<Channel> MakeChannel(Duration delay, double loss,
+                                               const std::string& stream) = 0;
+
+  // The shared rules.
   Task<void> Fill(const Ctx& c, Key k, const Value& v, Duration extra_ttl);
   Task<ReadOutcome> LoadAndFill(const Ctx& c, Key k, CacheStatus why);
-
   Key CacheKey(Key k) const;
   Duration FillTtl(const Value& v) const;
   Duration FillTtlFor(Duration ttl) const;
@@ -296,7 +330,7 @@ class CacheOps {
   void NoteCacheError(const Ctx& c);
   bool BreakerOpen(const Ctx& c) const;
 
-  Services& svc_;
+  OpsEnv env_;
   Runtime& rt_;
   FillRule fill_;
   DegradationRule degradation_;
@@ -305,6 +339,10 @@ class CacheOps {
   uint32_t instances_;
   std::vector<Time> breaker_until_;  // per instance
 };
+
+// The simulator's CacheOps: the simulated cache server, database and clock of
+// `svc` (policies/context.cc).
+std::unique_ptr<CacheOps> MakeSimOps(Services& svc, const StackRules& rules);
 
 // The forwarding is inline and allocates nothing: each call is the
 // CacheOps coroutine itself.
@@ -336,7 +374,7 @@ inline Task<ReadOutcome> Ctx::LoadAndFill(Key k, CacheStatus why) const {
   return ops_->LoadAndFill(*this, k, why);
 }
 inline PolicyStats& Ctx::stats() const {
-  return ops_->svc_.stats;
+  return ops_->env_.stats;
 }
 inline uint32_t Ctx::instances() const {
   return ops_->instances_;
@@ -345,10 +383,10 @@ inline NearCache* Ctx::l1() const {
   return ops_->l1_;
 }
 inline bool Ctx::stopped() const {
-  return ops_->svc_.stopped;
+  return ops_->env_.stopped;
 }
 inline bool Ctx::Tracing(Key k) const {
-  return ops_->svc_.trace != nullptr && ops_->svc_.trace->Wants(k, now());
+  return ops_->env_.trace != nullptr && ops_->env_.trace->Wants(k, now());
 }
 
 inline Task<CacheGetResult> CacheClient::Get(Key k) const {

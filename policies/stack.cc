@@ -14,7 +14,7 @@ std::string Describe(const Value& v) {
   return v.exists ? fmt::format("v{}", v.version) : std::string("not found");
 }
 
-class Stack final : public PolicyStack {
+class Stack final : public ComposedStack {
  public:
   Stack(FillRule fill, DegradationRule degradation, std::unique_ptr<WritePath> write,
         std::unique_ptr<Invalidation> invalidation, std::unique_ptr<Guard> guard,
@@ -29,7 +29,11 @@ class Stack final : public PolicyStack {
         instances_(instances) {}
 
   void Start(Services& svc) override {
-    ops_.emplace(svc, fill_, degradation_, *invalidation_, l1_.get(), instances_);
+    StartOn([&svc](const StackRules& rules) { return MakeSimOps(svc, rules); });
+  }
+
+  void StartOn(const OpsFactory& make) override {
+    ops_ = make(StackRules{fill_, degradation_, invalidation_.get(), l1_.get(), instances_});
     Ctx c = ops_->Background();
     if (l1_) l1_->Start(c);
     invalidation_->Start(c);
@@ -63,6 +67,10 @@ class Stack final : public PolicyStack {
 
   void Finish(Services& svc) override {
     (void)svc;
+    Finish();
+  }
+
+  void Finish() override {
     Ctx c = ops_->Background();
     write_->Finish(c);
     invalidation_->Finish(c);
@@ -78,7 +86,7 @@ class Stack final : public PolicyStack {
   std::unique_ptr<NearCache> l1_;
   std::unique_ptr<Warmer> warming_;
   uint32_t instances_;
-  std::optional<CacheOps> ops_;
+  std::unique_ptr<CacheOps> ops_;
 };
 
 const PolicyInfo& Require(Role role, const PolicyChoice& choice) {
@@ -97,7 +105,7 @@ Params Complete(Role role, const StackConfig& config) {
 
 }  // namespace
 
-std::unique_ptr<PolicyStack> BuildStack(const StackConfig& config, uint32_t instances) {
+std::unique_ptr<ComposedStack> BuildStack(const StackConfig& config, uint32_t instances) {
   auto info = [&](Role r) -> const PolicyInfo& { return Require(r, config.Of(r)); };
   auto params = [&](Role r) { return Complete(r, config); };
   return std::make_unique<Stack>(

@@ -97,8 +97,21 @@ class Warmer {
   virtual void Start(Ctx& c) = 0;
 };
 
+// The composed stack as the policy layer sees it: the simulator starts it with
+// its Services (PolicyStack::Start); any other world starts it on its own
+// CacheOps, made by `make` from the stack's rules (a live world,
+// analysis/live/). Either way the same modules run.
+class ComposedStack : public PolicyStack {
+ public:
+  using OpsFactory = std::function<std::unique_ptr<CacheOps>(const StackRules&)>;
+  virtual void StartOn(const OpsFactory& make) = 0;
+  // After the run, as PolicyStack::Finish.
+  virtual void Finish() = 0;
+  using PolicyStack::Finish;
+};
+
 // Builds the stack of `config`; throws std::invalid_argument for a name that
 // is not registered.
-std::unique_ptr<PolicyStack> BuildStack(const StackConfig& config, uint32_t instances);
+std::unique_ptr<ComposedStack> BuildStack(const StackConfig& config, uint32_t instances);
 
 }  // namespace cachelab
