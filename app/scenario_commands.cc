@@ -255,6 +255,7 @@ int PoliciesCommand(const PoliciesArgs& args) {
                      {"summary", p.summary},
                      {"params", std::move(params)}});
       if (p.offline) out.back()["offline"] = true;  // trace replay only
+      if (const std::string why = LiveFormMissing(p); !why.empty()) out.back()["not_live"] = why;
     }
     std::cout << out.dump(2) << '\n';
     return 0;
@@ -266,8 +267,22 @@ int PoliciesCommand(const PoliciesArgs& args) {
     if (role == nullptr || std::string_view(role) != RoleName(p.role)) {
       role = RoleName(p.role);
       fmt::format_to(std::back_inserter(text), "{}{} policies\n", text.empty() ? "" : "\n", role);
+      if (p.role == Role::kEviction) {
+        std::string live;
+        for (const PolicyInfo& e : all) {
+          if (e.role == Role::kEviction && LiveFormMissing(e).empty()) {
+            live += (live.empty() ? "" : ", ") + e.name;
+          }
+        }
+        fmt::format_to(std::back_inserter(text),
+                       "  (`cachelab live` evicts with Redis' own maxmemory-policy: {} only)\n",
+                       live);
+      }
     }
     fmt::format_to(std::back_inserter(text), "  {:<22} {}\n", p.name, p.summary);
+    if (const std::string why = LiveFormMissing(p); !why.empty() && p.role != Role::kEviction) {
+      fmt::format_to(std::back_inserter(text), "      (not in `cachelab live`: {})\n", why);
+    }
     for (const ParamSpec& s : p.params) {
       std::string bound =
           s.bound == ParamBound::kAny ? "" : fmt::format(", {}", BoundName(s.bound));

@@ -65,6 +65,15 @@ const std::vector<PolicyInfo>& AllPolicies() {
   return all;
 }
 
+std::string LiveFormMissing(const PolicyInfo& p) {
+  if (!p.not_live.empty()) return p.not_live;
+  if (p.role == Role::kEviction && p.redis_policy.empty()) {
+    return "Redis has no maxmemory-policy that evicts this way (a live cache evicts as "
+           "allkeys-lru, allkeys-lfu or volatile-ttl)";
+  }
+  return "";
+}
+
 const char* RoleName(Role r) {
   switch (r) {
     case Role::kRead:

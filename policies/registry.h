@@ -57,7 +57,17 @@ struct PolicyInfo {
   // Eviction only: needs each request's next access time (Belady), so it runs
   // in trace replay only; the scenario loader refuses it.
   bool offline = false;
+  // Eviction only: the Redis maxmemory-policy that evicts this way; `cachelab
+  // live` runs an eviction module only as Redis' own policy (empty: none).
+  std::string redis_policy;
+  // Why `cachelab live` cannot run this module against a real Redis and
+  // PostgreSQL; empty when it can (for eviction, see LiveFormMissing).
+  std::string not_live;
 };
+
+// Why `p` has no live form (not_live, or for eviction a missing
+// redis_policy); empty when `cachelab live` can run it.
+std::string LiveFormMissing(const PolicyInfo& p);
 
 // All registered modules, grouped by role, in registry order.
 const std::vector<PolicyInfo>& AllPolicies();

@@ -193,6 +193,20 @@ nlohmann::json SummaryToJson(const Summary& s) {
                       {"resolved_at_s", std::move(resolved)}});
   }
   j["alerts"] = std::move(alerts);
+  if (s.live) {
+    const Summary::Live& l = *s.live;
+    j["live"] = {{"redis_version", l.redis_version},
+                 {"postgres_version", l.postgres_version},
+                 {"private_servers", l.private_servers},
+                 {"wall_seconds", RoundedJson(l.wall_seconds)},
+                 {"target_rate", RoundedJson(l.target_rate)},
+                 {"achieved_rate", RoundedJson(l.achieved_rate)},
+                 {"lag_p99_ms", RoundedJson(l.lag_p99_ms)},
+                 {"lag_max_ms", RoundedJson(l.lag_max_ms)},
+                 {"late_requests", l.late_requests},
+                 {"dropped_requests", l.dropped_requests},
+                 {"db_service_emulated", l.db_service_emulated}};
+  }
   return j;
 }
 

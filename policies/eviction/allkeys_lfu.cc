@@ -103,6 +103,7 @@ PolicyInfo modules::AllKeysLfuModule() {
   info.role = Role::kEviction;
   info.name = "allkeys-lfu";
   info.summary = "Redis' approximated LFU: logarithmic 8-bit counters, sampled eviction pool";
+  info.redis_policy = "allkeys-lfu";
   info.params = {
       {"samples", ParamType::kInt, int64_t{5}, "keys sampled per eviction (maxmemory-samples)",
        ParamBound::kPositive},

@@ -90,6 +90,7 @@ PolicyInfo modules::AllKeysLruModule() {
   info.role = Role::kEviction;
   info.name = "allkeys-lru";
   info.summary = "Redis' approximated LRU: sampled keys + 16-entry eviction pool";
+  info.redis_policy = "allkeys-lru";
   info.params = {
       {"samples", ParamType::kInt, int64_t{5}, "keys sampled per eviction (maxmemory-samples)",
        ParamBound::kPositive},

@@ -111,6 +111,7 @@ PolicyInfo modules::VolatileTtlModule() {
   info.role = Role::kEviction;
   info.name = "volatile-ttl";
   info.summary = "Redis' volatile-ttl: evict the sampled key with the nearest expiry";
+  info.redis_policy = "volatile-ttl";
   info.params = {
       {"samples", ParamType::kInt, int64_t{5}, "keys sampled per eviction (maxmemory-samples)",
        ParamBound::kPositive},

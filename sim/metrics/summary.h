@@ -3,10 +3,11 @@
 // field is declared for the outputs once, by a descriptor row in
 // analysis/outputs/metrics.cc (name, unit, meaning, how it is printed).
 // Only simulated quantities: no wall-clock values, so equal inputs give equal
-// summaries.
+// summaries (except the `live` section of a live run).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,23 @@ struct Summary {
     std::vector<double> resolved_at_s;  // start of every interval where it stopped holding
   };
   std::vector<Alert> alerts;
+
+  // Only in a live run (`cachelab live`, analysis/live/): the real servers
+  // and how closely the load generator kept to its schedule. These are
+  // wall-clock figures, the one section that differs between equal runs;
+  // every other field means what it means in a simulation, measured live.
+  struct Live {
+    std::string redis_version, postgres_version;
+    bool private_servers = true;  // started and removed by cachelab
+    double wall_seconds = 0;      // from the first arrival to the last answer
+    double target_rate = 0;       // scheduled requests per second
+    double achieved_rate = 0;     // requests issued per second of the schedule's span
+    double lag_p99_ms = 0, lag_max_ms = 0;  // issue time minus scheduled arrival
+    uint64_t late_requests = 0;             // issued more than 1 ms after their arrival
+    uint64_t dropped_requests = 0;          // never issued: too many in flight
+    bool db_service_emulated = false;       // pg_sleep drawn from the scenario's service time
+  };
+  std::optional<Live> live;
 };
 
 // One row of timeseries.csv: what happened during [start, start + interval).
