@@ -44,7 +44,9 @@ RunResult World::Run(const std::function<void(double)>& progress) {
   sim_.ScheduleAfter(config_.metrics.interval, &World::OnTick, this);
   sim_.Run();
   if (config_.cache.enabled) stack_->Finish(services_);
-  if (last_finish_ > mark_.start || rows_.empty()) EmitRow(std::max(last_finish_, mark_.start));
+  if (last_finish_ > meter_.interval_start() || rows_.empty()) {
+    EmitRow(std::max(last_finish_, meter_.interval_start()));
+  }
   if (progress_) progress_(1.0);
   RunResult result;
   result.summary = BuildSummary();
@@ -99,32 +101,7 @@ Task<void> World::ServeRead(Key key, uint32_t instance, uint64_t request) {
   }
   // Counted on completion, with the outcome, so every time-series row
   // satisfies reads = hits + misses + errors.
-  ++counters_.requests;
-  ++counters_.reads;
-  switch (out.cache) {
-    case CacheOutcome::kHit:
-      ++counters_.hits;
-      break;
-    case CacheOutcome::kMiss:
-      ++counters_.misses;
-      break;
-    case CacheOutcome::kError:
-      ++counters_.errors;
-      break;
-  }
-  bool stale = false;
-  if (out.failed) {
-    ++counters_.failed;
-  } else {
-    ++counters_.successful_reads;
-    if (out.value.exists && out.value.version < ledger_.acked(key)) {
-      stale = true;
-      const double age = (sim_.now() - ledger_.AckTime(key, out.value.version + 1)).millis();
-      ++counters_.stale_reads;
-      counters_.stale_age_ms_sum += age;
-      counters_.stale_age_ms_max = std::max(counters_.stale_age_ms_max, age);
-    }
-  }
+  const bool stale = meter_.Read(out, key, ledger_, sim_.now());
   if (Tracing(key)) {
     static const char* const kHow[] = {"hit", "miss", "cache error"};
     std::string text = out.failed ? std::string("read FAILED (") + kHow[int(out.cache)] + ")"
@@ -148,9 +125,7 @@ Task<void> World::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint
   } else {
     ok = (co_await db_.Write(key, size)).ok;
   }
-  ++counters_.requests;
-  ++counters_.writes;
-  if (!ok) ++counters_.failed;
+  meter_.Write(ok);
   if (Tracing(key)) {
     Note(key, instance, request,
          ok ? "write acknowledged (latest is v" + std::to_string(ledger_.acked(key)) + ")"
@@ -161,8 +136,7 @@ Task<void> World::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint
 
 void World::Finish(Time started) {
   const int64_t ns = (sim_.now() - started).nanos();
-  latency_.Record(ns);
-  interval_latency_.Record(ns);
+  meter_.Latency(ns);
   last_finish_ = sim_.now();
   --in_flight_;
   StopIfDone();
@@ -180,43 +154,17 @@ void World::OnTick(void* self, uint64_t) {
 void World::EmitRow(Time end) {
   const DatabaseStats& db = db_.stats();
   const Store& store = cache_.store();
-  const Counters& c = counters_;
-  const Counters& m = mark_.counters;
-  IntervalRow row;
-  row.time_s = mark_.start.seconds();
-  row.requests = c.requests - m.requests;
-  row.reads = c.reads - m.reads;
-  row.writes = c.writes - m.writes;
-  row.failed = c.failed - m.failed;
-  row.hits = c.hits - m.hits;
-  row.misses = c.misses - m.misses;
-  row.errors = c.errors - m.errors;
-  row.hit_ratio = row.hits + row.misses > 0
-                      ? static_cast<double>(row.hits) / static_cast<double>(row.hits + row.misses)
-                      : 0.0;
-  row.db_queries = db.queries - mark_.db_queries;
-  row.db_queue_depth = db_.TakeIntervalPeakQueue();
-  const double span_ns = static_cast<double>((end - mark_.start).nanos());
-  row.db_utilization =
-      span_ns > 0 ? (db.busy_ns - mark_.db_busy_ns) / (span_ns * db_.connections()) : 0.0;
-  row.p50_ms = static_cast<double>(interval_latency_.Quantile(0.5)) * 1e-6;
-  row.p99_ms = static_cast<double>(interval_latency_.Quantile(0.99)) * 1e-6;
-  row.stale_reads = c.stale_reads - m.stale_reads;
-  row.evictions = store.evictions() - mark_.evictions;
-  row.expirations = store.expirations() - mark_.expirations;
-  row.cache_bytes = store.bytes();
-  row.cache_items = store.items();
-  row.stampede_loads = stampede_.duplicate_loads() - mark_.duplicate_loads;
-  rows_.push_back(row);
-
-  interval_latency_.Reset();
-  mark_.start = end;
-  mark_.counters = c;
-  mark_.db_queries = db.queries;
-  mark_.db_busy_ns = db.busy_ns;
-  mark_.evictions = store.evictions();
-  mark_.expirations = store.expirations();
-  mark_.duplicate_loads = stampede_.duplicate_loads();
+  WorldTotals t;
+  t.db_queries = db.queries;
+  t.db_busy_ns = db.busy_ns;
+  t.db_connections = db_.connections();
+  t.db_interval_peak_queue = db_.TakeIntervalPeakQueue();
+  t.evictions = store.evictions();
+  t.expirations = store.expirations();
+  t.cache_bytes = store.bytes();
+  t.cache_items = store.items();
+  t.duplicate_loads = stampede_.duplicate_loads();
+  rows_.push_back(meter_.Row(end, t));
 }
 
 Summary World::BuildSummary() {
@@ -225,15 +173,8 @@ Summary World::BuildSummary() {
   s.seed = config_.seed;
   const Time end = std::max(last_finish_, Time::Zero());
   s.simulated_seconds = end.seconds();
-  const Counters& c = counters_;
-  s.requests = {c.requests, c.reads, c.writes, c.failed};
+  meter_.FillSummary(s);
   const Store& store = cache_.store();
-  s.cache.hits = c.hits;
-  s.cache.misses = c.misses;
-  s.cache.errors = c.errors;
-  s.cache.hit_ratio = c.hits + c.misses > 0
-                          ? static_cast<double>(c.hits) / static_cast<double>(c.hits + c.misses)
-                          : 0;
   s.cache.evictions = store.evictions();
   s.cache.expirations = store.expirations();
   s.cache.peak_bytes = store.peak_bytes();
@@ -241,60 +182,11 @@ Summary World::BuildSummary() {
   s.cache.gets = cache_.stats().gets;
   s.cache.sets = cache_.stats().sets;
   s.cache.deletes = cache_.stats().deletes;
-  const DatabaseStats& db = db_.stats();
-  s.db.queries = db.queries;
-  s.db.reads = db.reads;
-  s.db.writes = db.writes;
-  s.db.timeouts = db.timeouts;
-  s.db.peak_concurrency = db.peak_concurrency;
-  s.db.peak_queue_depth = db.peak_queue;
-  s.db.mean_wait_ms = db.started > 0 ? static_cast<double>(db.wait_ns_total) * 1e-6 /
-                                           static_cast<double>(db.started)
-                                     : 0;
-  s.db.wait_probability =
-      db.queries > 0 ? static_cast<double>(db.queued) / static_cast<double>(db.queries) : 0;
-  s.db.utilization =
-      end.nanos() > 0 ? db.busy_ns / (static_cast<double>(end.nanos()) * db_.connections()) : 0;
-  auto ms = [](int64_t ns) { return static_cast<double>(ns) * 1e-6; };
-  s.latency_ms.mean = latency_.mean() * 1e-6;
-  s.latency_ms.p50 = ms(latency_.Quantile(0.5));
-  s.latency_ms.p90 = ms(latency_.Quantile(0.9));
-  s.latency_ms.p99 = ms(latency_.Quantile(0.99));
-  s.latency_ms.p999 = ms(latency_.Quantile(0.999));
-  s.latency_ms.max = ms(latency_.max());
-  s.staleness.stale_reads = c.stale_reads;
-  s.staleness.stale_read_ratio =
-      c.successful_reads > 0
-          ? static_cast<double>(c.stale_reads) / static_cast<double>(c.successful_reads)
-          : 0;
-  s.staleness.max_age_ms = c.stale_age_ms_max;
-  s.staleness.mean_age_ms =
-      c.stale_reads > 0 ? c.stale_age_ms_sum / static_cast<double>(c.stale_reads) : 0;
-  s.stampede.episodes = stampede_.episodes();
-  s.stampede.max_concurrent_loads = stampede_.max_concurrent();
-  s.stampede.duplicate_loads = stampede_.duplicate_loads();
-  s.stampede.size_counts = stampede_.size_counts();
-  const PolicyStats& p = policy_stats_;
-  s.writes.lost = p.lost_writes;
-  s.writes.pending_at_end = p.writes_pending_at_end;
-  s.l1.hits = p.l1_hits;
-  s.l1.misses = p.l1_misses;
-  s.l1.hit_ratio = p.l1_hits + p.l1_misses > 0 ? static_cast<double>(p.l1_hits) /
-                                                     static_cast<double>(p.l1_hits + p.l1_misses)
-                                               : 0;
-  s.guard.early_refreshes = p.early_refreshes;
-  s.guard.background_refreshes = p.background_refreshes;
-  s.guard.coalesced_reads = p.coalesced_reads;
-  s.guard.waits = p.guard_waits;
-  s.guard.gave_up = p.guard_gave_up;
-  s.guard.stale_served = p.stale_served;
+  FillDatabaseSummary(s, db_.stats(), db_.connections(), end);
+  FillStampedeSummary(s, stampede_);
+  FillPolicySummary(s, policy_stats_);
   s.guard.leases_issued = cache_.stats().leases_issued;
   s.guard.lease_sets_rejected = cache_.stats().lease_sets_rejected;
-  s.invalidation.published = p.invalidations_published;
-  s.invalidation.delivered = p.invalidations_delivered;
-  s.invalidation.lost = p.invalidations_lost;
-  s.degradation.breaker_bypasses = p.breaker_bypasses;
-  s.warming.keys_loaded = p.warmed_keys;
   return s;
 }
 

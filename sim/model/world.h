@@ -16,7 +16,6 @@
 
 #include "sim/core/sim_runtime.h"
 #include "sim/core/simulator.h"
-#include "sim/metrics/histogram.h"
 #include "sim/metrics/stampede.h"
 #include "sim/metrics/summary.h"
 #include "sim/model/cache_server.h"
@@ -24,6 +23,7 @@
 #include "sim/model/eviction.h"
 #include "sim/model/ledger.h"
 #include "sim/model/roles.h"
+#include "sim/model/run_meter.h"
 #include "sim/model/workload.h"
 
 namespace cachelab {
@@ -46,13 +46,6 @@ class World {
   const VersionLedger& ledger() const { return ledger_; }
 
  private:
-  struct Counters {
-    uint64_t requests = 0, reads = 0, writes = 0, failed = 0;
-    uint64_t hits = 0, misses = 0, errors = 0;
-    uint64_t successful_reads = 0, stale_reads = 0;
-    double stale_age_ms_sum = 0, stale_age_ms_max = 0;
-  };
-
   static void OnArrival(void* self, uint64_t);
   static void OnTick(void* self, uint64_t);
   void ScheduleNextArrival();
@@ -89,16 +82,7 @@ class World {
   uint64_t in_flight_ = 0;
   Time last_finish_;
 
-  Counters counters_;
-  LatencyHistogram latency_;
-  LatencyHistogram interval_latency_;
-  // Snapshot of cumulative counts at the start of the current interval.
-  struct Mark {
-    Time start;
-    Counters counters;
-    uint64_t db_queries = 0, evictions = 0, expirations = 0, duplicate_loads = 0;
-    double db_busy_ns = 0;
-  } mark_;
+  RunMeter meter_;
   std::vector<IntervalRow> rows_;
 };
 

@@ -1,0 +1,150 @@
+#include "sim/model/run_meter.h"
+
+#include <algorithm>
+
+#include "sim/model/database.h"
+
+namespace cachelab {
+
+bool RunMeter::Read(const ReadOutcome& out, Key key, const VersionLedger& ledger, Time now) {
+  Counters& c = counters_;
+  ++c.requests;
+  ++c.reads;
+  switch (out.cache) {
+    case CacheOutcome::kHit:
+      ++c.hits;
+      break;
+    case CacheOutcome::kMiss:
+      ++c.misses;
+      break;
+    case CacheOutcome::kError:
+      ++c.errors;
+      break;
+  }
+  if (out.failed) {
+    ++c.failed;
+    return false;
+  }
+  ++c.successful_reads;
+  if (!out.value.exists || out.value.version >= ledger.acked(key)) return false;
+  const double age = (now - ledger.AckTime(key, out.value.version + 1)).millis();
+  ++c.stale_reads;
+  c.stale_age_ms_sum += age;
+  c.stale_age_ms_max = std::max(c.stale_age_ms_max, age);
+  return true;
+}
+
+void RunMeter::Write(bool ok) {
+  ++counters_.requests;
+  ++counters_.writes;
+  if (!ok) ++counters_.failed;
+}
+
+IntervalRow RunMeter::Row(Time end, const WorldTotals& t) {
+  const Counters& c = counters_;
+  const Counters& m = mark_.counters;
+  const WorldTotals& mt = mark_.totals;
+  IntervalRow row;
+  row.time_s = mark_.start.seconds();
+  row.requests = c.requests - m.requests;
+  row.reads = c.reads - m.reads;
+  row.writes = c.writes - m.writes;
+  row.failed = c.failed - m.failed;
+  row.hits = c.hits - m.hits;
+  row.misses = c.misses - m.misses;
+  row.errors = c.errors - m.errors;
+  row.hit_ratio = row.hits + row.misses > 0
+                      ? static_cast<double>(row.hits) / static_cast<double>(row.hits + row.misses)
+                      : 0.0;
+  row.db_queries = t.db_queries - mt.db_queries;
+  row.db_queue_depth = t.db_interval_peak_queue;
+  const double span_ns = static_cast<double>((end - mark_.start).nanos());
+  row.db_utilization =
+      span_ns > 0 ? (t.db_busy_ns - mt.db_busy_ns) / (span_ns * t.db_connections) : 0.0;
+  row.p50_ms = static_cast<double>(interval_latency_.Quantile(0.5)) * 1e-6;
+  row.p99_ms = static_cast<double>(interval_latency_.Quantile(0.99)) * 1e-6;
+  row.stale_reads = c.stale_reads - m.stale_reads;
+  row.evictions = t.evictions - mt.evictions;
+  row.expirations = t.expirations - mt.expirations;
+  row.cache_bytes = t.cache_bytes;
+  row.cache_items = t.cache_items;
+  row.stampede_loads = t.duplicate_loads - mt.duplicate_loads;
+
+  interval_latency_.Reset();
+  mark_.start = end;
+  mark_.counters = c;
+  mark_.totals = t;
+  return row;
+}
+
+void RunMeter::FillSummary(Summary& s) const {
+  const Counters& c = counters_;
+  s.requests = {c.requests, c.reads, c.writes, c.failed};
+  s.cache.hits = c.hits;
+  s.cache.misses = c.misses;
+  s.cache.errors = c.errors;
+  s.cache.hit_ratio = c.hits + c.misses > 0
+                          ? static_cast<double>(c.hits) / static_cast<double>(c.hits + c.misses)
+                          : 0;
+  auto ms = [](int64_t ns) { return static_cast<double>(ns) * 1e-6; };
+  s.latency_ms.mean = latency_.mean() * 1e-6;
+  s.latency_ms.p50 = ms(latency_.Quantile(0.5));
+  s.latency_ms.p90 = ms(latency_.Quantile(0.9));
+  s.latency_ms.p99 = ms(latency_.Quantile(0.99));
+  s.latency_ms.p999 = ms(latency_.Quantile(0.999));
+  s.latency_ms.max = ms(latency_.max());
+  s.staleness.stale_reads = c.stale_reads;
+  s.staleness.stale_read_ratio =
+      c.successful_reads > 0
+          ? static_cast<double>(c.stale_reads) / static_cast<double>(c.successful_reads)
+          : 0;
+  s.staleness.max_age_ms = c.stale_age_ms_max;
+  s.staleness.mean_age_ms =
+      c.stale_reads > 0 ? c.stale_age_ms_sum / static_cast<double>(c.stale_reads) : 0;
+}
+
+void FillDatabaseSummary(Summary& s, const DatabaseStats& db, uint32_t connections, Time end) {
+  s.db.queries = db.queries;
+  s.db.reads = db.reads;
+  s.db.writes = db.writes;
+  s.db.timeouts = db.timeouts;
+  s.db.peak_concurrency = db.peak_concurrency;
+  s.db.peak_queue_depth = db.peak_queue;
+  s.db.mean_wait_ms = db.started > 0 ? static_cast<double>(db.wait_ns_total) * 1e-6 /
+                                           static_cast<double>(db.started)
+                                     : 0;
+  s.db.wait_probability =
+      db.queries > 0 ? static_cast<double>(db.queued) / static_cast<double>(db.queries) : 0;
+  s.db.utilization =
+      end.nanos() > 0 ? db.busy_ns / (static_cast<double>(end.nanos()) * connections) : 0;
+}
+
+void FillStampedeSummary(Summary& s, const StampedeTracker& stampede) {
+  s.stampede.episodes = stampede.episodes();
+  s.stampede.max_concurrent_loads = stampede.max_concurrent();
+  s.stampede.duplicate_loads = stampede.duplicate_loads();
+  s.stampede.size_counts = stampede.size_counts();
+}
+
+void FillPolicySummary(Summary& s, const PolicyStats& p) {
+  s.writes.lost = p.lost_writes;
+  s.writes.pending_at_end = p.writes_pending_at_end;
+  s.l1.hits = p.l1_hits;
+  s.l1.misses = p.l1_misses;
+  s.l1.hit_ratio = p.l1_hits + p.l1_misses > 0 ? static_cast<double>(p.l1_hits) /
+                                                     static_cast<double>(p.l1_hits + p.l1_misses)
+                                               : 0;
+  s.guard.early_refreshes = p.early_refreshes;
+  s.guard.background_refreshes = p.background_refreshes;
+  s.guard.coalesced_reads = p.coalesced_reads;
+  s.guard.waits = p.guard_waits;
+  s.guard.gave_up = p.guard_gave_up;
+  s.guard.stale_served = p.stale_served;
+  s.invalidation.published = p.invalidations_published;
+  s.invalidation.delivered = p.invalidations_delivered;
+  s.invalidation.lost = p.invalidations_lost;
+  s.degradation.breaker_bypasses = p.breaker_bypasses;
+  s.warming.keys_loaded = p.warmed_keys;
+}
+
+}  // namespace cachelab

@@ -1,0 +1,87 @@
+// What every world measures the same way, whether it is simulated (World) or
+// live (analysis/live/): request counts by cache outcome, end-to-end latency,
+// stale reads against the version ledger, the per-interval rows of the time
+// series, and the summary's sections built from the world's own counters.
+//
+// Contract:
+//  - Requests are counted when they complete, with their outcome, so every
+//    row satisfies reads = hits + misses + errors.
+//  - A read is stale when it answers an existing row older than the latest
+//    acknowledged version; its age runs from the acknowledgement of the next
+//    version (VersionLedger::AckTime) to the answer.
+//  - Row(end, totals) closes the interval that started at the previous
+//    Row's end (time 0 for the first) with the world's cumulative `totals`.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "sim/core/time.h"
+#include "sim/metrics/histogram.h"
+#include "sim/metrics/stampede.h"
+#include "sim/metrics/summary.h"
+#include "sim/model/ledger.h"
+#include "sim/model/roles.h"
+#include "sim/model/value.h"
+
+namespace cachelab {
+
+struct DatabaseStats;
+
+// A world's cumulative figures at one moment, for a time-series row.
+struct WorldTotals {
+  uint64_t db_queries = 0;
+  double db_busy_ns = 0;
+  uint32_t db_connections = 1;
+  uint64_t db_interval_peak_queue = 0;  // largest queue since the previous row
+  uint64_t evictions = 0, expirations = 0;
+  uint64_t cache_bytes = 0, cache_items = 0;  // now
+  uint64_t duplicate_loads = 0;
+};
+
+class RunMeter {
+ public:
+  // A read answered at `now`; returns whether it was stale.
+  bool Read(const ReadOutcome& out, Key key, const VersionLedger& ledger, Time now);
+  void Write(bool ok);
+  // End-to-end latency of a finished request.
+  void Latency(int64_t ns) {
+    latency_.Record(ns);
+    interval_latency_.Record(ns);
+  }
+  // Closes the current interval at `end` and returns its row.
+  IntervalRow Row(Time end, const WorldTotals& totals);
+  Time interval_start() const { return mark_.start; }
+
+  // The summary's requests, cache outcome counts and hit ratio, latency and
+  // staleness sections.
+  void FillSummary(Summary& s) const;
+
+ private:
+  struct Counters {
+    uint64_t requests = 0, reads = 0, writes = 0, failed = 0;
+    uint64_t hits = 0, misses = 0, errors = 0;
+    uint64_t successful_reads = 0, stale_reads = 0;
+    double stale_age_ms_sum = 0, stale_age_ms_max = 0;
+  };
+  Counters counters_;
+  LatencyHistogram latency_;
+  LatencyHistogram interval_latency_;
+  // Cumulative counts at the start of the current interval.
+  struct Mark {
+    Time start;
+    Counters counters;
+    WorldTotals totals;
+  } mark_;
+};
+
+// The summary's database section from the database's statistics over a run
+// that ended at `end`.
+void FillDatabaseSummary(Summary& s, const DatabaseStats& db, uint32_t connections, Time end);
+// The stampede section.
+void FillStampedeSummary(Summary& s, const StampedeTracker& stampede);
+// The policy stack's counters: writes, l1, guard (but the lease counts, which
+// the cache server keeps), invalidation, degradation, warming.
+void FillPolicySummary(Summary& s, const PolicyStats& p);
+
+}  // namespace cachelab
