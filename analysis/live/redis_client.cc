@@ -2,6 +2,8 @@
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <time.h>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/post.hpp>
@@ -135,6 +137,7 @@ class AsioWatcher : public std::enable_shared_from_this<AsioWatcher> {
     if (read && reading_) {
       redisAsyncHandleRead(ac_);
     } else if (!read && writing_) {
+      const SigpipeGuard no_sigpipe;
       redisAsyncHandleWrite(ac_);
     }
     Arm();
@@ -158,6 +161,28 @@ struct Pending {
 };
 
 }  // namespace
+
+SigpipeGuard::SigpipeGuard() {
+  sigset_t pipe, pending;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe, &old_mask_);
+  sigpending(&pending);
+  was_pending_ = sigismember(&pending, SIGPIPE) == 1;
+}
+
+SigpipeGuard::~SigpipeGuard() {
+  sigset_t pipe, pending;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  sigpending(&pending);
+  // Only a SIGPIPE that our write raised; one pending before is someone else's.
+  if (!was_pending_ && sigismember(&pending, SIGPIPE) == 1) {
+    const timespec now{0, 0};
+    sigtimedwait(&pipe, nullptr, &now);
+  }
+  pthread_sigmask(SIG_SETMASK, &old_mask_, nullptr);
+}
 
 RedisReply RedisReply::Error(Kind kind, std::string message) {
   RedisReply r;
@@ -583,30 +608,43 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 )lua";
 
+// GCC 12 destroys some temporaries of a co_await expression twice (seen here
+// as a double free of an awaiter's shared_ptr member). So awaiters hold raw
+// pointers only, the owners live in the coroutine's frame, and arguments are
+// built in named locals before the co_await, never as braced temporaries.
 struct IssueAwaiter {
-  std::shared_ptr<RedisClient::Connection> conn;
-  const std::vector<std::string>& args;
-  std::shared_ptr<Pending> p;
+  RedisClient::Connection* conn;
+  const std::vector<std::string>* args;
+  const std::shared_ptr<Pending>* p;
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
-    p->h = h;
-    conn->Issue(p, args);  // always resumes through the queue
+    (*p)->h = h;
+    conn->Issue(*p, *args);  // always resumes through the queue
   }
   void await_resume() const noexcept {}
 };
 
 struct SubscribeAwaiter {
-  std::shared_ptr<RedisClient::Connection> conn;
-  const std::string& channel;
-  std::function<void(std::string_view)>& handler;
-  std::shared_ptr<Pending> p;
+  RedisClient::Connection* conn;
+  const std::string* channel;
+  std::function<void(std::string_view)>* handler;
+  const std::shared_ptr<Pending>* p;
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) {
-    p->h = h;
-    conn->Subscribe(channel, std::move(handler), p);
+    (*p)->h = h;
+    conn->Subscribe(*channel, std::move(*handler), *p);
   }
   void await_resume() const noexcept {}
 };
+
+// One command on `conn`. Free functions taking their owners by value: the
+// frame keeps the connection alive, never the client.
+Task<RedisReply> Issue(std::shared_ptr<RedisClient::Connection> conn,
+                       std::vector<std::string> args) {
+  const auto p = std::make_shared<Pending>();
+  co_await IssueAwaiter{conn.get(), &args, &p};
+  co_return std::move(p->reply);
+}
 
 Duration TtlOf(int64_t pttl_ms) {
   return pttl_ms < 0 ? Duration::Max() : Duration::Millis(pttl_ms);
@@ -633,20 +671,63 @@ RedisGet Unexpected(const RedisReply& r) {
                   ")");
 }
 
+// INFO's text: "# Section" headers, blank lines and "name:value" lines, CRLF.
+std::map<std::string, std::string> ParseInfo(std::string_view text) {
+  std::map<std::string, std::string> fields;
+  while (!text.empty()) {
+    const size_t eol = text.find('\n');
+    std::string_view line = text.substr(0, eol);
+    text = eol == std::string_view::npos ? std::string_view() : text.substr(eol + 1);
+    if (line.ends_with('\r')) line.remove_suffix(1);
+    if (line.empty() || line.starts_with('#')) continue;
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    fields.emplace(line.substr(0, colon), line.substr(colon + 1));
+  }
+  return fields;
+}
+
+Task<RedisReply> Eval(std::shared_ptr<RedisClient::Connection> conn,
+                      std::shared_ptr<RedisClient::Script> script, std::vector<std::string> keys,
+                      std::vector<std::string> args) {
+  for (int attempt = 0;; ++attempt) {
+    if (script->sha.empty()) {
+      std::vector<std::string> load{"SCRIPT", "LOAD", script->body};
+      RedisReply loaded = co_await Issue(conn, std::move(load));
+      if (loaded.error()) co_return loaded;
+      script->sha = loaded.str;
+    }
+    std::vector<std::string> cmd{"EVALSHA", script->sha, std::to_string(keys.size())};
+    cmd.insert(cmd.end(), keys.begin(), keys.end());
+    cmd.insert(cmd.end(), args.begin(), args.end());
+    RedisReply r = co_await Issue(conn, std::move(cmd));
+    // A restarted server forgot its scripts: load again, once.
+    if (attempt == 0 && r.error() && r.kind == RedisReply::Kind::kServer &&
+        r.str.starts_with("NOSCRIPT")) {
+      script->sha.clear();
+      continue;
+    }
+    co_return r;
+  }
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
 // RedisClient
+//
+// Each operation below calls Issue or Eval (which copy the shared owners)
+// before its first suspension and touches no member after it.
 
 RedisClient::RedisClient(boost::asio::io_context& io, RedisAddress address,
                          RedisClientOptions options)
     : address_(std::move(address)),
       commands_(std::make_shared<Connection>(io, address_, options)),
       pubsub_(std::make_shared<Connection>(io, address_, options)),
-      get_ttl_(new Script{kGetTtl, {}}),
-      lease_get_(new Script{kLeaseGet, {}}),
-      lease_set_(new Script{kLeaseSet, {}}),
-      delete_if_(new Script{kDeleteIf, {}}) {}
+      get_ttl_(std::make_shared<Script>(Script{kGetTtl, {}})),
+      lease_get_(std::make_shared<Script>(Script{kLeaseGet, {}})),
+      lease_set_(std::make_shared<Script>(Script{kLeaseSet, {}})),
+      delete_if_(std::make_shared<Script>(Script{kDeleteIf, {}})) {}
 
 RedisClient::~RedisClient() {
   commands_->Close();
@@ -658,38 +739,11 @@ uint64_t RedisClient::connects() const {
 }
 
 Task<RedisReply> RedisClient::Command(std::vector<std::string> args) {
-  auto p = std::make_shared<Pending>();
-  co_await IssueAwaiter{commands_, args, p};
-  co_return std::move(p->reply);
-}
-
-Task<RedisReply> RedisClient::Eval(Script& script, std::vector<std::string> keys,
-                                   std::vector<std::string> args) {
-  for (int attempt = 0;; ++attempt) {
-    if (script.sha.empty()) {
-      std::vector<std::string> cmd{"SCRIPT", "LOAD", script.body};
-      RedisReply loaded = co_await Command(std::move(cmd));
-      if (loaded.error()) co_return loaded;
-      script.sha = loaded.str;
-    }
-    std::vector<std::string> cmd{"EVALSHA", script.sha, std::to_string(keys.size())};
-    for (auto& k : keys) cmd.push_back(k);
-    for (auto& a : args) cmd.push_back(a);
-    RedisReply r = co_await Command(std::move(cmd));
-    // A restarted server forgot its scripts: load again, once.
-    if (attempt == 0 && r.error() && r.kind == RedisReply::Kind::kServer &&
-        r.str.starts_with("NOSCRIPT")) {
-      script.sha.clear();
-      continue;
-    }
-    co_return r;
-  }
+  return Issue(commands_, std::move(args));
 }
 
 Task<RedisReply> RedisClient::Ping() {
-  std::vector<std::string> cmd{"PING"};
-  RedisReply r = co_await Command(std::move(cmd));
-  co_return r;
+  return Command({"PING"});
 }
 
 Task<RedisGet> RedisClient::Get(std::string key) {
@@ -708,7 +762,7 @@ Task<RedisGet> RedisClient::Get(std::string key) {
 
 Task<RedisGet> RedisClient::GetWithTtl(std::string key) {
   std::vector<std::string> keys{std::move(key)};
-  const RedisReply r = co_await Eval(*get_ttl_, std::move(keys), {});
+  const RedisReply r = co_await Eval(commands_, get_ttl_, std::move(keys), {});
   if (r.error()) co_return GetError(r.str);
   if (r.nil()) co_return RedisGet{};
   if (r.type != RedisReply::Type::kArray || r.elements.size() != 2) co_return Unexpected(r);
@@ -741,7 +795,7 @@ Task<RedisWrite> RedisClient::SetNx(std::string key, std::string value, Duration
 
 Task<RedisWrite> RedisClient::DeleteIfEquals(std::string key, std::string value) {
   std::vector<std::string> keys{std::move(key)}, args{std::move(value)};
-  const RedisReply r = co_await Eval(*delete_if_, std::move(keys), std::move(args));
+  const RedisReply r = co_await Eval(commands_, delete_if_, std::move(keys), std::move(args));
   if (r.error()) co_return WriteError(r);
   co_return RedisWrite{r.integer == 1 ? RedisWrite::Status::kOk : RedisWrite::Status::kRejected,
                        {}};
@@ -766,17 +820,32 @@ Task<RedisWrite> RedisClient::ConfigSet(std::string parameter, std::string value
   co_return WriteResult(r);
 }
 
-Task<int64_t> RedisClient::UsedMemory() {
-  std::vector<std::string> cmd{"INFO", "memory"};
+Task<std::map<std::string, std::string>> RedisClient::Info(std::string section) {
+  std::vector<std::string> cmd{"INFO"};
+  if (!section.empty()) cmd.push_back(std::move(section));
   const RedisReply r = co_await Command(std::move(cmd));
-  if (r.error()) co_return -1;
-  constexpr std::string_view kField = "\nused_memory:";
-  const std::string text = "\n" + r.str;
-  const size_t at = text.find(kField);
-  if (at == std::string::npos) co_return -1;
-  const size_t start = at + kField.size();
-  const size_t end = text.find_first_of("\r\n", start);
-  co_return ParseInt(std::string_view(text).substr(start, end - start)).value_or(-1);
+  if (r.type != RedisReply::Type::kString) co_return std::map<std::string, std::string>{};
+  co_return ParseInfo(r.str);
+}
+
+Task<std::string> RedisClient::ServerVersion() {
+  const std::map<std::string, std::string> info = co_await Info("server");
+  const auto it = info.find("redis_version");
+  co_return it == info.end() ? std::string() : it->second;
+}
+
+Task<int64_t> RedisClient::UsedMemory() {
+  const std::map<std::string, std::string> info = co_await Info("memory");
+  const auto it = info.find("used_memory");
+  if (it == info.end()) co_return -1;
+  co_return ParseInt(it->second).value_or(-1);
+}
+
+Task<RedisWrite> RedisClient::Pause(Duration d) {
+  std::vector<std::string> cmd{"CLIENT", "PAUSE",
+                               std::to_string(std::max<int64_t>(0, CeilMillis(d))), "ALL"};
+  const RedisReply r = co_await Command(std::move(cmd));
+  co_return WriteResult(r);
 }
 
 std::string RedisClient::LeaseKey(std::string_view key) {
@@ -789,7 +858,7 @@ Task<RedisLease> RedisClient::LeaseGet(std::string key, Duration period) {
   std::string lease = LeaseKey(key);
   std::vector<std::string> keys{std::move(key), std::move(lease), kTokenCounter};
   std::vector<std::string> args{std::to_string(period_us), std::to_string(keep_ms)};
-  const RedisReply r = co_await Eval(*lease_get_, std::move(keys), std::move(args));
+  const RedisReply r = co_await Eval(commands_, lease_get_, std::move(keys), std::move(args));
   RedisLease out;
   if (r.error()) {
     out.get = GetError(r.str);
@@ -816,17 +885,26 @@ Task<RedisWrite> RedisClient::LeaseSet(std::string key, std::string value, Durat
   std::vector<std::string> args{std::move(value),
                                 std::to_string(ttl > Duration() ? CeilMillis(ttl) : 0),
                                 std::to_string(token)};
-  const RedisReply r = co_await Eval(*lease_set_, std::move(keys), std::move(args));
+  const RedisReply r = co_await Eval(commands_, lease_set_, std::move(keys), std::move(args));
   if (r.error()) co_return WriteError(r);
   co_return RedisWrite{r.integer == 1 ? RedisWrite::Status::kOk : RedisWrite::Status::kRejected,
                        {}};
 }
 
+namespace {
+
+Task<RedisReply> SubscribeOn(std::shared_ptr<RedisClient::Connection> conn, std::string channel,
+                             std::function<void(std::string_view)> handler) {
+  const auto p = std::make_shared<Pending>();
+  co_await SubscribeAwaiter{conn.get(), &channel, &handler, &p};
+  co_return std::move(p->reply);
+}
+
+}  // namespace
+
 Task<RedisReply> RedisClient::Subscribe(std::string channel,
                                         std::function<void(std::string_view message)> handler) {
-  auto p = std::make_shared<Pending>();
-  co_await SubscribeAwaiter{pubsub_, channel, handler, p};
-  co_return std::move(p->reply);
+  return SubscribeOn(pubsub_, std::move(channel), std::move(handler));
 }
 
 Task<int64_t> RedisClient::Publish(std::string channel, std::string message) {

@@ -21,7 +21,11 @@
 //    established within `timeout` is abandoned.
 //  - Destroying the client fails every pending command (kConnection); the
 //    coroutines are still resumed through the queue, so the io_context must
-//    run (or be destroyed) afterwards.
+//    run (or be destroyed) afterwards. A command's state is shared between its
+//    coroutine and hiredis' callback (never only in the coroutine's frame),
+//    and no command touches the client after its first suspension, so a
+//    coroutine may outlive the client; commands issued after that fail at
+//    once with kConnection.
 //  - Pub/sub uses a second connection of its own. Subscribe delivers each
 //    message to the handler through the io_context's queue; after a lost
 //    connection it reconnects every `resubscribe_interval` and subscribes to
@@ -39,9 +43,12 @@
 //    eviction may evict it (a fill is then rejected).
 #pragma once
 
+#include <signal.h>
+
 #include <boost/asio/io_context.hpp>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,6 +58,23 @@
 #include "sim/core/time.h"
 
 namespace cachelab::live {
+
+// hiredis 0.14 writes with write(2), so writing to a server that went away
+// raises SIGPIPE, whose default action kills cachelab. While a guard lives,
+// SIGPIPE is blocked on this thread; one raised meanwhile is discarded (libpq
+// does the same where MSG_NOSIGNAL does not apply). Around every hiredis
+// write; the process' signal dispositions are left alone.
+class SigpipeGuard {
+ public:
+  SigpipeGuard();
+  ~SigpipeGuard();
+  SigpipeGuard(const SigpipeGuard&) = delete;
+  SigpipeGuard& operator=(const SigpipeGuard&) = delete;
+
+ private:
+  sigset_t old_mask_;
+  bool was_pending_ = false;
+};
 
 // An owned copy of a hiredis reply (hiredis frees its own after the callback).
 struct RedisReply {
@@ -137,8 +161,17 @@ class RedisClient {
   Task<RedisWrite> Delete(std::string key);
   Task<RedisWrite> FlushAll();
   Task<RedisWrite> ConfigSet(std::string parameter, std::string value);
+  // The fields of INFO `section` ("server", "memory", ...; "" for the default
+  // set) as name -> value; an empty map on an error.
+  Task<std::map<std::string, std::string>> Info(std::string section);
+  // INFO server's redis_version ("7.0.15"); empty on an error.
+  Task<std::string> ServerVersion();
   // INFO memory's used_memory; -1 on an error.
   Task<int64_t> UsedMemory();
+  // CLIENT PAUSE `d` ALL (whole milliseconds, rounded up): the server holds
+  // every client's commands, this connection's included, until `d` has
+  // passed (the `pause` fault window). Needs Redis >= 6.2.
+  Task<RedisWrite> Pause(Duration d);
 
   // A hit, or a miss with a token unless a lease on `key` was issued less
   // than `period` ago.
@@ -165,13 +198,11 @@ class RedisClient {
   struct Script;
 
  private:
-  Task<RedisReply> Eval(Script& script, std::vector<std::string> keys,
-                        std::vector<std::string> args);
-
   RedisAddress address_;
+  // Shared with the commands in flight, which may outlive the client.
   std::shared_ptr<Connection> commands_;
   std::shared_ptr<Connection> pubsub_;
-  std::unique_ptr<Script> get_ttl_, lease_get_, lease_set_, delete_if_;
+  std::shared_ptr<Script> get_ttl_, lease_get_, lease_set_, delete_if_;
 };
 
 }  // namespace cachelab::live

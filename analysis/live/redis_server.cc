@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "analysis/common/errors.h"
+#include "analysis/live/redis_client.h"
 
 namespace cachelab::live {
 
@@ -111,7 +112,11 @@ void PrivateRedis::WaitReady() {
     const timeval tv{0, 200'000};
     if (redisContext* c = redisConnectUnixWithTimeout(socket_path().c_str(), tv)) {
       if (c->err == 0) {
-        auto* r = static_cast<redisReply*>(redisCommand(c, "PING"));
+        redisReply* r = nullptr;
+        {
+          const SigpipeGuard no_sigpipe;  // the server may exit meanwhile
+          r = static_cast<redisReply*>(redisCommand(c, "PING"));
+        }
         const bool pong =
             r != nullptr && r->type == REDIS_REPLY_STATUS && std::string(r->str, r->len) == "PONG";
         if (r == nullptr) {
