@@ -1,0 +1,523 @@
+// The live world's Redis side: a private redis-server and the asynchronous
+// client, against the real server. Every case starts its own server; where
+// redis-server is not installed the case exits 77 (ctest: skipped).
+#include "analysis/live/redis_client.h"
+
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <catch2/catch.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "analysis/common/errors.h"
+#include "analysis/live/asio_runtime.h"
+#include "analysis/live/redis_server.h"
+#include "tests/support/live_servers.h"
+
+using namespace cachelab;
+using namespace cachelab::live;
+using Status = RedisWrite::Status;
+
+namespace {
+
+// A redis-server of the test's own (or exit 77 when it is not installed).
+PrivateRedisOptions RedisOptions(PrivateRedisOptions options = {}) {
+  options.program = test::RequireProgram("redis-server", {"/usr/bin"});
+  return options;
+}
+
+// An io_context with the live runtime; Run drives one coroutine to its end.
+struct Live {
+  boost::asio::io_context io;
+  AsioRuntime rt{io};
+
+  template <typename Body>
+  void Run(Body body, std::chrono::seconds limit = std::chrono::seconds(30)) {
+    bool finished = false;
+    rt.Spawn(Drive(body(), &finished));
+    boost::asio::steady_timer guard(io, limit);
+    guard.async_wait([this](boost::system::error_code ec) {
+      if (!ec) io.stop();
+    });
+    io.restart();
+    io.run();
+    rt.Rethrow();
+    REQUIRE(finished);  // else the guard stopped a hung run
+  }
+
+  Task<void> Drive(Task<void> body, bool* finished) {
+    co_await body;
+    *finished = true;
+    io.stop();
+  }
+
+  // Runs one task to its end and returns its result. Assertions then never
+  // contain a co_await: GCC 12 mishandles temporaries in co_await
+  // sub-expressions (observed here as a double free).
+  template <typename T>
+  T Await(Task<T> task) {
+    std::optional<T> result;
+    Run([&] { return Keep(std::move(task), &result); });
+    return std::move(*result);
+  }
+
+  template <typename T>
+  static Task<void> Keep(Task<T> task, std::optional<T>* result) {
+    T r = co_await task;
+    result->emplace(std::move(r));
+  }
+
+  // Polls every millisecond until `*count` reaches `n`.
+  Task<void> WaitFor(const int* count, int n) {
+    while (*count < n) co_await rt.Sleep(Duration::Millis(1));
+  }
+};
+
+RedisClientOptions Timeout(Duration d) {
+  RedisClientOptions o;
+  o.timeout = d;
+  return o;
+}
+
+// A TCP port nobody listens on right now.
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool ProcessExists(pid_t pid) {
+  return kill(pid, 0) == 0 || errno != ESRCH;
+}
+
+}  // namespace
+
+TEST_CASE("Redis URLs parse into addresses; bad ones name the URL and the expected forms",
+          "[live][redis]") {
+  const RedisAddress unix_socket = RedisAddress::Parse("unix:///tmp/x/redis.sock");
+  CHECK(unix_socket.unix_socket == "/tmp/x/redis.sock");
+  CHECK(unix_socket.host.empty());
+
+  const RedisAddress tcp = RedisAddress::Parse("redis://:secret@cache.local:6380/3");
+  CHECK(tcp.host == "cache.local");
+  CHECK(tcp.port == 6380);
+  CHECK(tcp.password == "secret");
+  CHECK(tcp.db == 3);
+
+  const RedisAddress plain = RedisAddress::Parse("redis://127.0.0.1");
+  CHECK(plain.port == 6379);
+  CHECK(plain.db == 0);
+  CHECK(plain.password.empty());
+  CHECK(RedisAddress::Parse("redis://[::1]:7000").host == "::1");
+
+  for (const std::string bad :
+       {"http://host", "redis://", "redis://host:", "redis://host:99999", "redis://host:x",
+        "redis://host/-1", "redis://secret@host", "unix://relative/sock", "unix://"}) {
+    INFO(bad);
+    try {
+      RedisAddress::Parse(bad);
+      FAIL("no error");
+    } catch (const InputError& e) {
+      const std::string what = e.what();
+      CHECK(what.find("'" + bad + "'") != std::string::npos);
+      CHECK(what.find("redis://[:password@]host[:port][/db]") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("GET, SET and DEL round-trip binary values", "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  RedisClient client(live.io, redis.url());
+  const std::string binary("a\0b\xff\r\n", 6);
+  CHECK(live.Await(client.Ping()).str == "PONG");
+  CHECK(live.Await(client.Get("k")).status == RedisGet::Status::kMiss);
+  CHECK(live.Await(client.Set("k", binary, Duration())).ok());
+  const RedisGet hit = live.Await(client.Get("k"));
+  CHECK(hit.hit());
+  CHECK(hit.value == binary);
+  // Keys are binary-safe too.
+  CHECK(live.Await(client.Set(binary, "v", Duration())).ok());
+  CHECK(live.Await(client.Get(binary)).value == "v");
+  CHECK(live.Await(client.Delete("k")).ok());
+  CHECK(live.Await(client.Get("k")).status == RedisGet::Status::kMiss);
+  CHECK(live.Await(client.Delete("never-set")).ok());
+  // A server error comes back as an error reply, not an exception.
+  const RedisReply wrong = live.Await(client.Command({"INCR", binary}));
+  CHECK(wrong.error());
+  CHECK(wrong.kind == RedisReply::Kind::kServer);
+}
+
+TEST_CASE("Pipelined commands from many coroutines each get their own reply", "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  RedisClient client(live.io, redis.url());
+  constexpr int kN = 300;
+  int done = 0, mismatches = 0;
+  live.Run([&]() -> Task<void> {
+    for (int i = 0; i < kN; ++i) {
+      live.rt.Spawn([](RedisClient& c, int i, int& done, int& mismatches) -> Task<void> {
+        const std::string key = "key" + std::to_string(i);
+        const RedisWrite w = co_await c.Set(key, "value" + std::to_string(i), Duration());
+        const RedisGet g = co_await c.Get(key);
+        if (!w.ok() || g.value != "value" + std::to_string(i)) ++mismatches;
+        ++done;
+      }(client, i, done, mismatches));
+    }
+    co_await live.WaitFor(&done, kN);
+  });
+  CHECK(mismatches == 0);
+  CHECK(client.connects() == 1);  // all of them on one connection
+}
+
+TEST_CASE("A PX TTL expires the key; no TTL keeps it", "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  RedisClient client(live.io, redis.url());
+  const Time set_at = live.rt.now();
+  REQUIRE(live.Await(client.Set("short", "v", Duration::Millis(50))).ok());
+  REQUIRE(live.Await(client.Set("forever", "v", Duration())).ok());
+  const RedisGet fresh = live.Await(client.GetWithTtl("short"));
+  CHECK(fresh.hit());
+  CHECK(fresh.remaining_ttl > Duration());
+  CHECK(fresh.remaining_ttl <= Duration::Millis(50));
+  CHECK(live.Await(client.GetWithTtl("forever")).remaining_ttl == Duration::Max());
+  while (live.Await(client.Get("short")).hit()) {
+    REQUIRE(live.rt.now() - set_at < Duration::Seconds(2));
+    usleep(5000);
+  }
+  CHECK(live.rt.now() - set_at >= Duration::Millis(50));
+  CHECK(live.Await(client.Get("forever")).hit());
+}
+
+TEST_CASE("SET NX PX admits exactly one of 50 concurrent coroutines", "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  RedisClient client(live.io, redis.url());
+  int done = 0;
+  std::vector<int> winners;
+  live.Run([&]() -> Task<void> {
+    for (int i = 0; i < 50; ++i) {
+      live.rt.Spawn([](RedisClient& c, int i, int& done, std::vector<int>& winners) -> Task<void> {
+        const RedisWrite w = co_await c.SetNx("lock", std::to_string(i), Duration::Seconds(5));
+        REQUIRE(w.status != Status::kError);
+        if (w.ok()) winners.push_back(i);
+        ++done;
+      }(client, i, done, winners));
+    }
+    co_await live.WaitFor(&done, 50);
+  });
+  REQUIRE(winners.size() == 1);
+  CHECK(live.Await(client.Get("lock")).value == std::to_string(winners[0]));
+  // Only the holder's value releases it.
+  CHECK(live.Await(client.DeleteIfEquals("lock", "someone else")).status == Status::kRejected);
+  CHECK(live.Await(client.DeleteIfEquals("lock", std::to_string(winners[0]))).ok());
+  CHECK(live.Await(client.SetNx("lock", "next", Duration::Seconds(5))).ok());
+}
+
+TEST_CASE("One lease per key per period among concurrent LeaseGets", "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  RedisClient client(live.io, redis.url());
+  int done = 0, misses = 0;
+  std::vector<uint64_t> tokens;
+  const Duration period = Duration::Millis(300);
+  const Time start = live.rt.now();
+  live.Run([&]() -> Task<void> {
+    for (int i = 0; i < 20; ++i) {
+      live.rt.Spawn([](RedisClient& c, Duration period, int& done, int& misses,
+                       std::vector<uint64_t>& tokens) -> Task<void> {
+        const RedisLease l = co_await c.LeaseGet("k", period);
+        if (l.get.status == RedisGet::Status::kMiss) ++misses;
+        if (l.token != 0) tokens.push_back(l.token);
+        ++done;
+      }(client, period, done, misses, tokens));
+    }
+    co_await live.WaitFor(&done, 20);
+  });
+  CHECK(misses == 20);
+  REQUIRE(tokens.size() == 1);
+  // Another key has a lease of its own.
+  CHECK(live.Await(client.LeaseGet("other", period)).token != 0);
+  // Still within the period: no token.
+  REQUIRE(live.rt.now() - start < period);
+  CHECK(live.Await(client.LeaseGet("k", period)).token == 0);
+  // Once the period is over the lease is superseded: a new, larger token,
+  // and the old one no longer fills.
+  usleep(static_cast<useconds_t>((period - (live.rt.now() - start)).nanos() / 1000 + 20'000));
+  const RedisLease again = live.Await(client.LeaseGet("k", period));
+  CHECK(again.token > tokens[0]);
+  CHECK(live.Await(client.LeaseSet("k", "old", Duration(), tokens[0])).status == Status::kRejected);
+  CHECK(live.Await(client.LeaseSet("k", "new", Duration(), again.token)).ok());
+  CHECK(live.Await(client.Get("k")).value == "new");
+}
+
+TEST_CASE("A fill with the current lease is stored once and consumes the lease", "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  RedisClient client(live.io, redis.url());
+  const RedisLease l = live.Await(client.LeaseGet("k", Duration::Seconds(10)));
+  REQUIRE(l.token != 0);
+  CHECK(live.Await(client.LeaseSet("k", "v1", Duration::Seconds(60), l.token)).ok());
+  const RedisLease hit = live.Await(client.LeaseGet("k", Duration::Seconds(10)));
+  CHECK(hit.get.hit());
+  CHECK(hit.get.value == "v1");
+  CHECK(hit.get.remaining_ttl <= Duration::Seconds(60));
+  CHECK(hit.get.remaining_ttl > Duration::Seconds(50));
+  CHECK(hit.token == 0);
+  // The token was used up.
+  CHECK(live.Await(client.LeaseSet("k", "v2", Duration(), l.token)).status == Status::kRejected);
+  CHECK(live.Await(client.Get("k")).value == "v1");
+}
+
+TEST_CASE("Delete and FLUSHALL invalidate a lease: the late fill is rejected", "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  RedisClient client(live.io, redis.url());
+  const RedisLease before_delete = live.Await(client.LeaseGet("k", Duration::Seconds(10)));
+  REQUIRE(before_delete.token != 0);
+  REQUIRE(live.Await(client.Delete("k")).ok());  // a concurrent write's invalidation
+  CHECK(live.Await(client.LeaseSet("k", "stale", Duration(), before_delete.token)).status ==
+        Status::kRejected);
+  CHECK(live.Await(client.Get("k")).status == RedisGet::Status::kMiss);
+
+  // The delete also ended the lease period: the next reader gets a token.
+  const RedisLease before_flush = live.Await(client.LeaseGet("k", Duration::Seconds(10)));
+  REQUIRE(before_flush.token != 0);
+  REQUIRE(live.Await(client.FlushAll()).ok());
+  CHECK(live.Await(client.LeaseSet("k", "stale", Duration(), before_flush.token)).status ==
+        Status::kRejected);
+  // Tokens keep growing across the flush (the counter went with it).
+  const RedisLease after_flush = live.Await(client.LeaseGet("k", Duration::Seconds(10)));
+  CHECK(after_flush.token > before_flush.token);
+}
+
+TEST_CASE("Pub/sub delivers every message to the subscriber, in order", "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  RedisClient client(live.io, redis.url());
+  std::vector<std::string> received;
+  constexpr int kN = 200;
+  const RedisReply ack = live.Await(
+      client.Subscribe("invalidate", [&](std::string_view m) { received.emplace_back(m); }));
+  REQUIRE_FALSE(ack.error());
+  CHECK(ack.integer == 1);
+  int delivered_to_one = 0;
+  live.Run([&]() -> Task<void> {
+    for (int i = 0; i < kN; ++i) {
+      const int64_t n = co_await client.Publish("invalidate", "key" + std::to_string(i));
+      if (n == 1) ++delivered_to_one;
+    }
+    while (received.size() < kN) co_await live.rt.Sleep(Duration::Millis(1));
+  });
+  CHECK(delivered_to_one == kN);
+  CHECK(live.Await(client.Publish("elsewhere", "x")) == 0);
+  REQUIRE(received.size() == kN);
+  for (int i = 0; i < kN; ++i) CHECK(received[i] == "key" + std::to_string(i));
+}
+
+TEST_CASE("A stopped server fails commands fast; after Start they succeed on an empty store",
+          "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  const Duration timeout = Duration::Millis(300);
+  RedisClient client(live.io, redis.url(), Timeout(timeout));
+  REQUIRE(live.Await(client.Set("k", "v", Duration())).ok());
+  REQUIRE(live.Await(client.LeaseGet("lease", Duration::Seconds(1))).token != 0);
+  const pid_t old = redis.pid();
+  redis.Stop();
+  CHECK_FALSE(ProcessExists(old));
+  for (int i = 0; i < 3; ++i) {
+    const Time t0 = live.rt.now();
+    const RedisGet down = live.Await(client.Get("k"));
+    CHECK(down.status == RedisGet::Status::kError);
+    CHECK(down.error.find(redis.socket_path()) != std::string::npos);
+    CHECK(live.rt.now() - t0 <= timeout + Duration::Millis(100));
+  }
+  redis.Start();
+  CHECK(live.Await(client.Get("k")).status == RedisGet::Status::kMiss);  // restart lost it
+  CHECK(live.Await(client.Set("k", "v2", Duration())).ok());
+  CHECK(live.Await(client.Get("k")).value == "v2");
+  // The restarted server forgot the lease script: it is loaded again.
+  CHECK(live.Await(client.LeaseGet("lease", Duration::Seconds(1))).token != 0);
+}
+
+TEST_CASE("Commands in flight when the server dies resume with a connection error",
+          "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  RedisClient client(live.io, redis.url(), Timeout(Duration::Seconds(5)));
+  REQUIRE(live.Await(client.Ping()).str == "PONG");
+  int done = 0, errors = 0;
+  Duration after_kill;
+  live.Run([&]() -> Task<void> {
+    // BLPOP holds its reply until the server goes away.
+    for (int i = 0; i < 5; ++i) {
+      live.rt.Spawn([](RedisClient& c, int& done, int& errors) -> Task<void> {
+        std::vector<std::string> blpop{"BLPOP", "nothing", "0"};
+        const RedisReply r = co_await c.Command(std::move(blpop));
+        if (r.error() && r.kind == RedisReply::Kind::kConnection) ++errors;
+        ++done;
+      }(client, done, errors));
+    }
+    co_await live.rt.Sleep(Duration::Millis(50));
+    const Time killed = live.rt.now();
+    redis.Kill();
+    co_await live.WaitFor(&done, 5);
+    after_kill = live.rt.now() - killed;
+  });
+  CHECK(errors == 5);
+  CHECK(after_kill < Duration::Seconds(1));  // the loss was seen, not the timeout
+  redis.Start();
+  CHECK(live.Await(client.Ping()).str == "PONG");
+}
+
+TEST_CASE("A hung server times commands out; the late replies are dropped", "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  const Duration timeout = Duration::Millis(200);
+  RedisClient client(live.io, redis.url(), Timeout(timeout));
+  REQUIRE(live.Await(client.Set("k", "before", Duration())).ok());
+  REQUIRE(kill(redis.pid(), SIGSTOP) == 0);
+  const Time t0 = live.rt.now();
+  const RedisReply r = live.Await(client.Command({"GET", "k"}));
+  const Duration waited = live.rt.now() - t0;
+  REQUIRE(kill(redis.pid(), SIGCONT) == 0);
+  CHECK(r.error());
+  CHECK(r.kind == RedisReply::Kind::kTimeout);
+  CHECK(waited >= timeout);
+  CHECK(waited < timeout + Duration::Millis(150));
+  // The GET's late answer must not be taken for the next command's.
+  const RedisReply next = live.Await(client.Command({"SET", "k", "after"}));
+  CHECK(next.type == RedisReply::Type::kStatus);
+  CHECK(next.str == "OK");
+  CHECK(live.Await(client.Get("k")).value == "after");
+  CHECK(client.connects() == 1);  // a slow server is not a lost connection
+}
+
+TEST_CASE("Pub/sub subscribes again after the server restarts", "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  RedisClientOptions options = Timeout(Duration::Millis(300));
+  options.resubscribe_interval = Duration::Millis(20);
+  RedisClient client(live.io, redis.url(), options);
+  std::vector<std::string> received;
+  REQUIRE_FALSE(
+      live.Await(client.Subscribe("ch", [&](std::string_view m) { received.emplace_back(m); }))
+          .error());
+  redis.Stop();
+  redis.Start();
+  const Time t0 = live.rt.now();
+  while (live.Await(client.Publish("ch", "after restart")) != 1) {
+    REQUIRE(live.rt.now() - t0 < Duration::Seconds(3));
+    usleep(10'000);
+  }
+  live.Run([&]() -> Task<void> {
+    while (received.empty()) co_await live.rt.Sleep(Duration::Millis(1));
+  });
+  CHECK(received == std::vector<std::string>{"after restart"});
+}
+
+TEST_CASE("An unreachable server gives a connection error naming it", "[live][redis]") {
+  Live live;
+  RedisClient by_socket(live.io, "unix:///nonexistent/cachelab/redis.sock",
+                        Timeout(Duration::Millis(500)));
+  const int port = FreePort();
+  RedisClient by_port(live.io, "redis://127.0.0.1:" + std::to_string(port),
+                      Timeout(Duration::Millis(500)));
+  const RedisReply a = live.Await(by_socket.Ping());
+  CHECK(a.kind == RedisReply::Kind::kConnection);
+  CHECK(a.str.find("/nonexistent/cachelab/redis.sock") != std::string::npos);
+  const RedisReply b = live.Await(by_port.Ping());
+  CHECK(b.error());
+  CHECK(b.str.find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
+}
+
+TEST_CASE("A private Redis on a TCP port serves it; a port in use is an input error",
+          "[live][redis]") {
+  PrivateRedisOptions options = RedisOptions();
+  options.port = FreePort();
+  PrivateRedis redis(options);
+  Live live;
+  RedisClient client(live.io, redis.tcp_url());
+  CHECK(live.Await(client.Ping()).str == "PONG");
+
+  try {
+    PrivateRedis second(options);  // the first one holds the port
+    FAIL("no error");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()) ==
+          "port " + std::to_string(options.port) + " on 127.0.0.1 is in use");
+  }
+}
+
+TEST_CASE("A PrivateRedis leaves no process and no folder behind", "[live][redis]") {
+  pid_t pid = -1;
+  std::string dir;
+  {
+    PrivateRedis redis(RedisOptions());
+    pid = redis.pid();
+    dir = redis.dir();
+    REQUIRE(pid > 0);
+    REQUIRE(ProcessExists(pid));
+    REQUIRE(std::filesystem::exists(redis.socket_path()));
+  }
+  CHECK_FALSE(ProcessExists(pid));
+  CHECK_FALSE(std::filesystem::exists(dir));
+}
+
+// Round trips per second (not run by default):
+//   ./cachelab_tests "[.benchmark][redis]"
+TEST_CASE("Redis round trips per second by concurrency", "[.benchmark][redis]") {
+  PrivateRedis redis(RedisOptions());
+  for (int connections : {1, 4}) {
+    for (int concurrency : {1, 16, 256}) {
+      Live live;
+      std::vector<std::unique_ptr<RedisClient>> clients;
+      for (int c = 0; c < connections; ++c) {
+        clients.push_back(std::make_unique<RedisClient>(live.io, redis.url()));
+        REQUIRE(live.Await(clients.back()->Ping()).str == "PONG");
+      }
+      int done = 0;
+      uint64_t ops = 0, errors = 0;
+      const Duration run = Duration::Seconds(2);
+      const Time start = live.rt.now();
+      live.Run([&]() -> Task<void> {
+        for (int i = 0; i < concurrency; ++i) {
+          live.rt.Spawn([](Live& live, RedisClient& c, Time end, int i, int& done, uint64_t& ops,
+                           uint64_t& errors) -> Task<void> {
+            const std::string key = "bench" + std::to_string(i);
+            while (live.rt.now() < end) {
+              const RedisGet g = co_await c.Get(key);
+              if (g.status == RedisGet::Status::kError) ++errors;
+              ++ops;
+            }
+            ++done;
+          }(live, *clients[i % connections], start + run, i, done, ops, errors));
+        }
+        co_await live.WaitFor(&done, concurrency);
+      });
+      const Duration elapsed = live.rt.now() - start;
+      CHECK(errors == 0);
+      std::printf("redis GET round trips: %d connection(s), %3d coroutines: %8.0f/s\n", connections,
+                  concurrency, static_cast<double>(ops) / elapsed.seconds());
+    }
+  }
+}
