@@ -8,7 +8,7 @@ PACKAGES := libboost1.81-dev libboost-iostreams1.81-dev libboost-math1.81-dev li
             libhiredis-dev libpq-dev redis-server postgresql-15
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build demo test asan-test bench clean
+.PHONY: deps build demo demo-live test asan-test bench clean
 
 deps:
 	@missing=""; for p in $(PACKAGES); do \
@@ -33,6 +33,10 @@ build: deps
 
 demo: build
 	./build/release/cachelab run
+
+# One scenario against a private Redis and PostgreSQL that cachelab starts and removes.
+demo-live: build
+	./build/release/cachelab live scenarios/live/cache-aside.json --report
 
 test: build
 	ctest --preset release -j $(JOBS)

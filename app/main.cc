@@ -3,7 +3,7 @@
 //
 // To add a command: write its Args, its runner and its AddXxxCommand in the
 // family file it belongs to (app/scenario_commands.cc, experiment_commands.cc,
-// trace_commands.cc, model_commands.cc), then declare AddXxxCommand and give it
+// trace_commands.cc, model_commands.cc, live_commands.cc), then declare AddXxxCommand and give it
 // a row in kCommands below. Nothing else changes; helpers that several
 // families share are in app/cli.h (app/cli_options.h for CLI11 options).
 //
@@ -36,19 +36,22 @@ namespace cachelab {
 
 // The families' Add functions: each adds its options to the subcommand it is
 // given and returns the function that runs the command once parsed.
-CommandRunner AddRunCommand(CLI::App& cmd);       // app/scenario_commands.cc
-CommandRunner AddExplainCommand(CLI::App& cmd);   // app/scenario_commands.cc
-CommandRunner AddValidateCommand(CLI::App& cmd);  // app/scenario_commands.cc
-CommandRunner AddPoliciesCommand(CLI::App& cmd);  // app/scenario_commands.cc
-CommandRunner AddReportCommand(CLI::App& cmd);    // app/scenario_commands.cc
-CommandRunner AddCompareCommand(CLI::App& cmd);   // app/experiment_commands.cc
-CommandRunner AddSweepCommand(CLI::App& cmd);     // app/experiment_commands.cc
-CommandRunner AddPlanCommand(CLI::App& cmd);      // app/experiment_commands.cc
-CommandRunner AddReplayCommand(CLI::App& cmd);    // app/trace_commands.cc
-CommandRunner AddGenTraceCommand(CLI::App& cmd);  // app/trace_commands.cc
-CommandRunner AddMrcCommand(CLI::App& cmd);       // app/trace_commands.cc
-CommandRunner AddFitCommand(CLI::App& cmd);       // app/trace_commands.cc
-CommandRunner AddModelCommand(CLI::App& cmd);     // app/model_commands.cc
+CommandRunner AddRunCommand(CLI::App& cmd);        // app/scenario_commands.cc
+CommandRunner AddExplainCommand(CLI::App& cmd);    // app/scenario_commands.cc
+CommandRunner AddValidateCommand(CLI::App& cmd);   // app/scenario_commands.cc
+CommandRunner AddPoliciesCommand(CLI::App& cmd);   // app/scenario_commands.cc
+CommandRunner AddReportCommand(CLI::App& cmd);     // app/scenario_commands.cc
+CommandRunner AddCompareCommand(CLI::App& cmd);    // app/experiment_commands.cc
+CommandRunner AddSweepCommand(CLI::App& cmd);      // app/experiment_commands.cc
+CommandRunner AddPlanCommand(CLI::App& cmd);       // app/experiment_commands.cc
+CommandRunner AddReplayCommand(CLI::App& cmd);     // app/trace_commands.cc
+CommandRunner AddGenTraceCommand(CLI::App& cmd);   // app/trace_commands.cc
+CommandRunner AddMrcCommand(CLI::App& cmd);        // app/trace_commands.cc
+CommandRunner AddFitCommand(CLI::App& cmd);        // app/trace_commands.cc
+CommandRunner AddModelCommand(CLI::App& cmd);      // app/model_commands.cc
+CommandRunner AddLiveCommand(CLI::App& cmd);       // app/live_commands.cc
+CommandRunner AddCalibrateCommand(CLI::App& cmd);  // app/live_commands.cc
+CommandRunner AddTwinCommand(CLI::App& cmd);       // app/live_commands.cc
 
 namespace {
 
@@ -78,6 +81,11 @@ const Command kCommands[] = {
      AddPlanCommand},
     {"fit", "Estimate a workload model from a trace and write a scenario that reproduces it",
      AddFitCommand},
+    {"live", "Run a scenario against a real Redis and PostgreSQL, in real time", AddLiveCommand},
+    {"calibrate", "Measure a Redis and PostgreSQL and fit a scenario's service times to them",
+     AddCalibrateCommand},
+    {"twin", "Simulate and run live the same scenario; predicted vs measured, side by side",
+     AddTwinCommand},
     {"report", "Write a self-contained HTML page with charts of a result folder", AddReportCommand},
 };
 

@@ -153,7 +153,7 @@ std::string CompareToCsv(const CompareResult& r) {
   return out;
 }
 
-void WriteCompareOutputs(const std::string& dir, const CompareResult& r) {
+std::vector<std::pair<std::string, std::string>> CompareFiles(const CompareResult& r) {
   std::vector<std::pair<std::string, std::string>> files = {
       {"compare.json", CompareToJson(r).dump(2) + "\n"}, {"compare.csv", CompareToCsv(r)}};
   for (size_t i = 0; i < r.variants.size(); ++i) {
@@ -163,7 +163,11 @@ void WriteCompareOutputs(const std::string& dir, const CompareResult& r) {
     files.emplace_back(fmt::format("variant-{}.events.json", i),
                        EventsToJson(v.scenario, v.result).dump(2) + "\n");
   }
-  WriteFolderAtomically(dir, files);
+  return files;
+}
+
+void WriteCompareOutputs(const std::string& dir, const CompareResult& r) {
+  WriteFolderAtomically(dir, CompareFiles(r));
 }
 
 std::string DefaultCompareDir(const Scenario& scenario) {

@@ -49,6 +49,9 @@ std::string CompareToCsv(const CompareResult& r);
 // run folder's timeseries.csv and events.json, into `dir`, atomically
 // (WriteFolderAtomically).
 void WriteCompareOutputs(const std::string& dir, const CompareResult& r);
+// The files WriteCompareOutputs writes, as (name, content), for commands that
+// add their own (twin).
+std::vector<std::pair<std::string, std::string>> CompareFiles(const CompareResult& r);
 // "results/runs/<name>-compare".
 std::string DefaultCompareDir(const Scenario& scenario);
 

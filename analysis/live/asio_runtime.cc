@@ -1,6 +1,7 @@
 #include "analysis/live/asio_runtime.h"
 
 #include <boost/asio/post.hpp>
+#include <stdexcept>
 
 namespace cachelab {
 
@@ -8,6 +9,14 @@ namespace cachelab {
 // turns an escaping exception into a stopped io_context.
 struct AsioRuntime::Root {
   struct promise_type {
+    // Registers the frame, so DestroyPending can find it.
+    promise_type(AsioRuntime* rt, Task<void>&) : rt(rt) {
+      rt->roots_.insert(std::coroutine_handle<promise_type>::from_promise(*this).address());
+    }
+    ~promise_type() {
+      rt->roots_.erase(std::coroutine_handle<promise_type>::from_promise(*this).address());
+    }
+    AsioRuntime* rt;
     Root get_return_object() noexcept { return {}; }
     std::suspend_never initial_suspend() noexcept { return {}; }
     std::suspend_never final_suspend() noexcept { return {}; }
@@ -45,7 +54,7 @@ void AsioRuntime::Post(std::coroutine_handle<> h) {
 }
 
 void AsioRuntime::ResumeAfter(Duration d, std::coroutine_handle<> h) {
-  if (d <= Duration()) {
+  if (d <= Duration() || fast_forward_) {
     Post(h);
     return;
   }
@@ -60,7 +69,7 @@ void AsioRuntime::ResumeOnNotify(uint64_t key, Duration timeout, WakeReason* rea
   waiter_key_.emplace(id, key);
   ++waiting_;
   if (timeout >= Duration()) {
-    timers_.push(Due{now() + timeout, ++seq_, h, id});
+    timers_.push(Due{fast_forward_ ? Time::Zero() : now() + timeout, ++seq_, h, id});
     Arm();
   }
 }
@@ -80,6 +89,10 @@ size_t AsioRuntime::NotifyAll(uint64_t key) {
 }
 
 void AsioRuntime::Arm() {
+  if (fast_forward_) {
+    boost::asio::post(io_, [this] { OnTimer(); });
+    return;
+  }
   const Time next = timers_.top().at;
   if (armed_for_ >= Time::Zero() && armed_for_ <= next) return;
   armed_for_ = next;
@@ -95,7 +108,7 @@ void AsioRuntime::OnTimer() {
   const Time t = now();
   // Collect everything due first: a resumed coroutine may push new timers.
   std::vector<Due> due;
-  while (!timers_.empty() && timers_.top().at <= t) {
+  while (!timers_.empty() && (fast_forward_ || timers_.top().at <= t)) {
     due.push_back(timers_.top());
     timers_.pop();
   }
@@ -116,7 +129,38 @@ void AsioRuntime::OnTimer() {
     }
     d.h.resume();
   }
-  if (!timers_.empty()) Arm();
+  if (!timers_.empty() && !fast_forward_) Arm();
+}
+
+void AsioRuntime::ResetClock() {
+  if (!timers_.empty()) throw std::logic_error("AsioRuntime::ResetClock with timers pending");
+  start_ = std::chrono::steady_clock::now();
+}
+
+void AsioRuntime::FastForward() {
+  if (fast_forward_) return;
+  fast_forward_ = true;
+  timer_.cancel();
+  armed_for_ = Time::FromNanos(-1);
+  boost::asio::post(io_, [this] { OnTimer(); });
+}
+
+void AsioRuntime::DestroyPending() {
+  timer_.cancel();
+  timers_ = {};
+  waits_.clear();
+  waiter_key_.clear();
+  waiting_ = 0;
+  // Destroying a root destroys the chain of tasks it awaits; each root
+  // unregisters itself.
+  while (!roots_.empty()) {
+    std::coroutine_handle<>::from_address(*roots_.begin()).destroy();
+    --running_;
+  }
+}
+
+AsioRuntime::~AsioRuntime() {
+  DestroyPending();
 }
 
 void AsioRuntime::Rethrow() const {

@@ -10,9 +10,13 @@
 //  - A spawned process that throws stops the io_context; Rethrow() rethrows
 //    the first such exception on the caller's thread (the run fails instead of
 //    hanging).
-//  - Work still suspended when the runtime is destroyed is destroyed with it
-//    only if the caller stopped the io_context first; the live world drains
-//    everything before it lets the runtime go.
+//  - FastForward() (the end of a run): every sleep and wait timeout, pending
+//    or later, is due at once, so background loops reach their next
+//    `stopped()` check without waiting out real time.
+//  - DestroyPending() destroys every spawned process still suspended (a wait
+//    nobody will notify) and forgets its timers; the destructor does it too.
+//    The caller must first make sure nothing else (a client's callback) will
+//    resume them.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -22,8 +26,11 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <optional>
 #include <queue>
+#include <stdexcept>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "sim/core/runtime.h"
@@ -53,6 +60,12 @@ class AsioRuntime final : public Runtime {
   size_t waiting() const { return waiting_; }
   // Rethrows the first exception a spawned process ended with, if any.
   void Rethrow() const;
+  void FastForward();
+  // Makes now() zero again (the scenario's time 0); only while no timer is
+  // pending.
+  void ResetClock();
+  void DestroyPending();
+  ~AsioRuntime() override;
 
  private:
   struct Due {
@@ -71,6 +84,7 @@ class AsioRuntime final : public Runtime {
   static Root RunRoot(AsioRuntime* rt, Task<void> task);
 
   void Arm();
+  // Resumes the timers due by now (all of them when fast-forwarding).
   void OnTimer();
 
   boost::asio::io_context& io_;
@@ -85,6 +99,42 @@ class AsioRuntime final : public Runtime {
   size_t waiting_ = 0;
   size_t running_ = 0;
   std::exception_ptr failure_;
+  bool fast_forward_ = false;
+  std::unordered_set<void*> roots_;  // frames of spawned processes still running
 };
+
+// Runs the io_context until `task` has finished and returns its result (or
+// rethrows its exception): for set-up and tests, outside any coroutine.
+// Throws std::runtime_error if the io_context runs out of work first.
+template <class T>
+T RunToCompletion(AsioRuntime& rt, Task<T> task) {
+  std::optional<T> result;
+  std::exception_ptr error;
+  bool done = false;
+  auto wrap = [](Task<T> t, std::optional<T>& out, std::exception_ptr& err, bool& d) -> Task<void> {
+    try {
+      out.emplace(co_await std::move(t));
+    } catch (...) {
+      err = std::current_exception();
+    }
+    d = true;
+  };
+  rt.Spawn(wrap(std::move(task), result, error, done));
+  // A previous run may have left the loop out of work (stopped).
+  if (!done && rt.io().stopped()) rt.io().restart();
+  while (!done && rt.io().run_one() > 0) {
+  }
+  if (error) std::rethrow_exception(error);
+  if (!done) throw std::runtime_error("the event loop stopped before the task finished");
+  return std::move(*result);
+}
+
+inline void RunToCompletion(AsioRuntime& rt, Task<void> task) {
+  auto wrap = [](Task<void> t) -> Task<bool> {
+    co_await std::move(t);
+    co_return true;
+  };
+  RunToCompletion<bool>(rt, wrap(std::move(task)));
+}
 
 }  // namespace cachelab

@@ -70,3 +70,41 @@ TEST_CASE("A program that cannot be executed is an error naming it", "[live][pro
                       Catch::Contains("cannot start " + dir.path() + "/missing") &&
                           Catch::Contains("No such file"));
 }
+
+TEST_CASE("A child dies with cachelab, also when it runs as another user", "[live][process]") {
+  // The kernel clears the parent-death signal when a process changes its
+  // credentials, so a server started as `postgres` must set it after setuid.
+  const std::optional<RunAs> user = UnprivilegedUser();  // nullopt unless root
+  TempDir dir("cachelab-test-");
+  if (user) dir.GiveTo(user->uid, user->gid);
+  int pipe_fds[2];
+  REQUIRE(pipe(pipe_fds) == 0);
+  const pid_t middle = fork();
+  REQUIRE(middle >= 0);
+  if (middle == 0) {  // stands in for cachelab: starts a server, then dies by SIGKILL
+    close(pipe_fds[0]);
+    ChildProcess p = ChildProcess::Start({"/bin/sleep", "30"}, dir.path() + "/log", user);
+    const pid_t pid = p.pid();
+    [[maybe_unused]] ssize_t n = write(pipe_fds[1], &pid, sizeof pid);
+    raise(SIGKILL);
+  }
+  close(pipe_fds[1]);
+  pid_t child = 0;
+  REQUIRE(read(pipe_fds[0], &child, sizeof child) == sizeof child);
+  close(pipe_fds[0]);
+  waitpid(middle, nullptr, 0);
+  bool gone = false;
+  for (int i = 0; i < 200 && !gone; ++i) {
+    // Reparented to init (or a subreaper), which reaps it once it is dead.
+    gone = kill(child, 0) == -1 || fs::exists("/proc/" + std::to_string(child)) == false;
+    if (!gone) {
+      std::ifstream stat("/proc/" + std::to_string(child) + "/stat");
+      std::string pid_s, comm, state;
+      stat >> pid_s >> comm >> state;
+      gone = state == "Z";
+      usleep(10'000);
+    }
+  }
+  CHECK(gone);
+  if (!gone) kill(child, SIGKILL);
+}
