@@ -168,9 +168,10 @@ class RedisClient {
   Task<std::string> ServerVersion();
   // INFO memory's used_memory; -1 on an error.
   Task<int64_t> UsedMemory();
-  // CLIENT PAUSE `d` ALL (whole milliseconds, rounded up): the server holds
-  // every client's commands, this connection's included, until `d` has
-  // passed (the `pause` fault window). Needs Redis >= 6.2.
+  // CLIENT PAUSE `d` ALL (whole milliseconds, rounded up; d <= 0 pauses for
+  // 0 ms): the server holds every client's commands, this connection's
+  // included, until `d` has passed (the `pause` fault window); the held
+  // commands then run. Needs Redis >= 6.2.
   Task<RedisWrite> Pause(Duration d);
 
   // A hit, or a miss with a token unless a lease on `key` was issued less
