@@ -111,7 +111,7 @@ bool ProcessExists(pid_t pid) {
 
 }  // namespace
 
-TEST_CASE("Redis URLs parse into addresses; bad ones name the URL and the expected forms",
+TEST_CASE("Redis URLs parse into addresses, and bad ones name the URL and the expected forms",
           "[live][redis]") {
   const RedisAddress unix_socket = RedisAddress::Parse("unix:///tmp/x/redis.sock");
   CHECK(unix_socket.unix_socket == "/tmp/x/redis.sock");
@@ -235,7 +235,8 @@ TEST_CASE("Pipelined commands run in the order they were issued and resume in th
   CHECK(resumed == issue_order);
 }
 
-TEST_CASE("A PX TTL expires the key; no TTL keeps it", "[live][redis]") {
+TEST_CASE("A PX TTL expires the key, GetWithTtl reports what remains, and no TTL keeps it",
+          "[live][redis]") {
   PrivateRedis redis(RedisOptions());
   Live live;
   RedisClient client(live.io, redis.url());
@@ -247,6 +248,18 @@ TEST_CASE("A PX TTL expires the key; no TTL keeps it", "[live][redis]") {
   CHECK(fresh.remaining_ttl > Duration());
   CHECK(fresh.remaining_ttl <= Duration::Millis(50));
   CHECK(live.Await(client.GetWithTtl("forever")).remaining_ttl == Duration::Max());
+  CHECK(live.Await(client.GetWithTtl("absent")).status == RedisGet::Status::kMiss);
+  // The remaining TTL counts down in real time.
+  REQUIRE(live.Await(client.Set("long", "v", Duration::Seconds(10))).ok());
+  const Time t1 = live.rt.now();
+  const RedisGet first = live.Await(client.GetWithTtl("long"));
+  usleep(200'000);
+  const RedisGet second = live.Await(client.GetWithTtl("long"));
+  const Duration between = live.rt.now() - t1;
+  CHECK(first.remaining_ttl <= Duration::Seconds(10));
+  CHECK(first.remaining_ttl > Duration::Seconds(9));
+  CHECK(first.remaining_ttl - second.remaining_ttl >= Duration::Millis(199));  // PTTL: whole ms
+  CHECK(first.remaining_ttl - second.remaining_ttl <= between + Duration::Millis(1));
   while (live.Await(client.Get("short")).hit()) {
     REQUIRE(live.rt.now() - set_at < Duration::Seconds(2));
     usleep(5000);
@@ -381,7 +394,7 @@ TEST_CASE("Pub/sub delivers every message to the subscriber, in order", "[live][
   for (int i = 0; i < kN; ++i) CHECK(received[i] == "key" + std::to_string(i));
 }
 
-TEST_CASE("A stopped server fails commands fast; after Start they succeed on an empty store",
+TEST_CASE("A stopped server fails commands fast, and after Start they succeed on an empty store",
           "[live][redis]") {
   PrivateRedis redis(RedisOptions());
   Live live;
@@ -445,7 +458,7 @@ TEST_CASE("Commands in flight when the server dies resume with a connection erro
   CHECK(live.Await(client.Ping()).str == "PONG");
 }
 
-TEST_CASE("A hung server times commands out; the late replies are dropped", "[live][redis]") {
+TEST_CASE("A hung server times commands out and their late replies are dropped", "[live][redis]") {
   PrivateRedis redis(RedisOptions());
   Live live;
   const Duration timeout = Duration::Millis(200);
@@ -506,8 +519,9 @@ TEST_CASE("An unreachable server gives a connection error naming it", "[live][re
   CHECK(b.str.find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
 }
 
-TEST_CASE("A private Redis on a TCP port serves it; a port in use is an input error",
-          "[live][redis]") {
+TEST_CASE(
+    "A private Redis on a TCP port serves it across a restart, and a port in use is an input error",
+    "[live][redis]") {
   PrivateRedisOptions options = RedisOptions();
   options.port = FreePort();
   PrivateRedis redis(options);
@@ -601,7 +615,7 @@ TEST_CASE("Destroying the client resumes its commands in flight with a connectio
   CHECK(live.Await(next.Ping()).str == "PONG");
 }
 
-TEST_CASE("CLIENT PAUSE holds commands past their timeout; after it they are served",
+TEST_CASE("CLIENT PAUSE holds commands past their timeout, and after it they are served",
           "[live][redis]") {
   PrivateRedis redis(RedisOptions());
   Live live;
@@ -627,7 +641,8 @@ TEST_CASE("CLIENT PAUSE holds commands past their timeout; after it they are ser
   CHECK(live.Await(client.Pause(Duration::Millis(-5))).ok());  // a negative pause is no pause
 }
 
-TEST_CASE("INFO parses into fields; the server version is redis-server's own", "[live][redis]") {
+TEST_CASE("INFO parses into fields, and the server version is redis-server's own",
+          "[live][redis]") {
   const std::string program = test::RequireProgram("redis-server", {"/usr/bin"});
   PrivateRedis redis(RedisOptions());
   Live live;
