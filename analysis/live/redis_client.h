@@ -14,7 +14,11 @@
 //      kTimeout     no reply within `timeout` of issuing it (a late reply is
 //                   dropped);
 //      kConnection  the connection could not be made or was lost (server
-//                   stopped, killed or restarted) before the reply came.
+//                   stopped, killed or restarted) before the reply came,
+//                   or the URL's AUTH / SELECT failed on it: then every
+//                   command on that connection fails so, never runs in the
+//                   wrong database, and the message says which step failed
+//                   with the server's answer (e.g. WRONGPASS).
 //    The connection is made lazily by the first command and again by the
 //    first command after a loss, so during a server outage commands fail fast
 //    and after a restart they succeed again. A connection that is not

@@ -546,6 +546,48 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("A URL's password and database are used, and a wrong one is a connection error",
+          "[live][redis]") {
+  PrivateRedisOptions options = RedisOptions();
+  options.port = FreePort();
+  options.config = {{"requirepass", "s3cret"}};
+  PrivateRedis redis(options);
+  const std::string at = "127.0.0.1:" + std::to_string(options.port);
+  Live live;
+
+  RedisClient right(live.io, "redis://:s3cret@" + at + "/3");
+  REQUIRE(live.Await(right.Set("k", "v", Duration())).ok());
+  CHECK(live.Await(right.Get("k")).value == "v");
+  const std::map<std::string, std::string> keyspace = live.Await(right.Info("keyspace"));
+  CHECK(keyspace.count("db3") == 1);  // SELECT 3 came first
+  CHECK(keyspace.count("db0") == 0);
+  RedisClient with_user(live.io, "redis://default:s3cret@" + at);           // AUTH user password
+  CHECK(live.Await(with_user.Get("k")).status == RedisGet::Status::kMiss);  // db 0
+  std::vector<std::string> received;
+  REQUIRE_FALSE(
+      live.Await(right.Subscribe("ch", [&](std::string_view m) { received.emplace_back(m); }))
+          .error());
+  CHECK(live.Await(with_user.Publish("ch", "m")) == 1);
+
+  RedisClient wrong(live.io, "redis://:nope@" + at);
+  const RedisReply denied = live.Await(wrong.Ping());
+  CHECK(denied.kind == RedisReply::Kind::kConnection);
+  CHECK(denied.str.starts_with("authentication on redis://" + at + " failed: WRONGPASS"));
+  const RedisReply not_subscribed = live.Await(wrong.Subscribe("ch", [](std::string_view) {}));
+  CHECK(not_subscribed.error());
+  CHECK(not_subscribed.str.find("WRONGPASS") != std::string::npos);
+
+  RedisClient no_password(live.io, "redis://" + at);
+  const RedisReply noauth = live.Await(no_password.Ping());
+  CHECK(noauth.kind == RedisReply::Kind::kServer);
+  CHECK(noauth.str.starts_with("NOAUTH"));
+
+  RedisClient bad_db(live.io, "redis://:s3cret@" + at + "/99");
+  const RedisReply no_db = live.Await(bad_db.Ping());
+  CHECK(no_db.kind == RedisReply::Kind::kConnection);
+  CHECK(no_db.str.starts_with("selecting the database on redis://" + at + "/99 failed: ERR"));
+}
+
 TEST_CASE("A PrivateRedis leaves no process and no folder behind", "[live][redis]") {
   pid_t pid = -1;
   std::string dir;
