@@ -41,7 +41,8 @@
 //    restart). A key's lease lives in a companion key, LeaseKey(key), so
 //    Delete(key) (one DEL of both) and FLUSHALL invalidate the token. Tokens
 //    come from a counter seeded with the server's clock in microseconds when
-//    absent, so a token is never reissued across a flush or a restart.
+//    absent, so a token is never reissued across a flush or a restart (as
+//    long as fewer than one lease per microsecond is issued on average).
 //    Differences from the simulator: the companion key expires after
 //    max(100 x period, 60 s) (so abandoned leases do not pile up), and Redis'
 //    eviction may evict it (a fill is then rejected).

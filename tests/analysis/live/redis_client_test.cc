@@ -519,6 +519,44 @@ TEST_CASE("An unreachable server gives a connection error naming it", "[live][re
   CHECK(b.str.find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
 }
 
+TEST_CASE("A connection that is not made within the timeout is abandoned and tried again",
+          "[live][redis]") {
+  // A listener whose accept queue is full and never drained: the kernel drops
+  // further SYNs, so a connect neither succeeds nor fails.
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(listen(listener, 0) == 0);
+  socklen_t len = sizeof addr;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    fillers.push_back(fd);
+  }
+  usleep(50'000);  // let the handshakes that can complete complete
+
+  Live live;
+  const Duration timeout = Duration::Millis(200);
+  RedisClient client(live.io, "redis://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)),
+                     Timeout(timeout));
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    INFO("attempt " << attempt);
+    const Time t0 = live.rt.now();
+    const RedisReply r = live.Await(client.Ping());
+    const Duration waited = live.rt.now() - t0;
+    CHECK(r.kind == RedisReply::Kind::kTimeout);
+    CHECK(waited >= timeout);
+    CHECK(waited < timeout + Duration::Millis(150));
+    CHECK(client.connects() == static_cast<uint64_t>(attempt));  // a fresh connect each time
+  }
+  for (int fd : fillers) close(fd);
+  close(listener);
+}
+
 TEST_CASE(
     "A private Redis on a TCP port serves it across a restart, and a port in use is an input error",
     "[live][redis]") {
