@@ -377,19 +377,25 @@ class RedisClient::Connection : public std::enable_shared_from_this<Connection> 
     ctx_ = ac;
     // Arms the first write wait: the connection is made when writable.
     redisAsyncSetConnectCallback(ac, &OnConnect);
-    // Sent ahead of everything; their replies are dropped (a failed AUTH
-    // shows as NOAUTH errors on the commands that follow).
+    // Sent ahead of everything. Their replies come first, so a failure is
+    // known by the time the commands behind them fail (NOAUTH, or the wrong
+    // database), and those report it instead (OnSetup).
+    setup_error_.clear();
     if (!address_.password.empty()) {
+      static const char kAuth[] = "authentication";
       if (address_.username.empty()) {
-        redisAsyncCommand(ac, nullptr, nullptr, "AUTH %b", address_.password.data(),
-                          address_.password.size());
+        redisAsyncCommand(ac, &OnSetup, const_cast<char*>(kAuth), "AUTH %b",
+                          address_.password.data(), address_.password.size());
       } else {
-        redisAsyncCommand(ac, nullptr, nullptr, "AUTH %b %b", address_.username.data(),
-                          address_.username.size(), address_.password.data(),
-                          address_.password.size());
+        redisAsyncCommand(ac, &OnSetup, const_cast<char*>(kAuth), "AUTH %b %b",
+                          address_.username.data(), address_.username.size(),
+                          address_.password.data(), address_.password.size());
       }
     }
-    if (address_.db != 0) redisAsyncCommand(ac, nullptr, nullptr, "SELECT %d", address_.db);
+    if (address_.db != 0) {
+      static const char kSelect[] = "selecting the database";
+      redisAsyncCommand(ac, &OnSetup, const_cast<char*>(kSelect), "SELECT %d", address_.db);
+    }
     for (auto& [channel, sub] : subs_) SendSubscribe(*sub);
     return true;
   }
@@ -406,8 +412,18 @@ class RedisClient::Connection : public std::enable_shared_from_this<Connection> 
     // replies and the watcher's cleanup reports it gone.
   }
 
+  static void OnSetup(redisAsyncContext* ac, void* reply, void* privdata) {
+    const auto* r = static_cast<const redisReply*>(reply);
+    if (r == nullptr || r->type != REDIS_REPLY_ERROR) return;
+    auto* self = static_cast<Connection*>(ac->data);
+    if (!self->setup_error_.empty()) return;  // the first failure explains the rest
+    self->setup_error_ = static_cast<const char*>(privdata) + std::string(" on ") +
+                         self->address_.ToString() + " failed: " + std::string(r->str, r->len);
+  }
+
   std::string LostMessage(const redisAsyncContext* ac) const {
     if (!closing_reason_.empty()) return closing_reason_;
+    if (!setup_error_.empty()) return setup_error_;
     std::string m = "connection to " + address_.ToString() + " lost";
     if (ac->err != 0 && ac->errstr != nullptr) m += std::string(": ") + ac->errstr;
     return m;
@@ -417,9 +433,16 @@ class RedisClient::Connection : public std::enable_shared_from_this<Connection> 
     std::unique_ptr<std::shared_ptr<Pending>> holder(
         static_cast<std::shared_ptr<Pending>*>(privdata));
     auto* self = static_cast<Connection*>(ac->data);
-    self->Complete(*holder, reply != nullptr ? Convert(static_cast<redisReply*>(reply))
-                                             : RedisReply::Error(RedisReply::Kind::kConnection,
-                                                                 self->LostMessage(ac)));
+    if (reply == nullptr) {
+      self->Complete(*holder,
+                     RedisReply::Error(RedisReply::Kind::kConnection, self->LostMessage(ac)));
+    } else if (!self->setup_error_.empty()) {
+      // NOAUTH, or a command run in the wrong database: the connection is
+      // unusable whatever the reply, say why.
+      self->Complete(*holder, RedisReply::Error(RedisReply::Kind::kConnection, self->setup_error_));
+    } else {
+      self->Complete(*holder, Convert(static_cast<redisReply*>(reply)));
+    }
   }
 
   static void OnMessage(redisAsyncContext* ac, void* reply, void* privdata) {
@@ -430,6 +453,10 @@ class RedisClient::Connection : public std::enable_shared_from_this<Connection> 
       return;
     }
     const auto* r = static_cast<const redisReply*>(reply);
+    if (!self->setup_error_.empty()) {
+      self->FailConfirms(sub, self->setup_error_);
+      return;
+    }
     if (r->type == REDIS_REPLY_ERROR) {
       self->FailConfirms(sub, std::string(r->str, r->len));
       return;
@@ -542,6 +569,7 @@ class RedisClient::Connection : public std::enable_shared_from_this<Connection> 
   bool connected_ = false;
   bool closing_ = false;
   std::string closing_reason_;  // why we freed the context ourselves
+  std::string setup_error_;     // AUTH or SELECT failed on the current context
   uint64_t connects_ = 0;
   std::deque<std::shared_ptr<Pending>> inflight_;
   boost::asio::steady_timer timer_;

@@ -14,7 +14,11 @@
 //      kTimeout     no reply within `timeout` of issuing it (a late reply is
 //                   dropped);
 //      kConnection  the connection could not be made or was lost (server
-//                   stopped, killed or restarted) before the reply came.
+//                   stopped, killed or restarted) before the reply came,
+//                   or the URL's AUTH / SELECT failed on it: then every
+//                   command on that connection fails so, never runs in the
+//                   wrong database, and the message says which step failed
+//                   with the server's answer (e.g. WRONGPASS).
 //    The connection is made lazily by the first command and again by the
 //    first command after a loss, so during a server outage commands fail fast
 //    and after a restart they succeed again. A connection that is not
@@ -37,7 +41,8 @@
 //    restart). A key's lease lives in a companion key, LeaseKey(key), so
 //    Delete(key) (one DEL of both) and FLUSHALL invalidate the token. Tokens
 //    come from a counter seeded with the server's clock in microseconds when
-//    absent, so a token is never reissued across a flush or a restart.
+//    absent, so a token is never reissued across a flush or a restart (as
+//    long as fewer than one lease per microsecond is issued on average).
 //    Differences from the simulator: the companion key expires after
 //    max(100 x period, 60 s) (so abandoned leases do not pile up), and Redis'
 //    eviction may evict it (a fill is then rejected).
@@ -168,9 +173,10 @@ class RedisClient {
   Task<std::string> ServerVersion();
   // INFO memory's used_memory; -1 on an error.
   Task<int64_t> UsedMemory();
-  // CLIENT PAUSE `d` ALL (whole milliseconds, rounded up): the server holds
-  // every client's commands, this connection's included, until `d` has
-  // passed (the `pause` fault window). Needs Redis >= 6.2.
+  // CLIENT PAUSE `d` ALL (whole milliseconds, rounded up; d <= 0 pauses for
+  // 0 ms): the server holds every client's commands, this connection's
+  // included, until `d` has passed (the `pause` fault window); the held
+  // commands then run. Needs Redis >= 6.2.
   Task<RedisWrite> Pause(Duration d);
 
   // A hit, or a miss with a token unless a lease on `key` was issued less

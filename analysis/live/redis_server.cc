@@ -117,8 +117,11 @@ void PrivateRedis::WaitReady() {
           const SigpipeGuard no_sigpipe;  // the server may exit meanwhile
           r = static_cast<redisReply*>(redisCommand(c, "PING"));
         }
+        // NOAUTH (a `requirepass` in the config) also says it is serving.
         const bool pong =
-            r != nullptr && r->type == REDIS_REPLY_STATUS && std::string(r->str, r->len) == "PONG";
+            r != nullptr &&
+            ((r->type == REDIS_REPLY_STATUS && std::string(r->str, r->len) == "PONG") ||
+             (r->type == REDIS_REPLY_ERROR && std::string(r->str, r->len).starts_with("NOAUTH")));
         if (r == nullptr) {
           last_error = c->errstr;
         } else if (!pong) {

@@ -15,6 +15,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -109,7 +111,7 @@ bool ProcessExists(pid_t pid) {
 
 }  // namespace
 
-TEST_CASE("Redis URLs parse into addresses; bad ones name the URL and the expected forms",
+TEST_CASE("Redis URLs parse into addresses, and bad ones name the URL and the expected forms",
           "[live][redis]") {
   const RedisAddress unix_socket = RedisAddress::Parse("unix:///tmp/x/redis.sock");
   CHECK(unix_socket.unix_socket == "/tmp/x/redis.sock");
@@ -165,6 +167,21 @@ TEST_CASE("GET, SET and DEL round-trip binary values", "[live][redis]") {
   CHECK(wrong.kind == RedisReply::Kind::kServer);
 }
 
+TEST_CASE("FLUSHALL empties the store", "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  RedisClient client(live.io, redis.url());
+  for (const std::string key : {"a", "b", "c"}) {
+    REQUIRE(live.Await(client.Set(key, "v", Duration::Seconds(60))).ok());
+  }
+  REQUIRE(live.Await(client.Info("keyspace")).count("db0") == 1);
+  CHECK(live.Await(client.FlushAll()).ok());
+  for (const std::string key : {"a", "b", "c"}) {
+    CHECK(live.Await(client.Get(key)).status == RedisGet::Status::kMiss);
+  }
+  CHECK(live.Await(client.Info("keyspace")).count("db0") == 0);  // no keys left at all
+}
+
 TEST_CASE("Pipelined commands from many coroutines each get their own reply", "[live][redis]") {
   PrivateRedis redis(RedisOptions());
   Live live;
@@ -187,7 +204,39 @@ TEST_CASE("Pipelined commands from many coroutines each get their own reply", "[
   CHECK(client.connects() == 1);  // all of them on one connection
 }
 
-TEST_CASE("A PX TTL expires the key; no TTL keeps it", "[live][redis]") {
+TEST_CASE("Pipelined commands run in the order they were issued and resume in that order",
+          "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  RedisClient client(live.io, redis.url());
+  constexpr int kN = 200;
+  // Coroutine i issues its INCR i-th, all before any reply is read: the
+  // server must count them in that order, and they must resume in it.
+  std::vector<int64_t> counted(kN, -1);
+  std::vector<int> resumed;
+  live.Run([&]() -> Task<void> {
+    for (int i = 0; i < kN; ++i) {
+      live.rt.Spawn([](RedisClient& c, int i, std::vector<int64_t>& counted,
+                       std::vector<int>& resumed) -> Task<void> {
+        std::vector<std::string> incr{"INCR", "counter"};
+        const RedisReply r = co_await c.Command(std::move(incr));
+        counted[i] = r.type == RedisReply::Type::kInteger ? r.integer : -2;
+        resumed.push_back(i);
+      }(client, i, counted, resumed));
+    }
+    while (resumed.size() < kN) co_await live.rt.Sleep(Duration::Millis(1));
+  });
+  for (int i = 0; i < kN; ++i) {
+    INFO("coroutine " << i);
+    CHECK(counted[i] == i + 1);
+  }
+  std::vector<int> issue_order(kN);
+  for (int i = 0; i < kN; ++i) issue_order[i] = i;
+  CHECK(resumed == issue_order);
+}
+
+TEST_CASE("A PX TTL expires the key, GetWithTtl reports what remains, and no TTL keeps it",
+          "[live][redis]") {
   PrivateRedis redis(RedisOptions());
   Live live;
   RedisClient client(live.io, redis.url());
@@ -199,6 +248,18 @@ TEST_CASE("A PX TTL expires the key; no TTL keeps it", "[live][redis]") {
   CHECK(fresh.remaining_ttl > Duration());
   CHECK(fresh.remaining_ttl <= Duration::Millis(50));
   CHECK(live.Await(client.GetWithTtl("forever")).remaining_ttl == Duration::Max());
+  CHECK(live.Await(client.GetWithTtl("absent")).status == RedisGet::Status::kMiss);
+  // The remaining TTL counts down in real time.
+  REQUIRE(live.Await(client.Set("long", "v", Duration::Seconds(10))).ok());
+  const Time t1 = live.rt.now();
+  const RedisGet first = live.Await(client.GetWithTtl("long"));
+  usleep(200'000);
+  const RedisGet second = live.Await(client.GetWithTtl("long"));
+  const Duration between = live.rt.now() - t1;
+  CHECK(first.remaining_ttl <= Duration::Seconds(10));
+  CHECK(first.remaining_ttl > Duration::Seconds(9));
+  CHECK(first.remaining_ttl - second.remaining_ttl >= Duration::Millis(199));  // PTTL: whole ms
+  CHECK(first.remaining_ttl - second.remaining_ttl <= between + Duration::Millis(1));
   while (live.Await(client.Get("short")).hit()) {
     REQUIRE(live.rt.now() - set_at < Duration::Seconds(2));
     usleep(5000);
@@ -333,7 +394,7 @@ TEST_CASE("Pub/sub delivers every message to the subscriber, in order", "[live][
   for (int i = 0; i < kN; ++i) CHECK(received[i] == "key" + std::to_string(i));
 }
 
-TEST_CASE("A stopped server fails commands fast; after Start they succeed on an empty store",
+TEST_CASE("A stopped server fails commands fast, and after Start they succeed on an empty store",
           "[live][redis]") {
   PrivateRedis redis(RedisOptions());
   Live live;
@@ -342,8 +403,10 @@ TEST_CASE("A stopped server fails commands fast; after Start they succeed on an 
   REQUIRE(live.Await(client.Set("k", "v", Duration())).ok());
   REQUIRE(live.Await(client.LeaseGet("lease", Duration::Seconds(1))).token != 0);
   const pid_t old = redis.pid();
+  const std::string url = redis.url();
   redis.Stop();
   CHECK_FALSE(ProcessExists(old));
+  CHECK_FALSE(redis.running());
   for (int i = 0; i < 3; ++i) {
     const Time t0 = live.rt.now();
     const RedisGet down = live.Await(client.Get("k"));
@@ -351,7 +414,13 @@ TEST_CASE("A stopped server fails commands fast; after Start they succeed on an 
     CHECK(down.error.find(redis.socket_path()) != std::string::npos);
     CHECK(live.rt.now() - t0 <= timeout + Duration::Millis(100));
   }
+  const RedisReply ping = live.Await(client.Ping());
+  CHECK(ping.error());
+  CHECK(ping.kind == RedisReply::Kind::kConnection);
   redis.Start();
+  CHECK(redis.running());
+  CHECK(redis.pid() != old);
+  CHECK(redis.url() == url);  // the client reconnects to the same address
   CHECK(live.Await(client.Get("k")).status == RedisGet::Status::kMiss);  // restart lost it
   CHECK(live.Await(client.Set("k", "v2", Duration())).ok());
   CHECK(live.Await(client.Get("k")).value == "v2");
@@ -389,7 +458,7 @@ TEST_CASE("Commands in flight when the server dies resume with a connection erro
   CHECK(live.Await(client.Ping()).str == "PONG");
 }
 
-TEST_CASE("A hung server times commands out; the late replies are dropped", "[live][redis]") {
+TEST_CASE("A hung server times commands out and their late replies are dropped", "[live][redis]") {
   PrivateRedis redis(RedisOptions());
   Live live;
   const Duration timeout = Duration::Millis(200);
@@ -450,14 +519,61 @@ TEST_CASE("An unreachable server gives a connection error naming it", "[live][re
   CHECK(b.str.find("127.0.0.1:" + std::to_string(port)) != std::string::npos);
 }
 
-TEST_CASE("A private Redis on a TCP port serves it; a port in use is an input error",
+TEST_CASE("A connection that is not made within the timeout is abandoned and tried again",
           "[live][redis]") {
+  // A listener whose accept queue is full and never drained: the kernel drops
+  // further SYNs, so a connect neither succeeds nor fails.
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  REQUIRE(listen(listener, 0) == 0);
+  socklen_t len = sizeof addr;
+  getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  std::vector<int> fillers;
+  for (int i = 0; i < 4; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+    fillers.push_back(fd);
+  }
+  usleep(50'000);  // let the handshakes that can complete complete
+
+  Live live;
+  const Duration timeout = Duration::Millis(200);
+  RedisClient client(live.io, "redis://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)),
+                     Timeout(timeout));
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    INFO("attempt " << attempt);
+    const Time t0 = live.rt.now();
+    const RedisReply r = live.Await(client.Ping());
+    const Duration waited = live.rt.now() - t0;
+    CHECK(r.kind == RedisReply::Kind::kTimeout);
+    CHECK(waited >= timeout);
+    CHECK(waited < timeout + Duration::Millis(150));
+    CHECK(client.connects() == static_cast<uint64_t>(attempt));  // a fresh connect each time
+  }
+  for (int fd : fillers) close(fd);
+  close(listener);
+}
+
+TEST_CASE(
+    "A private Redis on a TCP port serves it across a restart, and a port in use is an input error",
+    "[live][redis]") {
   PrivateRedisOptions options = RedisOptions();
   options.port = FreePort();
   PrivateRedis redis(options);
   Live live;
-  RedisClient client(live.io, redis.tcp_url());
+  RedisClient client(live.io, redis.tcp_url(), Timeout(Duration::Millis(500)));
   CHECK(live.Await(client.Ping()).str == "PONG");
+  // A restart keeps the port: the same client reaches the new server.
+  const std::string url = redis.tcp_url();
+  redis.Stop();
+  CHECK(live.Await(client.Ping()).kind == RedisReply::Kind::kConnection);
+  redis.Start();
+  CHECK(redis.tcp_url() == url);
+  CHECK(live.Await(client.Ping()).str == "PONG");
+  CHECK(client.connects() == 2);
 
   try {
     PrivateRedis second(options);  // the first one holds the port
@@ -466,6 +582,48 @@ TEST_CASE("A private Redis on a TCP port serves it; a port in use is an input er
     CHECK(std::string(e.what()) ==
           "port " + std::to_string(options.port) + " on 127.0.0.1 is in use");
   }
+}
+
+TEST_CASE("A URL's password and database are used, and a wrong one is a connection error",
+          "[live][redis]") {
+  PrivateRedisOptions options = RedisOptions();
+  options.port = FreePort();
+  options.config = {{"requirepass", "s3cret"}};
+  PrivateRedis redis(options);
+  const std::string at = "127.0.0.1:" + std::to_string(options.port);
+  Live live;
+
+  RedisClient right(live.io, "redis://:s3cret@" + at + "/3");
+  REQUIRE(live.Await(right.Set("k", "v", Duration())).ok());
+  CHECK(live.Await(right.Get("k")).value == "v");
+  const std::map<std::string, std::string> keyspace = live.Await(right.Info("keyspace"));
+  CHECK(keyspace.count("db3") == 1);  // SELECT 3 came first
+  CHECK(keyspace.count("db0") == 0);
+  RedisClient with_user(live.io, "redis://default:s3cret@" + at);           // AUTH user password
+  CHECK(live.Await(with_user.Get("k")).status == RedisGet::Status::kMiss);  // db 0
+  std::vector<std::string> received;
+  REQUIRE_FALSE(
+      live.Await(right.Subscribe("ch", [&](std::string_view m) { received.emplace_back(m); }))
+          .error());
+  CHECK(live.Await(with_user.Publish("ch", "m")) == 1);
+
+  RedisClient wrong(live.io, "redis://:nope@" + at);
+  const RedisReply denied = live.Await(wrong.Ping());
+  CHECK(denied.kind == RedisReply::Kind::kConnection);
+  CHECK(denied.str.starts_with("authentication on redis://" + at + " failed: WRONGPASS"));
+  const RedisReply not_subscribed = live.Await(wrong.Subscribe("ch", [](std::string_view) {}));
+  CHECK(not_subscribed.error());
+  CHECK(not_subscribed.str.find("WRONGPASS") != std::string::npos);
+
+  RedisClient no_password(live.io, "redis://" + at);
+  const RedisReply noauth = live.Await(no_password.Ping());
+  CHECK(noauth.kind == RedisReply::Kind::kServer);
+  CHECK(noauth.str.starts_with("NOAUTH"));
+
+  RedisClient bad_db(live.io, "redis://:s3cret@" + at + "/99");
+  const RedisReply no_db = live.Await(bad_db.Ping());
+  CHECK(no_db.kind == RedisReply::Kind::kConnection);
+  CHECK(no_db.str.starts_with("selecting the database on redis://" + at + "/99 failed: ERR"));
 }
 
 TEST_CASE("A PrivateRedis leaves no process and no folder behind", "[live][redis]") {
@@ -483,9 +641,134 @@ TEST_CASE("A PrivateRedis leaves no process and no folder behind", "[live][redis
   CHECK_FALSE(std::filesystem::exists(dir));
 }
 
-// Round trips per second (not run by default):
-//   ./cachelab_tests "[.benchmark][redis]"
-TEST_CASE("Redis round trips per second by concurrency", "[.benchmark][redis]") {
+TEST_CASE("Destroying the client resumes its commands in flight with a connection error",
+          "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  auto client = std::make_unique<RedisClient>(live.io, redis.url(), Timeout(Duration::Seconds(5)));
+  REQUIRE(live.Await(client->Ping()).str == "PONG");
+  // A stopped server holds every reply: a plain command, a script (its
+  // SCRIPT LOAD in flight) and a subscription are all pending.
+  REQUIRE(kill(redis.pid(), SIGSTOP) == 0);
+  std::vector<RedisReply> replies;
+  std::vector<RedisGet> gets;
+  std::vector<RedisLease> leases;
+  live.Run([&]() -> Task<void> {
+    live.rt.Spawn([](RedisClient& c, std::vector<RedisReply>& out) -> Task<void> {
+      std::vector<std::string> blpop{"BLPOP", "nothing", "0"};
+      RedisReply r = co_await c.Command(std::move(blpop));
+      out.push_back(std::move(r));
+    }(*client, replies));
+    live.rt.Spawn([](RedisClient& c, std::vector<RedisGet>& out) -> Task<void> {
+      RedisGet g = co_await c.GetWithTtl("k");
+      out.push_back(std::move(g));
+    }(*client, gets));
+    live.rt.Spawn([](RedisClient& c, std::vector<RedisLease>& out) -> Task<void> {
+      RedisLease l = co_await c.LeaseGet("k", Duration::Seconds(1));
+      out.push_back(std::move(l));
+    }(*client, leases));
+    live.rt.Spawn([](RedisClient& c, std::vector<RedisReply>& out) -> Task<void> {
+      RedisReply r = co_await c.Subscribe("ch", [](std::string_view) {});
+      out.push_back(std::move(r));
+    }(*client, replies));
+    co_await live.rt.Sleep(Duration::Millis(50));  // everything sent
+    REQUIRE(replies.empty());
+    REQUIRE(gets.empty());
+    REQUIRE(leases.empty());
+    client.reset();
+    // They resume through the queue, after the client is gone.
+    while (replies.size() < 2 || gets.empty() || leases.empty()) {
+      co_await live.rt.Sleep(Duration::Millis(1));
+    }
+  });
+  REQUIRE(kill(redis.pid(), SIGCONT) == 0);
+  REQUIRE(replies.size() == 2);
+  for (const RedisReply& r : replies) {
+    CHECK(r.error());
+    CHECK(r.kind == RedisReply::Kind::kConnection);
+  }
+  CHECK(gets.at(0).status == RedisGet::Status::kError);
+  CHECK(leases.at(0).get.status == RedisGet::Status::kError);
+  CHECK(leases.at(0).token == 0);
+  // The server itself is fine: a new client is served.
+  RedisClient next(live.io, redis.url());
+  CHECK(live.Await(next.Ping()).str == "PONG");
+}
+
+TEST_CASE("CLIENT PAUSE holds commands past their timeout, and after it they are served",
+          "[live][redis]") {
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  const Duration timeout = Duration::Millis(150);
+  const Duration pause = Duration::Millis(600);
+  RedisClient admin(live.io, redis.url());
+  RedisClient client(live.io, redis.url(), Timeout(timeout));
+  REQUIRE(live.Await(client.Set("k", "v", Duration())).ok());
+  const Time paused_at = live.rt.now();
+  REQUIRE(live.Await(admin.Pause(pause)).ok());
+  const RedisReply held = live.Await(client.Command({"GET", "k"}));
+  const Duration waited = live.rt.now() - paused_at;
+  CHECK(held.error());
+  CHECK(held.kind == RedisReply::Kind::kTimeout);
+  CHECK(waited >= timeout);
+  CHECK(waited < pause);  // the client gave up; the server had not answered
+  // Once the pause is over, the held GET's late reply is dropped and the
+  // next command gets its own.
+  while (live.rt.now() - paused_at < pause + Duration::Millis(50)) usleep(10'000);
+  const RedisReply after = live.Await(client.Command({"SET", "k", "after"}));
+  CHECK(after.type == RedisReply::Type::kStatus);
+  CHECK(live.Await(client.Get("k")).value == "after");
+  CHECK(live.Await(client.Pause(Duration::Millis(-5))).ok());  // a negative pause is no pause
+}
+
+TEST_CASE("INFO parses into fields, and the server version is redis-server's own",
+          "[live][redis]") {
+  const std::string program = test::RequireProgram("redis-server", {"/usr/bin"});
+  PrivateRedis redis(RedisOptions());
+  Live live;
+  RedisClient client(live.io, redis.url());
+
+  const std::map<std::string, std::string> server = live.Await(client.Info("server"));
+  REQUIRE(server.count("redis_version") == 1);
+  CHECK(server.at("process_id") == std::to_string(redis.pid()));
+  CHECK(server.count("used_memory") == 0);  // another section
+  for (const auto& [name, value] : server) {
+    INFO(name);
+    CHECK_FALSE(name.starts_with('#'));
+    CHECK(value.find('\r') == std::string::npos);
+  }
+  const std::string version = live.Await(client.ServerVersion());
+  CHECK(version == server.at("redis_version"));
+  // `redis-server --version` prints "Redis server v=7.0.15 sha=...".
+  std::string printed;
+  if (FILE* f = popen((program + " --version").c_str(), "r")) {
+    char buffer[256];
+    while (fgets(buffer, sizeof buffer, f) != nullptr) printed += buffer;
+    pclose(f);
+  }
+  CHECK(printed.find("v=" + version + " ") != std::string::npos);
+
+  // used_memory grows by about what is stored.
+  const int64_t before = live.Await(client.UsedMemory());
+  CHECK(before > 0);
+  REQUIRE(live.Await(client.Set("big", std::string(1 << 20, 'x'), Duration())).ok());
+  const int64_t after = live.Await(client.UsedMemory());
+  CHECK(after - before >= (1 << 20));
+  CHECK(after - before < 3 * (1 << 20));  // allocator rounding, buffers
+  const std::map<std::string, std::string> keyspace = live.Await(client.Info("keyspace"));
+  CHECK(keyspace.at("db0").starts_with("keys=1,"));
+
+  // A stopped server: empty answers, no exception.
+  redis.Stop();
+  CHECK(live.Await(client.Info("server")).empty());
+  CHECK(live.Await(client.ServerVersion()).empty());
+  CHECK(live.Await(client.UsedMemory()) == -1);
+}
+
+// Round trips per second (not run by default; its tag is hidden, so "[redis]"
+// does not select it):
+//   ./cachelab_tests "[redis-benchmark]"
+TEST_CASE("Redis round trips per second by concurrency", "[.redis-benchmark]") {
   PrivateRedis redis(RedisOptions());
   for (int connections : {1, 4}) {
     for (int concurrency : {1, 16, 256}) {
