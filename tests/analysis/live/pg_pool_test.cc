@@ -147,7 +147,7 @@ TEST_CASE("The pool holds exactly N connections to the server", "[live][postgres
   CHECK(l.pool->server_version().rfind("15", 0) == 0);
 }
 
-TEST_CASE("Reads see each row's version and payload size; ids without a row do not exist",
+TEST_CASE("Reads see each row's version and payload size, and ids without a row do not exist",
           "[live][postgres]") {
   Live l(2, Duration(), {10, 0, 5000, 70000});
   std::vector<Timed> r(6);
@@ -225,7 +225,7 @@ TEST_CASE("Queries that find every connection busy run in FIFO order", "[live][p
   CHECK(l.pool->TakeIntervalPeakQueue() == 0);
 }
 
-TEST_CASE("The queue timeout fails waiting queries at their deadline; they never run",
+TEST_CASE("The queue timeout fails waiting queries at their deadline and never runs them",
           "[live][postgres]") {
   Live l(1, Duration::Millis(100));
   Timed running, late1, late2;
@@ -321,7 +321,7 @@ TEST_CASE("Stats count queries, waits and busy time like the simulated database"
   CHECK(s.wait_ns_total / 1e6 < 6 * 40 + 6 * 20);
 }
 
-TEST_CASE("A query on a connection lost mid-statement fails; the next one reconnects",
+TEST_CASE("A query on a connection lost mid-statement fails and the next one reconnects",
           "[live][postgres]") {
   Admin admin;
   Live l(1);
@@ -391,7 +391,7 @@ TEST_CASE("Unreachable servers, unknown users and missing databases are one-line
   CHECK_THROWS_AS(PgPool(rt, Server().conninfo(), bad), InputError);
 }
 
-TEST_CASE("CreateTable refuses an existing table; DropTable drops only the pool's own",
+TEST_CASE("CreateTable refuses an existing table and DropTable drops only the pool's own",
           "[live][postgres]") {
   Admin admin;
   REQUIRE(admin.Exec("CREATE TABLE someone_elses (x int)"));
