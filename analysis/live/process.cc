@@ -130,8 +130,7 @@ ChildProcess ChildProcess::Start(const std::vector<std::string>& argv, const std
     if (devnull >= 0) dup2(devnull, STDIN_FILENO);
     int err = 0;
     if (user && (setgid(user->gid) != 0 || setuid(user->uid) != 0)) err = errno;
-    // After setuid: the kernel clears the parent-death signal when the
-    // credentials change.
+    // After setuid: a change of credentials clears the parent-death signal.
     prctl(PR_SET_PDEATHSIG, death_signal);
     if (getppid() != parent) _exit(127);  // the parent died before prctl
     if (err == 0) {

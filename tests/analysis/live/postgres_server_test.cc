@@ -6,10 +6,15 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "analysis/common/errors.h"
 #include "tests/support/input_error.h"
@@ -119,4 +124,49 @@ TEST_CASE("A private PostgreSQL on a port in use is an InputError and leaves no 
           "port " + std::to_string(taken.port) + " on 127.0.0.1 is in use");
   }
   CHECK_FALSE(fs::exists(folder));
+}
+
+TEST_CASE("A private PostgreSQL does not outlive the process that started it, even killed",
+          "[live][postgres]") {
+  RequirePostgres();
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  const pid_t owner = fork();
+  if (owner == 0) {  // the owner: starts a server, reports it, waits to be killed
+    close(fds[0]);
+    try {
+      PrivatePostgres pg;
+      pg.Start();
+      const std::string msg = std::to_string(pg.pid()) + " " + pg.folder();
+      if (write(fds[1], msg.data(), msg.size()) == static_cast<ssize_t>(msg.size())) pause();
+    } catch (...) {
+    }
+    _exit(1);
+  }
+  close(fds[1]);
+  char buf[512];
+  const ssize_t n = read(fds[0], buf, sizeof buf);
+  close(fds[0]);
+  kill(owner, SIGKILL);
+  waitpid(owner, nullptr, 0);
+  REQUIRE(n > 0);
+  std::istringstream in(std::string(buf, static_cast<size_t>(n)));
+  pid_t server = 0;
+  std::string folder;
+  in >> server >> folder;
+  // Gone, or a zombie nobody has reaped yet: either way no longer running.
+  auto running = [server] {
+    std::ifstream stat("/proc/" + std::to_string(server) + "/stat");
+    std::string pid, comm, state;
+    return static_cast<bool>(stat >> pid >> comm >> state) && state != "Z";
+  };
+  bool alive = true;
+  for (int i = 0; i < 100 && alive; ++i) {
+    alive = running();
+    if (alive) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK_FALSE(alive);
+  if (alive) kill(server, SIGKILL);
+  std::error_code ec;
+  fs::remove_all(folder, ec);  // the killed owner could not remove it
 }
