@@ -2,6 +2,8 @@
 // PostgreSQL), calibrate (fit the scenario's service times to them) and twin
 // (simulated against live, side by side). Same shape as the other families: an Args struct, a
 // private runner, and the AddXxxCommand of app/main.cc's table.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cmath>
@@ -23,6 +25,21 @@
 
 namespace cachelab {
 
+namespace {
+
+// The set-up steps ("starting a private redis-server") go to stderr on a
+// terminal, or with --verbose; otherwise stderr holds only an error's one line.
+bool StepsOnStderr(bool quiet, bool verbose) {
+  return verbose || (!quiet && ::isatty(STDERR_FILENO));
+}
+
+void AddVerboseFlag(CLI::App& cmd, bool& verbose) {
+  cmd.add_flag("--verbose", verbose,
+               "Print each set-up step on stderr also when it is not a terminal");
+}
+
+}  // namespace
+
 // ---- live ---------------------------------------------------------------
 
 namespace {
@@ -38,6 +55,7 @@ struct LiveArgs {
   uint64_t max_in_flight = 20'000;
   bool json = false;
   bool quiet = false;
+  bool verbose = false;
   bool report = false;
 };
 
@@ -54,7 +72,7 @@ int LiveCommand(const LiveArgs& args) {
   options.postgres_port = args.postgres_port;
   options.emulate_db_service = args.emulate_db_service;
   options.max_in_flight = args.max_in_flight;
-  options.verbose = !args.quiet;
+  options.verbose = StepsOnStderr(args.quiet, args.verbose);
   RunResult result;
   try {
     std::optional<ProgressLine> progress;
@@ -124,6 +142,7 @@ CommandRunner AddLiveCommand(CLI::App& cmd) {
       ->type_name("DIR");
   cmd.add_flag("--json", args.json, "Print only the summary as JSON on stdout");
   cmd.add_flag("--quiet", args.quiet, "No table, no progress; print only the output folder");
+  AddVerboseFlag(cmd, args.verbose);
   cmd.add_flag("--report", args.report, "Also write the HTML report, <out>/report.html");
   return [shared] { return LiveCommand(*shared); };
 }
@@ -140,6 +159,7 @@ struct CalibrateArgs {
   uint32_t samples = 2000;
   bool json = false;
   bool quiet = false;
+  bool verbose = false;
 };
 
 int CalibrateCommand(const CalibrateArgs& args) {
@@ -148,7 +168,7 @@ int CalibrateCommand(const CalibrateArgs& args) {
   o.redis_url = args.redis;
   o.postgres_url = args.postgres;
   o.samples = args.samples;
-  o.verbose = !args.quiet;
+  o.verbose = StepsOnStderr(args.quiet, args.verbose);
   o.value_size =
       static_cast<uint32_t>(std::max(1.0, std::round(scenario.world.workload.value_size.mean)));
   const live::Calibration c = live::Calibrate(o);
@@ -194,6 +214,7 @@ CommandRunner AddCalibrateCommand(CLI::App& cmd) {
       ->check(CLI::Range(10, 1'000'000));
   cmd.add_flag("--json", args.json, "Print the fits as JSON");
   cmd.add_flag("--quiet", args.quiet, "No progress lines");
+  AddVerboseFlag(cmd, args.verbose);
   return [shared] { return CalibrateCommand(*shared); };
 }
 
@@ -211,6 +232,7 @@ struct TwinArgs {
   uint32_t samples = 1000;
   bool json = false;
   bool quiet = false;
+  bool verbose = false;
   bool report = false;
 };
 
@@ -225,7 +247,7 @@ int TwinCommand(const TwinArgs& args) {
   o.live.redis_url = args.redis;
   o.live.postgres_url = args.postgres;
   o.live.emulate_db_service = args.emulate_db_service;
-  o.live.verbose = !args.quiet;
+  o.live.verbose = StepsOnStderr(args.quiet, args.verbose);
   o.calibrate.samples = args.samples;
   live::TwinResult t;
   try {
@@ -282,6 +304,7 @@ CommandRunner AddTwinCommand(CLI::App& cmd) {
       ->type_name("DIR");
   cmd.add_flag("--json", args.json, "Print twin.json on stdout");
   cmd.add_flag("--quiet", args.quiet, "No table, no progress; print only the output folder");
+  AddVerboseFlag(cmd, args.verbose);
   cmd.add_flag("--report", args.report, "Also write the HTML report, <out>/report.html");
   return [shared] { return TwinCommand(*shared); };
 }

@@ -77,7 +77,8 @@ Task<std::vector<double>> TimeRedis(AsioRuntime& rt, RedisClient& redis, std::st
   out.reserve(n);
   for (uint32_t i = 0; i < n; ++i) {
     const Time start = rt.now();
-    const RedisGet g = co_await redis.GetWithTtl(key);
+    std::string k = key;  // moved into the call (see live_world.cc on GCC 12)
+    const RedisGet g = co_await redis.GetWithTtl(std::move(k));
     if (!g.hit()) throw std::runtime_error("calibrate: the measured Redis key went missing");
     out.push_back(static_cast<double>((rt.now() - start).nanos()));
   }
@@ -112,7 +113,8 @@ Task<int64_t> FillRedis(RedisClient& redis, std::string prefix, uint32_t entries
   for (uint32_t i = 0; i < entries; ++i) {
     const uint32_t size = std::max<uint32_t>(sizes[i % sizes.size()], 1);
     bytes += size;
-    const RedisWrite w = co_await redis.Set(prefix + std::to_string(i), ValueOf(size), Duration());
+    std::string key = prefix + std::to_string(i), value = ValueOf(size);
+    const RedisWrite w = co_await redis.Set(std::move(key), std::move(value), Duration());
     if (!w.ok()) throw std::runtime_error("calibrate: SET failed: " + w.error);
   }
   co_return bytes;

@@ -182,9 +182,12 @@ class RedisChannel final : public Channel {
 
   static Task<void> Listen(std::shared_ptr<State> s, std::string name) {
     std::weak_ptr<State> weak = s;
-    co_await s->parts->redis->Subscribe(name, [weak](std::string_view message) {
+    // Named, then moved: GCC 12 may destroy a temporary of a co_await
+    // expression twice, which a moved-from object survives.
+    std::function<void(std::string_view)> handler = [weak](std::string_view message) {
       if (auto st = weak.lock()) Deliver(st, message);
-    });
+    };
+    co_await s->parts->redis->Subscribe(std::move(name), std::move(handler));
     --s->parts->pending_subscriptions;
   }
 
@@ -246,7 +249,8 @@ struct LivePort {
   Task<CacheGetResult> Get(Key ck) {
     if (p->closed) co_return CacheGetResult{CacheStatus::kError, {}, {}};
     ++p->counters.gets;
-    co_return ToGet(co_await p->redis->GetWithTtl(p->RedisKey(ck)));
+    std::string key = p->RedisKey(ck);
+    co_return ToGet(co_await p->redis->GetWithTtl(std::move(key)));
   }
 
   Task<LeaseGetResult> LeaseGet(Key ck, Duration period) {
@@ -256,7 +260,8 @@ struct LivePort {
       co_return r;
     }
     ++p->counters.gets;
-    RedisLease l = co_await p->redis->LeaseGet(p->RedisKey(ck), period);
+    std::string key = p->RedisKey(ck);
+    RedisLease l = co_await p->redis->LeaseGet(std::move(key), period);
     r.get = ToGet(l.get);
     r.token = l.token;
     if (r.token != 0) ++p->counters.leases_issued;
@@ -266,14 +271,16 @@ struct LivePort {
   Task<CacheWriteStatus> Set(Key ck, const Value& v, Duration ttl) {
     if (p->closed) co_return CacheWriteStatus::kError;
     ++p->counters.sets;
-    co_return ToStatus(co_await p->redis->Set(p->RedisKey(ck), Encode(v), ttl));
+    std::string key = p->RedisKey(ck), value = Encode(v);
+    co_return ToStatus(co_await p->redis->Set(std::move(key), std::move(value), ttl));
   }
 
   Task<CacheWriteStatus> LeaseSet(Key ck, const Value& v, Duration ttl, uint64_t token) {
     if (p->closed) co_return CacheWriteStatus::kError;
     ++p->counters.sets;
+    std::string key = p->RedisKey(ck), value = Encode(v);
     const CacheWriteStatus s =
-        ToStatus(co_await p->redis->LeaseSet(p->RedisKey(ck), Encode(v), ttl, token));
+        ToStatus(co_await p->redis->LeaseSet(std::move(key), std::move(value), ttl, token));
     if (s == CacheWriteStatus::kRejected) ++p->counters.lease_sets_rejected;
     co_return s;
   }
@@ -281,13 +288,15 @@ struct LivePort {
   Task<CacheWriteStatus> SetIfAbsent(Key ck, const Value& v, Duration ttl) {
     if (p->closed) co_return CacheWriteStatus::kError;
     ++p->counters.sets;
-    co_return ToStatus(co_await p->redis->SetNx(p->RedisKey(ck), Encode(v), ttl));
+    std::string key = p->RedisKey(ck), value = Encode(v);
+    co_return ToStatus(co_await p->redis->SetNx(std::move(key), std::move(value), ttl));
   }
 
   Task<CacheWriteStatus> Delete(Key ck) {
     if (p->closed) co_return CacheWriteStatus::kError;
     ++p->counters.deletes;
-    co_return ToStatus(co_await p->redis->Delete(p->RedisKey(ck)));
+    std::string key = p->RedisKey(ck);
+    co_return ToStatus(co_await p->redis->Delete(std::move(key)));
   }
 
   Task<DbResult> Read(Key k) {
@@ -432,6 +441,9 @@ class LiveRun {
   void Finish(Time scheduled);
   Task<void> EmitRow(Time end);
   void RunFlushListeners();
+  // The run is over (or failed): background coroutines must not touch the
+  // clients any more.
+  bool Over() const { return stopped_ || parts_.closed; }
   Summary BuildSummary(Time end);
   void Teardown();
 
@@ -453,8 +465,19 @@ class LiveRun {
   std::string redis_url_, pg_url_;
   std::string redis_version_, pg_version_;
   int64_t baseline_memory_ = 0, baseline_keys_ = 0;
-  int64_t baseline_evicted_ = 0, baseline_expired_ = 0;
-  int64_t last_evicted_ = 0, last_expired_ = 0, last_memory_ = 0, last_keys_ = 0;
+  // Redis' evicted_keys and expired_keys as counted since the run began:
+  // the raw counters start again at 0 after a restart.
+  struct Counter {
+    int64_t raw = 0;
+    uint64_t total = 0;
+    void Read(int64_t v) {
+      if (v < 0) return;  // no answer: keep the last figure
+      total += static_cast<uint64_t>(v >= raw ? v - raw : v);
+      raw = v;
+    }
+  };
+  Counter evicted_, expired_;
+  int64_t last_memory_ = 0, last_keys_ = 0;
   uint64_t peak_bytes_ = 0, peak_items_ = 0;
 
   boost::asio::io_context io_;
@@ -509,9 +532,11 @@ void LiveRun::StartPostgres() {
 }
 
 Task<void> LiveRun::ConfigureRedis() {
+  if (parts_.closed) co_return;
   const CacheConfig& cache = config_.cache;
   const PolicyInfo* eviction = FindPolicy(Role::kEviction, scenario_.stack.eviction.name);
   std::map<std::string, std::string> memory = co_await redis_->Info("memory");
+  if (parts_.closed) co_return;
   const int64_t used = InfoInt(memory, "used_memory");
   if (used < 0) throw std::runtime_error("Redis at " + redis_url_ + " did not answer INFO");
   if (private_redis_) {
@@ -521,12 +546,15 @@ Task<void> LiveRun::ConfigureRedis() {
     const uint64_t max = cache.capacity_bytes + static_cast<uint64_t>(used);
     for (auto [k, v] : std::vector<std::pair<std::string, std::string>>{
              {"maxmemory", std::to_string(max)}, {"maxmemory-policy", eviction->redis_policy}}) {
-      const RedisWrite w = co_await redis_->ConfigSet(k, v);
+      if (parts_.closed) co_return;  // the client may be gone
+      std::string param = k, value = v;
+      const RedisWrite w = co_await redis_->ConfigSet(std::move(param), std::move(value));
       if (!w.ok()) throw std::runtime_error("CONFIG SET " + k + " failed: " + w.error);
     }
-    if (scenario_.stack.eviction.params.Has("samples")) {
-      const RedisWrite w = co_await redis_->ConfigSet(
-          "maxmemory-samples", std::to_string(scenario_.stack.eviction.params.GetInt("samples")));
+    if (scenario_.stack.eviction.params.Has("samples") && !parts_.closed) {
+      std::string param = "maxmemory-samples",
+                  value = std::to_string(scenario_.stack.eviction.params.GetInt("samples"));
+      const RedisWrite w = co_await redis_->ConfigSet(std::move(param), std::move(value));
       if (!w.ok()) throw std::runtime_error("CONFIG SET maxmemory-samples failed: " + w.error);
     }
   }
@@ -563,8 +591,8 @@ void LiveRun::ConnectRedis() {
   }
   Await(ConfigureRedis());
   std::map<std::string, std::string> stats = Await(redis_->Info("stats"));
-  baseline_evicted_ = last_evicted_ = std::max<int64_t>(InfoInt(stats, "evicted_keys"), 0);
-  baseline_expired_ = last_expired_ = std::max<int64_t>(InfoInt(stats, "expired_keys"), 0);
+  evicted_.raw = std::max<int64_t>(InfoInt(stats, "evicted_keys"), 0);
+  expired_.raw = std::max<int64_t>(InfoInt(stats, "expired_keys"), 0);
   std::map<std::string, std::string> keyspace = Await(redis_->Info("keyspace"));
   baseline_keys_ = last_keys_ = KeyspaceKeys(keyspace, address.db);
   last_memory_ = baseline_memory_ = std::max<int64_t>(InfoInt(memory, "used_memory"), 0);
@@ -591,7 +619,7 @@ void LiveRun::RunFlushListeners() {
 Task<void> LiveRun::Fault(FaultWindowConfig f) {
   const Time start = Time::Zero() + f.start;
   if (start > rt_->now()) co_await rt_->Sleep(start - rt_->now());
-  if (stopped_) co_return;
+  if (Over()) co_return;
   switch (f.kind) {
     case FaultWindowConfig::Kind::kDown:
       // Every client (ours included) blocks; operations time out after
@@ -604,10 +632,14 @@ Task<void> LiveRun::Fault(FaultWindowConfig f) {
       break;
     case FaultWindowConfig::Kind::kRestart: {
       PrivateRedis* server = private_redis_.get();
-      co_await Blocking(io_, [server] { server->Kill(); });
+      Blocking kill(io_, [server] { server->Kill(); });
+      co_await kill;
       RunFlushListeners();
       co_await rt_->Sleep(f.duration);
-      co_await Blocking(io_, [server] { server->Start(); });
+      if (Over()) co_return;
+      Blocking start(io_, [server] { server->Start(); });
+      co_await start;
+      if (Over()) co_return;
       co_await ConfigureRedis();
       break;
     }
@@ -689,12 +721,16 @@ Task<void> LiveRun::Generate() {
 }
 
 Task<void> LiveRun::EmitRow(Time end) {
+  if (parts_.closed) co_return;
   std::map<std::string, std::string> stats = co_await redis_->Info("stats");
+  if (parts_.closed) co_return;  // the client may be gone
   std::map<std::string, std::string> memory = co_await redis_->Info("memory");
+  if (parts_.closed) co_return;
   std::map<std::string, std::string> keyspace = co_await redis_->Info("keyspace");
+  if (parts_.closed) co_return;
   // A server that does not answer (paused, restarting) keeps the last figures.
-  if (int64_t v = InfoInt(stats, "evicted_keys"); v >= 0) last_evicted_ = v;
-  if (int64_t v = InfoInt(stats, "expired_keys"); v >= 0) last_expired_ = v;
+  evicted_.Read(InfoInt(stats, "evicted_keys"));
+  expired_.Read(InfoInt(stats, "expired_keys"));
   if (int64_t v = InfoInt(memory, "used_memory"); v >= 0) last_memory_ = v;
   if (!keyspace.empty() || InfoInt(stats, "evicted_keys") >= 0) {
     last_keys_ = KeyspaceKeys(keyspace, RedisAddress::Parse(redis_url_).db);
@@ -705,9 +741,8 @@ Task<void> LiveRun::EmitRow(Time end) {
   t.db_busy_ns = db.busy_ns;
   t.db_connections = config_.database.connections;
   t.db_interval_peak_queue = db_->TakeIntervalPeakQueue();
-  // A restart resets Redis' counters: never count backwards.
-  t.evictions = static_cast<uint64_t>(std::max<int64_t>(last_evicted_ - baseline_evicted_, 0));
-  t.expirations = static_cast<uint64_t>(std::max<int64_t>(last_expired_ - baseline_expired_, 0));
+  t.evictions = evicted_.total;
+  t.expirations = expired_.total;
   t.cache_bytes = static_cast<uint64_t>(std::max<int64_t>(last_memory_ - baseline_memory_, 0));
   t.cache_items = static_cast<uint64_t>(std::max<int64_t>(last_keys_ - baseline_keys_, 0));
   t.duplicate_loads = stampede_.duplicate_loads();
@@ -720,7 +755,7 @@ Task<void> LiveRun::Tick() {
   Time next = Time::Zero() + config_.metrics.interval;
   while (true) {
     if (next > rt_->now()) co_await rt_->Sleep(next - rt_->now());
-    if (finished_ || stopped_) co_return;
+    if (finished_ || Over()) co_return;
     tick_busy_ = true;
     co_await EmitRow(next);
     tick_busy_ = false;
@@ -813,9 +848,10 @@ void LiveRun::Teardown() {
   io_.restart();
   io_.poll();
   signals_.reset();
-  stack_.reset();
   io_.poll();
+  // Before the stack: a destroyed frame may still refer to it.
   rt_->DestroyPending();
+  stack_.reset();
 }
 
 RunResult LiveRun::Run() {

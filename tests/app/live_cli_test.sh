@@ -57,7 +57,7 @@ if os.fork() == 0:  # holds the port a while, without holding this pipe
 ')"
 
 # Ctrl-C while it runs: exit 130, nothing written, no server left.
-"$B" live "$S/cache-aside.json" --set /duration=60s --out "$T/out" >/dev/null 2>"$T/err" &
+"$B" live "$S/cache-aside.json" --set /duration=60s --verbose --out "$T/out" >/dev/null 2>"$T/err" &
 pid=$!
 i=0
 until grep -q '^live: running' "$T/err" 2>/dev/null; do
