@@ -10,6 +10,7 @@ S=$2
 [ -x /usr/lib/postgresql/15/bin/initdb ] || exit 77
 T=$(mktemp -d)
 mkdir "$T/tmp"
+chmod 755 "$T" "$T/tmp"  # PostgreSQL runs as `postgres` when we are root
 export TMPDIR="$T/tmp"  # the private servers' folders go here
 trap 'rm -rf "$T"' EXIT
 fail() {
