@@ -262,7 +262,9 @@ int TwinCommand(const TwinArgs& args) {
       dir, [&](const std::string& d) { WriteFolderAtomically(d, live::TwinFiles(scenario, t)); },
       [&] {
         if (args.json) {
-          return nlohmann::json::parse(live::TwinFiles(scenario, t).back().second).dump(2) + '\n';
+          for (const auto& [name, text] : live::TwinFiles(scenario, t)) {
+            if (name == "twin.json") return text;
+          }
         }
         if (args.quiet) return dir + '\n';
         return live::FormatCalibration(t.calibration) + '\n' + live::FormatTwinTable(t) +

@@ -7,9 +7,12 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <chrono>
+#include <condition_variable>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <random>
 #include <thread>
@@ -349,30 +352,80 @@ struct LivePort {
   }
 };
 
-// Runs `fn` on a thread of its own (a server start or stop blocks for a
-// while) and resumes the awaiting coroutine on the io_context afterwards.
-class Blocking {
+// One thread that lives as long as the run and does the blocking server
+// operations (a restart waits for the server to answer), so the io_context's
+// thread never stalls. It must outlive the servers it starts: the kernel
+// sends a child its parent-death signal when the *thread* that forked it
+// ends, so a server started from a short-lived thread would die at once.
+class ServerThread {
  public:
-  Blocking(boost::asio::io_context& io, std::function<void()> fn) : io_(io), fn_(std::move(fn)) {}
-  bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<> h) {
-    std::thread([this, h] {
-      try {
-        fn_();
-      } catch (...) {
-        error_ = std::current_exception();
-      }
-      boost::asio::post(io_, [h] { h.resume(); });
-    }).detach();
+  ServerThread() : thread_([this] { Loop(); }) {}
+  ~ServerThread() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      done_ = true;
+    }
+    cv_.notify_one();
+    thread_.join();
   }
-  void await_resume() {
-    if (error_) std::rethrow_exception(error_);
-  }
+  ServerThread(const ServerThread&) = delete;
+  ServerThread& operator=(const ServerThread&) = delete;
+
+  // co_await Run(io, fn): `fn` runs on the thread; the caller resumes on the
+  // io_context afterwards, with fn's exception if it threw.
+  class Job {
+   public:
+    Job(ServerThread& t, boost::asio::io_context& io, std::function<void()> fn)
+        : t_(t), io_(io), fn_(std::move(fn)) {}
+    bool await_ready() const noexcept { return false; }
+    void await_suspend(std::coroutine_handle<> h) {
+      t_.Push([this, h] {
+        try {
+          fn_();
+        } catch (...) {
+          error_ = std::current_exception();
+        }
+        boost::asio::post(io_, [h] { h.resume(); });
+      });
+    }
+    void await_resume() {
+      if (error_) std::rethrow_exception(error_);
+    }
+
+   private:
+    ServerThread& t_;
+    boost::asio::io_context& io_;
+    std::function<void()> fn_;
+    std::exception_ptr error_;
+  };
 
  private:
-  boost::asio::io_context& io_;
-  std::function<void()> fn_;
-  std::exception_ptr error_;
+  void Push(std::function<void()> job) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      jobs_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+  }
+  void Loop() {
+    while (true) {
+      std::function<void()> job;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [this] { return done_ || !jobs_.empty(); });
+        if (jobs_.empty()) return;
+        job = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      job();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  bool done_ = false;
+  std::thread thread_;  // last: starts once the rest is constructed
 };
 
 int64_t InfoInt(const std::map<std::string, std::string>& info, const std::string& field) {
@@ -459,7 +512,9 @@ class LiveRun {
   std::vector<IntervalRow> rows_;
   LatencyHistogram lag_;
 
-  // Servers, when private.
+  // Servers, when private, and the thread that restarts them (declared
+  // first: it ends after them).
+  ServerThread server_thread_;
   std::unique_ptr<PrivateRedis> private_redis_;
   std::unique_ptr<PrivatePostgres> private_pg_;
   std::string redis_url_, pg_url_;
@@ -632,12 +687,12 @@ Task<void> LiveRun::Fault(FaultWindowConfig f) {
       break;
     case FaultWindowConfig::Kind::kRestart: {
       PrivateRedis* server = private_redis_.get();
-      Blocking kill(io_, [server] { server->Kill(); });
+      ServerThread::Job kill(server_thread_, io_, [server] { server->Kill(); });
       co_await kill;
       RunFlushListeners();
       co_await rt_->Sleep(f.duration);
       if (Over()) co_return;
-      Blocking start(io_, [server] { server->Start(); });
+      ServerThread::Job start(server_thread_, io_, [server] { server->Start(); });
       co_await start;
       if (Over()) co_return;
       co_await ConfigureRedis();

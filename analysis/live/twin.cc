@@ -59,7 +59,7 @@ bool TwinResult::all_ok() const {
   return true;
 }
 
-std::vector<TwinRow> CompareTwins(const Summary& s, const Summary& l) {
+std::vector<TwinRow> CompareTwins(const Summary& s, const Summary& l, const std::string& guard) {
   std::vector<TwinRow> rows;
   const auto q_sim = static_cast<double>(s.db.queries), q_live = static_cast<double>(l.db.queries);
   rows.push_back(Shown("requests", static_cast<double>(s.requests.total),
@@ -81,8 +81,18 @@ std::vector<TwinRow> CompareTwins(const Summary& s, const Summary& l) {
                      both(s.staleness.stale_reads, l.staleness.stale_reads)));
   rows.push_back(Shown("max stale age ms", s.staleness.max_age_ms, l.staleness.max_age_ms));
   const uint64_t mc_s = s.stampede.max_concurrent_loads, mc_l = l.stampede.max_concurrent_loads;
-  rows.push_back(Row("max concurrent loads", static_cast<double>(mc_s), static_cast<double>(mc_l),
-                     "both <= 1 or both > 1", (mc_s <= 1) == (mc_l <= 1)));
+  const auto mc_sim = static_cast<double>(mc_s), mc_live = static_cast<double>(mc_l);
+  if (guard == "lock" || guard == "lease") {
+    // The guards that promise one load per key at a time.
+    rows.push_back(
+        Row("max concurrent loads", mc_sim, mc_live, "1 (lock, lease)", mc_s <= 1 && mc_l <= 1));
+  } else if (mc_s > 1) {
+    rows.push_back(Row("max concurrent loads", mc_sim, mc_live, "> 1 live too", mc_l > 1));
+  } else {
+    // A prediction of no overlap is not judged: live loads under load take
+    // longer than the calibrated ones (README, "Simulated vs real").
+    rows.push_back(Shown("max concurrent loads", mc_sim, mc_live));
+  }
   rows.push_back(Shown("duplicate loads", static_cast<double>(s.stampede.duplicate_loads),
                        static_cast<double>(l.stampede.duplicate_loads)));
   rows.push_back(Row("lost writes", static_cast<double>(s.writes.lost),
@@ -116,7 +126,7 @@ TwinResult RunTwin(const Scenario& scenario, const TwinOptions& options) {
   t.calibrated = CalibratedScenario(scenario, t.calibration, options.live.emulate_db_service);
   t.live = RunLive(scenario, options.live);
   t.simulated = RunScenario(t.calibrated);
-  t.rows = CompareTwins(t.simulated.summary, t.live.summary);
+  t.rows = CompareTwins(t.simulated.summary, t.live.summary, scenario.stack.guard.name);
   return t;
 }
 

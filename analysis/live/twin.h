@@ -13,7 +13,9 @@
 //  - Each row compares one figure. Judged rows state their tolerance:
 //      hit ratio                   |live - simulated| <= 0.02
 //      DB queries                  |live - simulated| <= 10% of simulated
-//      max concurrent loads        both 1, or both above 1
+//      max concurrent loads        with lock or lease: 1 in both; otherwise,
+//                                  when the simulation predicts overlapping
+//                                  loads of one key (> 1), live shows them too
 //      stale reads, lost writes    both zero, or both above zero
 //    The other rows (latency, peak DB queue, stale age, duplicate loads) are
 //    shown with their difference and not judged: the simulator's latency has
@@ -55,8 +57,10 @@ struct TwinResult {
   bool all_ok() const;
 };
 
-// The rows of two summaries (exposed for tests).
-std::vector<TwinRow> CompareTwins(const Summary& simulated, const Summary& live);
+// The rows of two summaries of a scenario whose guard is `guard` (exposed
+// for tests).
+std::vector<TwinRow> CompareTwins(const Summary& simulated, const Summary& live,
+                                  const std::string& guard);
 
 // `scenario` with the calibration applied (see the contract).
 Scenario CalibratedScenario(const Scenario& scenario, const Calibration& c, bool emulated_db);
