@@ -13,9 +13,12 @@
 //  - Each row compares one figure. Judged rows state their tolerance:
 //      hit ratio                   |live - simulated| <= 0.02
 //      DB queries                  |live - simulated| <= 10% of simulated
-//      max concurrent loads        with lock or lease: 1 in both; otherwise,
-//                                  when the simulation predicts overlapping
-//                                  loads of one key (> 1), live shows them too
+//      max concurrent loads        when the simulation predicts overlapping
+//                                  loads of one key (> 1), live shows them
+//                                  too; when it predicts none, with lock or
+//                                  lease live must show none either (a write's
+//                                  delete hands a lease on, so the simulation
+//                                  may predict overlap under a lease)
 //      stale reads, lost writes    both zero, or both above zero
 //    The other rows (latency, peak DB queue, stale age, duplicate loads) are
 //    shown with their difference and not judged: the simulator's latency has

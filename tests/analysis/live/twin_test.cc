@@ -39,8 +39,10 @@ TEST_CASE("twin: hit ratio within 0.02 and DB queries within 10% are inside", "[
   CHECK_FALSE(RowOf(rows, "DB queries").ok);
 }
 
-TEST_CASE("twin: a predicted stampede must show live; lock and lease must hold to one load",
-          "[twin]") {
+TEST_CASE(
+    "twin: a predicted stampede must show live; lock and lease predicted at one load must hold to "
+    "it",
+    "[twin]") {
   Summary sim = Base(), live = Base();
   sim.stampede.max_concurrent_loads = 12;
   live.stampede.max_concurrent_loads = 1;
@@ -50,6 +52,14 @@ TEST_CASE("twin: a predicted stampede must show live; lock and lease must hold t
   sim.stampede.max_concurrent_loads = 1;
   live.stampede.max_concurrent_loads = 2;
   CHECK_FALSE(RowOf(live::CompareTwins(sim, live, "lease"), "max concurrent loads").ok);
+  // A write's delete hands a lease on: predicted overlap under a lease must show live too.
+  sim.stampede.max_concurrent_loads = 4;
+  live.stampede.max_concurrent_loads = 3;
+  CHECK(RowOf(live::CompareTwins(sim, live, "lease"), "max concurrent loads").ok);
+  live.stampede.max_concurrent_loads = 1;
+  CHECK_FALSE(RowOf(live::CompareTwins(sim, live, "lease"), "max concurrent loads").ok);
+  sim.stampede.max_concurrent_loads = 1;
+  live.stampede.max_concurrent_loads = 2;
   // Without a guard, a prediction of no overlap is shown, not judged.
   const live::TwinRow& unjudged =
       RowOf(live::CompareTwins(sim, live, "none"), "max concurrent loads");
