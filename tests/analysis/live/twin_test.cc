@@ -39,10 +39,8 @@ TEST_CASE("twin: hit ratio within 0.02 and DB queries within 10% are inside", "[
   CHECK_FALSE(RowOf(rows, "DB queries").ok);
 }
 
-TEST_CASE(
-    "twin: a predicted stampede must show live; lock and lease predicted at one load must hold to "
-    "it",
-    "[twin]") {
+TEST_CASE("twin: predicted overlap must show live, predicted none must hold under lock or lease",
+          "[twin]") {
   Summary sim = Base(), live = Base();
   sim.stampede.max_concurrent_loads = 12;
   live.stampede.max_concurrent_loads = 1;

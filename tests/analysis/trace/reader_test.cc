@@ -61,7 +61,7 @@ std::string ErrorOf(const std::string& path, TraceFormat format, const CsvColumn
   return "(no error)";
 }
 
-TEST_CASE("oracleGeneral records: id, size and next access; -1 means never again",
+TEST_CASE("oracleGeneral records: id, size and next access, where -1 means never again",
           "[analysis][trace]") {
   TempDir dir;
   const std::string path =
