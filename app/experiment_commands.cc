@@ -143,10 +143,12 @@ SweepPlan MakeSweepPlanFromArgs(const SweepArgs& args) {
   // The report's SLOs are checked before any simulation, not after an hour of sweep.
   std::vector<Slo> slos;
   for (const std::string& text : args.slos) slos.push_back(ParseSlo(text));
-  CheckSloMetrics(slos);
   std::vector<Grid> grids;
   for (const std::string& g : args.grids) grids.push_back(ParseGrid(g));
-  return MakeSweepPlan(args.scenario, ParseOverrides(args.sets), grids, args.replications);
+  SweepPlan plan =
+      MakeSweepPlan(args.scenario, ParseOverrides(args.sets), grids, args.replications);
+  CheckSloMetrics(slos, SummaryMetricNames(plan.points.front().scenario.world.metrics));
+  return plan;
 }
 
 std::string SweepDir(const SweepArgs& args, const SweepPlan& plan) {

@@ -114,8 +114,7 @@ Slo ParseSlo(const std::string& text) {
   return slo;
 }
 
-void CheckSloMetrics(const std::vector<Slo>& slos) {
-  const std::vector<std::string> names = SummaryMetricNames();
+void CheckSloMetrics(const std::vector<Slo>& slos, const std::vector<std::string>& names) {
   for (const Slo& slo : slos) {
     if (std::find(names.begin(), names.end(), slo.metric) != names.end()) continue;
     std::vector<std::pair<size_t, std::string>> ranked;
@@ -128,6 +127,25 @@ void CheckSloMetrics(const std::vector<Slo>& slos) {
         fmt::format("--slo {}: unknown metric {} (a numeric field of summary.json); closest: {}",
                     slo.text, slo.metric, fmt::join(close, ", ")));
   }
+}
+
+std::string SloWindow(const Slo& slo, const MetricsConfig& metrics, Duration duration) {
+  const std::string first = slo.metric.substr(0, slo.metric.find('.'));
+  auto span = [](Duration from, Duration to) {
+    return fmt::format("{} to {}", FormatDuration(from), FormatDuration(to));
+  };
+  if (first == "peak") {
+    return metrics.warmup > Duration()
+               ? "worst interval from " + FormatDuration(metrics.warmup) + " (after the warmup)"
+               : "worst interval of the whole run";
+  }
+  if (first == "steady" && metrics.warmup > Duration()) {
+    return "window steady (" + span(metrics.warmup, duration) + ")";
+  }
+  for (const MetricsWindow& w : metrics.windows) {
+    if (w.name == first) return "window " + w.name + " (" + span(w.from, w.to) + ")";
+  }
+  return metrics.warmup > Duration() ? "whole run, warmup included" : "whole run";
 }
 
 bool SloMet(const Slo& slo, const MetricStats& m) {
@@ -162,7 +180,6 @@ PlanResult RunPlan(const PlanSpec& spec) {
   if (spec.pointer == "/seed") {
     throw InputError("--minimize /seed: the seed is not a capacity; the replications choose it");
   }
-  CheckSloMetrics(spec.slos);
 
   // --range LO..HI, --step.
   const std::string where = "--range " + spec.range;
@@ -220,7 +237,12 @@ PlanResult RunPlan(const PlanSpec& spec) {
   };
   // Bad input at either end shows before anything runs.
   const Scenario at_lo = load(out.lo);
-  load(out.hi);
+  const Scenario at_hi = load(out.hi);
+  CheckSloMetrics(spec.slos, SummaryMetricNames(at_lo.world.metrics));
+  CheckSloMetrics(spec.slos, SummaryMetricNames(at_hi.world.metrics));
+  for (const Slo& slo : spec.slos) {
+    out.slo_windows.push_back(SloWindow(slo, at_lo.world.metrics, at_lo.world.duration));
+  }
   out.name = at_lo.name;
   out.seeds = ReplicationSeeds(at_lo.world.seed, spec.replications);
 
@@ -294,6 +316,11 @@ std::string FormatPlan(const PlanResult& r) {
                          SloMet(s.slos[i], p.slo_metrics[i]) ? "ok" : "VIOLATED");
     }
   };
+  out += "measured over:\n";
+  for (size_t i = 0; i < s.slos.size() && i < r.slo_windows.size(); ++i) {
+    out += fmt::format("  {:<32} {}\n", s.slos[i].text, r.slo_windows[i]);
+  }
+  out += "\n";
   section(fmt::format("at {} (the answer):", a.value), a);
   if (r.below) {
     section(fmt::format("at {} (one step below):", r.probes[*r.below].value), r.probes[*r.below]);
@@ -330,6 +357,7 @@ json PlanToJson(const PlanResult& r) {
           {"range", {{"lo", OverrideValueJson(r.lo)}, {"hi", OverrideValueJson(r.hi)}}},
           {"step", OverrideValueJson(r.step)},
           {"slos", std::move(slos)},
+          {"slo_windows", r.slo_windows},
           {"replications", r.seeds.size()},
           {"seeds", r.seeds},
           {"answer", OverrideValueJson(r.probes[r.answer].value)},

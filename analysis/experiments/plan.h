@@ -44,9 +44,13 @@ struct Slo {
 // Parses "METRIC<=X" etc. (spaces around the parts allowed); throws InputError
 // naming the --slo. Does not check the metric name (see CheckSloMetrics).
 Slo ParseSlo(const std::string& text);
-// Throws InputError for an SLO whose metric is not a numeric summary.json
-// field, listing the closest names.
-void CheckSloMetrics(const std::vector<Slo>& slos);
+// Throws InputError for an SLO whose metric is not one of `names` (numeric
+// summary.json fields: SummaryMetricNames), listing the closest names.
+void CheckSloMetrics(const std::vector<Slo>& slos,
+                     const std::vector<std::string>& names = SummaryMetricNames());
+// Which part of the run an SLO's metric measures, for the reader of a plan:
+// "window steady (60 s to 3600 s)", "worst interval from 60 s", "whole run".
+std::string SloWindow(const Slo& slo, const MetricsConfig& metrics, Duration duration);
 // Whether `m` meets `slo` at its confidence bound (ci95 counted as 0 when absent).
 bool SloMet(const Slo& slo, const MetricStats& m);
 
@@ -72,10 +76,11 @@ struct PlanResult {
   PlanSpec spec;
   std::string lo, hi, step;  // formatted as applied
   std::vector<uint64_t> seeds;
-  std::vector<PlanProbe> probes;  // in the order they ran
-  size_t answer = 0;              // index into probes
-  std::optional<size_t> below;    // the largest violating probe; none when the answer is lo
-  size_t runs = 0;                // simulations: probes x replications
+  std::vector<PlanProbe> probes;         // in the order they ran
+  size_t answer = 0;                     // index into probes
+  std::optional<size_t> below;           // the largest violating probe; none when the answer is lo
+  size_t runs = 0;                       // simulations: probes x replications
+  std::vector<std::string> slo_windows;  // SloWindow of each SLO, in --slo order
 };
 
 // Validates everything (range, step, SLO metrics, the scenario at lo and hi)

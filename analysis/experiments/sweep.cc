@@ -352,9 +352,13 @@ std::vector<MetricStats> SummarizeReplications(const std::vector<json>& summarie
   return out;
 }
 
-std::vector<std::string> SummaryMetricNames() {
+std::vector<std::string> SummaryMetricNames(const MetricsConfig& metrics) {
+  Summary s;
+  auto add = [&s](const std::string& name) { s.windows.emplace_back().name = name; };
+  if (metrics.warmup > Duration()) add("steady");
+  for (const MetricsWindow& w : metrics.windows) add(w.name);
   std::vector<std::string> names;
-  for (const MetricStats& m : SummarizeReplications({SummaryToJson(Summary{})})) {
+  for (const MetricStats& m : SummarizeReplications({SummaryToJson(s)})) {
     names.push_back(m.name);
   }
   return names;

@@ -94,9 +94,10 @@ struct MetricStats {
 // must all have the same fields (they come from one scenario). Metrics in
 // summary.json order.
 std::vector<MetricStats> SummarizeReplications(const std::vector<nlohmann::json>& summaries);
-// The numeric metric names SummarizeReplications reports (for validating
-// names before anything runs).
-std::vector<std::string> SummaryMetricNames();
+// The numeric metric names SummarizeReplications reports for a scenario
+// with these metrics settings (its windows included), for validating names
+// before anything runs.
+std::vector<std::string> SummaryMetricNames(const MetricsConfig& metrics = {});
 
 // Runs `scenario` once per seed (its seed replaced), on up to `threads`
 // threads; summary.json of each, in seed order. Independent of `threads`.

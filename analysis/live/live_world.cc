@@ -796,6 +796,9 @@ Task<void> LiveRun::EmitRow(Time end) {
   t.db_busy_ns = db.busy_ns;
   t.db_connections = config_.database.connections;
   t.db_interval_peak_queue = db_->TakeIntervalPeakQueue();
+  t.db_started = db.started;
+  t.db_queued = db.queued;
+  t.db_wait_ns = db.wait_ns_total;
   t.evictions = evicted_.total;
   t.expirations = expired_.total;
   t.cache_bytes = static_cast<uint64_t>(std::max<int64_t>(last_memory_ - baseline_memory_, 0));
@@ -819,6 +822,7 @@ Task<void> LiveRun::Tick() {
 }
 
 Task<void> LiveRun::Main() {
+  meter_.Measure(config_.metrics, config_.duration);
   for (const FaultWindowConfig& f : config_.cache.faults) rt_->Spawn(Fault(f));
   rt_->Spawn(Tick());
   rt_->Spawn(Generate());

@@ -184,6 +184,24 @@ const std::vector<SummaryMetric>& SummaryMetrics() {
       {"warming.keys_loaded", "count", "keys a warmer loaded into the cache", K::kCount,
        CACHELAB_SUMMARY(warming.keys_loaded), S::kPolicyStack, "keys warmed", F::kGrouped},
 
+      {"peak.latency_ms.p99", "ms", "the highest p99 of an interval", K::kReal,
+       CACHELAB_SUMMARY(peak.p99_ms), S::kNone, "", F::kNone},
+      {"peak.latency_ms.p99_at_s", "s", "the start of that interval", K::kReal,
+       CACHELAB_SUMMARY(peak.p99_at_s), S::kNone, "", F::kNone},
+      {"peak.db.utilization", "fraction", "the highest database utilization of an interval",
+       K::kReal, CACHELAB_SUMMARY(peak.db_utilization), S::kNone, "", F::kNone},
+      {"peak.db.utilization_at_s", "s", "the start of that interval", K::kReal,
+       CACHELAB_SUMMARY(peak.db_utilization_at_s), S::kNone, "", F::kNone},
+      {"peak.db.queue_depth", "count", "the most queries waiting for a connection at once",
+       K::kCount, CACHELAB_SUMMARY(peak.db_queue_depth), S::kNone, "", F::kNone},
+      {"peak.db.queries_per_s", "1/s", "the most database queries issued per second in an interval",
+       K::kReal, CACHELAB_SUMMARY(peak.db_queries_per_s), S::kNone, "", F::kNone},
+      {"peak.cache.min_hit_ratio", "fraction",
+       "the lowest hit ratio of an interval with reads (1 when none had any)", K::kReal,
+       CACHELAB_SUMMARY(peak.min_hit_ratio), S::kNone, "", F::kNone},
+      {"peak.cache.min_hit_ratio_at_s", "s", "the start of that interval", K::kReal,
+       CACHELAB_SUMMARY(peak.min_hit_ratio_at_s), S::kNone, "", F::kNone},
+
       // Last: the terminal table lists them at the end of the policy stack.
       {"writes.lost", "count",
        "acknowledged writes that never reached the database (a write-behind queue lost when the "
@@ -219,6 +237,16 @@ const std::vector<SummaryGroup>& SummaryGroups() {
       {"invalidation", "", "the invalidation channel(s): event, hybrid, broadcast L1"},
       {"degradation", "", ""},
       {"warming", "", ""},
+      {"peak", "",
+       "the worst interval of the time series: over the intervals that start at or after "
+       "`metrics.warmup` and end by the scenario's `duration` (the drain after the last arrival "
+       "is left out), each field is the worst one interval reached; all 0 (`min_hit_ratio` 1) when "
+       "no interval qualifies"},
+      // Written by SummaryToJson itself (one object per window).
+      {kWindowGroup, "object",
+       "one object per window, named by the scenario: `steady` (from `metrics.warmup` to the "
+       "`duration`, with a warmup) and each of `metrics.windows`. It measures the requests that "
+       "completed inside the window and the time-series intervals inside it; its fields:"},
       // Written by SummaryToJson itself (one object per alert rule).
       {"alerts", "array",
        "one object per alert rule of the scenario, in scenario order: `name`, `rule` "
@@ -270,8 +298,55 @@ const std::vector<IntervalColumn>& IntervalColumns() {
   return kColumns;
 }
 
+#define CACHELAB_WINDOW(expr) +[](const Summary::Window& w) -> MetricValue { return w.expr; }
+
+const std::vector<WindowMetric>& WindowMetrics() {
+  using K = MetricKind;
+  static const std::vector<WindowMetric> kMetrics = {
+      {"from_s", "s", "start of the window", K::kReal, CACHELAB_WINDOW(from_s)},
+      {"to_s", "s", "end of the window", K::kReal, CACHELAB_WINDOW(to_s)},
+      {"requests.total", "count", "requests that completed in the window", K::kCount,
+       CACHELAB_WINDOW(requests.total)},
+      {"requests.reads", "count", "of which reads", K::kCount, CACHELAB_WINDOW(requests.reads)},
+      {"requests.writes", "count", "of which writes", K::kCount, CACHELAB_WINDOW(requests.writes)},
+      {"requests.failed", "count", "of which failed", K::kCount, CACHELAB_WINDOW(requests.failed)},
+      {"cache.hits", "count", "reads answered from the cache", K::kCount, CACHELAB_WINDOW(hits)},
+      {"cache.misses", "count", "reads that went to the database", K::kCount,
+       CACHELAB_WINDOW(misses)},
+      {"cache.errors", "count", "reads for which the cache failed", K::kCount,
+       CACHELAB_WINDOW(errors)},
+      {"cache.hit_ratio", "fraction", "hits / (hits + misses), 0 when there were none", K::kReal,
+       CACHELAB_WINDOW(hit_ratio)},
+      {"cache.evictions", "count", "entries evicted", K::kCount, CACHELAB_WINDOW(evictions)},
+      {"cache.expirations", "count", "entries expired", K::kCount, CACHELAB_WINDOW(expirations)},
+      {"db.queries", "count", "database queries issued", K::kCount, CACHELAB_WINDOW(db_queries)},
+      {"db.utilization", "fraction", "busy connection time / (connections x window length)",
+       K::kReal, CACHELAB_WINDOW(db_utilization)},
+      {"db.mean_wait_ms", "ms", "mean wait for a connection of the queries that got one", K::kReal,
+       CACHELAB_WINDOW(db_mean_wait_ms)},
+      {"db.wait_probability", "fraction", "share of queries that found every connection busy",
+       K::kReal, CACHELAB_WINDOW(db_wait_probability)},
+      {"db.peak_queue_depth", "count", "most queries waiting for a connection at once", K::kCount,
+       CACHELAB_WINDOW(db_peak_queue_depth)},
+      {"latency_ms.mean", "ms", "mean latency", K::kReal, CACHELAB_WINDOW(latency_ms.mean)},
+      {"latency_ms.p50", "ms", "median", K::kReal, CACHELAB_WINDOW(latency_ms.p50)},
+      {"latency_ms.p90", "ms", "90th percentile", K::kReal, CACHELAB_WINDOW(latency_ms.p90)},
+      {"latency_ms.p99", "ms", "99th percentile", K::kReal, CACHELAB_WINDOW(latency_ms.p99)},
+      {"latency_ms.p999", "ms", "99.9th percentile", K::kReal, CACHELAB_WINDOW(latency_ms.p999)},
+      {"latency_ms.max", "ms", "slowest request", K::kReal, CACHELAB_WINDOW(latency_ms.max)},
+      {"staleness.stale_reads", "count", "stale reads", K::kCount, CACHELAB_WINDOW(stale_reads)},
+      {"staleness.stale_read_ratio", "fraction", "stale reads / successful reads", K::kReal,
+       CACHELAB_WINDOW(stale_read_ratio)},
+      {"stampede.duplicate_loads", "count",
+       "loads started while another of the same key was in flight", K::kCount,
+       CACHELAB_WINDOW(duplicate_loads)},
+  };
+  return kMetrics;
+}
+
 #undef CACHELAB_SUMMARY
 #undef CACHELAB_INTERVAL
+#undef CACHELAB_WINDOW
 
 std::string MetricPointer(std::string_view name) {
   std::string out = "/";
@@ -300,6 +375,11 @@ std::string SummaryFieldsMarkdown() {
   const std::vector<SummaryMetric>& metrics = SummaryMetrics();
   for (const SummaryGroup& g : SummaryGroups()) {
     if (!g.name.empty()) out += TableRow({fmt::format("**`{}`**", g.name), g.unit, g.meaning});
+    if (g.name == kWindowGroup) {
+      for (const WindowMetric& m : WindowMetrics()) {
+        out += TableRow({fmt::format("`{}.{}`", kWindowGroup, m.name), m.unit, m.meaning});
+      }
+    }
     for (const SummaryMetric& m : metrics) {
       if (GroupOf(m.name) == g.name) {
         out += TableRow({fmt::format("`{}`", m.name), m.unit, m.meaning});

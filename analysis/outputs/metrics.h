@@ -80,6 +80,16 @@ struct SummaryGroup {
   std::string_view meaning;
 };
 
+// A field of every window object (Summary::Window): summary.json holds it
+// at "<window name>.<name>", e.g. "steady.db.utilization".
+struct WindowMetric {
+  std::string_view name;
+  std::string_view unit;
+  std::string_view meaning;
+  MetricKind kind;
+  MetricValue (*get)(const Summary::Window&);
+};
+
 struct IntervalColumn {
   std::string_view name;  // timeseries.csv header
   std::string_view unit;
@@ -94,6 +104,10 @@ const std::vector<SummaryMetric>& SummaryMetrics();
 // summary.json's groups in results/README.md's reading order; every metric's
 // group (its name up to the first '.') is listed.
 const std::vector<SummaryGroup>& SummaryGroups();
+// The fields of a window object, in results/README.md's order.
+const std::vector<WindowMetric>& WindowMetrics();
+// The name SummaryGroups() gives the window objects (one per window, named by the scenario).
+inline constexpr std::string_view kWindowGroup = "<window>";
 // timeseries.csv's columns, in file order.
 const std::vector<IntervalColumn>& IntervalColumns();
 

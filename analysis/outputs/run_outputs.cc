@@ -167,19 +167,32 @@ void AppendPair(std::string& out, const Section& left, const Section& right) {
 
 }  // namespace
 
+namespace {
+
+void PutMetric(nlohmann::json& slot, const MetricValue& value) {
+  std::visit(
+      [&](const auto& v) {
+        if constexpr (std::is_same_v<std::decay_t<decltype(v)>, double>) {
+          slot = RoundedJson(v);
+        } else {
+          slot = v;
+        }
+      },
+      value);
+}
+
+}  // namespace
+
 nlohmann::json SummaryToJson(const Summary& s) {
   nlohmann::json j = nlohmann::json::object();
   for (const SummaryMetric& m : SummaryMetrics()) {
-    nlohmann::json& slot = j[nlohmann::json::json_pointer(MetricPointer(m.name))];
-    std::visit(
-        [&](const auto& v) {
-          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, double>) {
-            slot = RoundedJson(v);
-          } else {
-            slot = v;
-          }
-        },
-        m.get(s));
+    PutMetric(j[nlohmann::json::json_pointer(MetricPointer(m.name))], m.get(s));
+  }
+  for (const Summary::Window& w : s.windows) {
+    nlohmann::json& o = j[w.name] = nlohmann::json::object();
+    for (const WindowMetric& m : WindowMetrics()) {
+      PutMetric(o[nlohmann::json::json_pointer(MetricPointer(m.name))], m.get(w));
+    }
   }
   nlohmann::json alerts = nlohmann::json::array();
   for (const Summary::Alert& a : s.alerts) {

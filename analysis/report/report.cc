@@ -474,7 +474,7 @@ json SweepData(const fs::path& dir, const ReportOptions& options) {
   }
   std::vector<Slo> parsed;
   for (const std::string& text : options.slos) parsed.push_back(ParseSlo(text));
-  CheckSloMetrics(parsed);
+  CheckSloMetrics(parsed, metric_names);
   json slos = json::array();
   for (const Slo& slo : parsed) slos.push_back(SloJson(slo));
   json plan = nullptr;

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <limits>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string_view>
 #include <utility>
@@ -81,7 +82,8 @@ class Loader {
           &s.stack.eviction, &out["cache"]);
     Database(r.Optional("database", json::object()), &s.world.database, &out["database"]);
     Policies(r.Optional("policies", json::object()), &s.stack, &out["policies"]);
-    Metrics(r.Optional("metrics", json::object()), &s.world.metrics, &out["metrics"]);
+    Metrics(r.Optional("metrics", json::object()), &s.world.metrics, s.world.duration,
+            &out["metrics"]);
     Alerts(r.Optional("alerts", json::array()), &s.alerts, &out["alerts"]);
     return s;
   }
@@ -522,12 +524,70 @@ class Loader {
     }
   }
 
-  void Metrics(const Node& n, MetricsConfig* m, json* out) {
+  void Metrics(const Node& n, MetricsConfig* m, Duration duration, json* out) {
     ObjectReader r(o_, n);
-    r.CheckFields({"interval"});
+    r.CheckFields({"interval", "warmup", "windows"});
     *out = json::object();
     m->interval =
         DurationField(r.Optional("interval", "10s"), Lower::kPositive, &(*out)["interval"]);
+    // Windows are unions of time-series intervals, so their edges are row edges.
+    auto on_grid = [&](const Node& at, Duration d) {
+      if (d.nanos() % m->interval.nanos() != 0) {
+        Expected(o_, at,
+                 "must be a multiple of /metrics/interval (" + FormatDuration(m->interval) + ")");
+      }
+    };
+    const Node warmup = r.Optional("warmup", "0");
+    m->warmup = DurationField(warmup, Lower::kNonNegative, &(*out)["warmup"]);
+    on_grid(warmup, m->warmup);
+    if (m->warmup >= duration) {
+      Expected(o_, warmup, "must be shorter than /duration (" + FormatDuration(duration) + ")");
+    }
+    const Node windows = r.Optional("windows", json::array());
+    if (!windows.value->is_array()) {
+      Expected(o_, windows, "must be an array of {\"name\": ..., \"from\": ..., \"to\": ...}");
+    }
+    // A window is a summary.json object named after it: no name of a summary group.
+    // (summary.json's top-level names; a test checks them against analysis/outputs/metrics.cc.)
+    std::set<std::string> taken = {
+        "scenario",     "seed",        "simulated_seconds", "requests", "cache",  "db",
+        "latency_ms",   "staleness",   "stampede",          "writes",   "l1",     "guard",
+        "invalidation", "degradation", "warming",           "peak",     "alerts", "live"};
+    if (m->warmup > Duration()) taken.insert("steady");
+    json& out_windows = (*out)["windows"] = json::array();
+    for (size_t i = 0; i < windows.value->size(); ++i) {
+      ObjectReader w(o_, {&(*windows.value)[i], Child(windows.pointer, i)});
+      w.CheckFields({"name", "from", "to"});
+      json one = json::object();
+      MetricsWindow mw;
+      const Node name = w.Required("name", "a name such as \"expiry_wave\"");
+      mw.name = jsonread::ReadString(o_, name);
+      bool ok = !mw.name.empty();
+      for (char c : mw.name) {
+        ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+      }
+      // It becomes the first part of metric paths such as "steady.db.utilization".
+      if (!ok) Expected(o_, name, "must be a name of lower-case letters, digits and '_'");
+      if (!taken.insert(mw.name).second) {
+        Expected(o_, name,
+                 "must differ from the other windows' names and from summary.json's sections (" +
+                     mw.name + " is taken)");
+      }
+      one["name"] = mw.name;
+      const Node from = w.Required("from", "a duration");
+      mw.from = DurationField(from, Lower::kNonNegative, &one["from"]);
+      on_grid(from, mw.from);
+      const Node to = w.Required("to", "a duration after from");
+      mw.to = DurationField(to, Lower::kPositive, &one["to"]);
+      on_grid(to, mw.to);
+      if (mw.to <= mw.from)
+        Expected(o_, to, "must be after from (" + FormatDuration(mw.from) + ")");
+      if (mw.to > duration) {
+        Expected(o_, to, "must be at most /duration (" + FormatDuration(duration) + ")");
+      }
+      m->windows.push_back(std::move(mw));
+      out_windows.push_back(std::move(one));
+    }
   }
 
   // ---- Policies ----------------------------------------------------------------------------

@@ -96,6 +96,41 @@ struct Summary {
     uint64_t keys_loaded = 0;
   } warming;
 
+  // The worst full interval of the time series: intervals that start at or
+  // after metrics.warmup and end by the scenario's duration (the drain of
+  // requests in flight after the last arrival is not an interval of load).
+  // All 0 when no interval qualifies.
+  struct Peak {
+    double p99_ms = 0, p99_at_s = 0;  // highest interval p99 and its interval's start
+    double db_utilization = 0, db_utilization_at_s = 0;
+    uint64_t db_queue_depth = 0;  // largest queue of any such interval
+    double db_queries_per_s = 0;  // most queries issued per second in an interval
+    // Lowest interval hit ratio among intervals with reads (1 when none had any).
+    double min_hit_ratio = 1, min_hit_ratio_at_s = 0;
+  } peak;
+
+  // A named part of the run: metrics.warmup's "steady" window [warmup,
+  // duration) and each of metrics.windows. It counts the requests that
+  // completed in [from_s, to_s) and the time-series intervals inside it
+  // (windows start and end on interval boundaries).
+  struct Window {
+    std::string name;
+    double from_s = 0, to_s = 0;
+    Requests requests;
+    uint64_t hits = 0, misses = 0, errors = 0;
+    double hit_ratio = 0;
+    uint64_t evictions = 0, expirations = 0;
+    uint64_t db_queries = 0, db_peak_queue_depth = 0;
+    double db_utilization = 0;       // busy connection time / (connections * window length)
+    double db_mean_wait_ms = 0;      // mean wait for a connection of queries started in it
+    double db_wait_probability = 0;  // share of its queries that found every connection busy
+    Latency latency_ms;
+    uint64_t stale_reads = 0;
+    double stale_read_ratio = 0;  // over successful reads
+    uint64_t duplicate_loads = 0;
+  };
+  std::vector<Window> windows;  // "steady" first (with a warmup), then metrics.windows in order
+
   // Alert rules of the scenario evaluated over the time series (filled by analysis/).
   struct Alert {
     std::string name;
@@ -112,10 +147,10 @@ struct Summary {
   // every other field means what it means in a simulation, measured live.
   struct Live {
     std::string redis_version, postgres_version;
-    bool private_servers = true;  // started and removed by cachelab
-    double wall_seconds = 0;      // from the first arrival to the last answer
-    double target_rate = 0;       // scheduled requests per second
-    double achieved_rate = 0;     // requests issued per second of the schedule's span
+    bool private_servers = true;            // started and removed by cachelab
+    double wall_seconds = 0;                // from the first arrival to the last answer
+    double target_rate = 0;                 // scheduled requests per second
+    double achieved_rate = 0;               // requests issued per second of the schedule's span
     double lag_p99_ms = 0, lag_max_ms = 0;  // issue time minus scheduled arrival
     uint64_t late_requests = 0;             // issued more than 1 ms after their arrival
     uint64_t dropped_requests = 0;          // never issued: too many in flight

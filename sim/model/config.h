@@ -129,8 +129,19 @@ struct DatabaseConfig {
   DistributionConfig write_service;
 };
 
+// A named part of a run measured on its own (Summary::Window).
+struct MetricsWindow {
+  std::string name;
+  Duration from, to;  // on interval boundaries, from < to <= the run's duration
+};
+
 struct MetricsConfig {
   Duration interval = Duration::Seconds(10);  // time-series resolution, > 0
+  // Start-up excluded from Summary::peak and measured apart: with a warmup,
+  // the summary gets the window "steady" = [warmup, duration). A multiple of
+  // the interval, below the duration; 0 = none.
+  Duration warmup;
+  std::vector<MetricsWindow> windows;
   // How many shared-cache expiries a run keeps per hot key (events.json);
   // not a scenario field.
   uint32_t hot_key_expiries = 10'000;

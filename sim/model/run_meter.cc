@@ -40,6 +40,30 @@ void RunMeter::Write(bool ok) {
   if (!ok) ++counters_.failed;
 }
 
+void RunMeter::Measure(const MetricsConfig& metrics, Duration duration) {
+  windows_.clear();
+  auto add = [&](const std::string& name, Duration from, Duration to) {
+    WindowSums& ws = windows_.emplace_back();
+    ws.w.name = name;
+    ws.from = Time::Zero() + from;
+    ws.to = Time::Zero() + to;
+    ws.w.from_s = ws.from.seconds();
+    ws.w.to_s = ws.to.seconds();
+  };
+  if (metrics.warmup > Duration()) add("steady", metrics.warmup, duration);
+  for (const MetricsWindow& w : metrics.windows) add(w.name, w.from, w.to);
+  peak_from_ = Time::Zero() + metrics.warmup;
+  peak_to_ = Time::Zero() + duration;
+}
+
+namespace {
+
+double Ratio(uint64_t part, uint64_t whole) {
+  return whole > 0 ? static_cast<double>(part) / static_cast<double>(whole) : 0.0;
+}
+
+}  // namespace
+
 IntervalRow RunMeter::Row(Time end, const WorldTotals& t) {
   const Counters& c = counters_;
   const Counters& m = mark_.counters;
@@ -69,6 +93,51 @@ IntervalRow RunMeter::Row(Time end, const WorldTotals& t) {
   row.cache_bytes = t.cache_bytes;
   row.cache_items = t.cache_items;
   row.stampede_loads = t.duplicate_loads - mt.duplicate_loads;
+
+  const Time start = mark_.start;
+  if (start >= peak_from_ && end <= peak_to_ && span_ns > 0) {
+    Summary::Peak& p = peak_;
+    if (row.requests > 0 && row.p99_ms > p.p99_ms) {
+      p.p99_ms = row.p99_ms;
+      p.p99_at_s = row.time_s;
+    }
+    if (row.db_utilization > p.db_utilization) {
+      p.db_utilization = row.db_utilization;
+      p.db_utilization_at_s = row.time_s;
+    }
+    p.db_queue_depth = std::max(p.db_queue_depth, row.db_queue_depth);
+    p.db_queries_per_s =
+        std::max(p.db_queries_per_s, static_cast<double>(row.db_queries) / (span_ns * 1e-9));
+    if (row.hits + row.misses > 0 && row.hit_ratio < p.min_hit_ratio) {
+      p.min_hit_ratio = row.hit_ratio;
+      p.min_hit_ratio_at_s = row.time_s;
+    }
+  }
+  for (WindowSums& ws : windows_) {
+    if (start < ws.from || end > ws.to) continue;
+    Summary::Window& w = ws.w;
+    w.requests.total += row.requests;
+    w.requests.reads += row.reads;
+    w.requests.writes += row.writes;
+    w.requests.failed += row.failed;
+    w.hits += row.hits;
+    w.misses += row.misses;
+    w.errors += row.errors;
+    w.evictions += row.evictions;
+    w.expirations += row.expirations;
+    w.db_queries += row.db_queries;
+    w.db_peak_queue_depth = std::max(w.db_peak_queue_depth, row.db_queue_depth);
+    w.stale_reads += row.stale_reads;
+    w.duplicate_loads += row.stampede_loads;
+    ws.successful_reads += c.successful_reads - m.successful_reads;
+    ws.db_started += t.db_started - mt.db_started;
+    ws.db_queued += t.db_queued - mt.db_queued;
+    ws.db_wait_ns += t.db_wait_ns - mt.db_wait_ns;
+    ws.db_busy_ns += t.db_busy_ns - mt.db_busy_ns;
+    ws.span_ns += span_ns;
+    ws.db_connections = t.db_connections;
+    ws.latency.Merge(interval_latency_);
+  }
 
   interval_latency_.Reset();
   mark_.start = end;
@@ -101,6 +170,24 @@ void RunMeter::FillSummary(Summary& s) const {
   s.staleness.max_age_ms = c.stale_age_ms_max;
   s.staleness.mean_age_ms =
       c.stale_reads > 0 ? c.stale_age_ms_sum / static_cast<double>(c.stale_reads) : 0;
+  s.peak = peak_;
+  s.windows.clear();
+  for (const WindowSums& ws : windows_) {
+    Summary::Window w = ws.w;
+    w.hit_ratio = Ratio(w.hits, w.hits + w.misses);
+    w.db_utilization = ws.span_ns > 0 ? ws.db_busy_ns / (ws.span_ns * ws.db_connections) : 0;
+    w.db_mean_wait_ms =
+        ws.db_started > 0 ? static_cast<double>(ws.db_wait_ns) * 1e-6 / ws.db_started : 0;
+    w.db_wait_probability = Ratio(ws.db_queued, w.db_queries);
+    w.latency_ms.mean = ws.latency.mean() * 1e-6;
+    w.latency_ms.p50 = ms(ws.latency.Quantile(0.5));
+    w.latency_ms.p90 = ms(ws.latency.Quantile(0.9));
+    w.latency_ms.p99 = ms(ws.latency.Quantile(0.99));
+    w.latency_ms.p999 = ms(ws.latency.Quantile(0.999));
+    w.latency_ms.max = ms(ws.latency.max());
+    w.stale_read_ratio = Ratio(w.stale_reads, ws.successful_reads);
+    s.windows.push_back(std::move(w));
+  }
 }
 
 void FillDatabaseSummary(Summary& s, const DatabaseStats& db, uint32_t connections, Time end) {

@@ -11,6 +11,10 @@
 //    version (VersionLedger::AckTime) to the answer.
 //  - Row(end, totals) closes the interval that started at the previous
 //    Row's end (time 0 for the first) with the world's cumulative `totals`.
+//  - Measure(metrics, duration) names the parts of the run measured apart
+//    (Summary::peak, Summary::windows). A row counts toward a window when it
+//    lies inside it, toward the peak when it starts at or after the warmup
+//    and ends by `duration`; the loader puts window edges on row edges.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +24,7 @@
 #include "sim/metrics/histogram.h"
 #include "sim/metrics/stampede.h"
 #include "sim/metrics/summary.h"
+#include "sim/model/config.h"
 #include "sim/model/ledger.h"
 #include "sim/model/roles.h"
 #include "sim/model/value.h"
@@ -33,7 +38,9 @@ struct WorldTotals {
   uint64_t db_queries = 0;
   double db_busy_ns = 0;
   uint32_t db_connections = 1;
-  uint64_t db_interval_peak_queue = 0;  // largest queue since the previous row
+  uint64_t db_interval_peak_queue = 0;     // largest queue since the previous row
+  uint64_t db_started = 0, db_queued = 0;  // DatabaseStats::started, ::queued
+  int64_t db_wait_ns = 0;                  // DatabaseStats::wait_ns_total
   uint64_t evictions = 0, expirations = 0;
   uint64_t cache_bytes = 0, cache_items = 0;  // now
   uint64_t duplicate_loads = 0;
@@ -41,6 +48,8 @@ struct WorldTotals {
 
 class RunMeter {
  public:
+  // Before the first request.
+  void Measure(const MetricsConfig& metrics, Duration duration);
   // A read answered at `now`; returns whether it was stale.
   bool Read(const ReadOutcome& out, Key key, const VersionLedger& ledger, Time now);
   void Write(bool ok);
@@ -53,8 +62,8 @@ class RunMeter {
   IntervalRow Row(Time end, const WorldTotals& totals);
   Time interval_start() const { return mark_.start; }
 
-  // The summary's requests, cache outcome counts and hit ratio, latency and
-  // staleness sections.
+  // The summary's requests, cache outcome counts and hit ratio, latency,
+  // staleness, peak and windows sections.
   void FillSummary(Summary& s) const;
 
  private:
@@ -73,6 +82,21 @@ class RunMeter {
     Counters counters;
     WorldTotals totals;
   } mark_;
+
+  // What a window has gathered from the rows inside it.
+  struct WindowSums {
+    Summary::Window w;
+    Time from, to;
+    uint64_t successful_reads = 0, db_started = 0, db_queued = 0;
+    int64_t db_wait_ns = 0;
+    double db_busy_ns = 0, span_ns = 0;
+    uint32_t db_connections = 1;
+    LatencyHistogram latency;
+  };
+  std::vector<WindowSums> windows_;
+  Summary::Peak peak_;
+  Time peak_from_;
+  Time peak_to_ = Time::Max();
 };
 
 // The summary's database section from the database's statistics over a run

@@ -37,6 +37,7 @@ void World::StopIfDone() {
 
 RunResult World::Run(const std::function<void(double)>& progress) {
   progress_ = progress;
+  meter_.Measure(config_.metrics, config_.duration);
   cache_.Start();
   if (config_.cache.enabled) stack_->Start(services_);
   next_ = workload_.Next();
@@ -159,6 +160,9 @@ void World::EmitRow(Time end) {
   t.db_busy_ns = db.busy_ns;
   t.db_connections = db_.connections();
   t.db_interval_peak_queue = db_.TakeIntervalPeakQueue();
+  t.db_started = db.started;
+  t.db_queued = db.queued;
+  t.db_wait_ns = db.wait_ns_total;
   t.evictions = store.evictions();
   t.expirations = store.expirations();
   t.cache_bytes = store.bytes();

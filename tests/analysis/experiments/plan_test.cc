@@ -57,6 +57,30 @@ TEST_CASE("an SLO on an unknown metric lists the closest names", "[analysis][pla
   CHECK_THROWS_AS(CheckSloMetrics({ParseSlo("stampede.size_counts<=1")}), InputError);
 }
 
+TEST_CASE("an SLO may name a window of the scenario or the worst interval, and says which",
+          "[analysis][plan][windows]") {
+  MetricsConfig m;
+  m.interval = Duration::Seconds(10);
+  m.warmup = Duration::Seconds(600);
+  m.windows = {{"expiry_wave", Duration::Seconds(3600), Duration::Seconds(3720)}};
+  const std::vector<std::string> names = SummaryMetricNames(m);
+  const Slo steady = ParseSlo("steady.db.utilization<0.6");
+  const Slo wave = ParseSlo("expiry_wave.latency_ms.p99<25");
+  const Slo peak = ParseSlo("peak.latency_ms.p99<25");
+  const Slo whole = ParseSlo("db.utilization<0.6");
+  CHECK_NOTHROW(CheckSloMetrics({steady, wave, peak, whole}, names));
+  // Without the scenario's windows, only the worst interval and the whole run exist.
+  CHECK_THROWS_WITH(CheckSloMetrics({steady}), Catch::Contains("unknown metric steady"));
+  CHECK_NOTHROW(CheckSloMetrics({peak}));
+  CHECK_THROWS_AS(CheckSloMetrics({ParseSlo("expiry_wave.db.utilisation<1")}, names), InputError);
+  const Duration hour = Duration::Seconds(3600);
+  CHECK(SloWindow(steady, m, hour) == "window steady (10m to 1h)");
+  CHECK(SloWindow(wave, m, hour) == "window expiry_wave (1h to 62m)");
+  CHECK(SloWindow(peak, m, hour) == "worst interval from 10m (after the warmup)");
+  CHECK(SloWindow(whole, m, hour) == "whole run, warmup included");
+  CHECK(SloWindow(whole, MetricsConfig{}, hour) == "whole run");
+}
+
 TEST_CASE("an SLO is met at the pessimistic end of the interval", "[analysis][plan]") {
   const MetricStats m{"x", 10, 1};  // interval [9, 11]
   CHECK(SloMet(ParseSlo("x<=11"), m));

@@ -91,15 +91,33 @@ Summary Distinct() {
                       &s.invalidation.delivered,
                       &s.invalidation.lost,
                       &s.degradation.breaker_bypasses,
-                      &s.warming.keys_loaded}) {
+                      &s.warming.keys_loaded,
+                      &s.peak.db_queue_depth}) {
     *f = next++;
   }
   double x = 0.5;
-  for (double* f :
-       {&s.simulated_seconds, &s.cache.hit_ratio, &s.db.mean_wait_ms, &s.db.wait_probability,
-        &s.db.utilization, &s.latency_ms.mean, &s.latency_ms.p50, &s.latency_ms.p90,
-        &s.latency_ms.p99, &s.latency_ms.p999, &s.latency_ms.max, &s.staleness.stale_read_ratio,
-        &s.staleness.max_age_ms, &s.staleness.mean_age_ms, &s.l1.hit_ratio}) {
+  for (double* f : {&s.simulated_seconds,
+                    &s.cache.hit_ratio,
+                    &s.db.mean_wait_ms,
+                    &s.db.wait_probability,
+                    &s.db.utilization,
+                    &s.latency_ms.mean,
+                    &s.latency_ms.p50,
+                    &s.latency_ms.p90,
+                    &s.latency_ms.p99,
+                    &s.latency_ms.p999,
+                    &s.latency_ms.max,
+                    &s.staleness.stale_read_ratio,
+                    &s.staleness.max_age_ms,
+                    &s.staleness.mean_age_ms,
+                    &s.l1.hit_ratio,
+                    &s.peak.p99_ms,
+                    &s.peak.p99_at_s,
+                    &s.peak.db_utilization,
+                    &s.peak.db_utilization_at_s,
+                    &s.peak.db_queries_per_s,
+                    &s.peak.min_hit_ratio,
+                    &s.peak.min_hit_ratio_at_s}) {
     *f = x;
     x += 0.25;
   }
@@ -254,6 +272,49 @@ TEST_CASE("results/README.md's field tables are generated from the descriptors",
   if (regenerate) {
     std::ofstream(kReadme, std::ios::binary) << text;
     WARN("rewrote " << kReadme);
+  }
+}
+
+TEST_CASE("each window is a summary.json object named after it, with every window metric",
+          "[metric_table]") {
+  Summary s;
+  for (const char* name : {"steady", "expiry_wave"}) {
+    Summary::Window& w = s.windows.emplace_back();
+    w.name = name;
+    // Distinct values, so a field read from the wrong member shows.
+    uint64_t n = s.windows.size() * 1000;
+    for (uint64_t* f :
+         {&w.requests.total, &w.requests.reads, &w.requests.writes, &w.requests.failed, &w.hits,
+          &w.misses, &w.errors, &w.evictions, &w.expirations, &w.db_queries, &w.db_peak_queue_depth,
+          &w.stale_reads, &w.duplicate_loads}) {
+      *f = n++;
+    }
+    double x = static_cast<double>(s.windows.size()) + 0.125;
+    for (double* f :
+         {&w.from_s, &w.to_s, &w.hit_ratio, &w.db_utilization, &w.db_mean_wait_ms,
+          &w.db_wait_probability, &w.latency_ms.mean, &w.latency_ms.p50, &w.latency_ms.p90,
+          &w.latency_ms.p99, &w.latency_ms.p999, &w.latency_ms.max, &w.stale_read_ratio}) {
+      *f = x;
+      x += 0.25;
+    }
+  }
+  const json j = SummaryToJson(s);
+  for (const Summary::Window& w : s.windows) {
+    INFO(w.name);
+    const json& o = j.at(w.name);
+    CHECK(o.flatten().size() == WindowMetrics().size());
+    std::set<std::string> values;
+    for (const WindowMetric& m : WindowMetrics()) {
+      INFO(m.name);
+      CHECK_FALSE(m.unit.empty());
+      CHECK_FALSE(m.meaning.empty());
+      const json& v = o.at(json::json_pointer(MetricPointer(m.name)));
+      values.insert(v.dump());
+      const MetricValue expected = m.get(w);
+      if (m.kind == MetricKind::kCount) CHECK(v == std::get<uint64_t>(expected));
+      if (m.kind == MetricKind::kReal) CHECK(v == RoundSignificant(std::get<double>(expected)));
+    }
+    CHECK(values.size() == WindowMetrics().size());
   }
 }
 

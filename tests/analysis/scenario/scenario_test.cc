@@ -233,7 +233,7 @@ TEST_CASE("a minimal scenario gets every default, in canonical form", "[analysis
       "warming": {"name": "none", "params": {}},
       "degradation": {"name": "fallback", "params": {"breaker_open": "0"}}
     },
-    "metrics": {"interval": "10s"},
+    "metrics": {"interval": "10s", "warmup": "0", "windows": []},
     "alerts": []
   })");
   CHECK(s.resolved == expected);
@@ -487,6 +487,31 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
        "/policies/read/params: must be an object, got an array"},
       {"unknown field of a policy choice", "/policies/read/param", "{}",
        "/policies/read/param: unknown field; valid fields are name, params"},
+      // measurement windows (the base scenario runs 10s)
+      {"warmup off the interval grid", "/metrics", R"({"interval": "1s", "warmup": "1500ms"})",
+       R"(/metrics/warmup: must be a multiple of /metrics/interval (1s), got "1500ms")"},
+      {"warmup as long as the run", "/metrics", R"({"interval": "1s", "warmup": "10s"})",
+       R"(/metrics/warmup: must be shorter than /duration (10s), got "10s")"},
+      {"window past the end", "/metrics",
+       R"({"interval": "1s", "windows": [{"name": "late", "from": "5s", "to": "20s"}]})",
+       R"(/metrics/windows/0/to: must be at most /duration (10s), got "20s")"},
+      {"window ending before it starts", "/metrics",
+       R"({"interval": "1s", "windows": [{"name": "w", "from": "5s", "to": "2s"}]})",
+       R"(/metrics/windows/0/to: must be after from (5s), got "2s")"},
+      {"window edge off the grid", "/metrics",
+       R"({"interval": "1s", "windows": [{"name": "w", "from": "500ms", "to": "2s"}]})",
+       R"(/metrics/windows/0/from: must be a multiple of /metrics/interval (1s), got "500ms")"},
+      {"window named like a summary section", "/metrics",
+       R"({"interval": "1s", "windows": [{"name": "db", "from": "0s", "to": "2s"}]})",
+       R"(/metrics/windows/0/name: must differ from the other windows' names and from summary.json's sections (db is taken), got "db")"},
+      {"window named steady beside a warmup", "/metrics",
+       R"({"interval": "1s", "warmup": "1s", "windows": [{"name": "steady", "from": "0s", "to": "2s"}]})",
+       R"(/metrics/windows/0/name: must differ from the other windows' names and from summary.json's sections (steady is taken), got "steady")"},
+      {"window name with a dot", "/metrics",
+       R"({"interval": "1s", "windows": [{"name": "a.b", "from": "0s", "to": "2s"}]})",
+       R"(/metrics/windows/0/name: must be a name of lower-case letters, digits and '_', got "a.b")"},
+      {"windows not an array", "/metrics/windows", "{}",
+       R"(/metrics/windows: must be an array of {"name": ..., "from": ..., "to": ...}, got an object)"},
   };
   for (const BadField& c : cases) {
     CAPTURE(c.what);
