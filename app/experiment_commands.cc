@@ -131,10 +131,12 @@ int FinishSweep(const SweepPlan& plan, const std::string& dir, const SweepRun& r
         std::filesystem::remove_all(std::filesystem::path(points_dir).parent_path(), ec);
       },
       [&] {
-        return fmt::format("{}: {} points x {} replications ({} runs, {} points reused)\n",
+        std::vector<std::string> slo_metrics;
+        for (const std::string& text : args.slos) slo_metrics.push_back(ParseSlo(text).metric);
+        return fmt::format("{}: {} points x {} replications ({} runs, {} points reused)\n\n",
                            plan.name, plan.points.size(), plan.seeds.size(),
                            run.ran * plan.seeds.size(), run.reused) +
-               "output: " + dir + '\n';
+               FormatSweepTable(plan, run.points, slo_metrics) + "\noutput: " + dir + '\n';
       },
       report);
 }

@@ -51,10 +51,6 @@ const char* OpText(Slo::Op op) {
   return "?";
 }
 
-std::string MeanCi(const MetricStats& m) {
-  return m.ci95 ? fmt::format("{:g} ± {:g}", m.mean, *m.ci95) : fmt::format("{:g}", m.mean);
-}
-
 // The candidates lo + k * step (k = 0..count-1), the last one clamped to hi.
 struct Candidates {
   Quantity lo, hi, step;

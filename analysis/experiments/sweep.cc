@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/math/distributions/students_t.hpp>
 #include <charconv>
@@ -348,6 +349,55 @@ std::vector<MetricStats> SummarizeReplications(const std::vector<json>& summarie
       s.ci95 = RoundSignificant(t * sd / std::sqrt(static_cast<double>(r)));
     }
     out.push_back(std::move(s));
+  }
+  return out;
+}
+
+std::string MeanCi(const MetricStats& m) {
+  return m.ci95 ? fmt::format("{:g} ± {:g}", m.mean, *m.ci95) : fmt::format("{:g}", m.mean);
+}
+
+std::string FormatSweepTable(const SweepPlan& plan, const std::vector<PointResult>& points,
+                             const std::vector<std::string>& extra_metrics, size_t max_rows) {
+  std::vector<std::string> metrics = {"cache.hit_ratio", "latency_ms.p99", "db.utilization"};
+  for (const std::string& m : extra_metrics) {
+    if (std::find(metrics.begin(), metrics.end(), m) == metrics.end()) metrics.push_back(m);
+  }
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> header;
+  for (const Grid& g : plan.grids) header.push_back(g.pointer);
+  header.insert(header.end(), metrics.begin(), metrics.end());
+  rows.push_back(header);
+  for (size_t i = 0; i < points.size() && i < max_rows; ++i) {
+    std::vector<std::string> row;
+    for (const Override& v : plan.points.at(points[i].index).values) row.push_back(v.value);
+    for (const std::string& name : metrics) {
+      const auto& ms = points[i].metrics;
+      auto it =
+          std::find_if(ms.begin(), ms.end(), [&](const MetricStats& m) { return m.name == name; });
+      row.push_back(it == ms.end() ? "n/a" : MeanCi(*it));
+    }
+    rows.push_back(std::move(row));
+  }
+  std::vector<size_t> width(header.size(), 0);
+  for (const auto& row : rows) {
+    for (size_t c = 0; c < row.size(); ++c) {
+      // Display width: "±" is one column but two bytes.
+      const size_t w = row[c].size() - (row[c].find("±") != std::string::npos ? 1 : 0);
+      width[c] = std::max(width[c], w);
+    }
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      const size_t w = row[c].size() - (row[c].find("±") != std::string::npos ? 1 : 0);
+      line += (c == 0 ? "" : "  ") + std::string(width[c] - w, ' ') + row[c];
+    }
+    out += line + "\n";
+  }
+  if (points.size() > max_rows) {
+    out += fmt::format("... {} more points in sweep.csv\n", points.size() - max_rows);
   }
   return out;
 }

@@ -175,6 +175,14 @@ nlohmann::json SweepToJson(const SweepPlan& plan, const std::vector<PointResult>
 // sweep.csv: a header, then a row per point: the grid values, then
 // "<metric>.mean,<metric>.ci95" per metric.
 std::string SweepToCsv(const SweepPlan& plan, const std::vector<PointResult>& points);
+// "mean ± ci95" ("mean" without an interval).
+std::string MeanCi(const MetricStats& m);
+// The terminal's view of a finished sweep: a row per point (at most
+// `max_rows`, then a line saying how many more sweep.csv holds) with the grid
+// values and, as mean ± ci95, hit ratio, p99, DB utilization and then each of
+// `extra_metrics` not already shown (an --slo's metric, say).
+std::string FormatSweepTable(const SweepPlan& plan, const std::vector<PointResult>& points,
+                             const std::vector<std::string>& extra_metrics, size_t max_rows = 40);
 // sweep.json and sweep.csv into `dir`, atomically (WriteFolderAtomically).
 // `points` must hold every point of the plan, in index order.
 void WriteSweepOutputs(const std::string& dir, const SweepPlan& plan,

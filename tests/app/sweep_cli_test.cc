@@ -31,6 +31,10 @@ TEST_CASE("sweep writes sweep.csv and sweep.json with a row per grid point", "[a
   INFO("stderr: " << r.err);
   REQUIRE(r.exit_code == 0);
   CHECK(r.out.find("6 points x 3 replications") != std::string::npos);
+  // The table: a header and a row per point, with the grid values first.
+  CHECK(r.out.find("/cache/capacity  /policies/read/params/ttl") != std::string::npos);
+  CHECK(r.out.find("cache.hit_ratio") != std::string::npos);
+  CHECK(r.out.find("256KiB") != std::string::npos);
   // Only the final folder: the stored points are removed once it is published.
   CHECK(box.WorkEntries() == std::vector<std::string>{"results", "results/runs",
                                                       "results/runs/cli-tiny-sweep",

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -196,6 +197,42 @@ TEST_CASE("one replication has no confidence interval, not a zero one", "[analys
   CHECK(csv.find(",,") != std::string::npos);  // the empty ci95 cells
   const json j = SweepToJson(plan, r);
   CHECK(j["points"][0]["metrics"]["cache.hit_ratio"]["ci95"].is_null());
+}
+
+TEST_CASE("the sweep table shows each point's grid values and metrics as mean ± ci95",
+          "[analysis][sweep]") {
+  const SweepPlan plan =
+      MakeSweepPlan(kTiny, {}, {ParseGrid("/cache/capacity=64KiB,128KiB,256KiB")}, 2);
+  const std::vector<PointResult> r = RunSweepPoints(plan, {0, 1, 2}, 2);
+  const std::string table = FormatSweepTable(plan, r, {"db.queries", "cache.hit_ratio"});
+  std::vector<std::string> lines;
+  std::istringstream in(table);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  REQUIRE(lines.size() == 4);  // a header and three points
+  // The default columns, then the extra one (hit ratio is not shown twice).
+  CHECK(lines[0].find("/cache/capacity") == 0);
+  CHECK(lines[0].find("cache.hit_ratio") < lines[0].find("latency_ms.p99"));
+  CHECK(lines[0].find("db.utilization") < lines[0].find("db.queries"));
+  CHECK(lines[0].find("cache.hit_ratio", lines[0].find("cache.hit_ratio") + 1) ==
+        std::string::npos);
+  for (size_t i = 0; i < 3; ++i) {
+    INFO(lines[i + 1]);
+    CHECK(lines[i + 1].find(plan.points[i].values[0].value) != std::string::npos);
+    for (const MetricStats& m : r[i].metrics) {
+      if (m.name == "cache.hit_ratio" || m.name == "db.queries") {
+        CHECK(lines[i + 1].find(MeanCi(m)) != std::string::npos);
+      }
+    }
+  }
+  // Columns line up: every row is as wide as the header ("±" is two bytes, one column).
+  auto columns = [](const std::string& line) {
+    size_t n = line.size();
+    for (size_t at = line.find("±"); at != std::string::npos; at = line.find("±", at + 1)) --n;
+    return n;
+  };
+  for (const std::string& line : lines) CHECK(columns(line) == columns(lines[0]));
+  const std::string one = FormatSweepTable(plan, r, {}, 1);
+  CHECK(one.find("... 2 more points in sweep.csv") != std::string::npos);
 }
 
 TEST_CASE("a point result survives a JSON round trip with identical statistics",
