@@ -59,8 +59,8 @@ TEST_CASE("twin: predicted overlap must show live, predicted none must hold unde
   sim.stampede.max_concurrent_loads = 1;
   live.stampede.max_concurrent_loads = 2;
   // Without a guard, a prediction of no overlap is shown, not judged.
-  const live::TwinRow& unjudged =
-      RowOf(live::CompareTwins(sim, live, "none"), "max concurrent loads");
+  const auto rows = live::CompareTwins(sim, live, "none");
+  const live::TwinRow& unjudged = RowOf(rows, "max concurrent loads");
   CHECK(unjudged.tolerance.empty());
   CHECK(unjudged.ok);
 }
