@@ -2,9 +2,13 @@
 // against the timed simulation of scenarios built to meet their assumptions.
 #include "analysis/models/model_report.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "analysis/models/analytic.h"
 #include "analysis/scenario/run.h"
@@ -64,13 +68,25 @@ TEST_CASE("The report has every row, in order, whatever applies", "[analysis][mo
   const ModelReport r = CompareWithModels(Load(BaseScenario()), RunResult{});
   std::vector<std::string> names;
   for (const ModelRow& row : r.rows) names.push_back(row.quantity);
-  CHECK(names == std::vector<std::string>{"hit ratio (LRU, Che)", "hit ratio (TTL, no reset)",
-                                          "stale reads / reads", "stale reads / hits",
-                                          "DB utilization", "DB P(wait)", "DB mean wait (ms)"});
+  CHECK(names == std::vector<std::string>(std::begin(kModelRowNames), std::end(kModelRowNames)));
   // A model that does not apply says why.
   for (const ModelRow& row : r.rows) {
     if (!row.model) CHECK(!row.note.empty());
   }
+}
+
+TEST_CASE("Without a warmup the model window is the run's second half",
+          "[analysis][model_report]") {
+  const Scenario s = WithModelWindow(Load(BaseScenario()));
+  CHECK(s.world.metrics.warmup.seconds() == Approx(100));
+  const ModelReport r = PredictScenario(s);
+  CHECK(r.window == "steady");
+  CHECK(r.window_from_s == Approx(100));
+  CHECK(r.window_to_s == Approx(200));
+  // A scenario's own warmup is kept.
+  json j = BaseScenario();
+  j["metrics"]["warmup"] = "50s";
+  CHECK(WithModelWindow(Load(j)).world.metrics.warmup.seconds() == Approx(50));
 }
 
 TEST_CASE("Cache models are n/a with a stampede guard, an L1, a rate profile or faults",
@@ -86,78 +102,49 @@ TEST_CASE("Cache models are n/a with a stampede guard, an L1, a rate profile or 
     INFO(pointer << "=" << value);
     const Scenario s =
         LoadScenarioText(BaseScenario().dump(), "model-test.json", {Override{pointer, value}});
-    const ModelReport r = CompareWithModels(s, RunResult{});
-    for (const char* q : {"hit ratio (LRU, Che)", "hit ratio (TTL, no reset)",
-                          "stale reads / reads", "stale reads / hits"}) {
+    const ModelReport r = PredictScenario(s);
+    for (const char* q : {"hit ratio", "DB utilization", "DB mean wait (ms)", "latency p99 (ms)"}) {
       CHECK(!Row(r, q).model);
       CHECK(!Row(r, q).note.empty());
     }
   }
 }
 
-TEST_CASE("Which hit-ratio model applies follows what binds", "[analysis][model_report]") {
+TEST_CASE("Eviction without an IRM approximation is n/a only when the capacity binds",
+          "[analysis][model_report]") {
   json j = BaseScenario();
   j["workload"]["keys"] = {{"count", 10000}, {"popularity", "zipf"}, {"alpha", 0.9}};
+  j["policies"]["read"]["params"]["ttl"] = "1h";
+  j["cache"]["eviction"] = "sieve";
+  CHECK(Row(PredictScenario(Load(j)), "hit ratio").model);
   j["cache"]["max_items"] = 1000;
-
-  SECTION("capacity binds, TTL negligible: Che") {
-    j["policies"]["read"]["params"]["ttl"] = "1h";
-    const ModelReport r = CompareWithModels(Load(j), RunResult{});
-    CHECK(Row(r, "hit ratio (LRU, Che)").model == Approx(CheLruZipf(10000, 0.9, 1000).hit_ratio));
-    CHECK(!Row(r, "hit ratio (TTL, no reset)").model);
-  }
-  SECTION("TTL binds, capacity does not: TTL model") {
-    j["cache"]["max_items"] = 9000;
-    const ModelReport r = CompareWithModels(Load(j), RunResult{});
-    CHECK(Row(r, "hit ratio (TTL, no reset)").model ==
-          Approx(TtlCacheZipf(10000, 0.9, 2000, 0.1, false).hit_ratio));
-    CHECK(!Row(r, "hit ratio (LRU, Che)").model);
-  }
-  SECTION("both bind: neither") {
-    j["policies"]["read"]["params"]["ttl"] = "5s";
-    const ModelReport r = CompareWithModels(Load(j), RunResult{});
-    CHECK(!Row(r, "hit ratio (LRU, Che)").model);
-    CHECK(Row(r, "hit ratio (LRU, Che)").note.find("both") != std::string::npos);
-    CHECK(!Row(r, "hit ratio (TTL, no reset)").model);
-  }
-  SECTION("another eviction policy: no Che") {
-    j["policies"]["read"]["params"]["ttl"] = "1h";
-    j["cache"]["eviction"] = "fifo";
-    const ModelReport r = CompareWithModels(Load(j), RunResult{});
-    CHECK(!Row(r, "hit ratio (LRU, Che)").model);
-    CHECK(Row(r, "hit ratio (LRU, Che)").note.find("fifo") != std::string::npos);
-  }
-  SECTION("writes that delete entries: no hit-ratio model") {
-    j["workload"]["write_fraction"] = 0.1;
-    j["policies"]["write"] = "invalidate-on-write";
-    const ModelReport r = CompareWithModels(Load(j), RunResult{});
-    CHECK(!Row(r, "hit ratio (TTL, no reset)").model);
-    CHECK(!Row(r, "stale reads / reads").model);
-    CHECK(Row(r, "stale reads / reads").note.find("invalidate-on-write") != std::string::npos);
-  }
+  const ModelReport r = PredictScenario(Load(j));
+  const ModelRow& hit = Row(r, "hit ratio");
+  CHECK(!hit.model);
+  CHECK(hit.note.find("sieve") != std::string::npos);
+  j["cache"]["eviction"] = "random";
+  CHECK(Row(PredictScenario(Load(j)), "hit ratio").model);
 }
 
-TEST_CASE("Erlang C is n/a for non-exponential service and for a queue timeout",
+TEST_CASE("The DB wait is n/a when a queue timeout would bind or the DB is overloaded",
           "[analysis][model_report]") {
-  RunResult run;
-  run.summary.db.queries = run.summary.db.reads = 1000;
-  const ModelReport constant = CompareWithModels(Load(BaseScenario()), run);
-  CHECK(!Row(constant, "DB mean wait (ms)").model);
-  CHECK(Row(constant, "DB mean wait (ms)").note.find("exponential") != std::string::npos);
-  // Utilization (Little's law) holds for any service: 1000 queries in 200 s x 10 us / 64.
-  CHECK(Row(constant, "DB utilization").model == Approx(5 * 10e-6 / 64));
-
   json j = BaseScenario();
-  j["database"]["read"] = {{"kind", "exponential"}, {"mean", "10us"}};
-  const ModelReport exp = CompareWithModels(Load(j), run);
-  CHECK(Row(exp, "DB mean wait (ms)").model ==
-        Approx(DbConnectionWait(64, 5, 10e-6).mean_wait_s * 1e3));
-  CHECK(Row(exp, "DB P(wait)").model == Approx(DbConnectionWait(64, 5, 10e-6).prob_wait));
-  REQUIRE(Row(exp, "DB P(wait)").simulated);
-  CHECK(*Row(exp, "DB P(wait)").simulated >= 0);
-  CHECK(*Row(exp, "DB P(wait)").simulated <= 1);
-  j["database"]["queue_timeout"] = "1s";
-  CHECK(!Row(CompareWithModels(Load(j), run), "DB mean wait (ms)").model);
+  j["cache"]["enabled"] = false;
+  j["database"]["connections"] = 1;
+  j["database"]["read"] = {{"kind", "exponential"}, {"mean", "400us"}};  // 2000/s x 0.4 ms: 0.8
+  const ModelReport ok = PredictScenario(Load(j));
+  REQUIRE(Row(ok, "DB mean wait (ms)").model);
+  CHECK(*Row(ok, "DB mean wait (ms)").model == Approx(0.8 * 0.4 / 0.2));  // M/M/1
+  j["database"]["queue_timeout"] = "1ms";
+  const ModelReport with_timeout = PredictScenario(Load(j));
+  const ModelRow& timeout = Row(with_timeout, "DB mean wait (ms)");
+  CHECK(!timeout.model);
+  CHECK(timeout.note.find("timeout") != std::string::npos);
+  j["database"]["read"] = {{"kind", "exponential"}, {"mean", "1ms"}};
+  const ModelReport overloaded = PredictScenario(Load(j));
+  const ModelRow& over = Row(overloaded, "DB mean wait (ms)");
+  CHECK(!over.model);
+  CHECK(over.note.find("overloaded") != std::string::npos);
 }
 
 TEST_CASE("TTL hit ratio and TTL-only staleness match the timed simulation",
@@ -167,20 +154,94 @@ TEST_CASE("TTL hit ratio and TTL-only staleness match the timed simulation",
   // refills almost instantly, as the model assumes.
   json j = BaseScenario();
   j["workload"]["write_fraction"] = 0.1;
-  const Scenario s = Load(j);
-  const ModelReport r = RunModelReport(s);
-  const ModelRow& hit = Row(r, "hit ratio (TTL, no reset)");
+  const ModelReport r = RunModelReport(Load(j));
+  const ModelRow& hit = Row(r, "hit ratio");
   const ModelRow& stale = Row(r, "stale reads / reads");
   const ModelRow& stale_hit = Row(r, "stale reads / hits");
   REQUIRE(hit.model);
   REQUIRE(stale.model);
   REQUIRE(stale_hit.model);
-  CHECK(*hit.model == Approx(0.9));
+  CHECK(*hit.model == Approx(0.9).margin(0.001));
   CHECK(*stale_hit.model == Approx(std::exp(-1.0)));
   INFO("hit " << *hit.simulated << " stale/reads " << *stale.simulated << " stale/hits "
               << *stale_hit.simulated);
-  // About 180k reads in the window, 18k TTL cycles: a few 0.001 of noise.
   CHECK(*hit.simulated == Approx(*hit.model).margin(0.01));
   CHECK(*stale.simulated == Approx(*stale.model).margin(0.01));
   CHECK(*stale_hit.simulated == Approx(*stale_hit.model).margin(0.01));
+}
+
+// ---- The end-to-end chain against catalog scenarios ---------------------------------
+
+namespace {
+
+// Within 5 % of the simulation (relative); values below `floor` (a DB wait of
+// microseconds, which both sides put at about 0) within `floor` instead.
+void CheckClose(const ModelReport& r, const std::string& quantity, double tolerance,
+                double floor = 0) {
+  const ModelRow& row = Row(r, quantity);
+  INFO(r.scenario << ": " << quantity << " model "
+                  << (row.model ? std::to_string(*row.model) : "n/a") << " simulated "
+                  << (row.simulated ? std::to_string(*row.simulated) : "-") << " (" << row.note
+                  << ")");
+  REQUIRE(row.model);
+  REQUIRE(row.simulated);
+  CHECK(std::abs(*row.simulated - *row.model) <=
+        std::max(floor, tolerance * std::abs(*row.simulated)));
+}
+
+ModelReport Catalog(const std::string& file, const std::vector<Override>& overrides) {
+  return RunModelReport(
+      LoadScenarioFile(std::string(CACHELAB_SOURCE_DIR) + "/scenarios/" + file, overrides));
+}
+
+void CheckChain(const ModelReport& r) {
+  CheckClose(r, "hit ratio", 0.05);
+  CheckClose(r, "DB utilization", 0.05);
+  CheckClose(r, "DB mean wait (ms)", 0.05, 0.01);
+  CheckClose(r, "latency p99 (ms)", 0.15);
+}
+
+}  // namespace
+
+TEST_CASE("model vs simulation: writes that delete entries (writes/write-paths)",
+          "[analysis][model_report][catalog]") {
+  CheckChain(Catalog("writes/write-paths.json", {}));
+  CheckChain(Catalog("writes/write-paths.json", {Override{"/policies/write", "write-through"}}));
+}
+
+TEST_CASE("model vs simulation: byte capacity with lognormal sizes (eviction/undersized-cache)",
+          "[analysis][model_report][catalog]") {
+  const ModelReport r =
+      Catalog("eviction/undersized-cache.json", {Override{"/cache/capacity", "16MiB"}});
+  CHECK(Row(r, "hit ratio").note.find("LRU (Che)") != std::string::npos);
+  CheckChain(r);
+}
+
+TEST_CASE("model vs simulation: lognormal DB service under load (basics/cache-aside, no cache)",
+          "[analysis][model_report][catalog]") {
+  // The catalog's variant without the cache: 1200 reads/s on 32 connections
+  // with lognormal 20 ms service, utilization 0.75.
+  const ModelReport r = Catalog("basics/cache-aside.json", {Override{"/cache/enabled", "false"}});
+  CHECK(*Row(r, "DB utilization").model == Approx(0.75));
+  CheckChain(r);
+  CheckClose(r, "DB mean wait (ms)", 0.08);  // measured: 0.133 ms model, 0.126 simulated
+}
+
+TEST_CASE(
+    "model vs simulation: TTL and capacity together, Redis' sampled LRU "
+    "(planning/user-profile, shortened)",
+    "[analysis][model_report][catalog]") {
+  // The planner's scenario scaled down to run in a second: 200k keys at
+  // 3000 req/s for 6 minutes (3 of warmup), 64 MiB of cache and a 1-minute
+  // TTL, so both the capacity and the TTL bind.
+  const ModelReport r =
+      Catalog("planning/user-profile.json",
+              {Override{"/metrics/windows", "[]"}, Override{"/workload/rate/rps", "3000"},
+               Override{"/workload/keys/count", "200000"}, Override{"/duration", "6m"},
+               Override{"/metrics/warmup", "3m"}, Override{"/cache/capacity", "64MiB"},
+               Override{"/policies/read/params/ttl", "1m"}});
+  const ModelRow& hit = Row(r, "hit ratio");
+  CHECK(hit.note.find("tau") != std::string::npos);  // the capacity binds
+  CHECK(hit.note.find("TTL 60 s") != std::string::npos);
+  CheckChain(r);
 }
