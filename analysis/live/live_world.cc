@@ -657,6 +657,7 @@ void LiveRun::ConnectPostgres() {
   PgPoolOptions o;
   o.connections = config_.database.connections;
   o.queue_timeout = config_.database.queue_timeout;
+  o.queue_limit = config_.database.queue_limit;
   std::string table = parts_.prefix;
   std::replace(table.begin(), table.end(), ':', '_');
   o.table = table + "rows";
@@ -1005,6 +1006,11 @@ void CheckLiveForm(const Scenario& scenario, bool external_redis) {
   if (cache.max_items > 0) {
     throw InputError(scenario.source +
                      ": /cache/max_items has no live form (Redis limits memory, not entries)");
+  }
+  if (scenario.world.database.cores > 0) {
+    throw InputError(scenario.source +
+                     ": /database/cores has no live form (the real PostgreSQL's own cores share "
+                     "its queries)");
   }
   for (size_t i = 0; i < cache.faults.size(); ++i) {
     const FaultWindowConfig& f = cache.faults[i];

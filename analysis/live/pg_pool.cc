@@ -310,6 +310,12 @@ Task<PgResult> PgPool::Run(Stmt stmt, uint64_t id, uint32_t size, uint64_t versi
     Conn* c = idle_.front();
     idle_.pop_front();
     Assign(c, &w);
+  } else if (options_.queue_limit > 0 && waiting_ >= options_.queue_limit) {
+    ++stats_.rejected;
+    PgResult r;
+    r.rejected = true;
+    r.error = "rejected: " + std::to_string(waiting_) + " queries already waiting for a connection";
+    co_return r;
   } else {
     queue_.push_back(&w);
     ++stats_.queued;

@@ -20,7 +20,9 @@
 //    connection that finishes goes to the queue's head before its previous
 //    query's caller resumes. With queue_timeout > 0, a query still waiting
 //    after it fails (ok == false, timed_out, counted in stats().timeouts) at
-//    enqueue time + timeout and never runs. Callers resume through the
+//    enqueue time + timeout and never runs. With queue_limit > 0, a query
+//    that finds that many waiting fails at once (rejected, counted in
+//    stats().rejected). Callers resume through the
 //    io_context's queue, never inline in another query's completion.
 //  - A connection runs one statement at a time. Read is `SELECT version,
 //    payload FROM t WHERE id = $1` (exists == false for an id without a row);
@@ -78,7 +80,8 @@ namespace cachelab::live {
 
 struct PgPoolOptions {
   uint32_t connections = 1;
-  Duration queue_timeout;  // <= 0: queries wait as long as it takes
+  Duration queue_timeout;    // <= 0: queries wait as long as it takes
+  uint64_t queue_limit = 0;  // most queries waiting; one more fails at once (0: unbounded)
   // The pool's own table: a plain lower-case SQL identifier (InputError
   // otherwise), e.g. "cachelab_<run id>_rows".
   std::string table = "cachelab_rows";
@@ -87,6 +90,7 @@ struct PgPoolOptions {
 struct PgResult {
   bool ok = false;         // false: timed out in the queue or the statement failed
   bool timed_out = false;  // failed by the queue timeout (never ran)
+  bool rejected = false;   // failed at once: queue_limit queries were waiting (never ran)
   bool exists = false;     // the row exists (reads: found; writes: updated)
   uint64_t version = 0;    // reads: the row's; writes: the version committed
   uint32_t size = 0;       // reads: payload bytes read; writes: bytes written

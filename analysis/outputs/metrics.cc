@@ -90,6 +90,21 @@ const std::vector<SummaryMetric>& SummaryMetrics() {
        K::kReal, CACHELAB_SUMMARY(db.wait_probability), S::kDatabase, "P(wait)", F::kPercent},
       {"db.utilization", "fraction", "busy connection time / (connections x `simulated_seconds`)",
        K::kReal, CACHELAB_SUMMARY(db.utilization), S::kDatabase, "utilization", F::kPercent},
+      {"db.rejected", "count",
+       "queries that found `database.queue_limit` queries waiting and failed at once", K::kCount,
+       CACHELAB_SUMMARY(db.rejected), S::kDatabase, "rejected", F::kGrouped},
+      {"db.capacity_qps", "1/s",
+       "queries per second the database can serve: min(connections, cores) / mean service time "
+       "over the run's mix of reads and writes",
+       K::kReal, CACHELAB_SUMMARY(db.capacity_qps), S::kNone, "", F::kNone},
+      {"db.offered_load", "fraction",
+       "queries per second arriving (`db.queries` / duration) / `db.capacity_qps`; 1 or more "
+       "cannot be served in steady state",
+       K::kReal, CACHELAB_SUMMARY(db.offered_load), S::kDatabase, "offered load", F::kPercent},
+      {"db.verdict", "string",
+       "\"stable\", \"overloaded at peak\" (an interval's queries above capacity) or \"unstable: "
+       "arrival rate above capacity\"; \"not judged\" live",
+       K::kString, CACHELAB_SUMMARY(db.verdict), S::kNone, "", F::kNone},
 
       {"latency_ms.mean", "ms", "mean", K::kReal, CACHELAB_SUMMARY(latency_ms.mean), S::kLatency,
        "mean", F::kMillis},

@@ -357,6 +357,11 @@ std::string FormatSummaryTable(const Summary& s) {
     out += '\n';
     AppendPair(out, policy, alerts);
   }
+  // The one verdict a planner must not miss, on a line of its own.
+  if (s.db.verdict != "stable" && s.db.verdict != "not judged") {
+    out += fmt::format("\ndatabase {} (offered load {:.2f} of {:.0f} queries/s)\n", s.db.verdict,
+                       s.db.offered_load, s.db.capacity_qps);
+  }
   return out;
 }
 

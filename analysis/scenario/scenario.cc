@@ -479,11 +479,21 @@ class Loader {
 
   void Database(const Node& n, DatabaseConfig* db, json* out) {
     ObjectReader r(o_, n);
-    r.CheckFields({"connections", "queue_timeout", "read", "write"});
+    r.CheckFields({"connections", "cores", "queue_timeout", "queue_limit", "read", "write"});
     *out = json::object();
     db->connections = Count32Field(r.Optional("connections", 16), &(*out)["connections"]);
-    db->queue_timeout = DurationField(r.Optional("queue_timeout", "0"), Lower::kNonNegative,
+    // 0 = not limited; a count otherwise.
+    db->cores =
+        static_cast<uint32_t>(IntegerField(r.Optional("cores", 0), Lower::kNonNegative,
+                                           std::numeric_limits<uint32_t>::max(), &(*out)["cores"]));
+    // A pool's usual patience (HikariCP's connectionTimeout default is 30 s),
+    // and a bound on waiting queries so an overload sheds instead of holding
+    // every request in memory.
+    db->queue_timeout = DurationField(r.Optional("queue_timeout", "30s"), Lower::kNonNegative,
                                       &(*out)["queue_timeout"]);
+    db->queue_limit = static_cast<uint64_t>(
+        IntegerField(r.Optional("queue_limit", 10'000), Lower::kNonNegative,
+                     std::numeric_limits<int64_t>::max(), &(*out)["queue_limit"]));
     db->read_service =
         Distribution(r.Optional("read", {{"kind", "lognormal"}, {"mean", "5ms"}, {"sigma", 0.5}}),
                      Quantity::kDuration, Lower::kNonNegative, &(*out)["read"]);

@@ -40,6 +40,15 @@ struct Summary {
     double mean_wait_ms = 0;        // mean wait for a connection over queries that got one
     double wait_probability = 0;    // share of queries that found every connection busy
     double utilization = 0;         // busy connection time / (connections * simulated time)
+    uint64_t rejected = 0;  // queries that found database.queue_limit waiting, failed at once
+    // The queries' demand against the database's capacity: capacity_qps =
+    // min(connections, cores) / mean service time (over the run's mix of reads
+    // and writes); offered_load = queries per second of arrivals / capacity_qps.
+    double capacity_qps = 0, offered_load = 0;
+    // "stable", "overloaded at peak" (some interval's queries exceeded the
+    // capacity) or "unstable: arrival rate above capacity" (offered_load >= 1);
+    // "not judged" in a live run, whose service times are the real server's.
+    std::string verdict = "not judged";
   } db;
 
   // End-to-end latency of every request (reads and writes, failed ones included).

@@ -122,9 +122,19 @@ struct CacheConfig {
   std::vector<FaultWindowConfig> faults;
 };
 
+// The scenario loader's defaults differ from these C++ ones where noted: a
+// scenario without them gets queue_timeout 30s and queue_limit 10,000.
 struct DatabaseConfig {
   uint32_t connections = 16;  // > 0
   Duration queue_timeout;     // 0 = wait forever for a connection
+  // Most queries waiting for a connection at once; a query that finds the
+  // queue full fails at once (rejected). 0 = unbounded.
+  uint64_t queue_limit = 0;
+  // CPU cores the database's queries share. 0 = every connection runs its
+  // query at full speed (service times as drawn). k > 0: processor sharing
+  // beyond k running queries, each of n > k running at k / n of full speed,
+  // so connections past k add concurrency but no capacity.
+  uint32_t cores = 0;
   DistributionConfig read_service;
   DistributionConfig write_service;
 };

@@ -1,6 +1,7 @@
 #include "sim/model/database.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace cachelab {
 
@@ -55,6 +56,11 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
 
   if (busy_ < config_.connections) {
     StartService(slot);
+  } else if (config_.queue_limit > 0 && waiting_ >= config_.queue_limit) {
+    ++stats_.rejected;
+    if (!q.write_) stampede_.LoadFinished(q.key_);
+    s.result.ok = false;
+    s.state = SlotState::kDone;
   } else {
     s.state = SlotState::kWaiting;
     queue_.push_back(slot);
@@ -84,39 +90,83 @@ void Database::StartService(uint32_t slot) {
     service = read_service_.DrawDuration(rng_);
     s.result.value = Row(s.key);  // statement snapshot at start of service
   }
-  sim_.ScheduleAfter(service, &Database::OnComplete, this, slot);
+  if (config_.cores == 0) {
+    sim_.ScheduleAfter(service, &Database::OnComplete, this, slot);
+    return;
+  }
+  AdvanceVirtual();
+  finishes_.emplace(virtual_ns_ + static_cast<double>(service.nanos()), slot);
+  ScheduleNextCompletion();
+}
+
+void Database::AdvanceVirtual() {
+  const Time now = sim_.now();
+  // busy_ already counts a query started at `now`, which has received no work yet.
+  const double running = static_cast<double>(finishes_.size());
+  const double rate = running > config_.cores ? config_.cores / running : 1.0;
+  virtual_ns_ += rate * static_cast<double>((now - virtual_since_).nanos());
+  virtual_since_ = now;
+}
+
+void Database::ScheduleNextCompletion() {
+  ++tick_generation_;
+  if (finishes_.empty()) return;
+  const double running = static_cast<double>(finishes_.size());
+  const double rate = running > config_.cores ? config_.cores / running : 1.0;
+  const double left = std::max(0.0, finishes_.top().first - virtual_ns_) / rate;
+  sim_.ScheduleAfter(Duration::Nanos(static_cast<int64_t>(std::ceil(left))),
+                     &Database::OnSharedTick, this, tick_generation_);
+}
+
+void Database::OnSharedTick(void* self, uint64_t generation) {
+  auto* db = static_cast<Database*>(self);
+  if (generation != db->tick_generation_) return;  // superseded by a later start or finish
+  db->AdvanceVirtual();
+  // The delay was rounded up to a whole ns, so the work is done up to rounding.
+  constexpr double kSlack = 1.0;
+  std::vector<uint32_t> done;
+  while (!db->finishes_.empty() && db->finishes_.top().first <= db->virtual_ns_ + kSlack) {
+    done.push_back(db->finishes_.top().second);
+    db->finishes_.pop();
+  }
+  // Completing hands connections on (new finishes) and resumes callers (new
+  // submissions); each reschedules, and the last schedule stands.
+  for (const uint32_t slot : done) db->Complete(slot);
+  db->ScheduleNextCompletion();
 }
 
 void Database::OnComplete(void* self, uint64_t arg) {
-  auto* db = static_cast<Database*>(self);
-  const auto slot = static_cast<uint32_t>(arg);
-  Slot& s = db->slots_[slot];
+  static_cast<Database*>(self)->Complete(static_cast<uint32_t>(arg));
+}
+
+void Database::Complete(uint32_t slot) {
+  Slot& s = slots_[slot];
   if (s.write) {
-    RowState& row = db->rows_[s.key];
+    RowState& row = rows_[s.key];
     const uint64_t v = row.version = std::max(row.version + 1, s.version);
     row.size = s.size;
-    row.commit_ns = db->sim_.now().nanos();
-    if (s.acknowledges) db->ledger_.Acknowledge(s.key, v, db->sim_.now());
+    row.commit_ns = sim_.now().nanos();
+    if (s.acknowledges) ledger_.Acknowledge(s.key, v, sim_.now());
     s.result.value = Value{v, s.size, true};
-    for (const auto& f : db->commit_listeners_) f(s.key, v);
+    for (const auto& f : commit_listeners_) f(s.key, v);
   } else {
-    db->stampede_.LoadFinished(s.key);
+    stampede_.LoadFinished(s.key);
   }
   s.result.ok = true;
   s.state = SlotState::kDone;
-  db->AdvanceBusy();
-  --db->busy_;
+  AdvanceBusy();
+  --busy_;
   // Hand the connection to the next live waiter before resuming the caller,
   // so the caller's next query queues behind it (FIFO).
-  while (!db->queue_.empty()) {
-    const uint32_t next = db->queue_.front();
-    db->queue_.pop_front();
-    if (db->slots_[next].state == SlotState::kAbandoned) {
-      db->ReleaseSlot(next);
+  while (!queue_.empty()) {
+    const uint32_t next = queue_.front();
+    queue_.pop_front();
+    if (slots_[next].state == SlotState::kAbandoned) {
+      ReleaseSlot(next);
       continue;
     }
-    --db->waiting_;
-    db->StartService(next);
+    --waiting_;
+    StartService(next);
     break;
   }
   s.handle.resume();

@@ -5,7 +5,14 @@
 // Contract:
 //  - A query takes a free connection at once or waits in FIFO order; with a
 //    queue timeout, a query still waiting after it fails (ok == false) at
-//    exactly enqueue time + timeout and never runs.
+//    exactly enqueue time + timeout and never runs. With a queue limit, a
+//    query that finds the limit's number already waiting fails at once
+//    (rejected, ok == false) without suspending its caller.
+//  - Without cores (config.cores == 0) a query holds its connection for its
+//    drawn service time. With k cores, the running queries share them
+//    (egalitarian processor sharing): while n > k run, each advances at k / n
+//    of full speed, so a query's drawn service time is its work, and it
+//    completes when that work is done.
 //  - A read sees the row as of the moment it starts service (a statement
 //    snapshot), so a write committing during a read is not visible to it.
 //  - A write commits when its service ends: the row's version goes up by
@@ -19,7 +26,9 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <queue>
 #include <stdexcept>
+#include <utility>
 #include <vector>
 
 #include "sim/core/random.h"
@@ -40,6 +49,7 @@ struct DbResult {
 
 struct DatabaseStats {
   uint64_t queries = 0, reads = 0, writes = 0, timeouts = 0;
+  uint64_t rejected = 0;          // queries that found the wait queue full
   uint64_t started = 0;           // queries that got a connection
   uint64_t queued = 0;            // queries that found every connection busy
   int64_t wait_ns_total = 0;      // over started queries
@@ -59,7 +69,11 @@ class Database {
   class Query {
    public:
     bool await_ready() const noexcept { return false; }
-    void await_suspend(std::coroutine_handle<> h) { slot_ = db_->Submit(*this, h); }
+    // Does not suspend when the query is rejected at once (a full queue).
+    bool await_suspend(std::coroutine_handle<> h) {
+      slot_ = db_->Submit(*this, h);
+      return !db_->Finished(slot_);
+    }
     DbResult await_resume() { return db_->Collect(slot_); }
 
    private:
@@ -133,8 +147,17 @@ class Database {
   };
 
   uint32_t Submit(const Query& q, std::coroutine_handle<> h);
+  bool Finished(uint32_t slot) const { return slots_[slot].state == SlotState::kDone; }
   DbResult Collect(uint32_t slot);
   void StartService(uint32_t slot);
+  // Commits or answers the query in `slot`, hands its connection to the next
+  // waiter and resumes its caller.
+  void Complete(uint32_t slot);
+  // Processor sharing (cores > 0): virtual time is the work each running
+  // query has received; it advances at min(1, cores / running) per ns.
+  void AdvanceVirtual();
+  void ScheduleNextCompletion();
+  static void OnSharedTick(void* self, uint64_t generation);
   void AdvanceBusy();
   void ReleaseSlot(uint32_t slot);
   static void OnComplete(void* self, uint64_t arg);
@@ -162,6 +185,12 @@ class Database {
   Time busy_since_;
   DatabaseStats stats_;
   std::vector<std::function<void(Key, uint64_t)>> commit_listeners_;
+  // Processor sharing: running queries by the virtual time their work ends.
+  using Finish = std::pair<double, uint32_t>;
+  std::priority_queue<Finish, std::vector<Finish>, std::greater<>> finishes_;
+  double virtual_ns_ = 0;
+  Time virtual_since_;
+  uint64_t tick_generation_ = 0;  // only the latest scheduled tick acts
 };
 
 }  // namespace cachelab

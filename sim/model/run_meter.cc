@@ -195,6 +195,7 @@ void FillDatabaseSummary(Summary& s, const DatabaseStats& db, uint32_t connectio
   s.db.reads = db.reads;
   s.db.writes = db.writes;
   s.db.timeouts = db.timeouts;
+  s.db.rejected = db.rejected;
   s.db.peak_concurrency = db.peak_concurrency;
   s.db.peak_queue_depth = db.peak_queue;
   s.db.mean_wait_ms = db.started > 0 ? static_cast<double>(db.wait_ns_total) * 1e-6 /
@@ -204,6 +205,39 @@ void FillDatabaseSummary(Summary& s, const DatabaseStats& db, uint32_t connectio
       db.queries > 0 ? static_cast<double>(db.queued) / static_cast<double>(db.queries) : 0;
   s.db.utilization =
       end.nanos() > 0 ? db.busy_ns / (static_cast<double>(end.nanos()) * connections) : 0;
+}
+
+namespace {
+double MeanOf(const DistributionConfig& d) {
+  return d.kind == DistributionConfig::Kind::kUniform ? (d.min + d.max) / 2 : d.mean;
+}
+}  // namespace
+
+void FillDatabaseVerdict(Summary& s, const DatabaseConfig& db, Duration duration) {
+  const double reads = static_cast<double>(s.db.reads), writes = static_cast<double>(s.db.writes);
+  // Before any query, judge by reads alone.
+  const double mean_ns =
+      reads + writes > 0
+          ? (reads * MeanOf(db.read_service) + writes * MeanOf(db.write_service)) / (reads + writes)
+          : MeanOf(db.read_service);
+  const double servers = db.cores > 0 ? std::min(db.cores, db.connections) : db.connections;
+  if (!(mean_ns > 0)) {  // free queries: no load can exceed the capacity
+    s.db.capacity_qps = 0;
+    s.db.offered_load = 0;
+    s.db.verdict = "stable";
+    return;
+  }
+  s.db.capacity_qps = servers / (mean_ns * 1e-9);
+  const double seconds = duration.seconds();
+  s.db.offered_load =
+      seconds > 0 ? static_cast<double>(s.db.queries) / seconds / s.db.capacity_qps : 0;
+  if (s.db.offered_load >= 1) {
+    s.db.verdict = "unstable: arrival rate above capacity";
+  } else if (s.peak.db_queries_per_s > s.db.capacity_qps) {
+    s.db.verdict = "overloaded at peak";
+  } else {
+    s.db.verdict = "stable";
+  }
 }
 
 void FillStampedeSummary(Summary& s, const StampedeTracker& stampede) {

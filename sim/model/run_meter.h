@@ -102,6 +102,10 @@ class RunMeter {
 // The summary's database section from the database's statistics over a run
 // that ended at `end`.
 void FillDatabaseSummary(Summary& s, const DatabaseStats& db, uint32_t connections, Time end);
+// The database's capacity, offered load and verdict (Summary::Db), for a
+// simulated run whose arrivals lasted `duration`; after FillDatabaseSummary
+// and RunMeter::FillSummary (the verdict reads the peak interval).
+void FillDatabaseVerdict(Summary& s, const DatabaseConfig& db, Duration duration);
 // The stampede section.
 void FillStampedeSummary(Summary& s, const StampedeTracker& stampede);
 // The policy stack's counters: writes, l1, guard (but the lease counts, which

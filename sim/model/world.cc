@@ -187,6 +187,7 @@ Summary World::BuildSummary() {
   s.cache.sets = cache_.stats().sets;
   s.cache.deletes = cache_.stats().deletes;
   FillDatabaseSummary(s, db_.stats(), db_.connections(), end);
+  FillDatabaseVerdict(s, config_.database, config_.duration);
   FillStampedeSummary(s, stampede_);
   FillPolicySummary(s, policy_stats_);
   s.guard.leases_issued = cache_.stats().leases_issued;

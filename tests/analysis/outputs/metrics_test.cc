@@ -71,6 +71,7 @@ Summary Distinct() {
                       &s.db.timeouts,
                       &s.db.peak_concurrency,
                       &s.db.peak_queue_depth,
+                      &s.db.rejected,
                       &s.staleness.stale_reads,
                       &s.stampede.episodes,
                       &s.stampede.max_concurrent_loads,
@@ -101,6 +102,8 @@ Summary Distinct() {
                     &s.db.mean_wait_ms,
                     &s.db.wait_probability,
                     &s.db.utilization,
+                    &s.db.capacity_qps,
+                    &s.db.offered_load,
                     &s.latency_ms.mean,
                     &s.latency_ms.p50,
                     &s.latency_ms.p90,
@@ -122,6 +125,7 @@ Summary Distinct() {
     x += 0.25;
   }
   s.stampede.size_counts = {0, 7, 3};
+  s.db.verdict = "overloaded at peak";
   return s;
 }
 

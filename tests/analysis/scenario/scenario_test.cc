@@ -181,7 +181,10 @@ TEST_CASE("the default scenario loads with the values of scenarios/default.json"
 
   const DatabaseConfig& db = s.world.database;
   CHECK(db.connections == 32);
-  CHECK(db.queue_timeout == Duration());
+  // A pool's patience and a bound on waiting queries unless the scenario says otherwise.
+  CHECK(db.queue_timeout == Duration::Seconds(30));
+  CHECK(db.queue_limit == 10'000);
+  CHECK(db.cores == 0);
   CHECK(db.read_service.mean == 40e6);
   CHECK(db.write_service.mean == 15e6);
   CHECK(s.world.metrics.interval == Duration::Seconds(5));
@@ -220,7 +223,7 @@ TEST_CASE("a minimal scenario gets every default, in canonical form", "[analysis
       "faults": []
     },
     "database": {
-      "connections": 16, "queue_timeout": "0",
+      "connections": 16, "cores": 0, "queue_timeout": "30s", "queue_limit": 10000,
       "read": {"kind": "lognormal", "mean": "5ms", "sigma": 0.5},
       "write": {"kind": "lognormal", "mean": "10ms", "sigma": 0.5}
     },

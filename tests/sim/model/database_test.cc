@@ -1,10 +1,13 @@
 #include "sim/model/database.h"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <cstdint>
 #include <vector>
 
 #include "sim/core/frame_pool.h"
+#include "sim/core/random.h"
 #include "sim/core/simulator.h"
 #include "sim/core/task.h"
 #include "sim/metrics/stampede.h"
@@ -379,6 +382,140 @@ TEST_CASE("overlapping reads of one key are duplicate loads for the stampede tra
     w.sim.Run();
     CHECK(w.stampede.duplicate_loads() == 1);
     CHECK(w.stampede.in_flight() == 0);
+  }
+}
+
+TEST_CASE("a query that finds the queue limit waiting fails at once and never runs",
+          "[sim][model][database]") {
+  DatabaseConfig c = Config(1, Duration::Millis(10), Duration::Millis(10));
+  c.queue_limit = 2;
+  Rig w(c);
+  std::vector<Rec> r(5);
+  for (size_t i = 0; i < r.size(); ++i) Spawn(w.sim, ReadAt(w.sim, w.db, Ms(1), i, &r[i]));
+  Rec write;
+  Spawn(w.sim, WriteAt(w.sim, w.db, Ms(2), 7, 999, true, &write));
+  w.sim.Run();
+  // One runs [1, 11], two wait and run [11, 21] and [21, 31]; the rest fail at 1 ms and 2 ms.
+  CHECK(r[0].done == Ms(11));
+  CHECK(r[1].done == Ms(21));
+  CHECK(r[2].done == Ms(31));
+  for (size_t i = 3; i < r.size(); ++i) {
+    CHECK_FALSE(r[i].result.ok);
+    CHECK(r[i].done == Ms(1));
+  }
+  CHECK_FALSE(write.result.ok);
+  CHECK(write.done == Ms(2));
+  CHECK(w.db.Row(7).version == 1);  // the rejected write never committed
+  CHECK(w.ledger.acked(7) == 1);
+  const DatabaseStats& s = w.db.stats();
+  CHECK(s.queries == 6);
+  CHECK(s.rejected == 3);
+  CHECK(s.started == 3);
+  CHECK(s.timeouts == 0);
+  CHECK(s.peak_queue == 2);
+  CHECK(w.stampede.in_flight() == 0);  // rejected reads left no load in flight
+}
+
+TEST_CASE("with fewer cores than running queries, the running queries share the cores",
+          "[sim][model][database]") {
+  DatabaseConfig c = Config(4, Duration::Millis(10), Duration::Millis(10));
+  c.cores = 1;
+  Rig w(c);
+  Rec a, b, alone;
+  // a alone gets 5 ms of work by t = 5; then a and b each run at half speed:
+  // a's last 5 ms take 10 (done at 15), when b has 5 ms done and finishes alone at 20.
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 0, &a));
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(5), 1, &b));
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(100), 2, &alone));
+  w.sim.RunUntil(Ms(6));
+  CHECK(w.db.busy() == 2);  // both hold a connection: sharing is not queueing
+  CHECK(w.db.queue_depth() == 0);
+  w.sim.Run();
+  CHECK(a.done == Ms(15));
+  CHECK(b.done == Ms(20));
+  CHECK(alone.done == Ms(110));  // a query alone runs at full speed
+  CHECK(w.db.stats().wait_ns_total == 0);
+}
+
+TEST_CASE("connections beyond the cores add concurrency but no capacity",
+          "[sim][model][database]") {
+  // Eight queries of 10 ms at once on 2 cores: with 8 connections all run at
+  // 2/8 speed and finish together at 40 ms, as 2 connections without sharing
+  // would finish the last pair.
+  for (uint32_t connections : {2u, 8u}) {
+    INFO(connections);
+    DatabaseConfig c = Config(connections, Duration::Millis(10), Duration::Millis(10));
+    c.cores = 2;
+    Rig w(c);
+    std::vector<Rec> r(8);
+    for (size_t i = 0; i < r.size(); ++i) Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), i, &r[i]));
+    w.sim.Run();
+    Time last;
+    for (const Rec& q : r) {
+      CHECK(q.result.ok);
+      last = std::max(last, q.done);
+    }
+    CHECK(last == Ms(40));
+    if (connections == 8) {
+      for (const Rec& q : r) CHECK(q.done == Ms(40));
+    }
+  }
+}
+
+TEST_CASE("cores at or above the connections change nothing", "[sim][model][database]") {
+  const auto run = [](uint32_t cores) {
+    DatabaseConfig c = Config(3, Duration::Millis(7), Duration::Millis(11));
+    c.cores = cores;
+    Rig w(c);
+    std::vector<Rec> r(20);
+    for (size_t i = 0; i < r.size(); ++i) {
+      const Time at = Ms(static_cast<int64_t>(i * 3 % 17));
+      if (i % 4 == 0) {
+        Spawn(w.sim, WriteAt(w.sim, w.db, at, i % 10, 50, true, &r[i]));
+      } else {
+        Spawn(w.sim, ReadAt(w.sim, w.db, at, i % 10, &r[i]));
+      }
+    }
+    w.sim.Run();
+    std::vector<Time> done;
+    for (const Rec& q : r) done.push_back(q.done);
+    return done;
+  };
+  const std::vector<Time> plain = run(0);
+  CHECK(run(3) == plain);
+  CHECK(run(64) == plain);
+}
+
+// Poisson arrivals at `rate` per second, `n` reads; their mean time in the database.
+Task<void> PoissonReads(Simulator& sim, Database& db, double rate, int n, uint64_t seed,
+                        std::vector<Rec>* out) {
+  RandomEngine rng = MakeStream(seed, "arrivals");
+  out->resize(static_cast<size_t>(n));
+  for (Rec& r : *out) {
+    const double gap_s = -std::log(1 - Uniform01(rng)) / rate;
+    co_await Sleep(sim, Duration::Nanos(static_cast<int64_t>(gap_s * 1e9)));
+    Spawn(sim, ReadAt(sim, db, sim.now(), 0, &r));
+  }
+}
+
+TEST_CASE("one core shared by every running query is an M/G/1 processor-sharing queue",
+          "[sim][model][database]") {
+  // Processor sharing is insensitive to the service distribution: the mean
+  // time in system is E[S] / (1 - rho) (Kleinrock, Queueing Systems vol. 2,
+  // section 4.4), 20 ms for a constant 10 ms at rho = 0.5, where a FIFO
+  // M/D/1 queue gives E[S] + rho E[S] / (2 (1 - rho)) = 15 ms.
+  for (uint32_t cores : {1u, 0u}) {
+    INFO(cores);
+    DatabaseConfig c = Config(cores == 1 ? 1000 : 1, Duration::Millis(10), Duration::Millis(10));
+    c.cores = cores;
+    Rig w(c);
+    std::vector<Rec> r;
+    Spawn(w.sim, PoissonReads(w.sim, w.db, 50, 100'000, 3, &r));
+    w.sim.Run();
+    double sum_ms = 0;
+    for (const Rec& q : r) sum_ms += static_cast<double>(q.latency().nanos()) * 1e-6;
+    const double mean_ms = sum_ms / static_cast<double>(r.size());
+    CHECK(mean_ms == Approx(cores == 1 ? 20.0 : 15.0).epsilon(0.03));
   }
 }
 

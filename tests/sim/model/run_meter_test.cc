@@ -150,3 +150,59 @@ TEST_CASE("windows and peaks leave the whole-run figures alone", "[run_meter][wi
   CHECK(a.windows.empty());
   CHECK(b.windows.size() == 2);
 }
+
+TEST_CASE("the database verdict compares the queries' arrival rate with the capacity",
+          "[run_meter][verdict]") {
+  // 16 connections of 20 ms reads and 1 ms writes.
+  const auto capacity = [](const Summary& s) {
+    const double mean_s =
+        (static_cast<double>(s.db.reads) * 0.020 + static_cast<double>(s.db.writes) * 0.001) /
+        static_cast<double>(s.db.queries);
+    return 16 / mean_s;
+  };
+  WorldConfig w = ColdStart();
+  w.metrics.warmup = Duration::Seconds(15);
+  const Summary warm = RunSimulation(w, TestStack(Duration::Seconds(600))).summary;
+  CHECK(warm.db.capacity_qps == Approx(capacity(warm)));
+  CHECK(warm.db.offered_load == Approx(static_cast<double>(warm.db.queries) / 60 / capacity(warm)));
+  CHECK(warm.db.offered_load < 1);
+  CHECK(warm.db.verdict == "stable");
+
+  // On 10 connections the cold start's first interval sends more queries
+  // than they serve; the whole run's average does not.
+  w.metrics.warmup = Duration();
+  w.database.connections = 10;
+  const Summary cold = RunSimulation(w, TestStack(Duration::Seconds(600))).summary;
+  CHECK(cold.db.capacity_qps == Approx(capacity(cold) * 10 / 16));
+  CHECK(cold.peak.db_queries_per_s > cold.db.capacity_qps);
+  CHECK(cold.db.offered_load < 1);
+  CHECK(cold.db.verdict == "overloaded at peak");
+
+  // A 1 ms TTL misses nearly every read: 2,000 a second all run long.
+  const Summary uncached = RunSimulation(w, TestStack(Duration::Millis(1))).summary;
+  CHECK(uncached.db.offered_load > 1);
+  CHECK(uncached.db.verdict == "unstable: arrival rate above capacity");
+}
+
+TEST_CASE("more cores than connections is no more capacity than the connections",
+          "[run_meter][verdict]") {
+  WorldConfig w = ColdStart();
+  w.database.cores = 4;
+  const Summary four = RunSimulation(w, TestStack(Duration::Seconds(600))).summary;
+  w.database.cores = 64;
+  const Summary many = RunSimulation(w, TestStack(Duration::Seconds(600))).summary;
+  w.database.cores = 0;
+  const Summary unlimited = RunSimulation(w, TestStack(Duration::Seconds(600))).summary;
+  // capacity x mean service = the servers: min(cores, connections).
+  const auto servers = [](const Summary& s) {
+    const double mean_s =
+        (static_cast<double>(s.db.reads) * 0.020 + static_cast<double>(s.db.writes) * 0.001) /
+        static_cast<double>(s.db.queries);
+    return s.db.capacity_qps * mean_s;
+  };
+  CHECK(servers(four) == Approx(4));
+  CHECK(servers(many) == Approx(16));
+  CHECK(servers(unlimited) == Approx(16));
+  // Sharing 4 cores among up to 16 running queries stretches them.
+  CHECK(four.db.utilization > unlimited.db.utilization);
+}
