@@ -328,6 +328,18 @@ std::string FormatPlan(const PlanResult& r) {
     order.push_back(fmt::format("{} {}", p.value, p.meets ? "ok" : "violates"));
   }
   out += fmt::format("\nprobes in order: {}\n", fmt::join(order, ", "));
+  // Seeds that disagree this much mean the answer near here is a coin toss.
+  for (const PlanProbe& p : r.probes) {
+    for (size_t i = 0; i < s.slos.size(); ++i) {
+      const MetricStats& m = p.slo_metrics[i];
+      if (!m.unstable) continue;
+      out += fmt::format(
+          "WARNING: at {} the replications of {} split into two groups ({} at {:g}, {} at {:g}): "
+          "the system is unstable there; run more replications or inspect the runs\n",
+          p.value, m.name, m.unstable->low_count, m.unstable->low_mean, m.unstable->high_count,
+          m.unstable->high_mean);
+    }
+  }
   return out;
 }
 
@@ -340,7 +352,7 @@ json PlanToJson(const PlanResult& r) {
     json violated = json::array();
     for (size_t i = 0; i < r.spec.slos.size(); ++i) {
       const MetricStats& m = p.slo_metrics[i];
-      metrics[m.name] = {{"mean", m.mean}, {"ci95", m.ci95 ? json(*m.ci95) : json(nullptr)}};
+      metrics[m.name] = MetricStatsJson(m);
       if (!SloMet(r.spec.slos[i], m)) violated.push_back(r.spec.slos[i].text);
     }
     probes.push_back({{"value", OverrideValueJson(p.value)},

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <memory>
 #include <mutex>
+#include <numeric>
 #include <set>
 #include <sstream>
 #include <stdexcept>
@@ -321,6 +322,25 @@ double StudentT975(unsigned dof) {
   return boost::math::quantile(boost::math::students_t(static_cast<double>(dof)), 0.975);
 }
 
+std::optional<ReplicationSplit> FindSplit(std::vector<double> values) {
+  if (values.size() < 3) return std::nullopt;
+  std::sort(values.begin(), values.end());
+  size_t cut = 1;  // the high group starts here
+  for (size_t i = 1; i < values.size(); ++i) {
+    if (values[i] - values[i - 1] > values[cut] - values[cut - 1]) cut = i;
+  }
+  const double gap = values[cut] - values[cut - 1];
+  const double spread = std::max(values[cut - 1] - values.front(), values.back() - values[cut]);
+  const double scale = std::max(std::abs(values.front()), std::abs(values.back()));
+  if (!(gap > 4 * spread && gap > 0.1 * scale)) return std::nullopt;
+  const auto mean = [](auto from, auto to) {
+    return std::accumulate(from, to, 0.0) / static_cast<double>(to - from);
+  };
+  const auto split = values.begin() + static_cast<std::ptrdiff_t>(cut);
+  return ReplicationSplit{cut, values.size() - cut, RoundSignificant(mean(values.begin(), split)),
+                          RoundSignificant(mean(split, values.end()))};
+}
+
 std::vector<MetricStats> SummarizeReplications(const std::vector<json>& summaries) {
   if (summaries.empty()) throw std::invalid_argument("SummarizeReplications: no replications");
   std::vector<std::vector<std::pair<std::string, json>>> flat;
@@ -341,7 +361,7 @@ std::vector<MetricStats> SummarizeReplications(const std::vector<json>& summarie
     double sum = 0;
     for (double v : x) sum += v;
     const double mean = sum / static_cast<double>(r);
-    MetricStats s{name, RoundSignificant(mean), std::nullopt};
+    MetricStats s{name, RoundSignificant(mean), std::nullopt, FindSplit(x)};
     if (r >= 2) {
       double ss = 0;
       for (double v : x) ss += (v - mean) * (v - mean);
@@ -354,7 +374,24 @@ std::vector<MetricStats> SummarizeReplications(const std::vector<json>& summarie
 }
 
 std::string MeanCi(const MetricStats& m) {
-  return m.ci95 ? fmt::format("{:g} ± {:g}", m.mean, *m.ci95) : fmt::format("{:g}", m.mean);
+  std::string out =
+      m.ci95 ? fmt::format("{:g} ± {:g}", m.mean, *m.ci95) : fmt::format("{:g}", m.mean);
+  if (m.unstable) {
+    out += fmt::format(" [unstable: {} at {:g}, {} at {:g}]", m.unstable->low_count,
+                       m.unstable->low_mean, m.unstable->high_count, m.unstable->high_mean);
+  }
+  return out;
+}
+
+json MetricStatsJson(const MetricStats& m) {
+  json split = nullptr;
+  if (m.unstable) {
+    split = {{"low", {{"count", m.unstable->low_count}, {"mean", m.unstable->low_mean}}},
+             {"high", {{"count", m.unstable->high_count}, {"mean", m.unstable->high_mean}}}};
+  }
+  return {{"mean", m.mean},
+          {"ci95", m.ci95 ? json(*m.ci95) : json(nullptr)},
+          {"unstable", std::move(split)}};
 }
 
 std::string FormatSweepTable(const SweepPlan& plan, const std::vector<PointResult>& points,
@@ -597,7 +634,7 @@ json SweepToJson(const SweepPlan& plan, const std::vector<PointResult>& points) 
     }
     json metrics = json::object();
     for (const MetricStats& m : r.metrics) {
-      metrics[m.name] = {{"mean", m.mean}, {"ci95", m.ci95 ? json(*m.ci95) : json(nullptr)}};
+      metrics[m.name] = MetricStatsJson(m);
     }
     out_points.push_back({{"values", std::move(values)},
                           {"metrics", std::move(metrics)},

@@ -85,10 +85,24 @@ std::vector<uint64_t> ReplicationSeeds(uint64_t base, unsigned replications);
 // freedom (Boost.Math).
 double StudentT975(unsigned dof);
 
+// Replications that fall into two separated groups (one seed collapsed, say):
+// their mean and interval describe neither group.
+struct ReplicationSplit {
+  size_t low_count = 0, high_count = 0;
+  double low_mean = 0, high_mean = 0;
+};
+// The split of `values` (one per replication) when they are bimodal, by a
+// rule for few samples: sorted, cut at the largest gap between neighbours;
+// unstable when there are at least 3 values, the gap exceeds 4 times the
+// larger of the two groups' ranges, and it exceeds 10% of the largest
+// magnitude (so seed noise on a flat metric never qualifies).
+std::optional<ReplicationSplit> FindSplit(std::vector<double> values);
+
 struct MetricStats {
   std::string name;  // flattened summary.json path, "latency_ms.p99"
   double mean = 0;
   std::optional<double> ci95;  // half-width; none when there is one replication
+  std::optional<ReplicationSplit> unstable;
 };
 // The statistics above over the replications' summary.json objects, which
 // must all have the same fields (they come from one scenario). Metrics in
@@ -176,7 +190,11 @@ nlohmann::json SweepToJson(const SweepPlan& plan, const std::vector<PointResult>
 // "<metric>.mean,<metric>.ci95" per metric.
 std::string SweepToCsv(const SweepPlan& plan, const std::vector<PointResult>& points);
 // "mean ± ci95" ("mean" without an interval).
+// "mean ± ci95", with " [unstable: 2 at 0.41, 1 at 0.97]" when split.
 std::string MeanCi(const MetricStats& m);
+// {"mean", "ci95" (null without), "unstable": null or {"low": {"count",
+// "mean"}, "high": {...}}}: a metric's statistics in sweep.json and plan.json.
+nlohmann::json MetricStatsJson(const MetricStats& m);
 // The terminal's view of a finished sweep: a row per point (at most
 // `max_rows`, then a line saying how many more sweep.csv holds) with the grid
 // values and, as mean ± ci95, hit ratio, p99, DB utilization and then each of

@@ -26,18 +26,26 @@ double LatencyHistogram::mean() const {
 
 int64_t LatencyHistogram::Quantile(double q) const {
   if (count_ == 0) return 0;
-  if (!(q > 0)) q = 0;  // also catches NaN
-  if (q > 1) q = 1;
-  // Rank in 1..count; the product is rounded up, so q = 1 is the maximum.
-  auto rank = static_cast<uint64_t>(std::ceil(q * static_cast<double>(count_)));
-  rank = std::clamp<uint64_t>(rank, 1, count_);
+  if (!(q > 0)) return static_cast<int64_t>(min_);  // also catches NaN
+  if (q >= 1) return static_cast<int64_t>(max_);
+  // The continuous rank q * count falls in the bucket where the cumulative
+  // count reaches it (the bucket of the order statistic ceil(q * count)).
+  const double rank = q * static_cast<double>(count_);
   uint64_t seen = 0;
   for (int b = 0; b < kBucketCount; ++b) {
-    seen += buckets_[b];
-    if (seen >= rank) {
-      const uint64_t mid = BucketLow(b) + (BucketWidth(b) - 1) / 2;
-      return static_cast<int64_t>(std::clamp(mid, min_, max_));
+    const uint64_t n = buckets_[b];
+    if (n == 0 || static_cast<double>(seen + n) < rank) {
+      seen += n;
+      continue;
     }
+    // The bucket's n values taken as spread evenly, the i-th at (i - 1/2) / n
+    // of its width: a rank moving through the bucket moves the value with it.
+    const double position =
+        std::clamp((rank - static_cast<double>(seen) - 0.5) / static_cast<double>(n), 0.0,
+                   std::nextafter(1.0, 0.0));
+    const auto offset =
+        static_cast<uint64_t>(std::floor(position * static_cast<double>(BucketWidth(b))));
+    return static_cast<int64_t>(std::clamp(BucketLow(b) + offset, min_, max_));
   }
   return static_cast<int64_t>(max_);  // unreachable: the buckets sum to count_
 }

@@ -1,10 +1,9 @@
 // Latency histogram with constant memory and bounded relative error, in the
 // log-linear layout of HdrHistogram (Gil Tene): values below 256 ns have a
 // bucket each; above, every power of two [2^e, 2^(e+1)) is split into 128
-// equal sub-buckets of width 2^(e-7). A value is reported as the midpoint of
-// its bucket, so the relative error is at most half a sub-bucket over its
-// lower bound: 2^(e-8) / 2^e = 1/256 (0.4%). 7296 buckets cover every
-// non-negative int64 (about 57 KiB per histogram).
+// equal sub-buckets of width 2^(e-7), so a value is known to within one
+// sub-bucket: 2^(e-7) / 2^e = 1/128 (0.8%) relative. 7296 buckets cover
+// every non-negative int64 (about 57 KiB per histogram).
 //
 // Contract:
 //  - Record(ns) counts one value; negative values count as 0. RecordN(ns, n)
@@ -12,11 +11,16 @@
 //    (one count-leading-zeros), cheap enough for every simulated request.
 //  - count(), min(), max() and mean() are exact (mean from a 128-bit running
 //    sum, so it cannot overflow). min(), max() and mean() are 0 when empty.
-//  - Quantile(q), q in [0, 1] (clamped; NaN counts as 0): the recorded value
-//    of rank ceil(q * count) (rank 1 for q = 0) in ascending order, reported
-//    as the midpoint of its bucket clamped to [min(), max()]; within 1/256
-//    relative (exact below 256 ns). 0 when empty. Costs a scan of the buckets:
-//    for reports, not the hot path.
+//  - Quantile(q): min() for q <= 0 (and NaN), max() for q >= 1; otherwise
+//    an estimate of the recorded value of rank ceil(q * count) in ascending
+//    order, interpolated inside its bucket: the bucket's n values are taken
+//    as spread evenly over it, the i-th at (i - 1/2) / n of its width, and
+//    the continuous rank q * count picks the point. Within 1/128 relative of
+//    that order statistic (exact below 256 ns), clamped to [min(), max()].
+//    Why interpolate: replications whose p99 falls in one bucket would all
+//    report its midpoint, and a confidence interval over them would be a
+//    spurious 0. 0 when empty. Costs a scan of the buckets: for reports, not
+//    the hot path.
 //  - Merge(other) makes this histogram equal to one that recorded both
 //    histories. Reset() empties it.
 #pragma once

@@ -82,7 +82,7 @@ TEST_CASE("an SLO may name a window of the scenario or the worst interval, and s
 }
 
 TEST_CASE("an SLO is met at the pessimistic end of the interval", "[analysis][plan]") {
-  const MetricStats m{"x", 10, 1};  // interval [9, 11]
+  const MetricStats m{"x", 10, 1, std::nullopt};  // interval [9, 11]
   CHECK(SloMet(ParseSlo("x<=11"), m));
   CHECK_FALSE(SloMet(ParseSlo("x<=10.5"), m));
   CHECK_FALSE(SloMet(ParseSlo("x<11"), m));

@@ -199,6 +199,57 @@ TEST_CASE("one replication has no confidence interval, not a zero one", "[analys
   CHECK(j["points"][0]["metrics"]["cache.hit_ratio"]["ci95"].is_null());
 }
 
+TEST_CASE("replications that split into two separated groups are flagged unstable",
+          "[analysis][sweep][unstable]") {
+  // One seed of three collapsed: the mean and interval describe neither.
+  const auto split = FindSplit({0.61, 0.6, 0.98});
+  REQUIRE(split);
+  CHECK(split->low_count == 2);
+  CHECK(split->high_count == 1);
+  CHECK(split->low_mean == Approx(0.605));
+  CHECK(split->high_mean == 0.98);
+  const auto two_two = FindSplit({5, 1, 1.01, 5.02});
+  REQUIRE(two_two);
+  CHECK(two_two->low_count == 2);
+  CHECK(two_two->high_count == 2);
+  // Seed noise, a spread-out sample, a constant and too few values are not splits.
+  CHECK_FALSE(FindSplit({0.5, 0.5002, 0.5001}));
+  CHECK_FALSE(FindSplit({10, 11, 14}));
+  CHECK_FALSE(FindSplit({3, 3, 3, 3}));
+  CHECK_FALSE(FindSplit({0.1, 0.9}));
+  // A gap that is large against the spread but tiny against the values: noise.
+  CHECK_FALSE(FindSplit({1000, 1000, 1000.5}));
+}
+
+TEST_CASE("an unstable metric shows its split in the table and in JSON",
+          "[analysis][sweep][unstable]") {
+  std::vector<json> runs;
+  for (double u : {0.41, 0.43, 0.97}) {
+    Summary s;
+    s.db.utilization = u;
+    s.cache.hit_ratio = 0.9;
+    runs.push_back(SummaryToJson(s));
+  }
+  const std::vector<MetricStats> ms = SummarizeReplications(runs);
+  const auto of = [&](const std::string& name) {
+    for (const MetricStats& m : ms) {
+      if (m.name == name) return m;
+    }
+    FAIL("no metric " << name);
+    throw;
+  };
+  const MetricStats u = of("db.utilization");
+  REQUIRE(u.unstable);
+  CHECK(MeanCi(u).find("[unstable: 2 at 0.42, 1 at 0.97]") != std::string::npos);
+  const json j = MetricStatsJson(u);
+  CHECK(j["unstable"]["low"]["count"] == 2);
+  CHECK(j["unstable"]["high"]["mean"] == 0.97);
+  const MetricStats h = of("cache.hit_ratio");
+  CHECK_FALSE(h.unstable);
+  CHECK(MetricStatsJson(h)["unstable"].is_null());
+  CHECK(MeanCi(h).find("unstable") == std::string::npos);
+}
+
 TEST_CASE("the sweep table shows each point's grid values and metrics as mean ± ci95",
           "[analysis][sweep]") {
   const SweepPlan plan =
