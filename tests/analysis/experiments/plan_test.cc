@@ -11,6 +11,7 @@
 
 #include "analysis/common/errors.h"
 #include "analysis/models/analytic.h"
+#include "analysis/scenario/run.h"
 
 namespace cachelab {
 namespace {
@@ -193,4 +194,93 @@ TEST_CASE("plan outcomes at the ends of the range", "[analysis][plan]") {
   }
 }
 
+}  // namespace cachelab
+
+namespace cachelab {
+namespace {
+
+// scenarios/planning/user-profile.json scaled to run in a second: 100k keys
+// at 1,500 req/s over 2 instances, a cache they all fit in, a 3-minute TTL
+// so the keys loaded in the
+// cold start expire together at about 3 minutes, a 2-minute warmup.
+std::vector<Override> SmallUserProfile(const std::string& duration) {
+  return {{"/duration", duration},
+          {"/workload/keys/count", "100000"},
+          {"/workload/rate/rps", "1500"},
+          {"/instances/count", "2"},
+          {"/cache/capacity", "1GiB"},
+          {"/policies/read/params/ttl", "3m"},
+          {"/metrics/warmup", "2m"},
+          {"/metrics/windows", R"([{"name": "before_wave", "from": "2m30s", "to": "3m"},
+                                   {"name": "expiry_wave", "from": "3m", "to": "4m"}])"}};
+}
+
+const std::string kUserProfile =
+    std::string(CACHELAB_SOURCE_DIR) + "/scenarios/planning/user-profile.json";
+
+TEST_CASE("plan on steady-state utilization agrees with a long run and not with the cold start",
+          "[analysis][plan][windows]") {
+  PlanSpec spec;
+  spec.scenario_path = kUserProfile;
+  spec.sets = SmallUserProfile("6m");
+  spec.pointer = "/database/connections";
+  spec.range = "1..40";
+  spec.replications = 2;
+  spec.threads = 2;
+  spec.slos = {ParseSlo("steady.db.utilization<0.6")};
+  const PlanResult steady = RunPlan(spec);
+  const int c = std::stoi(steady.probes[steady.answer].value);
+  // The whole run's utilization counts the cold start, when every read
+  // misses: it asks for more connections than the steady state needs.
+  spec.slos = {ParseSlo("db.utilization<0.6")};
+  const PlanResult whole = RunPlan(spec);
+  const int whole_c = std::stoi(whole.probes[whole.answer].value);
+  INFO("steady answer " << c << ", whole-run answer " << whole_c);
+  CHECK(whole_c > c);
+
+  // One run five times as long at the answer and one step below: its steady
+  // state is what the plan measured over its shorter runs.
+  const auto long_run = [&](int connections) {
+    std::vector<Override> sets = SmallUserProfile("30m");
+    sets.push_back({"/database/connections", std::to_string(connections)});
+    const Scenario s = LoadScenarioFile(kUserProfile, sets);
+    const RunResult r = RunScenario(s);
+    for (const Summary::Window& w : r.summary.windows) {
+      if (w.name == "steady") return w.db_utilization;
+    }
+    FAIL("no steady window");
+    return 0.0;
+  };
+  const double at = long_run(c), below = long_run(c - 1);
+  INFO("long run: steady utilization " << at << " at " << c << ", " << below << " at " << c - 1);
+  CHECK(at < 0.6);
+  CHECK(below > 0.55);
+  CHECK(steady.probes[steady.answer].slo_metrics[0].mean == Approx(at).epsilon(0.05));
+}
+
+TEST_CASE("the worst interval after the warmup is the expiry wave of the cold start's keys",
+          "[analysis][plan][windows]") {
+  const Scenario s = LoadScenarioFile(kUserProfile, SmallUserProfile("6m"));
+  const Summary r = RunScenario(s).summary;
+  // The keys loaded during the cold start expire 3 minutes later and are
+  // loaded again as they are next read: the worst interval is in that minute.
+  CHECK(r.peak.db_utilization_at_s >= 180);
+  CHECK(r.peak.db_utilization_at_s < 240);
+  CHECK(r.peak.min_hit_ratio_at_s >= 180);
+  CHECK(r.peak.min_hit_ratio_at_s < 240);
+  const auto window = [&](const std::string& name) {
+    for (const Summary::Window& w : r.windows) {
+      if (w.name == name) return w;
+    }
+    FAIL("no window " << name);
+    throw;
+  };
+  const Summary::Window before = window("before_wave"), wave = window("expiry_wave");
+  CHECK(wave.db_utilization > 1.4 * before.db_utilization);
+  CHECK(wave.hit_ratio < before.hit_ratio);
+  // The steady state averages the wave in: a peak SLO sees more than it.
+  CHECK(r.peak.db_utilization > window("steady").db_utilization);
+}
+
+}  // namespace
 }  // namespace cachelab
