@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 #include <cstdint>
 #include <exception>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <memory>
@@ -318,6 +319,7 @@ struct FitArgs {
   std::string format = "oracle";
   CsvArgs csv;
   std::string out;       // empty: no scenario file
+  std::string into;      // empty: the default scenario
   std::string interval;  // empty: automatic
   double time_scale = 1.0;
   double rate_scale = 1.0;
@@ -339,8 +341,25 @@ int FitCommand(const FitArgs& args) {
   spec.rate_scale = args.rate_scale;
   spec.min_count = args.min_count;
   spec.reads_only = args.reads_only;
-  const WorkloadFit fit = FitTrace(spec);
-  const nlohmann::ordered_json scenario = FittedScenario(fit);
+  nlohmann::ordered_json base;
+  if (!args.into.empty()) {
+    std::ifstream in(args.into);
+    if (!in) throw InputError(args.into + ": cannot read the scenario");
+    try {
+      base = nlohmann::ordered_json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+      throw InputError(args.into + ": not JSON: " + e.what());
+    }
+  }
+  WorkloadFit fit = FitTrace(spec);
+  const nlohmann::ordered_json scenario =
+      FitScenario(&fit, args.into.empty() ? nullptr : &base, args.into);
+  if (!fit.check.ok) {
+    std::cerr << fmt::format(
+        "WARNING: fit check failed: the fitted workload's LRU miss ratio differs from the "
+        "trace's by {:.4f} (more than {}); see fit_check\n",
+        fit.check.max_difference, kFitTolerance);
+  }
   if (!args.out.empty() && !StoreFileOrPrintError(args.out, scenario.dump(2) + "\n")) return 1;
   if (args.json) {
     std::cout << nlohmann::ordered_json{{"fit", FitToJson(fit)}, {"scenario", scenario}}.dump(2)
@@ -361,13 +380,17 @@ CommandRunner AddFitCommand(CLI::App& cmd) {
   auto shared = std::make_shared<FitArgs>();
   FitArgs& args = *shared;
   cmd.footer(
-      "Fits the request rate (constant, or steps per interval when it varies), Zipf alpha\n"
-      "(least squares of log count on log rank over ranks with >= --min-count requests),\n"
-      "the keys seen, the write fraction and per-key value sizes; prints a summary. --out\n"
-      "writes the default scenario with that workload (cache, database and policies are the\n"
-      "default's); --json prints {\"fit\": ..., \"scenario\": ...}. Scale traffic with\n"
-      "--rate-scale, or later with --set /workload/rate/rps=... on a constant rate. Example:\n"
-      "  cachelab fit t.oracleGeneral.bin --out fitted.json && cachelab run fitted.json");
+      "Fits the request rate (constant, or steps per interval when it varies), an LRU stack\n"
+      "model of the trace's reuse (share of first accesses, byte stack-depth quantiles), the\n"
+      "keys seen, the write fraction and the per-key value sizes (an empirical table); Zipf\n"
+      "alpha and a parametric size model are reported too. Every fit is checked: the trace\n"
+      "and the fitted workload go through LRU at 1/32, 1/8, 1/4, 1/2 and 3/4 of the working\n"
+      "set, both miss-ratio curves are printed, and a WARNING (stderr, and fit_check.ok\n"
+      "false in --json) says when they differ by more than 0.05. --out writes the default\n"
+      "scenario with that workload, or --into SCENARIO's with only its workload and\n"
+      "duration replaced; --json prints {\"fit\": ..., \"scenario\": ...}. Scale traffic\n"
+      "with --rate-scale, or later with --set /workload/rate/rps=... on a constant rate.\n"
+      "  cachelab fit t.oracleGeneral.bin --into mine.json --out fitted.json");
   cmd.add_option("trace", args.trace, "Trace file")->type_name("TRACE")->required();
   cmd.add_option("--format", args.format,
                  "oracle: libCacheSim oracleGeneral binary (no op field: all reads); csv: one "
@@ -377,6 +400,10 @@ CommandRunner AddFitCommand(CLI::App& cmd) {
   AddCsvOptions(cmd, args.csv);
   cmd.add_option("--out", args.out, "Write the fitted scenario JSON to FILE (atomically)")
       ->type_name("FILE");
+  cmd.add_option("--into", args.into,
+                 "Keep SCENARIO's cache, database, instances, policies and metrics; replace only "
+                 "its workload and duration with the fitted ones")
+      ->type_name("SCENARIO");
   cmd.add_flag("--json", args.json, "Print the fit and the scenario as JSON");
   cmd.add_option("--time-scale", args.time_scale,
                  "Seconds per trace time unit (default 1: timestamps in seconds)")

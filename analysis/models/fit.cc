@@ -14,6 +14,8 @@
 
 #include "analysis/common/errors.h"
 #include "analysis/scenario/scenario.h"
+#include "sim/model/lru_stack.h"
+#include "sim/model/workload.h"
 
 namespace cachelab {
 namespace {
@@ -93,6 +95,81 @@ std::string ScenarioName(const std::string& trace) {
 
 double Seconds(Duration d) {
   return d.seconds();
+}
+
+// Depths in logarithmic buckets, 64 per doubling (~1.1% wide): bounded
+// memory for any trace length, quantiles within a bucket's width.
+constexpr int kBucketsPerDoubling = 64;
+
+size_t DepthBucket(uint64_t depth) {
+  return static_cast<size_t>(
+      std::floor(std::log2(static_cast<double>(depth)) * kBucketsPerDoubling));
+}
+
+double BucketLow(size_t b) {
+  return std::exp2(static_cast<double>(b) / kBucketsPerDoubling);
+}
+
+// Quantiles 0, 1/m, ..., 1 of the bucketed depths, interpolated
+// geometrically inside a bucket; the ends are the exact extremes.
+std::vector<double> DepthQuantiles(const std::vector<uint64_t>& buckets, uint64_t lowest,
+                                   uint64_t highest, int m) {
+  uint64_t n = 0;
+  for (uint64_t c : buckets) n += c;
+  std::vector<double> q;
+  if (n == 0) return {1, 1};
+  size_t b = 0;
+  uint64_t below = 0;  // depths in buckets before b
+  for (int i = 0; i <= m; ++i) {
+    const double target = static_cast<double>(i) / m * static_cast<double>(n);
+    while (b + 1 < buckets.size() && static_cast<double>(below + buckets[b]) < target) {
+      below += buckets[b++];
+    }
+    double v;
+    if (i == 0) {
+      v = static_cast<double>(lowest);
+    } else if (i == m) {
+      v = static_cast<double>(highest);
+    } else {
+      const double f =
+          buckets[b] == 0 ? 0
+                          : (target - static_cast<double>(below)) / static_cast<double>(buckets[b]);
+      v = BucketLow(b) * std::exp2(std::clamp(f, 0.0, 1.0) / kBucketsPerDoubling);
+    }
+    v = std::clamp(std::round(v), static_cast<double>(lowest), static_cast<double>(highest));
+    if (!q.empty()) v = std::max(v, q.back());
+    q.push_back(v);
+  }
+  return q;
+}
+
+SizeTable MakeSizeTable(std::vector<uint32_t> sizes) {
+  SizeTable t;
+  for (uint32_t& s : sizes) s = std::max<uint32_t>(s, 1);
+  std::sort(sizes.begin(), sizes.end());
+  size_t distinct = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) distinct += i == 0 || sizes[i] != sizes[i - 1];
+  if (distinct <= kMaxSizeValues) {
+    for (size_t i = 0; i < sizes.size(); ++i) {
+      if (i == 0 || sizes[i] != sizes[i - 1]) {
+        t.values.push_back(sizes[i]);
+        t.weights.push_back(0);
+      }
+      t.weights.back() += 1;
+    }
+    return t;
+  }
+  for (size_t i = 0; i < kMaxSizeValues; ++i) {
+    const double q = (static_cast<double>(i) + 0.5) / static_cast<double>(kMaxSizeValues);
+    const uint32_t v = Quantile(sizes, q);
+    if (!t.values.empty() && t.values.back() == v) {
+      t.weights.back() += 1;
+    } else {
+      t.values.push_back(v);
+      t.weights.push_back(1);
+    }
+  }
+  return t;
 }
 
 }  // namespace
@@ -278,8 +355,14 @@ WorkloadFit FitTrace(const FitSpec& spec) {
     fit.one_hit_keys += k.count == 1 ? 1 : 0;
   }
   keys = {};  // free before sorting copies
+  for (uint32_t size : sizes) fit.working_set += std::max<uint32_t>(size, 1);
   fit.zipf = FitZipf(std::move(counts), spec.min_count);
+  fit.size_table = MakeSizeTable(sizes);
   fit.sizes = FitSizes(std::move(sizes));
+  for (double f : kCheckFractions) {
+    fit.check.sizes.push_back(std::max<uint64_t>(
+        1, static_cast<uint64_t>(std::llround(f * static_cast<double>(fit.working_set)))));
+  }
 
   fit.tick = std::min(min_gap, 1.0) * spec.time_scale;
   fit.duration = (fit.last_time - fit.first_time) * spec.time_scale + fit.tick;
@@ -308,6 +391,12 @@ WorkloadFit FitTrace(const FitSpec& spec) {
   }
   fit.rate.interval = interval;
   fit.rate.counts.assign(n, 0);
+  // Pass 2 also measures every request's LRU stack depth in bytes (each
+  // request weighs its size, at least 1, as in `cachelab mrc`).
+  LruStack stack;
+  std::vector<uint64_t> depth_buckets;
+  uint64_t cold = 0, lowest = std::numeric_limits<uint64_t>::max(), highest = 0;
+  std::vector<uint64_t> hits(fit.check.sizes.size(), 0);
   {
     auto reader = OpenTrace(spec.trace, spec.format, spec.csv);
     std::vector<ReplayRequest> chunk;
@@ -321,8 +410,26 @@ WorkloadFit FitTrace(const FitSpec& spec) {
         const double at = (latest - fit.first_time) * spec.time_scale;
         const auto i = static_cast<uint64_t>(std::floor(at / width));
         ++fit.rate.counts[std::min(i, n - 1)];
+        const uint64_t depth = stack.Access(r.key, std::max<uint32_t>(r.size, 1));
+        if (depth == 0) {
+          ++cold;
+          continue;
+        }
+        const size_t b = DepthBucket(depth);
+        if (b >= depth_buckets.size()) depth_buckets.resize(b + 1, 0);
+        ++depth_buckets[b];
+        lowest = std::min(lowest, depth);
+        highest = std::max(highest, depth);
+        for (size_t c = 0; c < hits.size(); ++c) hits[c] += depth <= fit.check.sizes[c];
       }
     }
+  }
+  fit.stack.cold = static_cast<double>(cold) / static_cast<double>(fit.requests);
+  fit.stack.depths = highest == 0 ? std::vector<double>{1, 1}
+                                  : DepthQuantiles(depth_buckets, lowest, highest, kDepthQuantiles);
+  for (uint64_t h : hits) {
+    fit.check.trace_miss_ratio.push_back(1 - static_cast<double>(h) /
+                                                 static_cast<double>(fit.requests));
   }
   std::vector<double> lengths(n, Seconds(interval));
   lengths.back() = Seconds(duration - interval * static_cast<int64_t>(n - 1));
@@ -333,10 +440,10 @@ WorkloadFit FitTrace(const FitSpec& spec) {
   return fit;
 }
 
-nlohmann::ordered_json FittedScenario(const WorkloadFit& fit) {
-  // ordered: the file reads like scenarios/default.json (name, description, ...).
+namespace {
+
+nlohmann::ordered_json FittedWorkload(const WorkloadFit& fit) {
   using json = nlohmann::ordered_json;
-  json s = json::parse(DefaultScenarioText());
   const double scale = fit.rate_scale;
   json rate;
   if (fit.rate.varies) {
@@ -348,41 +455,129 @@ nlohmann::ordered_json FittedScenario(const WorkloadFit& fit) {
   } else {
     rate = {{"kind", "constant"}, {"rps", Number(Significant(fit.rate.mean_rps * scale, 6))}};
   }
-  json size;
-  const SizeFit& z = fit.sizes;
-  if (z.model == "constant") {
-    size = {{"kind", "constant"}, {"value", SizeText(z.model_mean)}};
-  } else if (z.model == "lognormal") {
-    size = {{"kind", "lognormal"},
-            {"mean", SizeText(z.model_mean)},
-            {"sigma", Number(Significant(z.sigma, 4))}};
-  } else if (z.model == "uniform") {
-    size = {{"kind", "uniform"}, {"min", SizeText(z.min)}, {"max", SizeText(z.max)}};
-  } else {
-    size = {{"kind", "exponential"}, {"mean", SizeText(z.model_mean)}};
+  if (fit.model != "lru-stack") {
+    json size;
+    const SizeFit& z = fit.sizes;
+    if (z.model == "constant") {
+      size = {{"kind", "constant"}, {"value", SizeText(z.model_mean)}};
+    } else if (z.model == "lognormal") {
+      size = {{"kind", "lognormal"},
+              {"mean", SizeText(z.model_mean)},
+              {"sigma", Number(Significant(z.sigma, 4))}};
+    } else if (z.model == "uniform") {
+      size = {{"kind", "uniform"}, {"min", SizeText(z.min)}, {"max", SizeText(z.max)}};
+    } else {
+      size = {{"kind", "exponential"}, {"mean", SizeText(z.model_mean)}};
+    }
+    return {{"rate", std::move(rate)},
+            {"keys",
+             {{"count", fit.keys},
+              {"popularity", "zipf"},
+              {"alpha", Number(Significant(fit.zipf.alpha, 4))}}},
+            {"write_fraction", Number(Significant(fit.write_fraction(), 6))},
+            {"missing_fraction", 0},
+            {"value_size", std::move(size)}};
   }
+  json depths = json::array();
+  for (double d : fit.stack.depths) depths.push_back(Number(d));
+  json values = json::array(), weights = json::array();
+  for (size_t i = 0; i < fit.size_table.values.size(); ++i) {
+    values.push_back(fit.size_table.values[i]);
+    weights.push_back(Number(fit.size_table.weights[i]));
+  }
+  return {{"rate", std::move(rate)},
+          {"keys",
+           {{"count", fit.keys},
+            {"popularity", "lru-stack"},
+            {"cold", Number(Significant(fit.stack.cold, 6))},
+            {"depths", std::move(depths)}}},
+          {"write_fraction", Number(Significant(fit.write_fraction(), 6))},
+          {"missing_fraction", 0},
+          {"value_size", {{"kind", "empirical"}, {"values", values}, {"weights", weights}}}};
+}
+
+}  // namespace
+
+nlohmann::ordered_json FittedScenario(const WorkloadFit& fit) {
+  // ordered: the file reads like scenarios/default.json (name, description, ...).
+  using json = nlohmann::ordered_json;
+  json s = json::parse(DefaultScenarioText());
   s["name"] = ScenarioName(fit.trace);
   s["description"] = fmt::format(
-      "Fitted by `cachelab fit` from {}: {} requests over {}, {} keys seen, Zipf alpha {:.3f}, "
-      "write fraction {:.4f}{}. Cache, database and policies are the default scenario's.",
+      "Fitted by `cachelab fit` from {}: {} requests over {}, {} keys seen, {}, write fraction "
+      "{:.4f}{}. Cache, database and policies are the default scenario's.",
       fit.trace, fit.requests, FormatDuration(Duration::FromSecondsF(fit.duration)), fit.keys,
-      fit.zipf.alpha, fit.write_fraction(),
-      scale == 1 ? "" : fmt::format(", rates scaled by {}", scale));
+      fit.model == "lru-stack"
+          ? fmt::format("an LRU stack model of its reuse (first accesses {:.4f}) and its per-key "
+                        "sizes",
+                        fit.stack.cold)
+          : fmt::format("Zipf alpha {:.3f}", fit.zipf.alpha),
+      fit.write_fraction(),
+      fit.rate_scale == 1 ? "" : fmt::format(", rates scaled by {}", fit.rate_scale));
   s["duration"] = FormatDuration(Duration::FromSecondsF(fit.duration));
-  s["workload"] = {{"rate", std::move(rate)},
-                   {"keys",
-                    {{"count", fit.keys},
-                     {"popularity", "zipf"},
-                     {"alpha", Number(Significant(fit.zipf.alpha, 4))}}},
-                   {"write_fraction", Number(Significant(fit.write_fraction(), 6))},
-                   {"missing_fraction", 0},
-                   {"value_size", std::move(size)}};
+  s["workload"] = FittedWorkload(fit);
   try {
     LoadScenarioText(s.dump(), s["name"].get<std::string>());
   } catch (const InputError& e) {
     throw std::logic_error(std::string("the fitted scenario does not load: ") + e.what());
   }
   return s;
+}
+
+nlohmann::ordered_json FittedScenario(const WorkloadFit& fit, nlohmann::ordered_json base,
+                                      const std::string& base_source) {
+  if (!base.is_object()) throw InputError(base_source + ": must be a scenario object");
+  base["duration"] = FormatDuration(Duration::FromSecondsF(fit.duration));
+  base["workload"] = FittedWorkload(fit);
+  LoadScenarioText(base.dump(), base_source);  // the base's own errors are the user's
+  return base;
+}
+
+nlohmann::ordered_json FitScenario(WorkloadFit* fit, const nlohmann::ordered_json* base,
+                                   const std::string& base_source) {
+  auto make = [&](const WorkloadFit& f) {
+    return base == nullptr ? FittedScenario(f) : FittedScenario(f, *base, base_source);
+  };
+  fit->model = "zipf";
+  nlohmann::ordered_json scenario = make(*fit);
+  CheckFit(fit, scenario);
+  fit->zipf_check = fit->check;
+  if (fit->check.ok) return scenario;
+  WorkloadFit stack = *fit;
+  stack.model = "lru-stack";
+  nlohmann::ordered_json alternative = make(stack);
+  CheckFit(&stack, alternative);
+  if (stack.check.max_difference < fit->check.max_difference) {
+    *fit = std::move(stack);
+    return alternative;
+  }
+  return scenario;
+}
+
+void CheckFit(WorkloadFit* fit, const nlohmann::ordered_json& scenario) {
+  const Scenario sc = LoadScenarioText(scenario.dump(), "<fitted>");
+  Workload workload(sc.world.workload, sc.world.duration, sc.world.seed);
+  const std::vector<uint32_t>& sizes = workload.sizes();
+  FitCheck& c = fit->check;
+  std::vector<uint64_t> hits(c.sizes.size(), 0);
+  LruStack stack;
+  uint64_t n = 0;
+  while (const std::optional<Request> r = workload.Next()) {
+    ++n;
+    const uint32_t size = r->key < sizes.size() ? sizes[r->key] : 1;  // missing keys: 1 byte
+    const uint64_t depth = stack.Access(r->key, size);
+    if (depth == 0) continue;
+    for (size_t i = 0; i < hits.size(); ++i) hits[i] += depth <= c.sizes[i];
+  }
+  c.fitted_requests = n;
+  c.fitted_miss_ratio.clear();
+  c.max_difference = 0;
+  for (size_t i = 0; i < hits.size(); ++i) {
+    const double m = n == 0 ? 1 : 1 - static_cast<double>(hits[i]) / static_cast<double>(n);
+    c.fitted_miss_ratio.push_back(m);
+    c.max_difference = std::max(c.max_difference, std::fabs(m - c.trace_miss_ratio[i]));
+  }
+  c.ok = n > 0 && c.max_difference <= kFitTolerance;
 }
 
 nlohmann::json FitToJson(const WorkloadFit& fit) {
@@ -418,7 +613,19 @@ nlohmann::json FitToJson(const WorkloadFit& fit) {
             {"ranks", fit.zipf.ranks},
             {"points", fit.zipf.points},
             {"min_count", fit.zipf.min_count}}},
-          {"value_size", std::move(sizes)}};
+          {"value_size", std::move(sizes)},
+          {"model", fit.model},
+          {"zipf_max_difference", fit.zipf_check.max_difference},
+          {"working_set", fit.working_set},
+          {"lru_stack", {{"cold", fit.stack.cold}, {"depths", fit.stack.depths}}},
+          {"fit_check",
+           {{"sizes", fit.check.sizes},
+            {"trace_miss_ratio", fit.check.trace_miss_ratio},
+            {"fitted_miss_ratio", fit.check.fitted_miss_ratio},
+            {"fitted_requests", fit.check.fitted_requests},
+            {"max_difference", fit.check.max_difference},
+            {"tolerance", kFitTolerance},
+            {"ok", fit.check.ok}}}};
 }
 
 std::string FormatFit(const WorkloadFit& fit) {
@@ -471,6 +678,42 @@ std::string FormatFit(const WorkloadFit& fit) {
   } else {
     fmt::format_to(out, "                model exponential mean {} (KS {:.4f})\n",
                    SizeText(z.model_mean), z.ks);
+  }
+  if (fit.model == "lru-stack") {
+    fmt::format_to(out,
+                   "scenario model  LRU stack (first accesses {:.4f}, depth p50 {}, p90 {}), "
+                   "sizes from the trace's {} distinct values: Zipf and the size model were {:.4f} "
+                   "off the trace's LRU miss ratio. The stack model reproduces LRU replay; in "
+                   "the timed world its keys have no lasting popularity (a key just missed is "
+                   "as likely to be re-read at once as a hot one), so its hit ratio under slow "
+                   "fills is pessimistic\n",
+                   fit.stack.cold, SizeText(fit.stack.depths[fit.stack.depths.size() / 2]),
+                   SizeText(fit.stack.depths[fit.stack.depths.size() * 9 / 10]),
+                   fit.size_table.values.size(), fit.zipf_check.max_difference);
+  } else {
+    fmt::format_to(out, "scenario model  Zipf alpha and the size model above\n");
+  }
+  const FitCheck& c = fit.check;
+  if (c.fitted_miss_ratio.size() == c.sizes.size()) {
+    fmt::format_to(out, "fit check       LRU miss ratio, trace vs fitted workload ({} requests)\n",
+                   c.fitted_requests);
+    fmt::format_to(out, "  {:>10} {:>10} {:>8} {:>8} {:>8}\n", "cache", "of WS", "trace", "fitted",
+                   "diff");
+    for (size_t i = 0; i < c.sizes.size(); ++i) {
+      const double d = c.fitted_miss_ratio[i] - c.trace_miss_ratio[i];
+      fmt::format_to(out, "  {:>10} {:>10.4f} {:>8.4f} {:>8.4f} {:>+8.4f}{}\n",
+                     fmt::format("{:.1f}MiB", static_cast<double>(c.sizes[i]) / 1048576),
+                     static_cast<double>(c.sizes[i]) / static_cast<double>(fit.working_set),
+                     c.trace_miss_ratio[i], c.fitted_miss_ratio[i], d,
+                     std::fabs(d) > kFitTolerance ? "  <-" : "");
+    }
+    if (!c.ok) {
+      fmt::format_to(out,
+                     "WARNING: the fitted workload does not reproduce the trace: its LRU miss "
+                     "ratio differs by {:.4f} (more than {}) at some cache size; results of the "
+                     "fitted scenario may be wrong for this trace\n",
+                     c.max_difference, kFitTolerance);
+    }
   }
   return t;
 }

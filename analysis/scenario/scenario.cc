@@ -353,7 +353,7 @@ class Loader {
          &(*out)["rate"]);
     {
       ObjectReader k(o_, r.Optional("keys", json::object()));
-      k.CheckFields({"count", "popularity", "alpha"});
+      k.CheckFields({"count", "popularity", "alpha", "cold", "depths"});
       json& keys = (*out)["keys"] = json::object();
       w->keys =
           static_cast<uint64_t>(IntegerField(k.Optional("count", 100'000), Lower::kPositive,
@@ -364,18 +364,88 @@ class Loader {
         w->popularity = WorkloadConfig::Popularity::kZipf;
       } else if (popularity == "uniform") {
         w->popularity = WorkloadConfig::Popularity::kUniform;
+      } else if (popularity == "lru-stack") {
+        w->popularity = WorkloadConfig::Popularity::kLruStack;
       } else {
-        Expected(o_, pop, "must be \"zipf\" or \"uniform\"");
+        Expected(o_, pop, "must be \"zipf\", \"uniform\" or \"lru-stack\"");
       }
       keys["popularity"] = popularity;
-      w->zipf_alpha = NumberField(k.Optional("alpha", 1.0), Lower::kNonNegative, &keys["alpha"]);
+      if (w->popularity == WorkloadConfig::Popularity::kLruStack) {
+        // {"popularity": "lru-stack", "cold": 0.43, "depths": [1, ..., "1.2GiB"]}
+        if (k.Has("alpha")) Expected(o_, k.Required("alpha", ""), "is for zipf only");
+        w->stack_cold =
+            FractionField(k.Required("cold", "a fraction between 0 and 1"), &keys["cold"]);
+        const Node depths = k.Required("depths", "an array of sizes");
+        if (!depths.value->is_array() || depths.value->size() < 2) {
+          Expected(o_, depths,
+                   "must be an array of at least 2 non-decreasing sizes (depth quantiles)");
+        }
+        json& out_depths = keys["depths"] = json::array();
+        for (size_t i = 0; i < depths.value->size(); ++i) {
+          const Node d{&(*depths.value)[i], Child(depths.pointer, i)};
+          json out_d;
+          const double v = QuantityField(d, Quantity::kSize, Lower::kPositive, &out_d);
+          if (!w->stack_depths.empty() && v < w->stack_depths.back()) {
+            Expected(o_, d, "must be >= the depth before it (" + out_depths.back().dump() + ")");
+          }
+          w->stack_depths.push_back(v);
+          out_depths.push_back(std::move(out_d));
+        }
+      } else {
+        if (k.Has("cold")) Expected(o_, k.Required("cold", ""), "is for lru-stack only");
+        if (k.Has("depths")) Expected(o_, k.Required("depths", ""), "is for lru-stack only");
+        w->zipf_alpha = NumberField(k.Optional("alpha", 1.0), Lower::kNonNegative, &keys["alpha"]);
+      }
     }
     w->write_fraction = FractionField(r.Optional("write_fraction", 0), &(*out)["write_fraction"]);
     w->missing_fraction =
         FractionField(r.Optional("missing_fraction", 0), &(*out)["missing_fraction"]);
-    w->value_size =
-        Distribution(r.Optional("value_size", {{"kind", "constant"}, {"value", "1KiB"}}),
-                     Quantity::kSize, Lower::kPositive, &(*out)["value_size"]);
+    const Node size = r.Optional("value_size", {{"kind", "constant"}, {"value", "1KiB"}});
+    if (size.value->is_object() && size.value->contains("kind") &&
+        *size.value->find("kind") == "empirical") {
+      EmpiricalSizes(size, w, &(*out)["value_size"]);
+    } else {
+      w->value_size = Distribution(size, Quantity::kSize, Lower::kPositive, &(*out)["value_size"]);
+    }
+  }
+
+  // {"kind": "empirical", "values": ["512B", "64KiB"], "weights": [3, 1]}: a
+  // size drawn per key with probability weight / sum of weights.
+  void EmpiricalSizes(const Node& n, WorkloadConfig* w, json* out) {
+    ObjectReader r(o_, n);
+    r.CheckFields({"kind", "values", "weights"});
+    *out = {{"kind", "empirical"}, {"values", json::array()}, {"weights", json::array()}};
+    const Node values = r.Required("values", "an array of sizes");
+    if (!values.value->is_array() || values.value->empty()) {
+      Expected(o_, values, "must be a non-empty array of sizes such as [\"512B\", \"64KiB\"]");
+    }
+    const Node weights = r.Required("weights", "an array of numbers > 0");
+    if (!weights.value->is_array() || weights.value->size() != values.value->size()) {
+      Expected(o_, weights,
+               "must be an array of numbers > 0, one per value (" +
+                   std::to_string(values.value->size()) + ")");
+    }
+    for (size_t i = 0; i < values.value->size(); ++i) {
+      const Node v{&(*values.value)[i], Child(values.pointer, i)};
+      json out_v, out_w;
+      const uint64_t bytes = SizeField(v, Lower::kPositive, &out_v);
+      if (bytes > std::numeric_limits<uint32_t>::max()) Expected(o_, v, "must be at most 4GiB - 1");
+      const Node wt{&(*weights.value)[i], Child(weights.pointer, i)};
+      const double weight = NumberField(wt, Lower::kPositive, &out_w);
+      w->size_values.push_back(static_cast<uint32_t>(bytes));
+      w->size_weights.push_back(weight);
+      (*out)["values"].push_back(std::move(out_v));
+      (*out)["weights"].push_back(std::move(out_w));
+    }
+    // value_size keeps describing the mean (what readers of the config without
+    // the table, such as the models, see): a constant of the table's mean.
+    double sum = 0, mean = 0;
+    for (size_t i = 0; i < w->size_values.size(); ++i) {
+      sum += w->size_weights[i];
+      mean += w->size_weights[i] * w->size_values[i];
+    }
+    w->value_size = DistributionConfig{};
+    w->value_size.mean = mean / sum;
   }
 
   void Instances(const Node& n, InstancesConfig* inst, json* out) {

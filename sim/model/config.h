@@ -69,7 +69,17 @@ struct TraceWorkloadConfig {
 };
 
 struct WorkloadConfig {
-  enum class Popularity { kZipf, kUniform };
+  // kLruStack: the LRU stack model (Spirn, "Program Behavior: Models and
+  // Measurements", 1977; Mattson et al. 1970): the keys 0..keys-1 start in a
+  // recency stack in a random order, weighted by their value sizes; each
+  // request is for the key at the bottom of the stack with probability
+  // `stack_cold` (a key not requested for longest: what a trace's first
+  // accesses are to any cache smaller than the key space), otherwise for the
+  // key at a byte depth D drawn from `stack_depths`, and moves that key to
+  // the top. Its LRU miss-ratio curve in bytes is the one of the depth
+  // distribution it was given, which is what `cachelab fit` measures on a
+  // trace; popularity follows from the depths (no key is hot by id).
+  enum class Popularity { kZipf, kUniform, kLruStack };
   // When set, the requests come from the trace, `keys` is its number of
   // distinct keys, and rate, popularity, write_fraction, missing_fraction
   // and value_size are unused.
@@ -81,6 +91,17 @@ struct WorkloadConfig {
   double write_fraction = 0;      // [0,1]: share of requests that are writes
   double missing_fraction = 0;    // [0,1]: share of reads for keys with no row
   DistributionConfig value_size;  // bytes; drawn once per key (rounded, at least 1)
+  // kLruStack only. stack_depths: quantiles of the depth D of a non-cold
+  // request, in bytes, at evenly spaced probabilities 0, 1/m, ..., 1
+  // (m + 1 >= 2 values, non-decreasing, >= 1); D is interpolated linearly
+  // between them and clamped to the stack's total bytes.
+  double stack_cold = 0;  // [0, 1]
+  std::vector<double> stack_depths;
+  // When non-empty, value sizes are drawn from this table instead of
+  // value_size ("kind": "empirical"): size_values[i] bytes (>= 1) with
+  // probability size_weights[i] / sum (weights > 0, as many as values).
+  std::vector<uint32_t> size_values;
+  std::vector<double> size_weights;
 };
 
 // CPU the application spends turning a cached value into an object and back,

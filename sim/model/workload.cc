@@ -40,12 +40,52 @@ Workload::Workload(const WorkloadConfig& config, Duration duration, uint64_t see
     return;
   }
   RandomEngine size_rng = MakeStream(seed, "sizes");
-  Sampler size(config.value_size);
   sizes_.resize(config.keys);
-  for (auto& s : sizes_) {
-    const double b = std::round(size(size_rng));
-    s = static_cast<uint32_t>(std::clamp(b, 1.0, 4294967295.0));
+  if (!config.size_values.empty()) {
+    // Empirical sizes: a cumulative table and one uniform per key.
+    std::vector<double> cumulative;
+    double sum = 0;
+    for (double w : config.size_weights) cumulative.push_back(sum += w);
+    for (auto& s : sizes_) {
+      const double u = Uniform01(size_rng) * sum;
+      const auto i = static_cast<size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), u) -
+                                         cumulative.begin());
+      s = std::max<uint32_t>(1, config.size_values[std::min(i, cumulative.size() - 1)]);
+    }
+  } else {
+    Sampler size(config.value_size);
+    for (auto& s : sizes_) {
+      const double b = std::round(size(size_rng));
+      s = static_cast<uint32_t>(std::clamp(b, 1.0, 4294967295.0));
+    }
   }
+  if (config.popularity == WorkloadConfig::Popularity::kLruStack) {
+    // The keys in a random order (Fisher-Yates), the first of it at the bottom.
+    std::vector<Key> order(config.keys);
+    for (Key k = 0; k < config.keys; ++k) order[k] = k;
+    RandomEngine shuffle = MakeStream(seed, "keys.stack");
+    for (size_t i = order.size(); i > 1; --i) {
+      const auto j = static_cast<size_t>(Uniform01(shuffle) * static_cast<double>(i));
+      std::swap(order[i - 1], order[std::min(j, i - 1)]);
+    }
+    stack_ = std::make_unique<LruStack>();
+    for (Key k : order) stack_->Access(k, sizes_[k]);
+  }
+}
+
+Key Workload::StackKey() {
+  const uint64_t total = stack_->total();
+  uint64_t depth = total;  // cold: the bottom of the stack
+  if (Uniform01(keys_) >= config_.stack_cold) {
+    const std::vector<double>& q = config_.stack_depths;
+    const double x = Uniform01(keys_) * static_cast<double>(q.size() - 1);
+    const auto i = std::min(static_cast<size_t>(x), q.size() - 2);
+    const double d = std::round(q[i] + (x - static_cast<double>(i)) * (q[i + 1] - q[i]));
+    depth = static_cast<uint64_t>(std::clamp(d, 1.0, static_cast<double>(total)));
+  }
+  const Key k = stack_->KeyAt(depth);
+  stack_->Access(k, sizes_[k]);
+  return k;
 }
 
 double Workload::RateAt(Time t) const {
@@ -86,7 +126,7 @@ std::optional<Request> Workload::Next() {
     if (last_ >= end_) return std::nullopt;
     if (constant || Uniform01(thinning_) * max_rate_ < RateAt(last_)) break;
   }
-  Request r{last_, popularity_(keys_), false};
+  Request r{last_, stack_ ? StackKey() : popularity_(keys_), false};
   const double u = Uniform01(ops_);
   if (u < config_.write_fraction) {
     r.write = true;

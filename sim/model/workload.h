@@ -16,6 +16,7 @@
 #include "sim/core/time.h"
 #include "sim/core/zipf.h"
 #include "sim/model/config.h"
+#include "sim/model/lru_stack.h"
 
 namespace cachelab {
 
@@ -55,6 +56,7 @@ class Workload {
   // fewer keys). Zipf: ranks are keys and probabilities fall with the rank,
   // so keys 0..n-1. Uniform (or Zipf alpha 0): every key is equally likely;
   // keys 0..n-1 by convention. Trace: its most-read keys (TraceWorkloadConfig).
+  // LRU stack: no key is hot by id; keys 0..n-1 by convention.
   std::vector<Key> HottestKeys(size_t n) const;
 
  private:
@@ -69,6 +71,10 @@ class Workload {
   RandomEngine ops_;
   std::vector<uint32_t> sizes_;
   std::unique_ptr<RequestSource> source_;  // a trace, when configured
+  // Popularity kLruStack: the recency stack, and its own stream for the
+  // initial order ("keys.stack"), so the other streams are the same as Zipf's.
+  std::unique_ptr<LruStack> stack_;
+  Key StackKey();
 };
 
 }  // namespace cachelab

@@ -415,7 +415,7 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
       {"negative alpha", "/workload/keys/alpha", "-1",
        "/workload/keys/alpha: must be >= 0, got -1"},
       {"unknown popularity", "/workload/keys/popularity", R"("pareto")",
-       R"(/workload/keys/popularity: must be "zipf" or "uniform", got "pareto")"},
+       R"(/workload/keys/popularity: must be "zipf", "uniform" or "lru-stack", got "pareto")"},
       {"zero value size", "/workload/value_size", R"("0B")",
        R"(/workload/value_size: must be > 0, got "0B")"},
       {"negative sigma", "/cache/rtt", R"({"kind": "lognormal", "mean": "1ms", "sigma": -1})",
@@ -527,6 +527,60 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
     }
     CHECK(ErrorOf([&] { LoadScenarioText(doc.dump(), "x.json"); }) == "x.json: " + c.message);
   }
+}
+
+TEST_CASE("lru-stack popularity and empirical sizes load, and bad tables name the JSON pointer",
+          "[analysis][scenario]") {
+  json doc = BaseScenario();
+  doc["workload"]["keys"] = json::parse(
+      R"({"count": 100, "popularity": "lru-stack", "cold": 0.25, "depths": [1, "2KiB", 4096]})");
+  doc["workload"]["value_size"] =
+      json::parse(R"({"kind": "empirical", "values": ["512B", 65536], "weights": [3, 1]})");
+  const Scenario s = LoadScenarioText(doc.dump(), "x.json");
+  const WorkloadConfig& w = s.world.workload;
+  CHECK(w.popularity == WorkloadConfig::Popularity::kLruStack);
+  CHECK(w.stack_cold == 0.25);
+  CHECK(w.stack_depths == std::vector<double>{1, 2048, 4096});
+  CHECK(w.size_values == std::vector<uint32_t>{512, 65536});
+  CHECK(w.size_weights == std::vector<double>{3, 1});
+  CHECK(w.value_size.mean == Approx((3 * 512 + 65536) / 4.0));
+  CHECK(s.resolved["workload"]["value_size"]["values"] == json::parse(R"(["512B", "64KiB"])"));
+
+  struct Bad {
+    const char* pointer;
+    const char* value;
+    const char* message;
+  };
+  const Bad cases[] = {
+      {"/workload/keys/depths", R"([1])",
+       "/workload/keys/depths: must be an array of at least 2 non-decreasing sizes (depth "
+       "quantiles), got an array"},
+      {"/workload/keys/depths/2", "100",
+       R"(/workload/keys/depths/2: must be >= the depth before it ("2KiB"), got 100)"},
+      {"/workload/keys/depths/0", "0", "/workload/keys/depths/0: must be > 0, got 0"},
+      {"/workload/keys/cold", "1.5",
+       "/workload/keys/cold: must be a fraction between 0 and 1, got 1.5"},
+      {"/workload/keys/alpha", "1", "/workload/keys/alpha: is for zipf only, got 1"},
+      {"/workload/value_size/weights", "[1]",
+       "/workload/value_size/weights: must be an array of numbers > 0, one per value (2), got "
+       "an array"},
+      {"/workload/value_size/weights/1", "0", "/workload/value_size/weights/1: must be > 0, got 0"},
+      {"/workload/value_size/values/0", R"("0B")",
+       R"(/workload/value_size/values/0: must be > 0, got "0B")"},
+      {"/workload/value_size/values", "[]",
+       R"(/workload/value_size/values: must be a non-empty array of sizes such as ["512B", "64KiB"], got an array)"},
+  };
+  for (const Bad& c : cases) {
+    CAPTURE(c.pointer);
+    json bad = doc;
+    bad[json::json_pointer(c.pointer)] = json::parse(c.value);
+    CHECK(ErrorOf([&] { LoadScenarioText(bad.dump(), "x.json"); }) ==
+          std::string("x.json: ") + c.message);
+  }
+  json zipf_cold = BaseScenario();
+  zipf_cold["workload"]["keys"]["cold"] = 0.5;
+  CHECK(ErrorOf([&] { LoadScenarioText(zipf_cold.dump(), "x.json"); }) ==
+        "x.json: /workload/keys/cold: is for lru-stack only, got 0.5");
 }
 
 // ---- Overrides ---------------------------------------------------------------------
