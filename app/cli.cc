@@ -1,5 +1,6 @@
 #include "app/cli.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -57,11 +58,28 @@ ProgressLine::~ProgressLine() {
   std::fflush(stderr);
 }
 
-void ProgressLine::Update(double fraction) {
-  int pct = static_cast<int>(std::floor(std::clamp(fraction, 0.0, 1.0) * 100));
-  if (pct == last_pct_) return;
+void ProgressLine::Update(double fraction, const std::string& detail) {
+  fraction = std::clamp(fraction, 0.0, 1.0);
+  const int pct = static_cast<int>(std::floor(fraction * 100));
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  // Redraw when the percentage or the elapsed second changes, not per call.
+  const auto second = static_cast<int64_t>(elapsed);
+  if (pct == last_pct_ && second == last_second_ && detail.empty()) return;
   last_pct_ = pct;
-  int n = std::fprintf(stderr, "\rsimulating %s: %3d%%", name_.c_str(), pct);
+  last_second_ = second;
+  const auto clock = [](double s) {
+    const auto t = static_cast<int64_t>(s + 0.5);
+    return t >= 3600 ? fmt::format("{}h{:02}m", t / 3600, t / 60 % 60)
+           : t >= 60 ? fmt::format("{}m{:02}s", t / 60, t % 60)
+                     : fmt::format("{}s", t);
+  };
+  std::string line = (detail.empty() ? "simulating " + name_ : detail) +
+                     fmt::format(": {:3d}%  {} elapsed", pct, clock(elapsed));
+  if (fraction > 0.02 && elapsed >= 1) {
+    line += ", about " + clock(elapsed * (1 - fraction) / fraction) + " left";
+  }
+  const int n = std::fprintf(stderr, "\r%-*s", width_, line.c_str());
   if (n > width_) width_ = n;
   std::fflush(stderr);
 }

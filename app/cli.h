@@ -3,6 +3,7 @@
 // compiles fast; the option helpers that need CLI11 are in app/cli_options.h.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
@@ -53,11 +54,15 @@ class ProgressLine {
   ProgressLine& operator=(const ProgressLine&) = delete;
   ~ProgressLine();
 
-  void Update(double fraction);
+  // "simulating NAME: 42%  12s elapsed, about 17s left" (the estimate from
+  // the elapsed time once past 2% and 1 s); `detail` replaces "simulating NAME".
+  void Update(double fraction, const std::string& detail = "");
 
  private:
   std::string name_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   int last_pct_ = -1;
+  int64_t last_second_ = -1;
   int width_ = 0;
 };
 

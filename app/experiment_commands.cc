@@ -278,7 +278,16 @@ int PlanCommand(const PlanArgs& args) {
   for (const std::string& s : args.slos) spec.slos.push_back(ParseSlo(s));
   spec.replications = args.replications;
   spec.threads = args.threads;
+  std::optional<ProgressLine> line;
+  if (ProgressOnTerminal(line, "plan")) {
+    spec.progress = [&line, &spec](size_t done, size_t at_most, const std::string& value) {
+      line->Update(static_cast<double>(done) / static_cast<double>(at_most),
+                   fmt::format("plan: probe {} of at most {}, {} = {}", done + 1, at_most,
+                               spec.pointer, value));
+    };
+  }
   const PlanResult result = RunPlan(spec);
+  line.reset();  // clear the progress line before the table
   const std::string dir = args.out.empty() ? DefaultPlanDir(result.name) : args.out;
   return Publish(
       dir, [&](const std::string& d) { WritePlanOutputs(d, result); },

@@ -14,7 +14,7 @@ RunResult RunSimulation(const WorldConfig& world, const StackConfig& stack,
   World w(world, BuildStack(stack, world.instances.count),
           eviction->make_eviction(Params::WithDefaults(eviction->params, stack.eviction.params)),
           options.trace);
-  return w.Run(options.progress);
+  return w.Run(options.progress, options.stop);
 }
 
 }  // namespace cachelab

@@ -17,6 +17,8 @@ struct RunOptions {
   std::function<void(double)> progress;
   // When set, records the events of one key (for `cachelab explain`).
   KeyTrace* trace = nullptr;
+  // When the run may end its arrivals early (World's StopRule; plan's probes).
+  StopRule stop;
 };
 
 // Deterministic: equal (world, stack) give equal results. Throws

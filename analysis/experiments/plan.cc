@@ -3,13 +3,16 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <cmath>
 #include <map>
 
 #include "analysis/common/atomic_files.h"
 #include "analysis/common/errors.h"
+#include "analysis/common/parallel.h"
 #include "analysis/outputs/run_outputs.h"
+#include "analysis/scenario/run.h"
 
 namespace cachelab {
 namespace {
@@ -246,9 +249,40 @@ PlanResult RunPlan(const PlanSpec& spec) {
   auto probe = [&](int64_t k) -> const PlanProbe& {
     PlanProbe p;
     p.value = FormatQuantity(c.At(k));
-    const std::vector<MetricStats> stats =
-        SummarizeReplications(RunReplications(load(p.value), out.seeds, spec.threads));
+    if (spec.progress) {
+      // Both ends, then one halving of [fails, meets] per probe.
+      const auto halvings =
+          c.last > 1 ? static_cast<size_t>(std::ceil(std::log2(static_cast<double>(c.last)))) : 0;
+      spec.progress(out.probes.size(), 2 + halvings, p.value);
+    }
+    // A replication whose database cannot keep up stops its arrivals and
+    // cancels the others: the probe fails whatever its SLOs say. Whether
+    // some replication is unstable does not depend on the timing, so the
+    // outcome is the same on any number of threads.
+    const Scenario scenario = load(p.value);
+    std::atomic<bool> unstable{false};
+    std::vector<json> summaries(out.seeds.size());
+    ParallelFor(out.seeds.size(), spec.threads, [&](size_t i) {
+      if (unstable.load()) return;
+      Scenario s = scenario;
+      s.world.seed = out.seeds[i];
+      s.resolved["seed"] = out.seeds[i];
+      RunOptions o;
+      o.stop.when_unstable = true;
+      o.stop.cancel = &unstable;
+      const RunResult r = RunScenario(s, o);
+      if (r.stopped_early.rfind("database unstable", 0) == 0) unstable = true;
+      summaries[i] = SummaryToJson(r.summary);
+    });
     out.runs += out.seeds.size();
+    if (unstable) {
+      p.stopped = "database unstable: queries arrive faster than it serves them";
+      p.meets = false;
+      probed[k] = out.probes.size();
+      out.probes.push_back(std::move(p));
+      return out.probes.back();
+    }
+    const std::vector<MetricStats> stats = SummarizeReplications(summaries);
     p.meets = true;
     for (const Slo& slo : spec.slos) {
       auto it = std::find_if(stats.begin(), stats.end(),
@@ -261,6 +295,7 @@ PlanResult RunPlan(const PlanSpec& spec) {
     return out.probes.back();
   };
   auto violations = [&](const PlanProbe& p) {
+    if (!p.stopped.empty()) return p.stopped;
     std::vector<std::string> v;
     for (size_t i = 0; i < spec.slos.size(); ++i) {
       if (!SloMet(spec.slos[i], p.slo_metrics[i])) {
@@ -307,6 +342,10 @@ std::string FormatPlan(const PlanResult& r) {
                      a.value, r.runs, r.probes.size(), r.seeds.size());
   auto section = [&](const std::string& title, const PlanProbe& p) {
     out += title + "\n";
+    if (!p.stopped.empty()) {
+      out += "  stopped early, " + p.stopped + "\n";
+      return;
+    }
     for (size_t i = 0; i < s.slos.size(); ++i) {
       out += fmt::format("  {:<32} {:>24}  {}\n", s.slos[i].text, MeanCi(p.slo_metrics[i]),
                          SloMet(s.slos[i], p.slo_metrics[i]) ? "ok" : "VIOLATED");
@@ -325,12 +364,15 @@ std::string FormatPlan(const PlanResult& r) {
   }
   std::vector<std::string> order;
   for (const PlanProbe& p : r.probes) {
-    order.push_back(fmt::format("{} {}", p.value, p.meets ? "ok" : "violates"));
+    order.push_back(fmt::format("{} {}", p.value,
+                                p.meets              ? "ok"
+                                : !p.stopped.empty() ? "unstable (stopped early)"
+                                                     : "violates"));
   }
   out += fmt::format("\nprobes in order: {}\n", fmt::join(order, ", "));
   // Seeds that disagree this much mean the answer near here is a coin toss.
   for (const PlanProbe& p : r.probes) {
-    for (size_t i = 0; i < s.slos.size(); ++i) {
+    for (size_t i = 0; i < p.slo_metrics.size(); ++i) {
       const MetricStats& m = p.slo_metrics[i];
       if (!m.unstable) continue;
       out += fmt::format(
@@ -351,6 +393,11 @@ json PlanToJson(const PlanResult& r) {
     json metrics = json::object();
     json violated = json::array();
     for (size_t i = 0; i < r.spec.slos.size(); ++i) {
+      if (!p.stopped.empty()) {  // no figures: every SLO counts as violated
+        metrics[r.spec.slos[i].metric] = nullptr;
+        violated.push_back(r.spec.slos[i].text);
+        continue;
+      }
       const MetricStats& m = p.slo_metrics[i];
       metrics[m.name] = MetricStatsJson(m);
       if (!SloMet(r.spec.slos[i], m)) violated.push_back(r.spec.slos[i].text);
@@ -358,7 +405,8 @@ json PlanToJson(const PlanResult& r) {
     probes.push_back({{"value", OverrideValueJson(p.value)},
                       {"meets", p.meets},
                       {"metrics", std::move(metrics)},
-                      {"violated", std::move(violated)}});
+                      {"violated", std::move(violated)},
+                      {"stopped", p.stopped.empty() ? json(nullptr) : json(p.stopped)}});
   }
   return {{"scenario", r.name},
           {"pointer", r.spec.pointer},

@@ -14,6 +14,12 @@
 // The step is --step when given, otherwise 1 for integers and the base unit for
 // durations (1 ns) and sizes (1 byte), and (hi - lo) / 100 for real numbers.
 //
+// A value whose database cannot keep up (some replication issues more queries
+// than the database serves in the whole duration at its capacity, the
+// summary's "unstable" verdict) fails every SLO: a capacity plan never picks
+// an unstable system. That replication stops its arrivals as soon as this is
+// certain and the others are cancelled, so hopeless probes cost little.
+//
 // Outcomes (exceptions are InputError: the CLI exits 2 and writes nothing):
 //   - lo meets every SLO: the answer is lo (nothing below it is probed);
 //   - hi violates an SLO and lo too: InputError "no value in --range ... meets
@@ -24,6 +30,7 @@
 //     (a - step, or lo) violates one.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -63,12 +70,20 @@ struct PlanSpec {
   std::vector<Slo> slos;
   unsigned replications = kDefaultReplications;  // at least 2
   unsigned threads = 1;
+  // Called before each probe with the probes done so far, the most the
+  // bisection can need, and the value about to be probed (progress display;
+  // never influences the plan).
+  std::function<void(size_t done, size_t at_most, const std::string& value)> progress;
 };
 
 struct PlanProbe {
   std::string value;                     // as applied to the scenario
   bool meets = false;                    // every SLO met
-  std::vector<MetricStats> slo_metrics;  // one per SLO, in --slo order
+  std::vector<MetricStats> slo_metrics;  // one per SLO, in --slo order; none when stopped
+  // Non-empty when some replication's database could not keep up: its
+  // arrivals stopped early (World's StopRule), the other replications were
+  // cancelled, and the probe fails every SLO without figures.
+  std::string stopped;
 };
 
 struct PlanResult {

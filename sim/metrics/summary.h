@@ -6,6 +6,7 @@
 // summaries (except the `live` section of a live run).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -199,6 +200,15 @@ struct RunResult {
   Summary summary;
   std::vector<IntervalRow> timeseries;
   std::vector<HotKeyExpiries> hot_keys;  // hottest first (Workload::HottestKeys)
+  // Empty when the run lasted its duration; else why and when its arrivals
+  // stopped early (World's StopRule): its figures cover a shorter run.
+  std::string stopped_early;
+};
+
+// When a run may end its arrivals before the duration (World::Run).
+struct StopRule {
+  bool when_unstable = false;                 // the database can no longer keep up
+  const std::atomic<bool>* cancel = nullptr;  // someone else decided
 };
 
 }  // namespace cachelab

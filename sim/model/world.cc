@@ -1,6 +1,7 @@
 #include "sim/model/world.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace cachelab {
 
@@ -35,8 +36,9 @@ void World::StopIfDone() {
   cache_.Stop();
 }
 
-RunResult World::Run(const std::function<void(double)>& progress) {
+RunResult World::Run(const std::function<void(double)>& progress, const StopRule& stop) {
   progress_ = progress;
+  stop_ = stop;
   meter_.Measure(config_.metrics, config_.duration);
   cache_.Start();
   if (config_.cache.enabled) stack_->Start(services_);
@@ -51,6 +53,7 @@ RunResult World::Run(const std::function<void(double)>& progress) {
   if (progress_) progress_(1.0);
   RunResult result;
   result.summary = BuildSummary();
+  result.stopped_early = stopped_early_;
   result.timeseries = std::move(rows_);
   for (const Store::WatchedKey& w : cache_.store().watched()) {
     HotKeyExpiries h;
@@ -76,6 +79,11 @@ void World::ScheduleNextArrival() {
 
 void World::OnArrival(void* self, uint64_t) {
   auto* w = static_cast<World*>(self);
+  if (!w->stopped_early_.empty()) {  // StopRule: no more arrivals
+    w->next_.reset();
+    w->ScheduleNextArrival();
+    return;
+  }
   const Request r = *w->next_;
   const uint32_t instance = w->next_instance_;
   w->next_instance_ = (instance + 1) % w->instances_;
@@ -143,9 +151,28 @@ void World::Finish(Time started) {
   StopIfDone();
 }
 
+void World::CheckStopRule() {
+  if (!stopped_early_.empty() || arrivals_done_) return;
+  char at[48];
+  std::snprintf(at, sizeof at, " at %g s", sim_.now().seconds());
+  if (stop_.cancel != nullptr && stop_.cancel->load(std::memory_order_relaxed)) {
+    stopped_early_ = std::string("cancelled") + at;
+    return;
+  }
+  if (!stop_.when_unstable) return;
+  Summary s;
+  const DatabaseStats& db = db_.stats();
+  s.db.queries = db.queries;
+  s.db.reads = db.reads;
+  s.db.writes = db.writes;
+  FillDatabaseVerdict(s, config_.database, config_.duration);
+  if (s.db.offered_load >= 1) stopped_early_ = std::string("database unstable") + at;
+}
+
 void World::OnTick(void* self, uint64_t) {
   auto* w = static_cast<World*>(self);
   w->EmitRow(w->sim_.now());
+  w->CheckStopRule();
   if (w->progress_) {
     w->progress_(std::min(1.0, w->sim_.now().seconds() / w->config_.duration.seconds()));
   }

@@ -5,6 +5,12 @@
 // Contract:
 //  - Run() simulates until the workload's duration is over and every request
 //    in flight has finished, then returns the summary and the time series.
+//  - With a StopRule, arrivals may end early, at a time-series tick: when
+//    `cancel` is set, or (when_unstable) once the queries issued so far
+//    already exceed what the database can serve in the whole duration at
+//    its capacity (Summary::db.capacity_qps over the mix so far), so the
+//    verdict can only be "unstable". Requests in flight then finish as
+//    usual; RunResult::stopped_early says why and when.
 //  - Deterministic: equal configs and policies give equal results.
 //  - Conservation (checked by tests): requests.total = reads + writes;
 //    reads = cache hits + misses + errors.
@@ -37,7 +43,7 @@ class World {
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
-  RunResult Run(const std::function<void(double)>& progress = {});
+  RunResult Run(const std::function<void(double)>& progress = {}, const StopRule& stop = {});
 
   // For tests and policies that need to look inside.
   Simulator& sim() { return sim_; }
@@ -55,6 +61,7 @@ class World {
   void Finish(Time started);
   void EmitRow(Time end);
   bool Done() const { return arrivals_done_ && in_flight_ == 0; }
+  void CheckStopRule();
   // `explain`: the world's own notes about a request (arrival, answer).
   bool Tracing(Key k) const;
   void Note(Key k, uint32_t instance, uint64_t request, std::string text) const;
@@ -74,6 +81,8 @@ class World {
   std::unique_ptr<PolicyStack> stack_;
   uint32_t instances_;  // application instances, >= 1
   std::function<void(double)> progress_;
+  StopRule stop_;
+  std::string stopped_early_;
 
   std::optional<Request> next_;
   uint32_t next_instance_ = 0;

@@ -121,6 +121,49 @@ TEST_CASE("plan finds the connections Erlang C says an M/M/c database needs",
   CHECK(r.runs == r.probes.size() * kDefaultReplications);
 }
 
+TEST_CASE("a probe whose database cannot keep up stops early and fails every SLO",
+          "[analysis][plan][stop]") {
+  // plan_mmc.json: 300 queries a second of 10 ms: 2 connections or fewer
+  // cannot keep up (offered load 1.5 or more), whatever the SLO.
+  PlanSpec spec;
+  spec.scenario_path = kData + "/plan_mmc.json";
+  spec.pointer = "/database/connections";
+  spec.range = "1..8";
+  spec.slos = {ParseSlo("latency_ms.p99<100")};
+  spec.threads = 2;
+  size_t calls = 0;
+  spec.progress = [&](size_t done, size_t at_most, const std::string&) {
+    CHECK(done == calls++);
+    CHECK(at_most == 5);  // both ends, then 3 halvings of 8 candidates
+  };
+  const PlanResult r = RunPlan(spec);
+  CHECK(calls == r.probes.size());
+  CHECK(r.probes.size() <= 5);
+  bool saw_unstable = false;
+  for (const PlanProbe& p : r.probes) {
+    INFO(p.value);
+    const int c = std::stoi(p.value);
+    // At 3 the offered load is 1 exactly: the noise of the arrivals decides.
+    if (c >= 4) CHECK(p.stopped.empty());
+    if (c <= 2) CHECK_FALSE(p.stopped.empty());
+    if (!p.stopped.empty()) {
+      saw_unstable = true;
+      CHECK_FALSE(p.meets);
+      CHECK(p.slo_metrics.empty());
+    }
+  }
+  CHECK(saw_unstable);
+  CHECK(std::stoi(r.probes[r.answer].value) == 4);
+  const nlohmann::json j = PlanToJson(r);
+  CHECK(j["probes"][1]["stopped"].get<std::string>().find("database unstable") == 0);
+  CHECK(j["probes"][1]["metrics"]["latency_ms.p99"].is_null());
+  CHECK(FormatPlan(r).find("unstable (stopped early)") != std::string::npos);
+  // The same plan on one thread: the same probes, outcomes and figures.
+  spec.threads = 1;
+  spec.progress = nullptr;
+  CHECK(PlanToJson(RunPlan(spec)) == j);
+}
+
 TEST_CASE("plan answers are the first value of a sweep over the same candidates that meets the SLO",
           "[analysis][plan]") {
   const std::string tiny = kData + "/cli_tiny.json";

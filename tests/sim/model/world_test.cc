@@ -1,8 +1,10 @@
 // The whole world checked against queueing and caching theory, and against
 // the conservation laws every run must obey.
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <numeric>
+#include <string>
 
 #include "analysis/models/analytic.h"
 #include "policies/run.h"
@@ -188,4 +190,52 @@ TEST_CASE("a read that loads the old row and fills after the delete leaves a sta
   w.workload.write_fraction = 0;
   const RunResult clean = RunSimulation(w, CacheAsideWithTtl(Duration::Seconds(30)));
   CHECK(clean.summary.staleness.stale_reads == 0);
+}
+
+TEST_CASE("a run told to stop when unstable ends its arrivals once the verdict is certain",
+          "[sim][model][stop]") {
+  // 8 connections of 10 ms serve 800 queries a second; 2,000 arrive, every
+  // read a query. After duration / offered load = 60 s / 2.5 = 24 s the
+  // queries issued exceed what the whole run could serve.
+  WorldConfig w = BaseWorld(2000, Duration::Seconds(60));
+  w.cache.enabled = false;
+  w.database.read_service = Constant(10e6);
+  w.database.queue_limit = 1000;
+  w.metrics.interval = Duration::Seconds(2);
+  const RunResult full = RunSimulation(w, StackConfig{});
+  CHECK(full.stopped_early.empty());
+  CHECK(full.summary.db.verdict == "unstable: arrival rate above capacity");
+  CHECK(full.summary.db.offered_load == Approx(2.5).epsilon(0.02));
+
+  RunOptions stop;
+  stop.stop.when_unstable = true;
+  const RunResult early = RunSimulation(w, StackConfig{}, stop);
+  const std::string prefix = "database unstable at ";
+  REQUIRE(early.stopped_early.rfind(prefix, 0) == 0);
+  // Arrivals ended at the first 2 s tick where the queries reached 48,000:
+  // about 24 s, give or take the Poisson arrivals' noise.
+  const double at_s = std::stod(early.stopped_early.substr(prefix.size()));
+  CHECK(at_s >= 22);
+  CHECK(at_s <= 26);
+  CHECK(static_cast<double>(early.summary.requests.total) == Approx(2000 * at_s).epsilon(0.02));
+  CHECK(early.summary.requests.total ==
+        early.summary.cache.hits + early.summary.cache.misses + early.summary.cache.errors);
+  CHECK(early.summary.db.verdict == "unstable: arrival rate above capacity");
+
+  // A stable run is never stopped by the rule, and is unchanged by it.
+  WorldConfig calm = w;
+  calm.workload.rate.rps = 400;
+  const RunResult plain = RunSimulation(calm, StackConfig{});
+  const RunResult watched = RunSimulation(calm, StackConfig{}, stop);
+  CHECK(watched.stopped_early.empty());
+  CHECK(watched.summary.requests.total == plain.summary.requests.total);
+  CHECK(watched.summary.latency_ms.p99 == plain.summary.latency_ms.p99);
+
+  // A cancel flag already set stops arrivals at the first tick.
+  std::atomic<bool> cancel{true};
+  RunOptions cancelled;
+  cancelled.stop.cancel = &cancel;
+  const RunResult c = RunSimulation(calm, StackConfig{}, cancelled);
+  CHECK(c.stopped_early == "cancelled at 2 s");
+  CHECK(c.summary.requests.total == Approx(400 * 2).epsilon(0.1));
 }
