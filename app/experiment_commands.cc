@@ -262,6 +262,7 @@ struct PlanArgs {
   std::string step;
   std::vector<std::string> slos;
   std::vector<std::string> sets;
+  std::vector<std::string> uncertain;
   unsigned replications = kDefaultReplications;
   unsigned threads = 1;
   std::string out;  // empty: DefaultPlanDir
@@ -278,6 +279,7 @@ int PlanCommand(const PlanArgs& args) {
   for (const std::string& s : args.slos) spec.slos.push_back(ParseSlo(s));
   spec.replications = args.replications;
   spec.threads = args.threads;
+  for (const std::string& u : args.uncertain) spec.uncertain.push_back(ParseGrid(u, "--uncertain"));
   std::optional<ProgressLine> line;
   if (ProgressOnTerminal(line, "plan")) {
     spec.progress = [&line, &spec](size_t done, size_t at_most, const std::string& value) {
@@ -326,6 +328,12 @@ CommandRunner AddPlanCommand(CLI::App& cmd) {
       ->required()
       ->allow_extra_args(false);
   cmd.add_option("--step", args.step, "Resolution of the answer (same kind as LO)")->type_name("S");
+  cmd.add_option("--uncertain", args.uncertain,
+                 "An input known only within a range, e.g. '/workload/keys/alpha=0.8,0.9,1.0' "
+                 "(the --grid grammar); the answer must meet every SLO at each value "
+                 "(repeatable: every combination)")
+      ->type_name("PTR=VALUES")
+      ->allow_extra_args(false);
   cmd.add_option("--set", args.sets, "Override a scenario field (repeatable)")
       ->type_name("PTR=VALUE")
       ->allow_extra_args(false);

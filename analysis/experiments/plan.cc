@@ -6,6 +6,7 @@
 #include <atomic>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <map>
 
 #include "analysis/common/atomic_files.h"
@@ -162,6 +163,19 @@ bool SloMet(const Slo& slo, const MetricStats& m) {
   return false;
 }
 
+double SloMargin(const Slo& slo, const MetricStats& m) {
+  const double ci = m.ci95.value_or(0);
+  switch (slo.op) {
+    case Slo::Op::kLessEqual:
+    case Slo::Op::kLess:
+      return slo.threshold - (m.mean + ci);
+    case Slo::Op::kGreaterEqual:
+    case Slo::Op::kGreater:
+      return (m.mean - ci) - slo.threshold;
+  }
+  return 0;
+}
+
 PlanResult RunPlan(const PlanSpec& spec) {
   PlanResult out;
   out.spec = spec;
@@ -228,19 +242,44 @@ PlanResult RunPlan(const PlanSpec& spec) {
   out.hi = FormatQuantity(c.hi);
   out.step = FormatQuantity(c.step);
 
-  auto load = [&](const std::string& value) {
+  // The uncertain inputs' combinations (--uncertain): every probe must meet
+  // the SLOs at each of them. One empty combination without --uncertain.
+  std::vector<std::vector<Override>> combos{{}};
+  for (const Grid& g : spec.uncertain) {
+    if (g.pointer == spec.pointer) {
+      throw InputError("--uncertain " + g.text + ": " + g.pointer + " is the --minimize parameter");
+    }
+    std::vector<std::vector<Override>> next;
+    for (const auto& prefix : combos) {
+      for (const std::string& v : g.values) {
+        next.push_back(prefix);
+        next.back().push_back({g.pointer, v, "--uncertain"});
+      }
+    }
+    combos = std::move(next);
+  }
+  auto load = [&](const std::string& value, const std::vector<Override>& combo) {
     std::vector<Override> all = spec.sets;
+    all.insert(all.end(), combo.begin(), combo.end());
     all.push_back({spec.pointer, value, "--minimize"});
     return spec.scenario_path.empty() ? LoadDefaultScenario(all)
                                       : LoadScenarioFile(spec.scenario_path, all);
   };
-  // Bad input at either end shows before anything runs.
-  const Scenario at_lo = load(out.lo);
-  const Scenario at_hi = load(out.hi);
-  CheckSloMetrics(spec.slos, SummaryMetricNames(at_lo.world.metrics));
-  CheckSloMetrics(spec.slos, SummaryMetricNames(at_hi.world.metrics));
+  // Bad input at either end (and in any combination) shows before anything runs.
+  for (const auto& combo : combos) {
+    for (const std::string& end : {out.lo, out.hi}) {
+      const Scenario s = load(end, combo);
+      CheckSloMetrics(spec.slos, SummaryMetricNames(s.world.metrics));
+    }
+  }
+  const Scenario at_lo = load(out.lo, combos.front());
   for (const Slo& slo : spec.slos) {
     out.slo_windows.push_back(SloWindow(slo, at_lo.world.metrics, at_lo.world.duration));
+  }
+  for (const auto& combo : combos) {
+    std::vector<std::string> parts;
+    for (const Override& o : combo) parts.push_back(o.pointer + "=" + o.value);
+    out.combinations.push_back(fmt::format("{}", fmt::join(parts, " ")));
   }
   out.name = at_lo.name;
   out.seeds = ReplicationSeeds(at_lo.world.seed, spec.replications);
@@ -259,36 +298,53 @@ PlanResult RunPlan(const PlanSpec& spec) {
     // cancels the others: the probe fails whatever its SLOs say. Whether
     // some replication is unstable does not depend on the timing, so the
     // outcome is the same on any number of threads.
-    const Scenario scenario = load(p.value);
-    std::atomic<bool> unstable{false};
-    std::vector<json> summaries(out.seeds.size());
-    ParallelFor(out.seeds.size(), spec.threads, [&](size_t i) {
-      if (unstable.load()) return;
-      Scenario s = scenario;
-      s.world.seed = out.seeds[i];
-      s.resolved["seed"] = out.seeds[i];
-      RunOptions o;
-      o.stop.when_unstable = true;
-      o.stop.cancel = &unstable;
-      const RunResult r = RunScenario(s, o);
-      if (r.stopped_early.rfind("database unstable", 0) == 0) unstable = true;
-      summaries[i] = SummaryToJson(r.summary);
-    });
-    out.runs += out.seeds.size();
-    if (unstable) {
-      p.stopped = "database unstable: queries arrive faster than it serves them";
-      p.meets = false;
-      probed[k] = out.probes.size();
-      out.probes.push_back(std::move(p));
-      return out.probes.back();
-    }
-    const std::vector<MetricStats> stats = SummarizeReplications(summaries);
     p.meets = true;
-    for (const Slo& slo : spec.slos) {
-      auto it = std::find_if(stats.begin(), stats.end(),
-                             [&](const MetricStats& m) { return m.name == slo.metric; });
-      p.slo_metrics.push_back(*it);  // CheckSloMetrics: every summary has it
-      if (!SloMet(slo, *it)) p.meets = false;
+    p.slo_metrics.resize(spec.slos.size());
+    p.worst_at.resize(spec.slos.size());
+    std::vector<double> margin(spec.slos.size(), std::numeric_limits<double>::infinity());
+    for (size_t u = 0; u < combos.size() && p.stopped.empty(); ++u) {
+      const Scenario scenario = load(p.value, combos[u]);
+      std::atomic<bool> unstable{false};
+      std::vector<json> summaries(out.seeds.size());
+      ParallelFor(out.seeds.size(), spec.threads, [&](size_t i) {
+        if (unstable.load()) return;
+        Scenario s = scenario;
+        s.world.seed = out.seeds[i];
+        s.resolved["seed"] = out.seeds[i];
+        RunOptions o;
+        o.stop.when_unstable = true;
+        o.stop.cancel = &unstable;
+        const RunResult r = RunScenario(s, o);
+        if (r.stopped_early.rfind("database unstable", 0) == 0) unstable = true;
+        summaries[i] = SummaryToJson(r.summary);
+      });
+      out.runs += out.seeds.size();
+      if (unstable) {
+        p.stopped = "database unstable: queries arrive faster than it serves them";
+        if (!out.combinations[u].empty()) p.stopped += " (at " + out.combinations[u] + ")";
+        p.meets = false;
+        p.slo_metrics.clear();
+        p.worst_at.clear();
+        break;
+      }
+      const std::vector<MetricStats> stats = SummarizeReplications(summaries);
+      for (size_t i = 0; i < spec.slos.size(); ++i) {
+        const Slo& slo = spec.slos[i];
+        auto it = std::find_if(stats.begin(), stats.end(),
+                               [&](const MetricStats& m) { return m.name == slo.metric; });
+        // CheckSloMetrics: every summary has it. The combination with the
+        // least room under its threshold speaks for the probe.
+        if (const double room = SloMargin(slo, *it); room < margin[i]) {
+          margin[i] = room;
+          p.slo_metrics[i] = *it;
+          p.worst_at[i] = out.combinations[u];
+        }
+      }
+    }
+    if (p.stopped.empty()) {
+      for (size_t i = 0; i < spec.slos.size(); ++i) {
+        if (!SloMet(spec.slos[i], p.slo_metrics[i])) p.meets = false;
+      }
     }
     probed[k] = out.probes.size();
     out.probes.push_back(std::move(p));
@@ -338,8 +394,17 @@ std::string FormatPlan(const PlanResult& r) {
       "{} replications per value, seeds {}\n\n",
       r.name, s.pointer, r.lo, r.hi, r.step, r.seeds.size(), fmt::join(r.seeds, ", "));
   const PlanProbe& a = r.probes[r.answer];
-  out += fmt::format("answer: {} = {}  ({} runs: {} values x {} replications)\n\n", s.pointer,
-                     a.value, r.runs, r.probes.size(), r.seeds.size());
+  out += fmt::format(
+      "answer: {} = {}  ({} runs: {} values x {} replications{})\n\n", s.pointer, a.value, r.runs,
+      r.probes.size(), r.seeds.size(),
+      r.combinations.size() > 1
+          ? fmt::format(" x {} combinations of the uncertain inputs", r.combinations.size())
+          : "");
+  if (r.combinations.size() > 1) {
+    out += "every SLO must hold at each of:\n";
+    for (const std::string& c : r.combinations) out += "  " + c + "\n";
+    out += "\n";
+  }
   auto section = [&](const std::string& title, const PlanProbe& p) {
     out += title + "\n";
     if (!p.stopped.empty()) {
@@ -347,8 +412,9 @@ std::string FormatPlan(const PlanResult& r) {
       return;
     }
     for (size_t i = 0; i < s.slos.size(); ++i) {
-      out += fmt::format("  {:<32} {:>24}  {}\n", s.slos[i].text, MeanCi(p.slo_metrics[i]),
-                         SloMet(s.slos[i], p.slo_metrics[i]) ? "ok" : "VIOLATED");
+      out += fmt::format("  {:<32} {:>24}  {}{}\n", s.slos[i].text, MeanCi(p.slo_metrics[i]),
+                         SloMet(s.slos[i], p.slo_metrics[i]) ? "ok" : "VIOLATED",
+                         p.worst_at[i].empty() ? "" : "  (worst at " + p.worst_at[i] + ")");
     }
   };
   out += "measured over:\n";
@@ -400,6 +466,7 @@ json PlanToJson(const PlanResult& r) {
       }
       const MetricStats& m = p.slo_metrics[i];
       metrics[m.name] = MetricStatsJson(m);
+      if (!p.worst_at[i].empty()) metrics[m.name]["worst_at"] = p.worst_at[i];
       if (!SloMet(r.spec.slos[i], m)) violated.push_back(r.spec.slos[i].text);
     }
     probes.push_back({{"value", OverrideValueJson(p.value)},
@@ -414,6 +481,7 @@ json PlanToJson(const PlanResult& r) {
           {"step", OverrideValueJson(r.step)},
           {"slos", std::move(slos)},
           {"slo_windows", r.slo_windows},
+          {"uncertain", r.combinations.size() > 1 ? json(r.combinations) : json::array()},
           {"replications", r.seeds.size()},
           {"seeds", r.seeds},
           {"answer", OverrideValueJson(r.probes[r.answer].value)},

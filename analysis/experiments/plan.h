@@ -60,6 +60,9 @@ void CheckSloMetrics(const std::vector<Slo>& slos,
 std::string SloWindow(const Slo& slo, const MetricsConfig& metrics, Duration duration);
 // Whether `m` meets `slo` at its confidence bound (ci95 counted as 0 when absent).
 bool SloMet(const Slo& slo, const MetricStats& m);
+// How far the pessimistic end of m's interval is inside the SLO's threshold
+// (negative: violated by that much).
+double SloMargin(const Slo& slo, const MetricStats& m);
 
 struct PlanSpec {
   std::string scenario_path;  // empty: the embedded default scenario
@@ -70,6 +73,10 @@ struct PlanSpec {
   std::vector<Slo> slos;
   unsigned replications = kDefaultReplications;  // at least 2
   unsigned threads = 1;
+  // Inputs nobody knows exactly (--uncertain POINTER=values, the --grid
+  // grammar): a value meets the SLOs only when it meets them at every
+  // combination of these values, each with its R replications.
+  std::vector<Grid> uncertain;
   // Called before each probe with the probes done so far, the most the
   // bisection can need, and the value about to be probed (progress display;
   // never influences the plan).
@@ -77,9 +84,12 @@ struct PlanSpec {
 };
 
 struct PlanProbe {
-  std::string value;                     // as applied to the scenario
-  bool meets = false;                    // every SLO met
-  std::vector<MetricStats> slo_metrics;  // one per SLO, in --slo order; none when stopped
+  std::string value;   // as applied to the scenario
+  bool meets = false;  // every SLO met
+  // One per SLO, in --slo order, from the combination of the uncertain
+  // inputs with the least room under the SLO; none when stopped.
+  std::vector<MetricStats> slo_metrics;
+  std::vector<std::string> worst_at;  // that combination per SLO ("" without --uncertain)
   // Non-empty when some replication's database could not keep up: its
   // arrivals stopped early (World's StopRule), the other replications were
   // cancelled, and the probe fails every SLO without figures.
@@ -91,11 +101,13 @@ struct PlanResult {
   PlanSpec spec;
   std::string lo, hi, step;  // formatted as applied
   std::vector<uint64_t> seeds;
-  std::vector<PlanProbe> probes;         // in the order they ran
-  size_t answer = 0;                     // index into probes
-  std::optional<size_t> below;           // the largest violating probe; none when the answer is lo
-  size_t runs = 0;                       // simulations: probes x replications
+  std::vector<PlanProbe> probes;  // in the order they ran
+  size_t answer = 0;              // index into probes
+  std::optional<size_t> below;    // the largest violating probe; none when the answer is lo
+  size_t runs = 0;  // simulations: probes x combinations x replications (fewer when stopped)
   std::vector<std::string> slo_windows;  // SloWindow of each SLO, in --slo order
+  // The uncertain inputs' combinations, "/ptr=v /ptr2=w"; one "" without them.
+  std::vector<std::string> combinations;
 };
 
 // Validates everything (range, step, SLO metrics, the scenario at lo and hi)

@@ -282,25 +282,25 @@ std::vector<std::string> ExpandRange(const std::string& item, const std::string&
   return out;
 }
 
-Grid ParseGrid(const std::string& text) {
+Grid ParseGrid(const std::string& text, const std::string& flag) {
   const size_t eq = text.find('=');
   if (eq == std::string::npos) {
-    throw InputError("--grid " + text +
+    throw InputError(flag + " " + text +
                      ": expected /json/pointer=v1,v2,... or a range, got no '='");
   }
   Grid g{text, text.substr(0, eq), {}};
   if (g.pointer.empty() || g.pointer[0] != '/') {
-    throw InputError("--grid " + text +
+    throw InputError(flag + " " + text +
                      ": expected a JSON pointer starting with '/' such as /cache/capacity");
   }
   if (g.pointer == "/seed") {
-    throw InputError("--grid " + text +
+    throw InputError(flag + " " + text +
                      ": the replications choose the seeds (common random numbers); "
                      "set the base seed with --set /seed=N");
   }
-  for (const std::string& item : SplitValueList(text.substr(eq + 1), text, "--grid")) {
+  for (const std::string& item : SplitValueList(text.substr(eq + 1), text, flag)) {
     if (IsRange(item)) {
-      for (std::string& v : ExpandRange(item, text)) g.values.push_back(std::move(v));
+      for (std::string& v : ExpandRange(item, text, flag)) g.values.push_back(std::move(v));
     } else {
       g.values.push_back(item);
     }

@@ -75,8 +75,8 @@ struct Grid {
   std::string pointer;
   std::vector<std::string> values;  // ranges expanded
 };
-// Parses "POINTER=ITEM,ITEM,..."; throws InputError naming the --grid.
-Grid ParseGrid(const std::string& text);
+// Parses "POINTER=ITEM,ITEM,..."; throws InputError naming `flag` and the text.
+Grid ParseGrid(const std::string& text, const std::string& flag = "--grid");
 
 // The R seeds (see above); seeds[0] == base.
 std::vector<uint64_t> ReplicationSeeds(uint64_t base, unsigned replications);

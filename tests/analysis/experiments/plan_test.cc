@@ -164,6 +164,45 @@ TEST_CASE("a probe whose database cannot keep up stops early and fails every SLO
   CHECK(PlanToJson(RunPlan(spec)) == j);
 }
 
+TEST_CASE("with an uncertain input the answer holds at every value of it",
+          "[analysis][plan][uncertain]") {
+  // The arrival rate known only within 250..350 queries a second: the answer
+  // is what the worst rate needs (Erlang C: mean wait <= 0.6 ms takes 6
+  // connections at 300/s and 7 at 350/s).
+  PlanSpec spec;
+  spec.scenario_path = kData + "/plan_mmc.json";
+  spec.pointer = "/database/connections";
+  spec.range = "1..16";
+  spec.slos = {ParseSlo("db.mean_wait_ms<=0.6")};
+  spec.threads = 2;
+  spec.uncertain = {ParseGrid("/workload/rate/rps=250,300,350", "--uncertain")};
+  const PlanResult r = RunPlan(spec);
+  CHECK(r.combinations == std::vector<std::string>{"/workload/rate/rps=250",
+                                                   "/workload/rate/rps=300",
+                                                   "/workload/rate/rps=350"});
+  PlanSpec worst = spec;
+  worst.uncertain.clear();
+  worst.sets = {{"/workload/rate/rps", "350"}};
+  const PlanResult at_worst = RunPlan(worst);
+  CHECK(r.probes[r.answer].value == at_worst.probes[at_worst.answer].value);
+  const PlanProbe& a = r.probes[r.answer];
+  REQUIRE(a.worst_at.size() == 1);
+  CHECK(a.worst_at[0] == "/workload/rate/rps=350");
+  CHECK(a.slo_metrics[0].mean == at_worst.probes[at_worst.answer].slo_metrics[0].mean);
+  // Each probe that ran to the end ran every combination.
+  size_t runs = 0;
+  for (const PlanProbe& p : r.probes) runs += p.stopped.empty() ? 3 * 5 : 0;
+  CHECK(r.runs >= runs);
+  const nlohmann::json j = PlanToJson(r);
+  CHECK(j["uncertain"].size() == 3);
+  CHECK(FormatPlan(r).find("(worst at /workload/rate/rps=350)") != std::string::npos);
+
+  spec.uncertain = {ParseGrid("/database/connections=2,3", "--uncertain")};
+  CHECK_THROWS_AS(RunPlan(spec), InputError);
+  CHECK_THROWS_WITH(ParseGrid("/workload/rate/rps", "--uncertain"),
+                    Catch::Contains("--uncertain /workload/rate/rps"));
+}
+
 TEST_CASE("plan answers are the first value of a sweep over the same candidates that meets the SLO",
           "[analysis][plan]") {
   const std::string tiny = kData + "/cli_tiny.json";
