@@ -6,7 +6,8 @@ Checks, each reported as one line in a list of problems (exit 1 if any):
   (b) every scenarios/**/*.json except schema.json validates against it;
   (c) the loader and the schema accept the same fields. For every scenario,
       and for probe variants of the default scenario that exercise each
-      alternative of the format (rate kinds, distribution kinds, faults, ...),
+      alternative of the format (rate kinds, key popularities, distribution
+      kinds, faults, ...),
       `cachelab validate FILE --print-resolved` gives the fully defaulted
       scenario; it must validate against the schema, its key tree must equal
       the schema's property tree (walked through $ref/allOf/anyOf/oneOf/if by
@@ -40,6 +41,7 @@ PROBES = [
     ("/workload/value_size", {"kind": "exponential", "mean": "1KiB"}),
     ("/workload/value_size", {"kind": "lognormal", "mean": "1KB", "sigma": 0.5}),
     ("/workload/value_size", {"kind": "uniform", "min": "0", "max": "2KiB"}),
+    ("/workload/value_size", {"kind": "empirical", "values": ["512B", 4096], "weights": [3, 0.5]}),
     ("/cache/rtt", "1ms"),
     ("/cache/rtt", {"kind": "constant", "value": "1ms"}),
     ("/cache/rtt", {"kind": "exponential", "mean": "1ms"}),
@@ -52,6 +54,7 @@ PROBES = [
     ("/instances/serialization", {"per_kib": "2us", "cached_fraction": 0.25}),
     ("/alerts", [{"name": "low hit ratio", "metric": "hit_ratio", "op": "<", "threshold": 0.9}]),
     ("/workload/keys", {"popularity": "uniform"}),
+    ("/workload/keys", {"popularity": "lru-stack", "cold": 0.25, "depths": [1, "4KiB", "1.5MiB"]}),
     ("/cache/eviction", "lru"),
     ("/cache/eviction", "fifo"),
     ("/cache/eviction", {"name": "clock", "params": {"bits": 2}}),
