@@ -48,6 +48,11 @@ double Cv2Of(const DistributionConfig& d) {
 std::string CacheModelBlocker(const Scenario& s) {
   const WorldConfig& w = s.world;
   if (w.workload.trace) return "the workload is a trace, not Zipf/uniform IRM traffic";
+  // Without a cache the popularity does not matter: every read is a DB query.
+  if (w.workload.popularity == WorkloadConfig::Popularity::kLruStack && w.cache.enabled) {
+    return "no analytic model for an LRU-stack (recency) workload; the check in `fit` compares it "
+           "by replay";
+  }
   if (w.workload.rate.kind != RateProfileConfig::Kind::kConstant) {
     return "the arrival rate varies over time (the models need a stationary Poisson stream)";
   }
@@ -161,6 +166,7 @@ CachePart PredictCache(const Scenario& s, const Window& win, double fill_delay_s
 
   CacheModelInput in;
   in.keys = wl.keys;
+  // Zipf or uniform: an LRU-stack workload never gets here (CacheModelBlocker).
   in.alpha = wl.popularity == WorkloadConfig::Popularity::kZipf ? wl.zipf_alpha : 0.0;
   in.read_rate = read_rate;
   in.write_rate = write_rate;
@@ -173,7 +179,9 @@ CachePart PredictCache(const Scenario& s, const Window& win, double fill_delay_s
   in.capacity_bytes = static_cast<double>(w.cache.capacity_bytes);
   in.capacity_items = w.cache.max_items > 0 ? static_cast<double>(w.cache.max_items) : kInf;
   {
-    const Workload workload(wl, w.duration, w.seed);  // the world's own per-key sizes
+    // The world's own per-key sizes, drawn from value_size or from its
+    // empirical table (value_size then holds only the table's mean).
+    const Workload workload(wl, w.duration, w.seed);
     in.charges.reserve(workload.sizes().size());
     for (uint32_t size : workload.sizes()) {
       in.charges.push_back(static_cast<double>(size) + static_cast<double>(w.cache.entry_overhead));

@@ -6,7 +6,8 @@
 //   hit ratio       one per-key TTL-cache model (analytic.h, "One model for
 //                   LRU, FIFO and RANDOM"): Che for LRU, in objects or in
 //                   bytes with the workload's own per-key sizes (the sizes
-//                   the world draws, plus cache.entry_overhead), TTL and
+//                   the world draws, from value_size or its "empirical"
+//                   table, plus cache.entry_overhead), TTL and
 //                   capacity together, writes that delete (invalidate-on-
 //                   write) or update (write-through, write-behind) entries,
 //                   FIFO and RANDOM as TTL caches without reset; Redis'
@@ -40,12 +41,14 @@
 //                   figures for the same scenario every time).
 // A row whose assumptions the scenario breaks has no model value and a note
 // naming the assumption ("n/a" in the table, null in JSON). The cache models
-// assume the independent reference model, so they are n/a for traces, rate
-// profiles that vary, reads of missing keys, stampede guards, L1 near caches,
-// cache faults, invalidation modules other than ttl and eviction policies
-// without a published IRM approximation when the capacity binds; the DB wait
-// for a queue timeout or queue limit that the predicted waits would reach
-// (P > 0.001), a DB with fewer cores than connections, and an overload.
+// assume the independent reference model, so they are n/a for traces,
+// LRU-stack workloads with the cache on (recency, not popularity; `fit`
+// checks those by replay), rate profiles that vary, reads of missing keys,
+// stampede guards, L1 near caches, cache faults, invalidation modules other
+// than ttl and eviction policies without a published IRM approximation when
+// the capacity binds; the DB wait for a queue timeout or queue limit that the
+// predicted waits would reach (P > 0.001), a DB with fewer cores than
+// connections, and an overload.
 //
 // The window. Every simulated value comes from one window of the run: the
 // scenario's `steady` window (metrics.warmup) when it has one; otherwise

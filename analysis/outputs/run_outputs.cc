@@ -297,7 +297,10 @@ nlohmann::json EventsToJson(const Scenario& scenario, const RunResult& result) {
   j["deploys_truncated"] = deploys_truncated;
 
   const WorkloadConfig& w = scenario.world.workload;
-  j["popularity"] = w.trace ? "trace"
+  // An LRU-stack workload has no hot key by id: its hot_keys are keys 0..4
+  // by convention (Workload::HottestKeys), as for uniform.
+  j["popularity"] = w.trace                                                 ? "trace"
+                    : w.popularity == WorkloadConfig::Popularity::kLruStack ? "lru-stack"
                     : w.popularity == WorkloadConfig::Popularity::kUniform || w.zipf_alpha == 0
                         ? "uniform"
                         : "zipf";

@@ -108,6 +108,21 @@ TEST_CASE("the hottest Zipf keys are keys 0 to 4, and a uniform workload says so
   CHECK(u["hot_keys"][0]["key"] == 0);
 }
 
+TEST_CASE("an LRU-stack workload says lru-stack and lists keys 0 to 4 by convention",
+          "[analysis][events]") {
+  // Its zipf_alpha keeps the config default (1), so a check of Zipf before
+  // lru-stack would call it zipf.
+  const Scenario s =
+      Load(kData + "/cli_tiny.json", {{"/workload/keys",
+                                       R"({"count": 1000, "popularity": "lru-stack", "cold": 0.1,
+                 "depths": ["1KiB", "64KiB", "512KiB"]})"}});
+  REQUIRE(s.world.workload.popularity == WorkloadConfig::Popularity::kLruStack);
+  const json j = EventsToJson(s, RunScenario(s));
+  CHECK(j["popularity"] == "lru-stack");
+  REQUIRE(j["hot_keys"].size() == kHotKeys);
+  for (size_t i = 0; i < kHotKeys; ++i) CHECK(j["hot_keys"][i]["key"] == i);
+}
+
 TEST_CASE("a key read constantly expires once per fill, at the fill time plus the TTL",
           "[analysis][events]") {
   // 20 s of one key read 2,000 times a second, 1 s TTL.
