@@ -100,6 +100,7 @@ namespace {
 struct SweepArgs {
   std::string scenario;  // empty: the embedded default scenario
   std::vector<std::string> grids;
+  std::vector<std::string> sensitivity;  // appended to the grids, after them
   std::vector<std::string> sets;
   unsigned replications = kDefaultReplications;
   unsigned threads = 1;
@@ -107,6 +108,15 @@ struct SweepArgs {
   bool report = false;
   std::vector<std::string> slos;  // drawn on the report's charts
 };
+
+// The sensitivity table's metrics: the sweep table's defaults and the --slo ones.
+std::vector<std::string> SensitivityMetrics(const std::vector<std::string>& slo_metrics) {
+  std::vector<std::string> m = {"cache.hit_ratio", "latency_ms.p99", "db.utilization"};
+  for (const std::string& s : slo_metrics) {
+    if (std::find(m.begin(), m.end(), s) == m.end()) m.push_back(s);
+  }
+  return m;
+}
 
 // Writes the outputs of a finished sweep, removes its .partial folder and
 // prints the summary; the exit code.
@@ -136,7 +146,12 @@ int FinishSweep(const SweepPlan& plan, const std::string& dir, const SweepRun& r
         return fmt::format("{}: {} points x {} replications ({} runs, {} points reused)\n\n",
                            plan.name, plan.points.size(), plan.seeds.size(),
                            run.ran * plan.seeds.size(), run.reused) +
-               FormatSweepTable(plan, run.points, slo_metrics) + "\noutput: " + dir + '\n';
+               FormatSweepTable(plan, run.points, slo_metrics) +
+               (args.sensitivity.empty()
+                    ? std::string()
+                    : "\n" + FormatSensitivityTable(plan, run.points, args.grids.size(),
+                                                    SensitivityMetrics(slo_metrics))) +
+               "\noutput: " + dir + '\n';
       },
       report);
 }
@@ -147,6 +162,24 @@ SweepPlan MakeSweepPlanFromArgs(const SweepArgs& args) {
   for (const std::string& text : args.slos) slos.push_back(ParseSlo(text));
   std::vector<Grid> grids;
   for (const std::string& g : args.grids) grids.push_back(ParseGrid(g));
+  if (grids.empty() && args.sensitivity.empty()) {
+    throw InputError("sweep: give at least one --grid or --sensitivity");
+  }
+  if (!args.sensitivity.empty()) {
+    // Each input's base is the scenario's own value, --set overrides applied.
+    const std::vector<Override> sets = ParseOverrides(args.sets);
+    const Scenario base =
+        args.scenario.empty() ? LoadDefaultScenario(sets) : LoadScenarioFile(args.scenario, sets);
+    for (const std::string& text : args.sensitivity) {
+      Grid g = ParseSensitivity(text, base.resolved);
+      for (const Grid& other : grids) {
+        if (other.pointer == g.pointer) {
+          throw InputError("--sensitivity " + text + ": " + g.pointer + " is already varied");
+        }
+      }
+      grids.push_back(std::move(g));
+    }
+  }
   SweepPlan plan =
       MakeSweepPlan(args.scenario, ParseOverrides(args.sets), grids, args.replications);
   CheckSloMetrics(slos, SummaryMetricNames(plan.points.front().scenario.world.metrics));
@@ -227,7 +260,13 @@ CommandRunner AddSweepCommand(CLI::App& cmd) {
                  "A field and its values or range, e.g. --grid /database/connections=8..64:x2 "
                  "(repeatable: points are the combinations)")
       ->type_name("PTR=ITEMS")
-      ->required()
+      ->allow_extra_args(false);
+  cmd.add_option("--sensitivity", args.sensitivity,
+                 "How much an input nobody knows exactly moves the results: the scenario's value "
+                 "and X either side, e.g. /workload/keys/alpha=±0.1 or /workload/rate/rps=±20% "
+                 "(repeatable; a table of each metric at -X, base, +X and its swing beside the "
+                 "seeds' ci95)")
+      ->type_name("PTR=±X")
       ->allow_extra_args(false);
   cmd.add_option("--set", args.sets, "Override a scenario field at every point (repeatable)")
       ->type_name("PTR=VALUE")

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <numeric>
@@ -369,6 +370,121 @@ std::vector<MetricStats> SummarizeReplications(const std::vector<json>& summarie
       s.ci95 = RoundSignificant(t * sd / std::sqrt(static_cast<double>(r)));
     }
     out.push_back(std::move(s));
+  }
+  return out;
+}
+
+Grid ParseSensitivity(const std::string& text, const json& resolved) {
+  const std::string where = "--sensitivity " + text;
+  const size_t eq = text.find('=');
+  if (eq == std::string::npos || text.empty() || text[0] != '/') {
+    throw InputError(where +
+                     ": expected /json/pointer=±X or /json/pointer=±X% such as "
+                     "/workload/keys/alpha=±0.1");
+  }
+  const std::string pointer = text.substr(0, eq);
+  std::string spread = text.substr(eq + 1);
+  if (spread.rfind("±", 0) == 0) {
+    spread = spread.substr(std::string("±").size());
+  } else if (spread.rfind("+-", 0) == 0) {
+    spread = spread.substr(2);
+  } else {
+    throw InputError(where + ": the spread must start with ± (or +-), such as ±0.1 or ±10%");
+  }
+  const bool relative = !spread.empty() && spread.back() == '%';
+  if (relative) spread.pop_back();
+  double x = 0;
+  const auto [end, ec] = std::from_chars(spread.data(), spread.data() + spread.size(), x);
+  if (ec != std::errc() || end != spread.data() + spread.size() || !(x > 0) || !std::isfinite(x)) {
+    throw InputError(where + ": the spread must be a number > 0, got \"" + spread + "\"");
+  }
+  json::json_pointer ptr;
+  try {
+    ptr = json::json_pointer(pointer);
+  } catch (const json::exception&) {
+    throw InputError(where + ": " + pointer + " is not a JSON pointer");
+  }
+  if (!resolved.contains(ptr) || !resolved.at(ptr).is_number()) {
+    throw InputError(where + ": " + pointer +
+                     " must be a numeric field of the scenario (a count, a rate, an exponent)");
+  }
+  const json& base = resolved.at(ptr);
+  const double b = base.get<double>();
+  const double d = relative ? std::abs(b) * x / 100 : x;
+  Grid g{text, pointer, {}};
+  // Shortest round-trip text: 1 and 0.1 give "0.9", "1", "1.1"; a whole spread
+  // around a whole value stays whole ("270", "300", "330"), as counts need.
+  for (double v : {b - d, b, b + d}) g.values.push_back(fmt::format("{}", v));
+  return g;
+}
+
+std::string FormatSensitivityTable(const SweepPlan& plan, const std::vector<PointResult>& points,
+                                   size_t first, const std::vector<std::string>& metrics) {
+  // Point index from per-grid value indices: the first grid varies slowest.
+  std::vector<size_t> stride(plan.grids.size(), 1);
+  for (size_t g = plan.grids.size(); g-- > 1;) {
+    stride[g - 1] = stride[g] * plan.grids[g].values.size();
+  }
+  std::map<size_t, const PointResult*> by_index;
+  for (const PointResult& p : points) by_index[p.index] = &p;
+  auto metric = [](const PointResult* p, const std::string& name) -> const MetricStats* {
+    if (p == nullptr) return nullptr;
+    for (const MetricStats& m : p->metrics) {
+      if (m.name == name) return &m;
+    }
+    return nullptr;
+  };
+  std::vector<std::vector<std::string>> rows = {
+      {"input", "at", "metric", "-X", "base", "+X", "swing", "base ci95"}};
+  // Every combination of the non-sensitivity grids (one when there are none).
+  size_t others = 1;
+  for (size_t g = 0; g < first; ++g) others *= plan.grids[g].values.size();
+  for (size_t s = first; s < plan.grids.size(); ++s) {
+    for (size_t o = 0; o < others; ++o) {
+      size_t base = 0;
+      std::vector<std::string> at;
+      for (size_t g = first, rest = o; g-- > 0;) {
+        const size_t n = plan.grids[g].values.size(), idx = rest % n;
+        rest /= n;
+        base += idx * stride[g];
+        at.insert(at.begin(), plan.grids[g].pointer + "=" + plan.grids[g].values[idx]);
+      }
+      for (size_t g = first; g < plan.grids.size(); ++g) base += stride[g];  // each at its base
+      const PointResult* lo =
+          by_index.count(base - stride[s]) ? by_index[base - stride[s]] : nullptr;
+      const PointResult* mid = by_index.count(base) ? by_index[base] : nullptr;
+      const PointResult* hi =
+          by_index.count(base + stride[s]) ? by_index[base + stride[s]] : nullptr;
+      for (const std::string& name : metrics) {
+        const MetricStats *l = metric(lo, name), *m = metric(mid, name), *h = metric(hi, name);
+        if (l == nullptr || m == nullptr || h == nullptr) continue;
+        const double swing =
+            std::max({l->mean, m->mean, h->mean}) - std::min({l->mean, m->mean, h->mean});
+        rows.push_back({plan.grids[s].text,
+                        at.empty() ? "-" : fmt::format("{}", fmt::join(at, " ")), name,
+                        fmt::format("{:g}", l->mean), fmt::format("{:g}", m->mean),
+                        fmt::format("{:g}", h->mean), fmt::format("{:g}", RoundSignificant(swing)),
+                        m->ci95 ? fmt::format("±{:g}", *m->ci95) : std::string("n/a")});
+      }
+    }
+  }
+  // Columns padded to their widest cell ("±" is two bytes, one column).
+  auto width = [](const std::string& c) {
+    return c.size() - (c.find("±") != std::string::npos ? 1 : 0);
+  };
+  std::vector<size_t> w(rows.front().size(), 0);
+  for (const auto& r : rows) {
+    for (size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], width(r[c]));
+  }
+  std::string out = "sensitivity: each input at -X, its base and +X, the others at their base\n";
+  for (const auto& r : rows) {
+    std::string line;
+    for (size_t c = 0; c < r.size(); ++c) {
+      const std::string pad(w[c] - width(r[c]), ' ');
+      line += (c == 0 ? "" : "  ") + (c < 3 ? r[c] + pad : pad + r[c]);
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
   }
   return out;
 }

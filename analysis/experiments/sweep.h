@@ -190,6 +190,22 @@ nlohmann::json SweepToJson(const SweepPlan& plan, const std::vector<PointResult>
 // "<metric>.mean,<metric>.ci95" per metric.
 std::string SweepToCsv(const SweepPlan& plan, const std::vector<PointResult>& points);
 // "mean ± ci95" ("mean" without an interval).
+// --sensitivity POINTER=±X (or ±X%, or +-X): a grid over the scenario's own
+// value of a numeric field and X either side of it, {base - X, base, base + X}
+// (relative X with %; a field that must be whole, such as a count, then needs
+// a whole spread, else the points fail to load naming it), so the sweep shows how much an input
+// nobody knows exactly moves the answer beside the seeds' noise. `resolved`
+// is the scenario (with its --set overrides) as loaded. InputError naming
+// "--sensitivity TEXT" for a bad form, a missing or non-numeric field, or a
+// value that leaves the field's range is caught when the points load.
+Grid ParseSensitivity(const std::string& text, const nlohmann::json& resolved);
+// For each sensitivity grid (plan.grids from `first` on, each of the three
+// values ParseSensitivity gives) and each point of the other grids with the
+// other sensitivity inputs at their base: every metric at -X, base and +X,
+// the swing (max - min of the three) and the base's ci95 for comparison.
+std::string FormatSensitivityTable(const SweepPlan& plan, const std::vector<PointResult>& points,
+                                   size_t first, const std::vector<std::string>& metrics);
+
 // "mean ± ci95", with " [unstable: 2 at 0.41, 1 at 0.97]" when split.
 std::string MeanCi(const MetricStats& m);
 // {"mean", "ci95" (null without), "unstable": null or {"low": {"count",

@@ -164,12 +164,38 @@ TEST_CASE("sweep with a bad --grid is bad input naming it", "[app][cli][sweep]")
                      {"--grid /seed=1,2", "--set /seed"});
   }
   SECTION("no --grid") {
-    ExpectInputError(box, box.Run({"sweep", kTiny}), {"--grid"});
+    ExpectInputError(box, box.Run({"sweep", kTiny}), {"--grid", "--sensitivity"});
+  }
+  SECTION("a sensitivity spread without ±") {
+    ExpectInputError(box, box.Run({"sweep", kTiny, "--sensitivity", "/workload/keys/alpha=0.1"}),
+                     {"--sensitivity /workload/keys/alpha=0.1", "±"});
+  }
+  SECTION("a sensitivity input that is also gridded") {
+    ExpectInputError(box,
+                     box.Run({"sweep", kTiny, "--grid", "/workload/keys/alpha=0.5,1",
+                              "--sensitivity", "/workload/keys/alpha=±0.1"}),
+                     {"--sensitivity /workload/keys/alpha=±0.1", "already varied"});
   }
   SECTION("zero replications") {
     ExpectInputError(box, box.Run({"sweep", kTiny, "--grid", "/seed=1", "--replications", "0"}),
                      {"--replications"});
   }
+}
+
+TEST_CASE("sweep --sensitivity alone varies the input around the scenario's value",
+          "[app][cli][sweep][sensitivity]") {
+  Sandbox box;
+  const CommandResult r = box.Run(
+      {"sweep", kTiny, "--sensitivity", "/workload/keys/alpha=±0.2", "--replications", "2"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("3 points x 2 replications") != std::string::npos);
+  CHECK(r.out.find("sensitivity: each input at -X, its base and +X") != std::string::npos);
+  CHECK(r.out.find("/workload/keys/alpha=±0.2") != std::string::npos);
+  const json j = json::parse(ReadFile(box.work() / "results/runs/cli-tiny-sweep/sweep.json"));
+  REQUIRE(j["points"].size() == 3);
+  CHECK(j["points"][0]["values"]["/workload/keys/alpha"] == 0.8);
+  CHECK(j["points"][2]["values"]["/workload/keys/alpha"] == 1.2);
 }
 
 }  // namespace cachelab

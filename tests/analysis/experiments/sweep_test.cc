@@ -4,6 +4,7 @@
 // reuses exactly the stored points whose key matches.
 #include "analysis/experiments/sweep.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -248,6 +249,59 @@ TEST_CASE("an unstable metric shows its split in the table and in JSON",
   CHECK_FALSE(h.unstable);
   CHECK(MetricStatsJson(h)["unstable"].is_null());
   CHECK(MeanCi(h).find("unstable") == std::string::npos);
+}
+
+TEST_CASE("a sensitivity input is the scenario's value and X either side of it",
+          "[analysis][sweep][sensitivity]") {
+  const json resolved = LoadScenarioFile(kTiny).resolved;
+  CHECK(ParseSensitivity("/workload/keys/alpha=±0.1", resolved).values ==
+        Values{"0.9", "1", "1.1"});
+  CHECK(ParseSensitivity("/workload/rate/rps=±10%", resolved).values ==
+        Values{"270", "300", "330"});
+  CHECK(ParseSensitivity("/database/connections=+-2", resolved).values == Values{"2", "4", "6"});
+  const Grid g = ParseSensitivity("/workload/keys/count=±25%", resolved);
+  CHECK(g.pointer == "/workload/keys/count");
+  CHECK(g.values == Values{"750", "1000", "1250"});
+  for (const char* bad :
+       {"/workload/keys/alpha=0.1", "/workload/keys/alpha=±", "/workload/keys/alpha=±-1",
+        "workload/keys/alpha=±0.1", "/cache/eviction=±1", "/no/such=±1"}) {
+    INFO(bad);
+    CHECK_THROWS_WITH(ParseSensitivity(bad, resolved),
+                      Catch::StartsWith(std::string("--sensitivity ") + bad + ":"));
+  }
+}
+
+TEST_CASE("the sensitivity table sets each input's swing beside the seeds' interval",
+          "[analysis][sweep][sensitivity]") {
+  const json resolved = LoadScenarioFile(kTiny).resolved;
+  const SweepPlan plan = MakeSweepPlan(kTiny, {},
+                                       {ParseGrid("/database/connections=2,8"),
+                                        ParseSensitivity("/workload/keys/alpha=±0.3", resolved)},
+                                       2);
+  REQUIRE(plan.points.size() == 6);
+  std::vector<size_t> all = {0, 1, 2, 3, 4, 5};
+  const std::vector<PointResult> r = RunSweepPoints(plan, all, 2);
+  const std::string table = FormatSensitivityTable(plan, r, 1, {"cache.hit_ratio"});
+  std::vector<std::string> lines;
+  std::istringstream in(table);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  REQUIRE(lines.size() == 4);  // a title, a header and one row per connections value
+  for (size_t c = 0; c < 2; ++c) {
+    const std::string& row = lines[2 + c];
+    INFO(row);
+    CHECK(row.find(c == 0 ? "/database/connections=2" : "/database/connections=8") !=
+          std::string::npos);
+    double lo = 0, base = 0, hi = 0;
+    for (size_t k = 0; k < 3; ++k) {
+      const MetricStats& m = Metric(r[3 * c + k].metrics, "cache.hit_ratio");
+      CHECK(row.find(fmt::format("{:g}", m.mean)) != std::string::npos);
+      (k == 0 ? lo : k == 1 ? base : hi) = m.mean;
+    }
+    // More skew, more hits: the swing is high - low.
+    CHECK(lo < base);
+    CHECK(base < hi);
+    CHECK(row.find(fmt::format("{:g}", RoundSignificant(hi - lo))) != std::string::npos);
+  }
 }
 
 TEST_CASE("the sweep table shows each point's grid values and metrics as mean ± ci95",
