@@ -239,7 +239,8 @@ const std::vector<SummaryGroup>& SummaryGroups() {
       {"db", "", "the database"},
       {"latency_ms", "ms",
        "end-to-end latency of every request, reads and writes, failed ones included; quantiles "
-       "from a log-linear histogram with at most 1/256 relative error, mean and max exact"},
+       "from a log-linear histogram, interpolated inside a bucket, within 1/128 relative error; "
+       "mean and max exact"},
       {"staleness", "",
        "reads that returned an outdated value: a version older than the latest *acknowledged* "
        "write of the key"},
