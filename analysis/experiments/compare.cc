@@ -16,28 +16,12 @@ namespace {
 
 using nlohmann::json;
 
-// Every combination of the --vary values, the first --vary varying slowest.
-std::vector<std::vector<Override>> Combinations(const std::vector<Vary>& varies) {
-  std::vector<std::vector<Override>> out{{}};
-  for (const Vary& v : varies) {
-    std::vector<std::vector<Override>> next;
-    for (const auto& prefix : out) {
-      for (const std::string& value : v.values) {
-        next.push_back(prefix);
-        next.back().push_back({v.pointer, value, "--vary"});
-      }
-    }
-    out = std::move(next);
-  }
-  return out;
-}
-
 }  // namespace
 
 CompareResult RunCompare(const std::string& scenario_path, const std::vector<Override>& sets,
                          const std::vector<Vary>& varies, unsigned threads) {
   CompareResult out;
-  for (std::vector<Override>& combo : Combinations(varies)) {
+  for (std::vector<Override>& combo : Combinations(varies, "--vary")) {
     std::vector<Override> all = sets;
     all.insert(all.end(), combo.begin(), combo.end());
     CompareVariant v;

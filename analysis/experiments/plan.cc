@@ -12,6 +12,7 @@
 #include "analysis/common/atomic_files.h"
 #include "analysis/common/errors.h"
 #include "analysis/common/parallel.h"
+#include "analysis/experiments/value_list.h"
 #include "analysis/outputs/run_outputs.h"
 #include "analysis/scenario/run.h"
 
@@ -244,20 +245,12 @@ PlanResult RunPlan(const PlanSpec& spec) {
 
   // The uncertain inputs' combinations (--uncertain): every probe must meet
   // the SLOs at each of them. One empty combination without --uncertain.
-  std::vector<std::vector<Override>> combos{{}};
   for (const Grid& g : spec.uncertain) {
     if (g.pointer == spec.pointer) {
       throw InputError("--uncertain " + g.text + ": " + g.pointer + " is the --minimize parameter");
     }
-    std::vector<std::vector<Override>> next;
-    for (const auto& prefix : combos) {
-      for (const std::string& v : g.values) {
-        next.push_back(prefix);
-        next.back().push_back({g.pointer, v, "--uncertain"});
-      }
-    }
-    combos = std::move(next);
   }
+  const std::vector<std::vector<Override>> combos = Combinations(spec.uncertain, "--uncertain");
   auto load = [&](const std::string& value, const std::vector<Override>& combo) {
     std::vector<Override> all = spec.sets;
     all.insert(all.end(), combo.begin(), combo.end());

@@ -585,17 +585,7 @@ SweepPlan MakeSweepPlan(const std::string& scenario_path, const std::vector<Over
       throw InputError("--grid " + g.text + ": " + g.pointer + " is already gridded");
     }
   }
-  std::vector<std::vector<Override>> combos{{}};
-  for (const Grid& g : grids) {
-    std::vector<std::vector<Override>> next;
-    for (const auto& prefix : combos) {
-      for (const std::string& value : g.values) {
-        next.push_back(prefix);
-        next.back().push_back({g.pointer, value, "--grid"});
-      }
-    }
-    combos = std::move(next);
-  }
+  std::vector<std::vector<Override>> combos = Combinations(grids, "--grid");
   SweepPlan plan;
   plan.grids = grids;
   for (std::vector<Override>& combo : combos) {

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "analysis/scenario/scenario.h"
+
 namespace cachelab {
 
 struct Vary {
@@ -24,5 +26,26 @@ std::vector<std::string> SplitValueList(const std::string& list, const std::stri
                                         const std::string& flag = "--vary");
 // Parses "POINTER=V1,V2"; throws InputError naming the --vary.
 Vary ParseVary(const std::string& text);
+
+// Every combination of the axes' values (anything with `pointer` and `values`:
+// compare's --vary, sweep's --grid, plan's --uncertain), the first axis
+// varying slowest, as overrides named by `flag`; one empty combination when
+// there are no axes.
+template <class Axis>
+std::vector<std::vector<Override>> Combinations(const std::vector<Axis>& axes,
+                                                const std::string& flag) {
+  std::vector<std::vector<Override>> out{{}};
+  for (const Axis& a : axes) {
+    std::vector<std::vector<Override>> next;
+    for (const auto& prefix : out) {
+      for (const std::string& value : a.values) {
+        next.push_back(prefix);
+        next.back().push_back({a.pointer, value, flag});
+      }
+    }
+    out = std::move(next);
+  }
+  return out;
+}
 
 }  // namespace cachelab

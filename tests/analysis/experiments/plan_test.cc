@@ -18,6 +18,18 @@ namespace {
 
 const std::string kData = CACHELAB_TEST_DATA;
 
+// plan_mmc.json (an M/M/c database: 300 queries a second of 10 ms, no cache)
+// planned over its connections in `range` for `slo`, on two threads.
+PlanSpec MmcConnections(const std::string& range, const std::string& slo) {
+  PlanSpec spec;
+  spec.scenario_path = kData + "/plan_mmc.json";
+  spec.pointer = "/database/connections";
+  spec.range = range;
+  spec.slos = {ParseSlo(slo)};
+  spec.threads = 2;
+  return spec;
+}
+
 const MetricStats& Metric(const std::vector<MetricStats>& ms, const std::string& name) {
   for (const MetricStats& m : ms) {
     if (m.name == name) return m;
@@ -98,12 +110,7 @@ TEST_CASE("plan finds the connections Erlang C says an M/M/c database needs",
   // threshold sits between Erlang C's Wq at 5 (1.18 ms) and 6 (0.33 ms)
   // connections, a factor ~2 from each, so noise cannot move the answer.
   const double threshold_ms = 0.6;
-  PlanSpec spec;
-  spec.scenario_path = kData + "/plan_mmc.json";
-  spec.pointer = "/database/connections";
-  spec.range = "1..16";
-  spec.slos = {ParseSlo("db.mean_wait_ms<=0.6")};
-  spec.threads = 2;
+  PlanSpec spec = MmcConnections("1..16", "db.mean_wait_ms<=0.6");
   const PlanResult r = RunPlan(spec);
   const int c = std::stoi(r.probes[r.answer].value);
   INFO("answer " << c);
@@ -125,12 +132,7 @@ TEST_CASE("a probe whose database cannot keep up stops early and fails every SLO
           "[analysis][plan][stop]") {
   // plan_mmc.json: 300 queries a second of 10 ms: 2 connections or fewer
   // cannot keep up (offered load 1.5 or more), whatever the SLO.
-  PlanSpec spec;
-  spec.scenario_path = kData + "/plan_mmc.json";
-  spec.pointer = "/database/connections";
-  spec.range = "1..8";
-  spec.slos = {ParseSlo("latency_ms.p99<100")};
-  spec.threads = 2;
+  PlanSpec spec = MmcConnections("1..8", "latency_ms.p99<100");
   size_t calls = 0;
   spec.progress = [&](size_t done, size_t at_most, const std::string&) {
     CHECK(done == calls++);
@@ -169,12 +171,7 @@ TEST_CASE("with an uncertain input the answer holds at every value of it",
   // The arrival rate known only within 250..350 queries a second: the answer
   // is what the worst rate needs (Erlang C: mean wait <= 0.6 ms takes 6
   // connections at 300/s and 7 at 350/s).
-  PlanSpec spec;
-  spec.scenario_path = kData + "/plan_mmc.json";
-  spec.pointer = "/database/connections";
-  spec.range = "1..16";
-  spec.slos = {ParseSlo("db.mean_wait_ms<=0.6")};
-  spec.threads = 2;
+  PlanSpec spec = MmcConnections("1..16", "db.mean_wait_ms<=0.6");
   spec.uncertain = {ParseGrid("/workload/rate/rps=250,300,350", "--uncertain")};
   const PlanResult r = RunPlan(spec);
   CHECK(r.combinations == std::vector<std::string>{"/workload/rate/rps=250",
