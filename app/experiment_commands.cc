@@ -44,8 +44,11 @@ struct CompareArgs {
 int CompareCommand(const CompareArgs& args) {
   std::vector<Vary> varies;
   for (const std::string& v : args.varies) varies.push_back(ParseVary(v));
+  std::optional<ProgressLine> line;
+  const std::function<void(double)> progress = ProgressOnTerminal(line, "compare");
   const CompareResult result =
-      RunCompare(args.scenario, ParseOverrides(args.sets), varies, args.threads);
+      RunCompare(args.scenario, ParseOverrides(args.sets), varies, args.threads, progress);
+  line.reset();  // clear the progress line before the table
   const std::string dir =
       args.out.empty() ? DefaultCompareDir(result.variants.front().scenario) : args.out;
   return Publish(

@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <mutex>
+#include <numeric>
 
 #include "analysis/common/atomic_files.h"
 #include "analysis/common/errors.h"
@@ -19,7 +21,8 @@ using nlohmann::json;
 }  // namespace
 
 CompareResult RunCompare(const std::string& scenario_path, const std::vector<Override>& sets,
-                         const std::vector<Vary>& varies, unsigned threads) {
+                         const std::vector<Vary>& varies, unsigned threads,
+                         const std::function<void(double)>& progress) {
   CompareResult out;
   for (std::vector<Override>& combo : Combinations(varies, "--vary")) {
     std::vector<Override> all = sets;
@@ -37,8 +40,19 @@ CompareResult RunCompare(const std::string& scenario_path, const std::vector<Ove
   // One simulation per thread at a time (the engine is single-threaded and its
   // frame pool thread-local); each result lands in its variant's slot, so the
   // outcome is the same for any thread count.
-  ParallelFor(out.variants.size(), threads,
-              [&](size_t i) { out.variants[i].result = RunScenario(out.variants[i].scenario); });
+  std::vector<double> done(out.variants.size(), 0.0);
+  std::mutex done_mutex;
+  ParallelFor(out.variants.size(), threads, [&](size_t i) {
+    RunOptions o;
+    if (progress) {
+      o.progress = [&, i](double fraction) {
+        std::lock_guard<std::mutex> lock(done_mutex);
+        done[i] = fraction;
+        progress(std::accumulate(done.begin(), done.end(), 0.0) / static_cast<double>(done.size()));
+      };
+    }
+    out.variants[i].result = RunScenario(out.variants[i].scenario, o);
+  });
   return out;
 }
 

@@ -8,6 +8,7 @@
 // --vary lists follow analysis/experiments/value_list.h.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
@@ -33,9 +34,12 @@ struct CompareResult {
 
 // Loads every variant (so bad input is reported before anything runs: an
 // InputError naming the --vary whose value is wrong), then runs them on up to
-// `threads` threads. Results do not depend on `threads`.
+// `threads` threads. Results do not depend on `threads`. `progress`, when
+// given, is called (from the running threads, one call at a time) with the
+// share of the variants' simulated time done so far; display only.
 CompareResult RunCompare(const std::string& scenario_path, const std::vector<Override>& sets,
-                         const std::vector<Vary>& varies, unsigned threads);
+                         const std::vector<Vary>& varies, unsigned threads,
+                         const std::function<void(double)>& progress = {});
 
 // The terminal table: a column per variant, a row per main metric.
 std::string FormatCompareTable(const CompareResult& r);
