@@ -23,10 +23,6 @@ constexpr int kLatencyDraws = 200'000;
 
 using Kind = DistributionConfig::Kind;
 
-double MeanOf(const DistributionConfig& d) {
-  return d.kind == Kind::kUniform ? (d.min + d.max) / 2 : d.mean;
-}
-
 // Squared coefficient of variation (analytic.h, AllenCunneenWait).
 double Cv2Of(const DistributionConfig& d) {
   switch (d.kind) {
@@ -271,7 +267,8 @@ DbPart PredictDb(const Scenario& s, const CachePart& cache, Prediction& p) {
     p["DB utilization"].note = "no DB queries";
     return na_wait("no DB queries");
   }
-  const double sr = MeanOf(db.read_service) * 1e-9, sw = MeanOf(db.write_service) * 1e-9;
+  const double sr = DistributionMean(db.read_service) * 1e-9,
+               sw = DistributionMean(db.write_service) * 1e-9;
   const double mean = (reads * sr + writes * sw) / rate;
   const double second = (reads * sr * sr * (1 + Cv2Of(db.read_service)) +
                          writes * sw * sw * (1 + Cv2Of(db.write_service))) /
@@ -347,10 +344,10 @@ void PredictLatency(const Scenario& s, const CachePart& cache, const DbPart& db,
   }
   const double wf = w.workload.write_fraction;
   const double h = *cache.hit_ratio;
-  const double rtt = on ? MeanOf(w.cache.rtt) * 1e-6 : 0;  // ms
+  const double rtt = on ? DistributionMean(w.cache.rtt) * 1e-6 : 0;  // ms
   const double wq = db.wait->mean_wait_s * 1e3;
-  const double sr = MeanOf(w.database.read_service) * 1e-6;
-  const double sw = MeanOf(w.database.write_service) * 1e-6;
+  const double sr = DistributionMean(w.database.read_service) * 1e-6;
+  const double sw = DistributionMean(w.database.write_service) * 1e-6;
   const double hit = rtt, miss = rtt + wq + sr + (on && fill_rtt ? rtt : 0);
   const double write = (write_db ? wq + sw : 0) + write_rtts * rtt;
   p["latency mean (ms)"].model = (1 - wf) * (h * hit + (1 - h) * miss) + wf * write;
@@ -426,8 +423,9 @@ ModelReport PredictScenario(const Scenario& scenario) {
   // depends on the DB wait, which depends on the misses: a few rounds of
   // fixed-point iteration, starting from an idle DB.
   const WorldConfig& w = scenario.world;
-  const double base_delay_s = (scenario.world.cache.enabled ? MeanOf(w.cache.rtt) * 1e-9 : 0) +
-                              MeanOf(w.database.read_service) * 1e-9;
+  const double base_delay_s =
+      (scenario.world.cache.enabled ? DistributionMean(w.cache.rtt) * 1e-9 : 0) +
+      DistributionMean(w.database.read_service) * 1e-9;
   double delay_s = base_delay_s;
   const std::vector<ModelRow> blank = p.rows;
   CachePart cache;

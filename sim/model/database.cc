@@ -99,21 +99,23 @@ void Database::StartService(uint32_t slot) {
   ScheduleNextCompletion();
 }
 
+double Database::SharedSpeed() const {
+  const double running = static_cast<double>(finishes_.size());
+  return running > config_.cores ? config_.cores / running : 1.0;
+}
+
 void Database::AdvanceVirtual() {
   const Time now = sim_.now();
-  // busy_ already counts a query started at `now`, which has received no work yet.
-  const double running = static_cast<double>(finishes_.size());
-  const double rate = running > config_.cores ? config_.cores / running : 1.0;
-  virtual_ns_ += rate * static_cast<double>((now - virtual_since_).nanos());
+  // finishes_ holds the queries that ran since virtual_since_ (busy_ may
+  // already count one started at `now`, which has received no work yet).
+  virtual_ns_ += SharedSpeed() * static_cast<double>((now - virtual_since_).nanos());
   virtual_since_ = now;
 }
 
 void Database::ScheduleNextCompletion() {
   ++tick_generation_;
   if (finishes_.empty()) return;
-  const double running = static_cast<double>(finishes_.size());
-  const double rate = running > config_.cores ? config_.cores / running : 1.0;
-  const double left = std::max(0.0, finishes_.top().first - virtual_ns_) / rate;
+  const double left = std::max(0.0, finishes_.top().first - virtual_ns_) / SharedSpeed();
   sim_.ScheduleAfter(Duration::Nanos(static_cast<int64_t>(std::ceil(left))),
                      &Database::OnSharedTick, this, tick_generation_);
 }

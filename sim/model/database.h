@@ -156,6 +156,8 @@ class Database {
   // Processor sharing (cores > 0): virtual time is the work each running
   // query has received; it advances at min(1, cores / running) per ns.
   void AdvanceVirtual();
+  // Each running query's speed: min(1, cores / running).
+  double SharedSpeed() const;
   void ScheduleNextCompletion();
   static void OnSharedTick(void* self, uint64_t generation);
   void AdvanceBusy();

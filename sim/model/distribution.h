@@ -13,6 +13,12 @@
 
 namespace cachelab {
 
+// The mean of a distribution: the constant, the mean (exponential,
+// lognormal), or the midpoint (uniform).
+inline double DistributionMean(const DistributionConfig& d) {
+  return d.kind == DistributionConfig::Kind::kUniform ? (d.min + d.max) / 2 : d.mean;
+}
+
 class Sampler {
  public:
   explicit Sampler(const DistributionConfig& c);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "sim/model/database.h"
+#include "sim/model/distribution.h"
 
 namespace cachelab {
 
@@ -207,27 +208,25 @@ void FillDatabaseSummary(Summary& s, const DatabaseStats& db, uint32_t connectio
       end.nanos() > 0 ? db.busy_ns / (static_cast<double>(end.nanos()) * connections) : 0;
 }
 
-namespace {
-double MeanOf(const DistributionConfig& d) {
-  return d.kind == DistributionConfig::Kind::kUniform ? (d.min + d.max) / 2 : d.mean;
-}
-}  // namespace
-
-void FillDatabaseVerdict(Summary& s, const DatabaseConfig& db, Duration duration) {
-  const double reads = static_cast<double>(s.db.reads), writes = static_cast<double>(s.db.writes);
+double DatabaseCapacityQps(const DatabaseConfig& db, uint64_t reads, uint64_t writes) {
+  const double r = static_cast<double>(reads), w = static_cast<double>(writes);
   // Before any query, judge by reads alone.
   const double mean_ns =
-      reads + writes > 0
-          ? (reads * MeanOf(db.read_service) + writes * MeanOf(db.write_service)) / (reads + writes)
-          : MeanOf(db.read_service);
+      r + w > 0 ? (r * DistributionMean(db.read_service) + w * DistributionMean(db.write_service)) /
+                      (r + w)
+                : DistributionMean(db.read_service);
+  if (!(mean_ns > 0)) return 0;  // free queries
   const double servers = db.cores > 0 ? std::min(db.cores, db.connections) : db.connections;
-  if (!(mean_ns > 0)) {  // free queries: no load can exceed the capacity
-    s.db.capacity_qps = 0;
+  return servers / (mean_ns * 1e-9);
+}
+
+void FillDatabaseVerdict(Summary& s, const DatabaseConfig& db, Duration duration) {
+  s.db.capacity_qps = DatabaseCapacityQps(db, s.db.reads, s.db.writes);
+  if (s.db.capacity_qps == 0) {  // free queries: no load can exceed the capacity
     s.db.offered_load = 0;
     s.db.verdict = "stable";
     return;
   }
-  s.db.capacity_qps = servers / (mean_ns * 1e-9);
   const double seconds = duration.seconds();
   s.db.offered_load =
       seconds > 0 ? static_cast<double>(s.db.queries) / seconds / s.db.capacity_qps : 0;

@@ -102,6 +102,10 @@ class RunMeter {
 // The summary's database section from the database's statistics over a run
 // that ended at `end`.
 void FillDatabaseSummary(Summary& s, const DatabaseStats& db, uint32_t connections, Time end);
+// Queries per second the database serves at most: min(connections, cores) /
+// mean service time over `reads` and `writes` (reads alone before any query);
+// 0 when queries take no time.
+double DatabaseCapacityQps(const DatabaseConfig& db, uint64_t reads, uint64_t writes);
 // The database's capacity, offered load and verdict (Summary::Db), for a
 // simulated run whose arrivals lasted `duration`; after FillDatabaseSummary
 // and RunMeter::FillSummary (the verdict reads the peak interval).

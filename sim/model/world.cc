@@ -153,20 +153,23 @@ void World::Finish(Time started) {
 
 void World::CheckStopRule() {
   if (!stopped_early_.empty() || arrivals_done_) return;
+  const char* why = nullptr;
+  if (stop_.cancel != nullptr && stop_.cancel->load(std::memory_order_relaxed)) {
+    why = "cancelled";
+  } else if (stop_.when_unstable) {
+    // The verdict's rule (FillDatabaseVerdict): offered load >= 1, certain
+    // once the queries issued so far reach the whole run's capacity.
+    const DatabaseStats& db = db_.stats();
+    const double capacity = DatabaseCapacityQps(config_.database, db.reads, db.writes);
+    const double seconds = config_.duration.seconds();
+    if (capacity > 0 && seconds > 0 && static_cast<double>(db.queries) / seconds / capacity >= 1) {
+      why = "database unstable";
+    }
+  }
+  if (why == nullptr) return;
   char at[48];
   std::snprintf(at, sizeof at, " at %g s", sim_.now().seconds());
-  if (stop_.cancel != nullptr && stop_.cancel->load(std::memory_order_relaxed)) {
-    stopped_early_ = std::string("cancelled") + at;
-    return;
-  }
-  if (!stop_.when_unstable) return;
-  Summary s;
-  const DatabaseStats& db = db_.stats();
-  s.db.queries = db.queries;
-  s.db.reads = db.reads;
-  s.db.writes = db.writes;
-  FillDatabaseVerdict(s, config_.database, config_.duration);
-  if (s.db.offered_load >= 1) stopped_early_ = std::string("database unstable") + at;
+  stopped_early_ = std::string(why) + at;
 }
 
 void World::OnTick(void* self, uint64_t) {
