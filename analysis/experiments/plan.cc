@@ -11,10 +11,8 @@
 
 #include "analysis/common/atomic_files.h"
 #include "analysis/common/errors.h"
-#include "analysis/common/parallel.h"
 #include "analysis/experiments/value_list.h"
 #include "analysis/outputs/run_outputs.h"
-#include "analysis/scenario/run.h"
 
 namespace cachelab {
 namespace {
@@ -298,19 +296,8 @@ PlanResult RunPlan(const PlanSpec& spec) {
     for (size_t u = 0; u < combos.size() && p.stopped.empty(); ++u) {
       const Scenario scenario = load(p.value, combos[u]);
       std::atomic<bool> unstable{false};
-      std::vector<json> summaries(out.seeds.size());
-      ParallelFor(out.seeds.size(), spec.threads, [&](size_t i) {
-        if (unstable.load()) return;
-        Scenario s = scenario;
-        s.world.seed = out.seeds[i];
-        s.resolved["seed"] = out.seeds[i];
-        RunOptions o;
-        o.stop.when_unstable = true;
-        o.stop.cancel = &unstable;
-        const RunResult r = RunScenario(s, o);
-        if (r.stopped_early.rfind("database unstable", 0) == 0) unstable = true;
-        summaries[i] = SummaryToJson(r.summary);
-      });
+      const std::vector<json> summaries =
+          RunReplications(scenario, out.seeds, spec.threads, &unstable);
       out.runs += out.seeds.size();
       if (unstable) {
         p.stopped = "database unstable: queries arrive faster than it serves them";

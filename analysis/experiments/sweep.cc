@@ -116,11 +116,40 @@ uint64_t SplitMix64(uint64_t x) {
   return x ^ (x >> 31);
 }
 
-json RunOne(const Scenario& scenario, uint64_t seed) {
+// Rows as columns two spaces apart, each padded to its widest cell: the first
+// `left` columns left-aligned, the others right-aligned, no trailing spaces.
+// "±" is two bytes but one column.
+std::string AlignColumns(const std::vector<std::vector<std::string>>& rows, size_t left) {
+  auto width = [](const std::string& cell) {
+    return cell.size() - (cell.find("±") != std::string::npos ? 1 : 0);
+  };
+  std::vector<size_t> w;
+  for (const auto& row : rows) {
+    if (w.size() < row.size()) w.resize(row.size(), 0);
+    for (size_t c = 0; c < row.size(); ++c) w[c] = std::max(w[c], width(row[c]));
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t c = 0; c < row.size(); ++c) {
+      const std::string pad(w[c] - width(row[c]), ' ');
+      line += (c == 0 ? "" : "  ") + (c < left ? row[c] + pad : pad + row[c]);
+    }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+RunResult RunSeed(const Scenario& scenario, uint64_t seed, const RunOptions& options = {}) {
   Scenario s = scenario;
   s.world.seed = seed;
   s.resolved["seed"] = seed;
-  return SummaryToJson(RunScenario(s).summary);
+  return RunScenario(s, options);
+}
+
+json RunOne(const Scenario& scenario, uint64_t seed) {
+  return SummaryToJson(RunSeed(scenario, seed).summary);
 }
 
 std::string PointFileName(const SweepPoint& p) {
@@ -468,25 +497,8 @@ std::string FormatSensitivityTable(const SweepPlan& plan, const std::vector<Poin
       }
     }
   }
-  // Columns padded to their widest cell ("±" is two bytes, one column).
-  auto width = [](const std::string& c) {
-    return c.size() - (c.find("±") != std::string::npos ? 1 : 0);
-  };
-  std::vector<size_t> w(rows.front().size(), 0);
-  for (const auto& r : rows) {
-    for (size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], width(r[c]));
-  }
-  std::string out = "sensitivity: each input at -X, its base and +X, the others at their base\n";
-  for (const auto& r : rows) {
-    std::string line;
-    for (size_t c = 0; c < r.size(); ++c) {
-      const std::string pad(w[c] - width(r[c]), ' ');
-      line += (c == 0 ? "" : "  ") + (c < 3 ? r[c] + pad : pad + r[c]);
-    }
-    while (!line.empty() && line.back() == ' ') line.pop_back();
-    out += line + "\n";
-  }
-  return out;
+  return "sensitivity: each input at -X, its base and +X, the others at their base\n" +
+         AlignColumns(rows, 3);
 }
 
 std::string MeanCi(const MetricStats& m) {
@@ -532,23 +544,7 @@ std::string FormatSweepTable(const SweepPlan& plan, const std::vector<PointResul
     }
     rows.push_back(std::move(row));
   }
-  std::vector<size_t> width(header.size(), 0);
-  for (const auto& row : rows) {
-    for (size_t c = 0; c < row.size(); ++c) {
-      // Display width: "±" is one column but two bytes.
-      const size_t w = row[c].size() - (row[c].find("±") != std::string::npos ? 1 : 0);
-      width[c] = std::max(width[c], w);
-    }
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    std::string line;
-    for (size_t c = 0; c < row.size(); ++c) {
-      const size_t w = row[c].size() - (row[c].find("±") != std::string::npos ? 1 : 0);
-      line += (c == 0 ? "" : "  ") + std::string(width[c] - w, ' ') + row[c];
-    }
-    out += line + "\n";
-  }
+  std::string out = AlignColumns(rows, 0);
   if (points.size() > max_rows) {
     out += fmt::format("... {} more points in sweep.csv\n", points.size() - max_rows);
   }
@@ -568,9 +564,21 @@ std::vector<std::string> SummaryMetricNames(const MetricsConfig& metrics) {
 }
 
 std::vector<json> RunReplications(const Scenario& scenario, const std::vector<uint64_t>& seeds,
-                                  unsigned threads) {
+                                  unsigned threads, std::atomic<bool>* unstable) {
   std::vector<json> out(seeds.size());
-  ParallelFor(seeds.size(), threads, [&](size_t i) { out[i] = RunOne(scenario, seeds[i]); });
+  ParallelFor(seeds.size(), threads, [&](size_t i) {
+    if (unstable == nullptr) {
+      out[i] = RunOne(scenario, seeds[i]);
+      return;
+    }
+    if (unstable->load()) return;
+    RunOptions o;
+    o.stop.when_unstable = true;
+    o.stop.cancel = unstable;
+    const RunResult r = RunSeed(scenario, seeds[i], o);
+    if (r.stopped_early.rfind("database unstable", 0) == 0) *unstable = true;
+    out[i] = SummaryToJson(r.summary);
+  });
   return out;
 }
 

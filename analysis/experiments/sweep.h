@@ -33,6 +33,7 @@
 // PointResult round-trips through JSON; WriteSweepOutputs takes all of them.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -115,8 +116,13 @@ std::vector<std::string> SummaryMetricNames(const MetricsConfig& metrics = {});
 
 // Runs `scenario` once per seed (its seed replaced), on up to `threads`
 // threads; summary.json of each, in seed order. Independent of `threads`.
+// With `unstable`: every run stops its arrivals once its database is certain
+// to be unstable (World's StopRule), sets *unstable and cancels the others
+// (those not started are skipped, their summaries left null); whether it
+// ends up set does not depend on `threads`, the partial summaries do.
 std::vector<nlohmann::json> RunReplications(const Scenario& scenario,
-                                            const std::vector<uint64_t>& seeds, unsigned threads);
+                                            const std::vector<uint64_t>& seeds, unsigned threads,
+                                            std::atomic<bool>* unstable = nullptr);
 
 struct SweepPoint {
   size_t index = 0;
