@@ -52,6 +52,7 @@ class Lru final : public EvictionPolicy {
   uint64_t size() const override { return queue_.size(); }
   // For the replay loop (replayer.h): the node a coming hit will touch.
   void Prefetch(Handle h) const { __builtin_prefetch(&pool_[h]); }
+  void PrefetchNode(Handle h) const override { Prefetch(h); }
   // The entry the next eviction takes unless a hit moves it first.
   Key VictimHint() {
     const Handle h = queue_.Front(pool_);

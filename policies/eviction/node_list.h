@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "policies/eviction/huge_page_allocator.h"
+#include "sim/core/huge_page_allocator.h"
 #include "sim/model/eviction.h"
 
 namespace cachelab::eviction {

@@ -45,7 +45,7 @@
 #include <utility>
 #include <vector>
 
-#include "policies/eviction/huge_page_allocator.h"
+#include "sim/core/open_table.h"
 #include "sim/model/eviction.h"
 
 namespace cachelab {
@@ -88,139 +88,40 @@ class Replayer {
   virtual std::string CheckInvariants() const = 0;
 };
 
-// key -> policy handle: open addressing with linear probing over an array
-// of 12-byte slots (5 1/3 per cache line; the key is stored as two 32-bit
-// words so that no padding doubles it to 16), so the slot of a key is
-// computable (and prefetchable) before it is needed. The table's length is
-// any number (a key's home slot is its hash scaled into the length by one
-// multiplication, Lemire's "fastrange"), so Reserve can size it to about
-// twice the expected keys: a lookup then probes ~1.5 slots when the key is
-// there and ~2.5 when it is not, where a power-of-two table filled to between
-// 3/8 and 7/8 costs up to 4.5 and 32 respectively, or twice the memory.
-// Tables of 1 MiB and more lie in huge pages (huge_page_allocator.h), whose
-// TLB reach the random lookups need; Reserve fits the length to whole pages.
-// Growth beyond that (byte-bounded caches, whose count is not known in
-// advance) doubles at 3/4 full. Deletion shifts the following slots back (no
-// tombstones), so a Slot* is valid only until the next Insert or Erase.
-class ReplayIndex {
- public:
+// key -> policy handle: an OpenTable (sim/core/open_table.h) of 12-byte
+// slots (5 1/3 per cache line; the key is stored as two 32-bit words so that
+// no padding doubles it to 16).
+struct ReplaySlot {
   static constexpr uint32_t kEmpty = ~uint32_t{0};
-  struct Slot {
-    uint32_t key_words[2];
-    uint32_t handle;  // kEmpty: a free slot
-    Key key() const {
-      Key k;
-      std::memcpy(&k, key_words, sizeof k);
-      return k;
-    }
-    void set_key(Key k) { std::memcpy(key_words, &k, sizeof k); }
-  };
-  static_assert(sizeof(Slot) == 12);
-
-  ReplayIndex() { Resize(1024); }
-
-  // Sizes the table for `n` keys at once, so a cache that fills up never
-  // pays for, or holds two copies during, a doubling: load 1/2 when full, or,
-  // in huge pages, the whole pages that hold the keys at a load of at most
-  // 0.6 (one page fewer than load 1/2 may need), else those of load 1/2.
-  void Reserve(size_t n) {
-    size_t want = 2 * n;
-    if (want * sizeof(Slot) >= eviction::kHugePage / 2) {
-      const size_t per_page = eviction::kHugePage / sizeof(Slot);
-      const size_t down = want / per_page * per_page;
-      want = down * 3 >= n * 5 ? down : (want / per_page + 1) * per_page;
-    }
-    if (want > slots_.size()) Resize(want);
+  uint32_t key_words[2] = {0, 0};
+  uint32_t handle = kEmpty;  // kEmpty: a free slot
+  Key key() const {
+    Key k;
+    std::memcpy(&k, key_words, sizeof k);
+    return k;
   }
-
-  void Prefetch(Key key) const { __builtin_prefetch(&slots_[Home(key)]); }
-
-  Slot* Find(Key key) {
-    for (size_t i = Home(key);; i = Next(i)) {
-      Slot& s = slots_[i];
-      if (s.handle == kEmpty) return nullptr;
-      if (s.key() == key) return &s;
-    }
+  void set_key(Key k) { std::memcpy(key_words, &k, sizeof k); }
+  bool used() const { return handle != kEmpty; }
+  static ReplaySlot Of(Key k, uint32_t handle) {
+    ReplaySlot s;
+    s.set_key(k);
+    s.handle = handle;
+    return s;
   }
-  const Slot* Find(Key key) const { return const_cast<ReplayIndex*>(this)->Find(key); }
+};
+static_assert(sizeof(ReplaySlot) == 12);
 
+class ReplayIndex : public OpenTable<ReplaySlot> {
+ public:
+  using Slot = ReplaySlot;
+  static constexpr uint32_t kEmpty = ReplaySlot::kEmpty;
+  using OpenTable::FindOrInsert;
+  using OpenTable::Insert;
   // The key must be absent.
-  void Insert(Key key, uint32_t handle) {
-    if ((size_ + 1) * 4 > slots_.size() * 3) Resize(slots_.size() * 2);
-    size_t i = Home(key);
-    while (slots_[i].handle != kEmpty) i = Next(i);
-    slots_[i].set_key(key);
-    slots_[i].handle = handle;
-    ++size_;
-  }
-
-  // The key's slot; when absent, first inserted with `handle` (`inserted`
-  // says so). One probe where Find, then Insert, would take two.
+  void Insert(Key key, uint32_t handle) { Insert(ReplaySlot::Of(key, handle)); }
   Slot* FindOrInsert(Key key, uint32_t handle, bool& inserted) {
-    if ((size_ + 1) * 4 > slots_.size() * 3) Resize(slots_.size() * 2);
-    for (size_t i = Home(key);; i = Next(i)) {
-      Slot& s = slots_[i];
-      if (s.handle == kEmpty) {
-        s.set_key(key);
-        s.handle = handle;
-        ++size_;
-        inserted = true;
-        return &s;
-      }
-      if (s.key() == key) {
-        inserted = false;
-        return &s;
-      }
-    }
+    return FindOrInsert(key, ReplaySlot::Of(key, handle), inserted);
   }
-
-  void Erase(Slot* slot) {
-    size_t hole = static_cast<size_t>(slot - slots_.data());
-    // Move back every following member of the cluster whose home is not
-    // between the hole and its own position (cyclically).
-    for (size_t i = Next(hole); slots_[i].handle != kEmpty; i = Next(i)) {
-      const size_t home = Home(slots_[i].key());
-      const bool stays = hole <= i ? (hole < home && home <= i) : (hole < home || home <= i);
-      if (stays) continue;
-      slots_[hole] = slots_[i];
-      hole = i;
-    }
-    slots_[hole].handle = kEmpty;
-    --size_;
-  }
-
-  size_t size() const { return size_; }
-  bool empty() const { return size_ == 0; }
-  template <class F>
-  void ForEach(F f) const {
-    for (const Slot& s : slots_) {
-      if (s.handle != kEmpty) f(s);
-    }
-  }
-
- private:
-  __extension__ typedef unsigned __int128 Wide;  // NOLINT(modernize-use-using)
-
-  size_t Home(Key key) const {
-    key ^= key >> 33;
-    key *= 0xff51afd7ed558ccdull;
-    key ^= key >> 33;
-    return static_cast<size_t>((Wide{key} * slots_.size()) >> 64);
-  }
-  size_t Next(size_t i) const { return i + 1 == slots_.size() ? 0 : i + 1; }
-
-  void Resize(size_t n) {
-    Slots old = std::exchange(slots_, Slots(n, Slot{{0, 0}, kEmpty}, Alloc(true)));
-    size_ = 0;
-    for (const Slot& s : old) {
-      if (s.handle != kEmpty) Insert(s.key(), s.handle);
-    }
-  }
-
-  using Alloc = eviction::HugePageAllocator<Slot>;
-  using Slots = std::vector<Slot, Alloc>;
-  Slots slots_;
-  size_t size_ = 0;
 };
 
 template <class Policy>

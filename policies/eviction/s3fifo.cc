@@ -222,6 +222,7 @@ class S3Fifo final : public EvictionPolicy {
   // ghost slot a coming miss will look up; the likely next victim (and its
   // ghost slot, should it leave the small queue for the ghost).
   void Prefetch(Handle h) const { __builtin_prefetch(&pool_[h]); }
+  void PrefetchNode(Handle h) const override { Prefetch(h); }
   void PrefetchMiss(Key key) const { ghost_.Prefetch(key); }
   Key VictimHint() const {
     // The victim is the oldest small-queue object not hit often enough to

@@ -51,6 +51,7 @@ class Sieve final : public EvictionPolicy {
   uint64_t size() const override { return queue_.size(); }
   // For the replay loop (replayer.h): the node a coming hit will mark.
   void Prefetch(Handle h) const { __builtin_prefetch(&pool_[h]); }
+  void PrefetchNode(Handle h) const override { Prefetch(h); }
   std::string CheckInvariants() const override {
     if (hand_ != kNil) {
       bool found = false;

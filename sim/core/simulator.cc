@@ -28,6 +28,12 @@ Simulator::EventId Simulator::Schedule(Time at, Callback fn, void* ctx, uint64_t
   return seq;
 }
 
+void Simulator::ScheduleReserved(Time at, EventId seq, Callback fn, void* ctx, uint64_t arg) {
+  if (at < now_) [[unlikely]]
+    ThrowInPast(at, now_);
+  Push(Event{at.nanos(), seq, fn, ctx, arg});
+}
+
 Simulator::EventId Simulator::ScheduleAfter(Duration delay, Callback fn, void* ctx, uint64_t arg) {
   if (delay < Duration()) [[unlikely]]
     ThrowNegativeDelay(delay);

@@ -38,6 +38,16 @@ class Simulator {
   EventId ScheduleAfter(Duration delay, Callback fn, void* ctx, uint64_t arg = 0);
   EventId ScheduleResume(Time at, std::coroutine_handle<> h);
 
+  // A sequence number taken now for an event pushed later with
+  // ScheduleReserved: among events at equal times, the event runs where it
+  // would have had it been scheduled when the number was taken. The caller
+  // must push it before the queue reaches its (time, sequence), i.e. while
+  // now() is still below `at` or an earlier event at `at` runs. Lets a model
+  // keep one event queued for a FIFO of deadlines (database queue timeouts)
+  // instead of one per deadline, with the same order as one per deadline.
+  EventId Reserve() { return next_seq_++; }
+  void ScheduleReserved(Time at, EventId seq, Callback fn, void* ctx, uint64_t arg = 0);
+
   // Skips the event if it has not run yet; a no-op otherwise.
   void Cancel(EventId id);
 

@@ -69,7 +69,8 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
     stats_.peak_queue = std::max(stats_.peak_queue, waiting_);
     interval_peak_queue_ = std::max(interval_peak_queue_, waiting_);
     if (config_.queue_timeout > Duration()) {
-      sim_.ScheduleAfter(config_.queue_timeout, &Database::OnTimeout, this, slots_.Ref(slot));
+      s.timeout_seq = sim_.Reserve();
+      if (!timeout_queued_) ArmTimeout();
     }
   }
   stats_.peak_concurrency = std::max<uint64_t>(stats_.peak_concurrency, busy_ + waiting_);
@@ -160,38 +161,48 @@ void Database::Complete(uint32_t slot) {
   --busy_;
   // Hand the connection to the next live waiter before resuming the caller,
   // so the caller's next query queues behind it (FIFO).
-  while (!queue_.empty()) {
+  if (!queue_.empty()) {
     const uint32_t next = queue_.front();
     queue_.pop_front();
-    if (slots_[next].state == SlotState::kAbandoned) {
-      ReleaseSlot(next);
-      continue;
-    }
     --waiting_;
     StartService(next);
-    break;
   }
   s.handle.resume();
 }
 
+void Database::ArmTimeout() {
+  if (queue_.empty()) return;
+  const uint32_t first = queue_.front();
+  const Slot& s = slots_[first];
+  timeout_queued_ = true;
+  sim_.ScheduleReserved(s.enqueued + config_.queue_timeout, s.timeout_seq, &Database::OnTimeout,
+                        this, slots_.Ref(first));
+}
+
+// The event of the query that was first in line when it was armed: by now
+// served (then nothing happens to it) or still first in line.
 void Database::OnTimeout(void* self, uint64_t arg) {
   auto* db = static_cast<Database*>(self);
-  if (!db->slots_.Current(arg)) return;
+  db->timeout_queued_ = false;
+  if (!db->slots_.Current(arg) || db->slots_[SlotIndex(arg)].state != SlotState::kWaiting) {
+    db->ArmTimeout();
+    return;
+  }
   Slot& s = db->slots_[SlotIndex(arg)];
-  if (s.state != SlotState::kWaiting) return;
-  // Stays in the queue as abandoned; released when it surfaces.
-  s.state = SlotState::kAbandoned;
+  db->queue_.pop_front();           // it is the first in line: those before it were served
+  s.state = SlotState::kAbandoned;  // released when its caller collects the failure
   --db->waiting_;
   ++db->stats_.timeouts;
   if (!s.write) db->stampede_.LoadFinished(s.key);
   s.result.ok = false;
+  db->ArmTimeout();  // before the caller runs on: it may queue again
   s.handle.resume();
 }
 
 DbResult Database::Collect(uint32_t slot) {
   Slot& s = slots_[slot];
   DbResult r = s.result;
-  if (s.state == SlotState::kDone) ReleaseSlot(slot);
+  if (s.state == SlotState::kDone || s.state == SlotState::kAbandoned) ReleaseSlot(slot);
   return r;
 }
 

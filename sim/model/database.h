@@ -143,6 +143,7 @@ class Database {
     uint64_t version = 0;
     SlotState state = SlotState::kFree;
     Time enqueued;
+    Simulator::EventId timeout_seq = 0;  // reserved when it queues
     DbResult result;
   };
 
@@ -164,6 +165,10 @@ class Database {
   void ReleaseSlot(uint32_t slot);
   static void OnComplete(void* self, uint64_t arg);
   static void OnTimeout(void* self, uint64_t arg);
+  // Queues the timeout event of the first query in line. Queries time out in
+  // queue order (one timeout for all), so one queued event at a time does for
+  // them all, each with the sequence number reserved when its query queued.
+  void ArmTimeout();
 
   Simulator& sim_;
   DatabaseConfig config_;
@@ -180,7 +185,8 @@ class Database {
   Sampler write_service_;
   RandomEngine rng_;
   SlotPool<Slot> slots_;
-  std::deque<uint32_t> queue_;  // may hold abandoned slots, skipped when they surface
+  std::deque<uint32_t> queue_;   // waiting queries, in arrival order
+  bool timeout_queued_ = false;  // an OnTimeout event is in the simulator's queue
   uint64_t waiting_ = 0;
   uint64_t interval_peak_queue_ = 0;
   uint32_t busy_ = 0;

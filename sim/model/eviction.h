@@ -40,6 +40,10 @@
 //    their PolicyInfo says `offline`, and the scenario loader refuses them.
 //  - SetExpiry(handle, expires) follows Insert when the entry has a TTL
 //    (the store's Set with ttl > 0). Redis' volatile-ttl uses it.
+//  - PrefetchNode(handle) is a hint that a Touch of the entry may come soon:
+//    a policy whose Touch reads a per-entry node starts loading it. It must
+//    change nothing (the timed store calls it for requests drawn ahead of
+//    their arrival, which may never touch the entry).
 #pragma once
 
 #include <cstdint>
@@ -71,6 +75,7 @@ class EvictionPolicy {
   virtual bool WantsEviction() const { return false; }
   virtual void SetNextAccess(Handle /*h*/, int64_t /*when*/) {}
   virtual void SetExpiry(Handle /*h*/, Time /*expires*/) {}
+  virtual void PrefetchNode(Handle /*h*/) const {}
 };
 
 }  // namespace cachelab

@@ -13,22 +13,22 @@ Store::Store(uint64_t capacity_bytes, uint64_t max_items, uint64_t entry_overhea
   eviction_->SetCapacity(capacity_bytes_);
 }
 
-void Store::Remove(boost::unordered_flat_map<Key, Entry>::iterator it) {
-  bytes_ -= Charge(it->second.value);
-  eviction_->Erase(it->second.handle);
-  map_.erase(it);
+void Store::Remove(Slot* slot) {
+  bytes_ -= Charge(slot->entry.value);
+  eviction_->Erase(slot->entry.handle);
+  map_.Erase(slot);
 }
 
 const Store::Entry* Store::Peek(Key k, Time now) {
-  auto it = map_.find(k);
-  if (it == map_.end()) return nullptr;
-  if (it->second.expires <= now) {
-    const Time expires = it->second.expires;
-    Remove(it);
+  Slot* slot = map_.Find(k);
+  if (slot == nullptr) return nullptr;
+  if (slot->entry.expires <= now) {
+    const Time expires = slot->entry.expires;
+    Remove(slot);
     CountExpiration(k, expires);
     return nullptr;
   }
-  return &it->second;
+  return &slot->entry;
 }
 
 const Store::Entry* Store::Get(Key k, Time now) {
@@ -38,8 +38,7 @@ const Store::Entry* Store::Get(Key k, Time now) {
 }
 
 void Store::EvictOne() {
-  auto it = map_.find(eviction_->Victim());
-  Remove(it);
+  Remove(map_.Find(eviction_->Victim()));
   ++evictions_;
 }
 
@@ -52,14 +51,13 @@ bool Store::MakeRoom(Key k, uint64_t need) {
 }
 
 bool Store::Set(Key k, const Value& v, Duration ttl, Time now) {
-  auto old = map_.find(k);
-  if (old != map_.end()) Remove(old);
+  if (Slot* old = map_.Find(k)) Remove(old);
   const uint64_t need = Charge(v);
   if (!MakeRoom(k, need)) return false;
   const Time expires = ttl > Duration() ? now + ttl : Time::Max();
   const auto handle = eviction_->Insert(k, need);
   if (expires != Time::Max()) eviction_->SetExpiry(handle, expires);
-  map_.emplace(k, Entry{v, expires, handle});
+  map_.Insert(Slot{k, Entry{v, expires, handle}});
   bytes_ += need;
   while (eviction_->WantsEviction() && !map_.empty()) EvictOne();
   if (active_expiry_ && expires != Time::Max()) {
@@ -76,25 +74,40 @@ bool Store::SetIfAbsent(Key k, const Value& v, Duration ttl, Time now) {
 }
 
 bool Store::Delete(Key k, Time now) {
-  auto it = map_.find(k);
-  if (it == map_.end()) return false;
-  const Time expires = it->second.expires;
+  Slot* slot = map_.Find(k);
+  if (slot == nullptr) return false;
+  const Time expires = slot->entry.expires;
   const bool live = expires > now;
-  Remove(it);
+  Remove(slot);
   if (!live) CountExpiration(k, expires);
   return live;
 }
 
 uint64_t Store::ActiveExpire(Time now, uint64_t limit) {
+  // Due records are taken in batches, and every batch's slots are prefetched
+  // before the first is looked up. A batch holds at most as many records as
+  // may still be removed, so exactly the records the one-at-a-time loop
+  // would take are taken (stale ones do not count toward the limit).
+  constexpr uint64_t kBatch = 32;
+  ExpiryRecord batch[kBatch];
   uint64_t removed = 0;
-  while (removed < limit && !expiry_.empty() && expiry_.top().expires <= now.nanos()) {
-    const ExpiryRecord r = expiry_.top();
-    expiry_.pop();
-    auto it = map_.find(r.key);
-    if (it == map_.end() || it->second.expires.nanos() != r.expires) continue;  // stale record
-    Remove(it);
-    CountExpiration(r.key, Time::FromNanos(r.expires));
-    ++removed;
+  while (removed < limit) {
+    uint64_t n = 0;
+    while (n < std::min(kBatch, limit - removed) && !expiry_.empty() &&
+           expiry_.top().expires <= now.nanos()) {
+      batch[n] = expiry_.top();
+      expiry_.pop();
+      map_.Prefetch(batch[n++].key);
+    }
+    if (n == 0) break;
+    for (uint64_t i = 0; i < n; ++i) {
+      const ExpiryRecord& r = batch[i];
+      Slot* slot = map_.Find(r.key);
+      if (slot == nullptr || slot->entry.expires.nanos() != r.expires) continue;  // stale record
+      Remove(slot);
+      CountExpiration(r.key, Time::FromNanos(r.expires));
+      ++removed;
+    }
   }
   return removed;
 }
@@ -121,8 +134,8 @@ void Store::RecordWatched(Key k, Time expires) {
 }
 
 void Store::Flush() {
-  for (const auto& [key, entry] : map_) eviction_->Erase(entry.handle);
-  map_.clear();
+  map_.ForEach([&](const Slot& s) { eviction_->Erase(s.entry.handle); });
+  map_.Clear();
   bytes_ = 0;
   expiry_ = {};
 }

@@ -17,12 +17,12 @@
 //    noticed). Other keys pay one branch per expiration, nothing per hit.
 #pragma once
 
-#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <memory>
 #include <queue>
 #include <vector>
 
+#include "sim/core/open_table.h"
 #include "sim/core/time.h"
 #include "sim/model/eviction.h"
 #include "sim/model/value.h"
@@ -36,13 +36,30 @@ class Store {
     Time expires;
     EvictionPolicy::Handle handle;
   };
+  // The table holds the entries inline (48 bytes with the key), so a lookup
+  // is one random slot, which Prefetch can start loading early.
+  struct Slot {
+    Key key_ = 0;
+    Entry entry{{}, Time::FromNanos(kFree), 0};
+    static constexpr int64_t kFree = INT64_MIN;  // no entry expires then
+    Key key() const { return key_; }
+    bool used() const { return entry.expires.nanos() != kFree; }
+  };
 
   Store(uint64_t capacity_bytes, uint64_t max_items, uint64_t entry_overhead,
         std::unique_ptr<EvictionPolicy> eviction);
 
   // The live entry for `k`, or nullptr (absent, or expired: then removed).
-  // A hit is reported to the eviction policy.
+  // A hit is reported to the eviction policy. The pointer is valid until the
+  // store next changes.
   const Entry* Get(Key k, Time now);
+  // Start loading what a coming Get of `k` reads, in two stages: the slot,
+  // then (once the slot is cached) the eviction policy's node for the entry
+  // in it. Neither changes anything.
+  void Prefetch(Key k) const { map_.Prefetch(k); }
+  void PrefetchNode(Key k) const {
+    if (const Slot* s = map_.Find(k)) eviction_->PrefetchNode(s->entry.handle);
+  }
   // Like Get but does not count as an access (no Touch).
   const Entry* Peek(Key k, Time now);
   // Stores (replacing any entry of `k`), evicting as needed.
@@ -81,7 +98,7 @@ class Store {
   uint64_t Charge(const Value& v) const { return v.size + overhead_; }
 
  private:
-  void Remove(boost::unordered_flat_map<Key, Entry>::iterator it);
+  void Remove(Slot* slot);
   // Asks the policy to admit `k` (Admit), then evicts until `need` fits.
   bool MakeRoom(Key k, uint64_t need);
   void EvictOne();
@@ -107,7 +124,7 @@ class Store {
   uint64_t max_items_;
   uint64_t overhead_;
   std::unique_ptr<EvictionPolicy> eviction_;
-  boost::unordered_flat_map<Key, Entry> map_;
+  OpenTable<Slot> map_;
   std::priority_queue<ExpiryRecord, std::vector<ExpiryRecord>, std::greater<ExpiryRecord>> expiry_;
   uint64_t next_seq_ = 0;
   bool active_expiry_ = true;

@@ -42,7 +42,7 @@ RunResult World::Run(const std::function<void(double)>& progress, const StopRule
   meter_.Measure(config_.metrics, config_.duration);
   cache_.Start();
   if (config_.cache.enabled) stack_->Start(services_);
-  next_ = workload_.Next();
+  next_ = TakeNext();
   ScheduleNextArrival();
   sim_.ScheduleAfter(config_.metrics.interval, &World::OnTick, this);
   sim_.Run();
@@ -94,8 +94,30 @@ void World::OnArrival(void* self, uint64_t) {
   } else {
     Spawn(w->sim_, w->ServeRead(r.key, instance, id));
   }
-  w->next_ = w->workload_.Next();
+  w->next_ = w->TakeNext();
   w->ScheduleNextArrival();
+}
+
+std::optional<Request> World::TakeNext() {
+  while (ahead_count_ < kAhead && !workload_done_) {
+    const std::optional<Request> r = workload_.Next();
+    if (!r) {
+      workload_done_ = true;
+      break;
+    }
+    ahead_[(ahead_head_ + ahead_count_++) % kAhead] = *r;
+    cache_.store().Prefetch(r->key);
+    // The slot of the request drawn kAhead / 2 earlier has had time to load.
+    if (ahead_count_ > kAhead / 2) {
+      cache_.store().PrefetchNode(
+          ahead_[(ahead_head_ + ahead_count_ - 1 - kAhead / 2) % kAhead].key);
+    }
+  }
+  if (ahead_count_ == 0) return std::nullopt;
+  const Request r = ahead_[ahead_head_];
+  ahead_head_ = (ahead_head_ + 1) % kAhead;
+  --ahead_count_;
+  return r;
 }
 
 Task<void> World::ServeRead(Key key, uint32_t instance, uint64_t request) {

@@ -16,6 +16,7 @@
 //    reads = cache hits + misses + errors.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -85,6 +86,16 @@ class World {
   std::string stopped_early_;
 
   std::optional<Request> next_;
+  // Requests drawn ahead of their arrival (a ring), so that the cache slot of
+  // each is prefetched kAhead arrivals before its lookup: a lookup is a random
+  // access into a table far larger than the CPU's caches. The workload's
+  // streams are its own, so drawing early changes no result.
+  static constexpr size_t kAhead = 4;
+  std::array<Request, kAhead> ahead_{};
+  size_t ahead_head_ = 0;
+  size_t ahead_count_ = 0;
+  bool workload_done_ = false;
+  std::optional<Request> TakeNext();
   uint32_t next_instance_ = 0;
   uint64_t next_request_ = 1;
   bool arrivals_done_ = false;

@@ -12,7 +12,7 @@
 #include <list>
 #include <vector>
 
-#include "policies/eviction/huge_page_allocator.h"
+#include "sim/core/huge_page_allocator.h"
 
 namespace cachelab::eviction {
 namespace {

@@ -24,7 +24,7 @@
 #include <sys/mman.h>
 #endif
 
-namespace cachelab::eviction {
+namespace cachelab {
 
 inline constexpr size_t kHugePage = size_t{2} << 20;
 
@@ -72,4 +72,4 @@ struct HugePageAllocator {
   }
 };
 
-}  // namespace cachelab::eviction
+}  // namespace cachelab
