@@ -1,7 +1,7 @@
 // What policy code sees of the world: one context per request (Ctx), so a
 // module's body reads like the article's pseudo-code:
 //
-//   Task<ReadOutcome> Read(Ctx& c, Key k) override {
+//   Task<ReadOutcome> Read(Ctx c, Key k) override {
 //     const CacheGetResult cached = co_await c.cache.Get(k);
 //     if (cached.hit()) co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
 //     co_return co_await c.LoadAndFill(k, cached.status);  // c.db.Read, then c.cache.Fill

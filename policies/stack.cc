@@ -42,19 +42,23 @@ class Stack final : public ComposedStack {
     if (warming_) warming_->Start(c);
   }
 
+  // Without an L1 the guard's task is the read: no frame of the stack's own.
   Task<ReadOutcome> Read(uint32_t instance, Key key, uint64_t request) override {
+    if (!l1_) return guard_->Read(Ctx(*ops_, instance, request), key);
+    return ReadThroughL1(instance, key, request);
+  }
+
+  Task<ReadOutcome> ReadThroughL1(uint32_t instance, Key key, uint64_t request) {
     Ctx c(*ops_, instance, request);
-    if (l1_) {
-      if (std::optional<Value> v = l1_->Get(instance, key, ops_->now())) {
-        ++c.stats().l1_hits;
-        if (c.Tracing(key)) c.Note(key, "l1", "hit " + Describe(*v));
-        co_return ReadOutcome{*v, CacheOutcome::kHit, false};
-      }
-      ++c.stats().l1_misses;
-      if (c.Tracing(key)) c.Note(key, "l1", "miss");
+    if (std::optional<Value> v = l1_->Get(instance, key, ops_->now())) {
+      ++c.stats().l1_hits;
+      if (c.Tracing(key)) c.Note(key, "l1", "hit " + Describe(*v));
+      co_return ReadOutcome{*v, CacheOutcome::kHit, false};
     }
+    ++c.stats().l1_misses;
+    if (c.Tracing(key)) c.Note(key, "l1", "miss");
     ReadOutcome out = co_await guard_->Read(c, key);
-    if (l1_ && !out.failed && out.value.exists) l1_->Put(instance, key, out.value, ops_->now());
+    if (!out.failed && out.value.exists) l1_->Put(instance, key, out.value, ops_->now());
     co_return out;
   }
 

@@ -77,7 +77,9 @@ class Guard {
  public:
   virtual ~Guard() = default;
   virtual void Start(Ctx& c) { (void)c; }
-  virtual Task<ReadOutcome> Read(Ctx& c, Key k) = 0;
+  // `c` by value: the guard's frame holds the request's context, so the
+  // stack can hand the guard's task on without a frame of its own.
+  virtual Task<ReadOutcome> Read(Ctx c, Key k) = 0;
 };
 
 // Write role.

@@ -49,7 +49,7 @@ class BackgroundRefresh final : public Guard {
   // 0's client, whose circuit breaker, if any, it shares).
   void Start(Ctx& c) override { c.Spawn(Loop(c.Background())); }
 
-  Task<ReadOutcome> Read(Ctx& c, Key k) override {
+  Task<ReadOutcome> Read(Ctx c, Key k) override {
     const CacheGetResult cached = co_await c.cache.Get(k);
     if (cached.hit()) co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
     co_return co_await c.LoadAndFill(k, cached.status);

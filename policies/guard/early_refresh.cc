@@ -51,7 +51,7 @@ class EarlyRefresh final : public Guard {
     refreshing_.resize(c.instances());
   }
 
-  Task<ReadOutcome> Read(Ctx& c, Key k) override {
+  Task<ReadOutcome> Read(Ctx c, Key k) override {
     const CacheGetResult cached = co_await c.cache.Get(k);
     if (!cached.hit()) co_return co_await c.LoadAndFill(k, cached.status);
     if (cached.remaining_ttl < window_ && Uniform01(rng_) < probability_) {

@@ -51,7 +51,7 @@ class LeaseGuard final : public Guard {
   LeaseGuard(Duration lease_period, Duration retry_interval, int64_t max_retries)
       : lease_period_(lease_period), retry_interval_(retry_interval), max_retries_(max_retries) {}
 
-  Task<ReadOutcome> Read(Ctx& c, Key k) override {
+  Task<ReadOutcome> Read(Ctx c, Key k) override {
     for (int64_t attempt = 0;; ++attempt) {
       const LeaseGetResult got = co_await c.cache.LeaseGet(k, lease_period_);
       if (got.get.hit()) co_return ReadOutcome{got.get.value, CacheOutcome::kHit, false};

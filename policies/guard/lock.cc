@@ -54,7 +54,7 @@ class LockGuard final : public Guard {
   LockGuard(Duration lock_ttl, Duration retry_interval, int64_t max_retries)
       : lock_ttl_(lock_ttl), retry_interval_(retry_interval), max_retries_(max_retries) {}
 
-  Task<ReadOutcome> Read(Ctx& c, Key k) override {
+  Task<ReadOutcome> Read(Ctx c, Key k) override {
     for (int64_t attempt = 0;; ++attempt) {
       const CacheGetResult cached = co_await c.cache.Get(k);
       if (cached.hit()) co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};

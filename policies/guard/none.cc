@@ -18,7 +18,7 @@ namespace {
 
 class NoGuard final : public Guard {
  public:
-  Task<ReadOutcome> Read(Ctx& c, Key k) override {
+  Task<ReadOutcome> Read(Ctx c, Key k) override {
     const CacheGetResult cached = co_await c.cache.Get(k);
     if (cached.hit()) co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
     co_return co_await c.LoadAndFill(k, cached.status);

@@ -44,7 +44,7 @@ class SingleFlightGuard final : public Guard {
  public:
   void Start(Ctx& c) override { flights_.assign(c.instances(), {}); }
 
-  Task<ReadOutcome> Read(Ctx& c, Key k) override {
+  Task<ReadOutcome> Read(Ctx c, Key k) override {
     const CacheGetResult cached = co_await c.cache.Get(k);
     if (cached.hit()) co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
     const bool error = cached.status == CacheStatus::kError;

@@ -63,7 +63,7 @@ class StaleWhileRevalidate final : public Guard {
 
   void Start(Ctx& c) override { revalidating_.resize(c.instances()); }
 
-  Task<ReadOutcome> Read(Ctx& c, Key k) override {
+  Task<ReadOutcome> Read(Ctx c, Key k) override {
     const CacheGetResult cached = co_await c.cache.Get(k);
     if (!cached.hit()) co_return co_await Miss(c, k, cached.status);
     if (cached.remaining_ttl == Duration::Max() || cached.remaining_ttl >= extra_) {

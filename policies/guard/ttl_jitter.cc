@@ -35,7 +35,7 @@ class TtlJitter final : public Guard {
 
   void Start(Ctx& c) override { rng_ = c.Stream("guard.ttl-jitter"); }
 
-  Task<ReadOutcome> Read(Ctx& c, Key k) override {
+  Task<ReadOutcome> Read(Ctx c, Key k) override {
     const CacheGetResult cached = co_await c.cache.Get(k);
     if (cached.hit()) co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};
     if (cached.status == CacheStatus::kError) co_return co_await c.LoadAndFill(k, cached.status);

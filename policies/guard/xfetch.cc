@@ -49,7 +49,7 @@ class XFetch final : public Guard {
 
   void Start(Ctx& c) override { rng_ = c.Stream("guard.xfetch"); }
 
-  Task<ReadOutcome> Read(Ctx& c, Key k) override {
+  Task<ReadOutcome> Read(Ctx c, Key k) override {
     const CacheGetResult cached = co_await c.cache.Get(k);
     if (!cached.hit()) co_return co_await c.LoadAndFill(k, cached.status);
     if (!RecomputeNow(cached)) co_return ReadOutcome{cached.value, CacheOutcome::kHit, false};

@@ -18,6 +18,7 @@
 //    or under AddressSanitizer (100k awaits then overflow an 8 MiB stack).
 //  - Spawn(sim, task) starts a detached process right away; its frame frees
 //    itself when it ends. An exception escaping it is passed to sim.Fail().
+//    A Process coroutine is the same without a separate root frame.
 //  - Sleep(sim, d) resumes after d of simulated time (d >= 0; Sleep(0) yields
 //    to events already scheduled for now).
 //  - Delayed(sim, d, value) resumes after d and returns value: the shape of
@@ -182,6 +183,25 @@ inline Detached RunDetached(Simulator* sim, Task<void> task) {
 inline void Spawn(Simulator& sim, Task<void> task) {
   detail::RunDetached(&sim, std::move(task));
 }
+
+// A coroutine that is its own detached root: calling it starts it at once,
+// like Spawn(sim, task), with one frame and one transfer fewer (no root
+// awaiting it), for the processes a model starts per request. The coroutine
+// is a member function of a class with `Simulator& sim()`; an exception
+// escaping it is passed to that simulator's Fail(). Its frame frees itself
+// when it ends.
+struct Process {
+  struct promise_type : detail::PooledPromise {
+    template <class Owner, class... Args>
+    explicit promise_type(Owner& owner, const Args&...) : sim(&owner.sim()) {}
+    Process get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept { sim->Fail(std::current_exception()); }
+    Simulator* sim;
+  };
+};
 
 // co_await Sleep(sim, d): resume after d.
 class Sleep {

@@ -90,9 +90,9 @@ void World::OnArrival(void* self, uint64_t) {
   ++w->in_flight_;
   const uint64_t id = w->next_request_++;
   if (r.write) {
-    Spawn(w->sim_, w->ServeWrite(r.key, r.size, instance, id));
+    w->ServeWrite(r.key, r.size, instance, id);
   } else {
-    Spawn(w->sim_, w->ServeRead(r.key, instance, id));
+    w->ServeRead(r.key, instance, id);
   }
   w->next_ = w->TakeNext();
   w->ScheduleNextArrival();
@@ -120,7 +120,7 @@ std::optional<Request> World::TakeNext() {
   return r;
 }
 
-Task<void> World::ServeRead(Key key, uint32_t instance, uint64_t request) {
+Process World::ServeRead(Key key, uint32_t instance, uint64_t request) {
   const Time started = sim_.now();
   if (Tracing(key)) Note(key, instance, request, "read request");
   ReadOutcome out;
@@ -146,7 +146,7 @@ Task<void> World::ServeRead(Key key, uint32_t instance, uint64_t request) {
   Finish(started);
 }
 
-Task<void> World::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_t request) {
+Process World::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_t request) {
   const Time started = sim_.now();
   if (Tracing(key)) Note(key, instance, request, "write request");
   const uint32_t size = new_size > 0 ? new_size : db_.Row(key).size;

@@ -56,9 +56,10 @@ class World {
   static void OnArrival(void* self, uint64_t);
   static void OnTick(void* self, uint64_t);
   void ScheduleNextArrival();
-  Task<void> ServeRead(Key key, uint32_t instance, uint64_t request);
+  // Each request is a process of its own (task.h's Process).
+  Process ServeRead(Key key, uint32_t instance, uint64_t request);
   // `new_size`: the value size the write installs; 0 = the row's current size.
-  Task<void> ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_t request);
+  Process ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_t request);
   void Finish(Time started);
   void EmitRow(Time end);
   bool Done() const { return arrivals_done_ && in_flight_ == 0; }
@@ -90,7 +91,7 @@ class World {
   // each is prefetched kAhead arrivals before its lookup: a lookup is a random
   // access into a table far larger than the CPU's caches. The workload's
   // streams are its own, so drawing early changes no result.
-  static constexpr size_t kAhead = 4;
+  static constexpr size_t kAhead = 8;
   std::array<Request, kAhead> ahead_{};
   size_t ahead_head_ = 0;
   size_t ahead_count_ = 0;
