@@ -15,8 +15,10 @@
 namespace cachelab::frame_pool {
 namespace {
 
-constexpr std::size_t kGranule = 64;
-constexpr std::size_t kClasses = 64;  // up to 4 KiB
+// 16 bytes: frames are multiples of 8, and a coarser granule is memory each
+// waiting request holds for nothing (an overloaded queue holds millions).
+constexpr std::size_t kGranule = 16;
+constexpr std::size_t kClasses = 256;  // up to 4 KiB
 constexpr std::size_t kSlabBytes = 64 * 1024;
 
 struct FreeNode {

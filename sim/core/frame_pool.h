@@ -1,5 +1,5 @@
 // Coroutine frames come from here, not from general-purpose new: size classes
-// of 64 bytes up to 4 KiB, each a free list refilled in 64 KiB slabs. Frames of
+// of 16 bytes up to 4 KiB, each a free list refilled in 64 KiB slabs. Frames of
 // one simulation are allocated and freed on the thread that runs it (one
 // simulation per thread), so the pool is thread-local and
 // needs no locks. Slabs are kept until the thread exits and reused by the next

@@ -122,7 +122,7 @@ std::optional<Request> World::TakeNext() {
 
 Process World::ServeRead(Key key, uint32_t instance, uint64_t request) {
   const Time started = sim_.now();
-  if (Tracing(key)) Note(key, instance, request, "read request");
+  if (Tracing(key)) Note(key, instance, request, std::string("read request"));
   ReadOutcome out;
   if (config_.cache.enabled) {
     out = co_await stack_->Read(instance, key, request);
@@ -133,17 +133,22 @@ Process World::ServeRead(Key key, uint32_t instance, uint64_t request) {
   // Counted on completion, with the outcome, so every time-series row
   // satisfies reads = hits + misses + errors.
   const bool stale = meter_.Read(out, key, ledger_, sim_.now());
-  if (Tracing(key)) {
-    static const char* const kHow[] = {"hit", "miss", "cache error"};
-    std::string text = out.failed ? std::string("read FAILED (") + kHow[int(out.cache)] + ")"
-                       : !out.value.exists
-                           ? std::string("read answered: not found (") + kHow[int(out.cache)] + ")"
-                           : "read answered v" + std::to_string(out.value.version) + " (" +
-                                 kHow[int(out.cache)] + ")";
-    if (stale) text += " STALE: latest is v" + std::to_string(ledger_.acked(key));
-    Note(key, instance, request, std::move(text));
-  }
+  if (Tracing(key)) NoteRead(key, instance, request, out, stale);
   Finish(started);
+}
+
+// Out of the coroutine: its strings would otherwise take room in every
+// request's frame.
+void World::NoteRead(Key key, uint32_t instance, uint64_t request, const ReadOutcome& out,
+                     bool stale) const {
+  static const char* const kHow[] = {"hit", "miss", "cache error"};
+  std::string text = out.failed ? std::string("read FAILED (") + kHow[int(out.cache)] + ")"
+                     : !out.value.exists
+                         ? std::string("read answered: not found (") + kHow[int(out.cache)] + ")"
+                         : "read answered v" + std::to_string(out.value.version) + " (" +
+                               kHow[int(out.cache)] + ")";
+  if (stale) text += " STALE: latest is v" + std::to_string(ledger_.acked(key));
+  Note(key, instance, request, std::move(text));
 }
 
 Process World::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_t request) {
@@ -157,12 +162,14 @@ Process World::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_
     ok = (co_await db_.Write(key, size)).ok;
   }
   meter_.Write(ok);
-  if (Tracing(key)) {
-    Note(key, instance, request,
-         ok ? "write acknowledged (latest is v" + std::to_string(ledger_.acked(key)) + ")"
-            : std::string("write FAILED"));
-  }
+  if (Tracing(key)) NoteWrite(key, instance, request, ok);
   Finish(started);
+}
+
+void World::NoteWrite(Key key, uint32_t instance, uint64_t request, bool ok) const {
+  Note(key, instance, request,
+       ok ? "write acknowledged (latest is v" + std::to_string(ledger_.acked(key)) + ")"
+          : std::string("write FAILED"));
 }
 
 void World::Finish(Time started) {

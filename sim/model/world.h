@@ -67,6 +67,9 @@ class World {
   // `explain`: the world's own notes about a request (arrival, answer).
   bool Tracing(Key k) const;
   void Note(Key k, uint32_t instance, uint64_t request, std::string text) const;
+  void NoteRead(Key k, uint32_t instance, uint64_t request, const ReadOutcome& out,
+                bool stale) const;
+  void NoteWrite(Key k, uint32_t instance, uint64_t request, bool ok) const;
   void StopIfDone();
   Summary BuildSummary();
 
