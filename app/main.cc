@@ -25,6 +25,8 @@
 #include <vector>
 
 #include "analysis/common/errors.h"
+#include "analysis/common/memory_guard.h"
+#include "analysis/common/units.h"
 #include "app/cli.h"
 #include "app/sweep_mpi.h"
 
@@ -96,7 +98,17 @@ int Main(int argc, char** argv) {
       "cachelab"};
   app.set_version_flag("--version", std::string("cachelab ") + CACHELAB_VERSION);
   app.require_subcommand(1);
-  app.footer("Exit status: 0 ok, 2 bad input, 1 internal error. Run 'cachelab COMMAND --help'.");
+  app.footer(
+      "Exit status: 0 ok, 2 bad input, 1 internal error or --max-memory reached. Run 'cachelab "
+      "COMMAND --help'.");
+  // Before or after the command's name (fallthrough): every command that
+  // simulates stops cleanly at the limit (analysis/common/memory_guard.h).
+  std::string max_memory;
+  app.add_option("--max-memory", max_memory,
+                 "Stop with exit 1, writing nothing, once the process's resident memory "
+                 "exceeds SIZE (e.g. 2GiB)")
+      ->type_name("SIZE");
+  app.fallthrough();
   // Under mpirun every rank parses the same command line; rank 0 reports.
   SetPrintErrors(LauncherRank() == 0);
 
@@ -125,6 +137,7 @@ int Main(int argc, char** argv) {
     return 2;
   }
 
+  if (!max_memory.empty()) memory_guard::Arm(ParseSize(max_memory, "--max-memory"));
   for (const auto& [cmd, run] : commands) {
     if (cmd->parsed()) return run();
   }
@@ -140,6 +153,9 @@ int main(int argc, char** argv) {
   } catch (const cachelab::InputError& e) {
     cachelab::PrintError(e.what());
     return 2;
+  } catch (const cachelab::MemoryLimitError& e) {
+    cachelab::PrintError(e.what());
+    return 1;
   } catch (const std::exception& e) {
     std::cerr << ("cachelab: internal error: " + cachelab::OneLine(e.what()) + "\n") << std::flush;
     return 1;

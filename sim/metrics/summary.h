@@ -209,6 +209,9 @@ struct RunResult {
 struct StopRule {
   bool when_unstable = false;                 // the database can no longer keep up
   const std::atomic<bool>* cancel = nullptr;  // someone else decided
+  // Checked at every arrival, not only at ticks: the memory guard
+  // (analysis/common/memory_guard.h) must stop growth at once.
+  const std::atomic<bool>* abort = nullptr;
 };
 
 }  // namespace cachelab

@@ -79,6 +79,10 @@ void World::ScheduleNextArrival() {
 
 void World::OnArrival(void* self, uint64_t) {
   auto* w = static_cast<World*>(self);
+  if (w->stop_.abort != nullptr && w->stop_.abort->load(std::memory_order_relaxed) &&
+      w->stopped_early_.empty()) {
+    w->StopEarly("aborted");
+  }
   if (!w->stopped_early_.empty()) {  // StopRule: no more arrivals
     w->next_.reset();
     w->ScheduleNextArrival();
@@ -195,7 +199,10 @@ void World::CheckStopRule() {
       why = "database unstable";
     }
   }
-  if (why == nullptr) return;
+  if (why != nullptr) StopEarly(why);
+}
+
+void World::StopEarly(const char* why) {
   char at[48];
   std::snprintf(at, sizeof at, " at %g s", sim_.now().seconds());
   stopped_early_ = std::string(why) + at;

@@ -5,8 +5,8 @@
 // Contract:
 //  - Run() simulates until the workload's duration is over and every request
 //    in flight has finished, then returns the summary and the time series.
-//  - With a StopRule, arrivals may end early, at a time-series tick: when
-//    `cancel` is set, or (when_unstable) once the queries issued so far
+//  - With a StopRule, arrivals may end early: at once when `abort` is set,
+//    at a time-series tick when `cancel` is set, or (when_unstable) once the queries issued so far
 //    already exceed what the database can serve in the whole duration at
 //    its capacity (Summary::db.capacity_qps over the mix so far), so the
 //    verdict can only be "unstable". Requests in flight then finish as
@@ -64,6 +64,7 @@ class World {
   void EmitRow(Time end);
   bool Done() const { return arrivals_done_ && in_flight_ == 0; }
   void CheckStopRule();
+  void StopEarly(const char* why);
   // `explain`: the world's own notes about a request (arrival, answer).
   bool Tracing(Key k) const;
   void Note(Key k, uint32_t instance, uint64_t request, std::string text) const;

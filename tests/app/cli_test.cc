@@ -584,5 +584,31 @@ TEST_CASE("a scenario cannot use belady: it needs next-access times", "[app][cli
                    {"/cache/eviction", "belady needs a trace's next-access times"});
 }
 
+// ---- --max-memory: a run that outgrows the limit ends cleanly -------------
+
+TEST_CASE("--max-memory ends a run whose memory grows without bound: exit 1, nothing written",
+          "[app][cli][memory]") {
+  Sandbox box;
+  const std::string overload =
+      std::string(CACHELAB_SOURCE_DIR) + "/scenarios/planning/overload.json";
+  // The unbounded queue of overload.json holds millions of waiting reads
+  // (over 1 GB) by the end; the limit stops it long before.
+  const CommandResult r =
+      box.Run({"run", overload, "--set", "/database/queue_limit=0", "--set",
+               "/database/queue_timeout=\"0\"", "--max-memory", "200MiB", "--out", "out"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err.find("memory limit") != std::string::npos);
+  CHECK(r.err.find("--max-memory 200.0 MiB") != std::string::npos);
+  CHECK(r.err.find("'overload'") != std::string::npos);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);  // one line
+  CHECK(box.WorkEntries().empty());
+
+  // The same limit is no obstacle to a run that stays small (the bounded queue).
+  const CommandResult ok = box.Run({"--max-memory", "200MiB", "run", overload, "--set",
+                                    "/duration=\"20s\"", "--quiet", "--out", "small"});
+  CHECK(ok.exit_code == 0);
+  CHECK(fs::exists(box.work() / "small" / "summary.json"));
+}
+
 }  // namespace
 }  // namespace cachelab
