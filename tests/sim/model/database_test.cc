@@ -220,6 +220,100 @@ TEST_CASE("a queue timeout of an earlier query does not fail a later one",
   CHECK(w.db.stats().timeouts == 0);
 }
 
+// A query issued at `at` that notes the queue depth it finds and, when it
+// returns, appends itself to `order`.
+Task<void> QueryLogged(Simulator& sim, Database& db, Time at, Key k, bool write, Rec* out,
+                       uint64_t* depth_seen, std::vector<const Rec*>* order) {
+  co_await Sleep(sim, at - sim.now());
+  out->issued = sim.now();
+  *depth_seen = db.queue_depth();
+  if (write) {
+    out->result = co_await db.Write(k, 999, true);
+  } else {
+    out->result = co_await db.Read(k);
+  }
+  out->done = sim.now();
+  out->finished = true;
+  order->push_back(out);
+}
+
+// The same, but its arrival at `at` is scheduled only at `wake`.
+Task<void> QueryLoggedWokenAt(Simulator& sim, Database& db, Time wake, Time at, Key k, Rec* out,
+                              uint64_t* depth_seen, std::vector<const Rec*>* order) {
+  co_await Sleep(sim, wake - sim.now());
+  co_await QueryLogged(sim, db, at, k, false, out, depth_seen, order);
+}
+
+TEST_CASE("queued queries time out in arrival order, each at its enqueue time plus the timeout",
+          "[sim][model][database]") {
+  // Two connections, 50 ms per query, a 20 ms queue timeout.
+  //   q0 at 0 and q1 at 10 take both connections: [0, 50], [10, 60].
+  //   q2 (read) and q3 (write) at 12, q4 at 15: time out at 32, 32, 35.
+  //   early at 32, its arrival scheduled at 0, before q2 and q3 queued: it
+  //     arrives before their timeouts fire (it sees 3 waiting), and is served
+  //     at 50, before its deadline 52: [50, 100].
+  //   late at 32, its arrival scheduled at 20, after they queued: it arrives
+  //     after their timeouts (it sees q4 and early), and times out at 52.
+  //   q5 at 45: served at 60, before its deadline 65: [60, 110].
+  //   q6 at 46: times out at 66 (no connection is free before 100).
+  Rig w(Config(2, Duration::Millis(50), Duration::Millis(50), Duration::Millis(20)));
+  Rec q0, q1, q2, q3, q4, early, late, q5, q6;
+  uint64_t seen[9] = {};
+  std::vector<const Rec*> order;
+  Spawn(w.sim, QueryLogged(w.sim, w.db, Ms(0), 0, false, &q0, &seen[0], &order));
+  Spawn(w.sim, QueryLogged(w.sim, w.db, Ms(10), 1, false, &q1, &seen[1], &order));
+  Spawn(w.sim, QueryLogged(w.sim, w.db, Ms(12), 2, false, &q2, &seen[2], &order));
+  Spawn(w.sim, QueryLogged(w.sim, w.db, Ms(12), 5, true, &q3, &seen[3], &order));
+  Spawn(w.sim, QueryLogged(w.sim, w.db, Ms(15), 3, false, &q4, &seen[4], &order));
+  Spawn(w.sim, QueryLogged(w.sim, w.db, Ms(32), 4, false, &early, &seen[5], &order));
+  Spawn(w.sim, QueryLoggedWokenAt(w.sim, w.db, Ms(20), Ms(32), 6, &late, &seen[6], &order));
+  Spawn(w.sim, QueryLogged(w.sim, w.db, Ms(45), 7, false, &q5, &seen[7], &order));
+  Spawn(w.sim, QueryLogged(w.sim, w.db, Ms(46), 8, false, &q6, &seen[8], &order));
+
+  w.sim.RunUntil(Ms(32) - Duration::Nanos(1));
+  CHECK(w.db.queue_depth() == 3);
+  CHECK(order.empty());
+  w.sim.RunUntil(Ms(32));
+  CHECK(w.db.queue_depth() == 3);  // q4, early, late
+  CHECK(order == std::vector<const Rec*>{&q2, &q3});
+  w.sim.Run();
+
+  CHECK(seen[5] == 3);  // early: q2, q3, q4 still waiting
+  CHECK(seen[6] == 2);  // late: q4 and early
+  const std::vector<const Rec*> expected = {&q2, &q3, &q4, &q0, &late, &q1, &q6, &early, &q5};
+  CHECK(order == expected);
+  for (const Rec* r : {&q2, &q3, &q4, &late, &q6}) {
+    REQUIRE(r->finished);
+    CHECK_FALSE(r->result.ok);
+    CHECK(r->done == r->issued + Duration::Millis(20));  // exactly enqueue time + timeout
+  }
+  CHECK(q2.done == Ms(32));
+  CHECK(q3.done == Ms(32));
+  CHECK(q4.done == Ms(35));
+  CHECK(late.done == Ms(52));
+  CHECK(q6.done == Ms(66));
+  for (const Rec* r : {&q0, &q1, &early, &q5}) {
+    REQUIRE(r->finished);
+    CHECK(r->result.ok);
+  }
+  CHECK(q0.done == Ms(50));
+  CHECK(q1.done == Ms(60));
+  CHECK(early.done == Ms(100));     // served at 50, 2 ms before its deadline
+  CHECK(q5.done == Ms(110));        // served at 60, 5 ms before its deadline
+  CHECK(w.db.Row(5).version == 1);  // the timed-out write never committed
+  CHECK(w.ledger.acked(5) == 1);
+  CHECK(w.db.queue_depth() == 0);
+  CHECK(w.db.busy() == 0);
+  CHECK(w.stampede.in_flight() == 0);
+  const DatabaseStats& s = w.db.stats();
+  CHECK(s.queries == 9);
+  CHECK(s.timeouts == 5);
+  CHECK(s.started == 4);
+  CHECK(s.queued == 7);
+  CHECK(s.wait_ns_total == Duration::Millis(18 + 15).nanos());
+  CHECK(s.peak_queue == 4);  // q2, q3, q4, early at 32; early, late, q5, q6 at 46
+}
+
 TEST_CASE("a read that times out stops counting as a load of its key", "[sim][model][database]") {
   Rig w(Config(1, Duration::Millis(10), Duration::Millis(10), Duration::Millis(5)));
   Rec a, b;
