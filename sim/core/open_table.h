@@ -23,8 +23,10 @@
 //    be used() with the key it was inserted under.
 //  - Deletion shifts the following slots back (no tombstones), so a Slot* is
 //    valid only until the next insertion or erasure.
-//  - ForEach visits the slots in table order, which depends on the keys and
-//    the table's length only, never on the order of operations before it.
+//  - ForEach visits the slots in table order: a function of the live keys,
+//    the table's length and, among keys that share a cluster, the order they
+//    were inserted in (deterministic, like everything else here). Erasing a
+//    key leaves the table as if it had never been inserted.
 #pragma once
 
 #include <cstddef>

@@ -47,6 +47,8 @@ Delayed<CacheGetResult> CacheServer::Get(Key k) {
     r.status = CacheStatus::kHit;
     r.value = e->value;
     r.remaining_ttl = e->expires == Time::Max() ? Duration::Max() : e->expires - now;
+  } else if (miss_hint_ != nullptr) {
+    miss_hint_(miss_hint_ctx_, k);
   }
   return {sim_, Rtt(), r};
 }

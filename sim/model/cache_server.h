@@ -73,6 +73,15 @@ class CacheServer {
   // Called (in registration order) when a flush or restart fault empties the store.
   void AddFlushListener(std::function<void()> f) { flush_listeners_.push_back(std::move(f)); }
 
+  // Called with the key of every Get that misses, when the answer is known
+  // and one round trip before the caller sees it: the world starts loading
+  // the database row the caller will most likely query next. A hint only.
+  using MissHint = void (*)(const void* ctx, Key k);
+  void SetMissHint(MissHint fn, const void* ctx) {
+    miss_hint_ = fn;
+    miss_hint_ctx_ = ctx;
+  }
+
   // Schedules active expiry; call once before running.
   void Start();
   // Background events stop rescheduling themselves.
@@ -111,6 +120,8 @@ class CacheServer {
   boost::unordered_flat_map<Key, Lease> leases_;
   uint64_t next_token_ = 1;
   std::vector<std::function<void()>> flush_listeners_;
+  MissHint miss_hint_ = nullptr;
+  const void* miss_hint_ctx_ = nullptr;
 };
 
 }  // namespace cachelab

@@ -17,6 +17,8 @@ World::World(const WorldConfig& config, std::unique_ptr<PolicyStack> stack,
       stack_(std::move(stack)),
       instances_(std::max<uint32_t>(config.instances.count, 1)) {
   services_.writable_ledger = &ledger_;
+  cache_.SetMissHint(
+      [](const void* db, Key k) { static_cast<const Database*>(db)->PrefetchRow(k); }, &db_);
   cache_.WatchExpiries(workload_.HottestKeys(kHotKeys), config.metrics.hot_key_expiries);
 }
 
