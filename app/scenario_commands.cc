@@ -58,6 +58,9 @@ int RunCommand(const RunArgs& args) {
     if (!args.quiet) options.progress = ProgressOnTerminal(progress, scenario.name);
     result = RunScenario(scenario, options);
   }
+  if (const std::string note = QueueGrowthNote(result.summary); !note.empty()) {
+    std::cerr << "cachelab: warning: " << note << '\n' << std::flush;
+  }
   return Publish(
       dir, [&](const std::string& d) { WriteRunOutputs(d, scenario, result); },
       [&] {

@@ -365,7 +365,25 @@ std::string FormatSummaryTable(const Summary& s) {
     out += fmt::format("\ndatabase {} (offered load {:.2f} of {:.0f} queries/s)\n", s.db.verdict,
                        s.db.offered_load, s.db.capacity_qps);
   }
+  if (const std::string growth = QueueGrowthNote(s); !growth.empty()) out += growth + '\n';
   return out;
+}
+
+std::string QueueGrowthNote(const Summary& s) {
+  if (!(s.db.offered_load > 1) || !(s.db.capacity_qps > 0)) return {};
+  // Measured: the queries the run issued per second, less what the
+  // database can serve; the queue grows by the difference until its limit.
+  const double growth = (s.db.offered_load - 1) * s.db.capacity_qps;
+  std::string note = fmt::format(
+      "the system is unstable: arrivals exceed service capacity, so the database queue grows by "
+      "about {:.0f} queries/s without bound",
+      growth);
+  if (s.db.rejected > 0) {
+    note += fmt::format(" (held at database.queue_limit: {} queries rejected)", s.db.rejected);
+  } else {
+    note += " (unbounded: every waiting request holds memory; see database.queue_limit)";
+  }
+  return note;
 }
 
 void WriteRunOutputs(const std::string& dir, const Scenario& scenario, const RunResult& result) {

@@ -24,6 +24,11 @@ std::string TimeSeriesToCsv(const std::vector<IntervalRow>& rows);
 nlohmann::json EventsToJson(const Scenario& scenario, const RunResult& result);
 // Fixed-width table of the main summary numbers, for the terminal.
 std::string FormatSummaryTable(const Summary& s);
+// When the run's arrivals exceeded the database's capacity (offered load
+// > 1): one line saying the system is unstable, with the queue's measured
+// growth rate; empty otherwise. The table ends with it; `run` also prints it
+// on stderr as a warning.
+std::string QueueGrowthNote(const Summary& s);
 
 // Writes the four files into `dir` atomically: everything goes to a sibling
 // temporary folder first, which is renamed into place at the end (replacing a

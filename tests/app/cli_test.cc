@@ -586,7 +586,7 @@ TEST_CASE("a scenario cannot use belady: it needs next-access times", "[app][cli
 
 // ---- --max-memory: a run that outgrows the limit ends cleanly -------------
 
-TEST_CASE("--max-memory ends a run whose memory grows without bound: exit 1, nothing written",
+TEST_CASE("a run whose memory grows without bound stops at --max-memory: exit 1, nothing written",
           "[app][cli][memory]") {
   Sandbox box;
   const std::string overload =

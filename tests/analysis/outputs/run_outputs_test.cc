@@ -238,4 +238,23 @@ TEST_CASE("events.json is byte-identical across runs of the same scenario and se
   CHECK(a.find("\"flush\"") != std::string::npos);
 }
 
+TEST_CASE("an unstable run's table says how fast its database queue grows", "[outputs][database]") {
+  Summary s;
+  s.db.capacity_qps = 3200;
+  s.db.offered_load = 3.0;  // 9,600 queries/s arrive: the queue grows by 6,400/s
+  s.db.rejected = 12;
+  const std::string bounded = QueueGrowthNote(s);
+  CHECK(bounded.find("unstable") != std::string::npos);
+  CHECK(bounded.find("about 6400 queries/s") != std::string::npos);
+  CHECK(bounded.find("12 queries rejected") != std::string::npos);
+  CHECK(FormatSummaryTable(s).find(bounded) != std::string::npos);
+
+  s.db.rejected = 0;  // an unbounded queue: nothing rejected, memory grows
+  CHECK(QueueGrowthNote(s).find("unbounded") != std::string::npos);
+
+  s.db.offered_load = 0.97;  // below capacity: a queue that empties again
+  CHECK(QueueGrowthNote(s).empty());
+  CHECK(FormatSummaryTable(s).find("unstable") == std::string::npos);
+}
+
 }  // namespace cachelab
