@@ -14,6 +14,17 @@
 namespace cachelab::memory_guard {
 namespace {
 
+// The process's resident set size in bytes (0 when unknown).
+uint64_t ResidentBytes() {
+  std::FILE* f = std::fopen("/proc/self/statm", "r");
+  if (f == nullptr) return 0;
+  unsigned long long pages_total = 0, pages_resident = 0;
+  const int n = std::fscanf(f, "%llu %llu", &pages_total, &pages_resident);
+  std::fclose(f);
+  if (n != 2) return 0;
+  return pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
 struct Guard {
   std::atomic<bool> tripped{false};
   std::atomic<uint64_t> seen{0};  // the resident size that tripped it
@@ -58,16 +69,6 @@ Guard& TheGuard() {
 
 }  // namespace
 
-uint64_t ResidentBytes() {
-  std::FILE* f = std::fopen("/proc/self/statm", "r");
-  if (f == nullptr) return 0;
-  unsigned long long pages_total = 0, pages_resident = 0;
-  const int n = std::fscanf(f, "%llu %llu", &pages_total, &pages_resident);
-  std::fclose(f);
-  if (n != 2) return 0;
-  return pages_resident * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
-}
-
 void Arm(uint64_t limit_bytes) {
   Guard& g = TheGuard();
   g.Stop();
@@ -80,10 +81,6 @@ void Arm(uint64_t limit_bytes) {
   g.limit = limit_bytes;
   g.stop = false;
   g.watcher = std::thread([&g] { g.Watch(); });
-}
-
-void Disarm() {
-  Arm(0);
 }
 
 const std::atomic<bool>* Flag() {

@@ -7,7 +7,7 @@
 //  - Arm(limit) starts one watcher thread that reads the resident set size
 //    (/proc/self/statm) every 20 ms; once it exceeds `limit` bytes the guard
 //    trips and stays tripped. Arm(0) or never arming: no limit, no thread.
-//    Arming again replaces the limit (tests).
+//    Arming again replaces the limit and clears a trip.
 //  - Flag() is what simulations watch (StopRule::abort): a tripped guard ends
 //    every running world's arrivals at once; requests in flight finish, so
 //    memory stops growing. RunScenario then throws MemoryLimitError.
@@ -31,12 +31,9 @@ class MemoryLimitError : public std::runtime_error {
 namespace memory_guard {
 
 void Arm(uint64_t limit_bytes);
-void Disarm();
 const std::atomic<bool>* Flag();
 // Throws MemoryLimitError when tripped; `where` says what was stopped.
 void ThrowIfTripped(const std::string& where);
-// The process's resident set size in bytes (0 when unknown).
-uint64_t ResidentBytes();
 
 }  // namespace memory_guard
 }  // namespace cachelab

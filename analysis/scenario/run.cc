@@ -10,10 +10,9 @@ RunResult RunScenario(const Scenario& scenario, const RunOptions& options) {
   RunOptions o = options;
   if (o.stop.abort == nullptr) o.stop.abort = memory_guard::Flag();
   RunResult r = RunSimulation(scenario.world, scenario.stack, o);
-  memory_guard::ThrowIfTripped(fmt::format(
-      "scenario '{}' (seed {}) stopped its arrivals {}", scenario.name, scenario.world.seed,
-      r.stopped_early.empty() ? "at its end"
-                              : r.stopped_early.substr(r.stopped_early.find(" at ") + 1)));
+  memory_guard::ThrowIfTripped(
+      fmt::format("scenario '{}' (seed {}) ended its arrivals: {}", scenario.name,
+                  scenario.world.seed, r.stopped_early.empty() ? "at its end" : r.stopped_early));
   // The rows after the arrivals stop hold only the drain of requests still in
   // flight (mostly slow misses): no dashboard would alert on that tail.
   const double end_s = scenario.world.duration.seconds();

@@ -159,7 +159,7 @@ void Database::Complete(uint32_t slot) {
   s.state = SlotState::kDone;
   AdvanceBusy();
   --busy_;
-  // Hand the connection to the next live waiter before resuming the caller,
+  // Hand the connection to the first waiter before resuming the caller,
   // so the caller's next query queues behind it (FIFO).
   if (!queue_.empty()) {
     const uint32_t next = queue_.front();

@@ -128,7 +128,7 @@ std::optional<Request> World::TakeNext() {
 
 Process World::ServeRead(Key key, uint32_t instance, uint64_t request) {
   const Time started = sim_.now();
-  if (Tracing(key)) Note(key, instance, request, std::string("read request"));
+  if (Tracing(key)) Note(key, instance, request, "read request");
   ReadOutcome out;
   if (config_.cache.enabled) {
     out = co_await stack_->Read(instance, key, request);

@@ -6,8 +6,8 @@
 //  - Run() simulates until the workload's duration is over and every request
 //    in flight has finished, then returns the summary and the time series.
 //  - With a StopRule, arrivals may end early: at once when `abort` is set,
-//    at a time-series tick when `cancel` is set, or (when_unstable) once the queries issued so far
-//    already exceed what the database can serve in the whole duration at
+//    at a time-series tick when `cancel` is set, or (when_unstable) once the
+//    queries issued so far already exceed what the database can serve in the whole duration at
 //    its capacity (Summary::db.capacity_qps over the mix so far), so the
 //    verdict can only be "unstable". Requests in flight then finish as
 //    usual; RunResult::stopped_early says why and when.
