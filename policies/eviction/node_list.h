@@ -30,6 +30,8 @@ class NodePool {
       nodes_[h] = Node{};
     } else {
       h = static_cast<Handle>(nodes_.size());
+      // Large pools (1 MiB and up) in huge pages, see huge_page_allocator.h.
+      if (nodes_.capacity() == 0) nodes_ = Nodes(HugePageAllocator<Node>(true));
       nodes_.emplace_back();
     }
     return h;
@@ -41,10 +43,9 @@ class NodePool {
   Node& operator[](Handle h) { return nodes_[h]; }
   const Node& operator[](Handle h) const { return nodes_[h]; }
   size_t capacity() const { return nodes_.size(); }
-  // Room for n nodes; from an empty pool (a replay sizing itself up front)
-  // in huge pages, see huge_page_allocator.h.
+  // Room for n nodes (a replay sizing itself up front).
   void Reserve(size_t n) {
-    if (nodes_.empty()) nodes_ = Nodes(HugePageAllocator<Node>(true));
+    if (nodes_.capacity() == 0) nodes_ = Nodes(HugePageAllocator<Node>(true));
     nodes_.reserve(n);
   }
 

@@ -1,15 +1,14 @@
-// An allocator for the replay's large random-access arrays (the index, node
-// pools): when `huge` is set, blocks of 1 MiB or more are rounded up to whole
-// 2 MiB pages, aligned to them and marked for transparent huge pages
-// (madvise, Linux); other blocks come from operator new as usual. Containers
-// start with `huge` off (the timed simulation's policies grow their arrays
-// step by step, where whole pages would only cost memory); a replay, which
-// sizes its arrays once up front, switches it on (NodePool::Reserve).
+// An allocator for large random-access arrays (hash tables, node pools, the
+// database's rows, the ledger's counters): when `huge` is set, blocks of
+// 1 MiB or more are rounded up to whole 2 MiB pages, aligned to them and
+// marked for transparent huge pages (madvise, Linux); other blocks come from
+// operator new as usual, so a small array costs nothing extra and a large one
+// at most one partly used 2 MiB page.
 //
-// Why: a replay touches a random slot and a random node per request in
-// arrays of several MiB; with 4 KiB pages nearly every such access also
+// Why: a request touches a random slot and a random node in arrays of
+// several MiB; with 4 KiB pages nearly every such access also
 // misses the TLB, and the page walk delays (or cancels) the prefetches the
-// replay loop relies on (replayer.h). One 2 MiB page covers 512 small ones.
+// replay loop and the world's requests drawn ahead rely on. One 2 MiB page covers 512 small ones.
 // Where THP is "never", madvise is refused and nothing changes but the
 // alignment; results never depend on it. The cost: a block is rounded up to
 // whole 2 MiB pages, which are resident once touched.

@@ -9,7 +9,7 @@ Database::Database(Simulator& sim, const DatabaseConfig& config, const std::vect
                    VersionLedger& ledger, StampedeTracker& stampede, uint64_t seed)
     : sim_(sim),
       config_(config),
-      rows_(sizes.size()),
+      rows_(sizes.size(), HugePageAllocator<RowState>(true)),
       ledger_(ledger),
       stampede_(stampede),
       read_service_(config.read_service),

@@ -31,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "sim/core/huge_page_allocator.h"
 #include "sim/core/random.h"
 #include "sim/core/simulator.h"
 #include "sim/core/slot_pool.h"
@@ -182,7 +183,7 @@ class Database {
     int64_t commit_ns = 0;
     uint32_t size = 0;
   };
-  std::vector<RowState> rows_;
+  std::vector<RowState, HugePageAllocator<RowState>> rows_;  // random access: huge pages
   VersionLedger& ledger_;
   StampedeTracker& stampede_;
   Sampler read_service_;

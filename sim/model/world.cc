@@ -115,8 +115,9 @@ std::optional<Request> World::TakeNext() {
     cache_.store().Prefetch(r->key);
     // The slot of the request drawn kAhead / 2 earlier has had time to load.
     if (ahead_count_ > kAhead / 2) {
-      cache_.store().PrefetchNode(
-          ahead_[(ahead_head_ + ahead_count_ - 1 - kAhead / 2) % kAhead].key);
+      const Key earlier = ahead_[(ahead_head_ + ahead_count_ - 1 - kAhead / 2) % kAhead].key;
+      cache_.store().PrefetchNode(earlier);
+      ledger_.Prefetch(earlier);  // read when the request completes
     }
   }
   if (ahead_count_ == 0) return std::nullopt;
