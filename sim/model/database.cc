@@ -59,7 +59,7 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
   } else if (config_.queue_limit > 0 && waiting_ >= config_.queue_limit) {
     ++stats_.rejected;
     if (!q.write_) stampede_.LoadFinished(q.key_);
-    s.result.ok = false;
+    s.ok = false;
     s.state = SlotState::kDone;
   } else {
     s.state = SlotState::kWaiting;
@@ -89,7 +89,10 @@ void Database::StartService(uint32_t slot) {
     service = write_service_.DrawDuration(rng_);
   } else {
     service = read_service_.DrawDuration(rng_);
-    s.result.value = Row(s.key);  // statement snapshot at start of service
+    const Value row = Row(s.key);  // statement snapshot at start of service
+    s.version = row.version;
+    s.size = row.size;
+    s.exists = row.exists;
   }
   if (config_.cores == 0) {
     sim_.ScheduleAfter(service, &Database::OnComplete, this, slot);
@@ -150,12 +153,13 @@ void Database::Complete(uint32_t slot) {
     row.size = s.size;
     row.commit_ns = sim_.now().nanos();
     if (s.acknowledges) ledger_.Acknowledge(s.key, v, sim_.now());
-    s.result.value = Value{v, s.size, true};
+    s.version = v;
+    s.exists = true;
     for (const auto& f : commit_listeners_) f(s.key, v);
   } else {
     stampede_.LoadFinished(s.key);
   }
-  s.result.ok = true;
+  s.ok = true;
   s.state = SlotState::kDone;
   AdvanceBusy();
   --busy_;
@@ -194,14 +198,16 @@ void Database::OnTimeout(void* self, uint64_t arg) {
   --db->waiting_;
   ++db->stats_.timeouts;
   if (!s.write) db->stampede_.LoadFinished(s.key);
-  s.result.ok = false;
+  s.ok = false;
   db->ArmTimeout();  // before the caller runs on: it may queue again
   s.handle.resume();
 }
 
 DbResult Database::Collect(uint32_t slot) {
   Slot& s = slots_[slot];
-  DbResult r = s.result;
+  DbResult r;
+  r.ok = s.ok;
+  if (s.ok) r.value = Value{s.version, s.size, s.exists};
   if (s.state == SlotState::kDone || s.state == SlotState::kAbandoned) ReleaseSlot(slot);
   return r;
 }

@@ -139,18 +139,24 @@ class Database {
 
  private:
   enum class SlotState : uint8_t { kFree, kWaiting, kRunning, kDone, kAbandoned };
+  // A query's state, 56 bytes: an overloaded database holds one per waiting
+  // query, so the answer lives in the request's own fields.
   struct Slot {
     std::coroutine_handle<> handle;
     Key key = 0;
-    uint32_t size = 0;
-    bool write = false;
-    bool acknowledges = false;
+    // Writes: the version asked for (0 = the next), then the one committed.
+    // Reads: the row's version when the query started.
     uint64_t version = 0;
-    SlotState state = SlotState::kFree;
     Time enqueued;
     Simulator::EventId timeout_seq = 0;  // reserved when it queues
-    DbResult result;
+    uint32_t size = 0;                   // writes: the new size; reads: the row's size seen
+    bool write = false;
+    bool acknowledges = false;
+    bool ok = false;      // served (false: rejected or timed out)
+    bool exists = false;  // reads: the row existed
+    SlotState state = SlotState::kFree;
   };
+  static_assert(sizeof(Slot) <= 56);
 
   uint32_t Submit(const Query& q, std::coroutine_handle<> h);
   bool Finished(uint32_t slot) const { return slots_[slot].state == SlotState::kDone; }

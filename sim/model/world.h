@@ -57,7 +57,10 @@ class World {
   static void OnTick(void* self, uint64_t);
   void ScheduleNextArrival();
   // Each request is a process of its own (task.h's Process).
-  Process ServeRead(Key key, uint32_t instance, uint64_t request);
+  Process ServeRead(Key key, uint32_t instance, uint64_t request);          // through the stack
+  Process ServeReadUncached(Key key, uint32_t instance, uint64_t request);  // cache disabled
+  // A read's answer: metered, noted, finished.
+  void Answered(Key key, uint32_t instance, uint64_t request, const ReadOutcome& out, Time started);
   // `new_size`: the value size the write installs; 0 = the row's current size.
   Process ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_t request);
   void Finish(Time started);
