@@ -20,6 +20,7 @@
 #include "analysis/experiments/compare.h"
 #include "analysis/experiments/plan.h"
 #include "analysis/experiments/sweep.h"
+#include "analysis/models/model_report.h"
 #include "analysis/report/report.h"
 #include "app/cli.h"
 #include "app/cli_options.h"
@@ -309,6 +310,7 @@ struct PlanArgs {
   unsigned threads = 1;
   std::string out;  // empty: DefaultPlanDir
   bool json = false;
+  bool no_model_start = false;
 };
 
 int PlanCommand(const PlanArgs& args) {
@@ -322,6 +324,12 @@ int PlanCommand(const PlanArgs& args) {
   spec.replications = args.replications;
   spec.threads = args.threads;
   for (const std::string& u : args.uncertain) spec.uncertain.push_back(ParseGrid(u, "--uncertain"));
+  spec.model_start = !args.no_model_start;
+  spec.model = [](const Scenario& s) {
+    std::vector<PlanModelRow> rows;
+    for (const ModelRow& r : PredictScenario(s).rows) rows.push_back({r.quantity, r.model, r.note});
+    return rows;
+  };
   std::optional<ProgressLine> line;
   if (ProgressOnTerminal(line, "plan")) {
     spec.progress = [&line, &spec](size_t done, size_t at_most, const std::string& value) {
@@ -354,6 +362,8 @@ CommandRunner AddPlanCommand(CLI::App& cmd) {
       "field, e.g. --slo 'latency_ms.p99<=10' --slo 'cache.hit_ratio>=0.9'.\n"
       "Step: --step, else 1 (integers), 1 ns (durations), 1 byte (sizes), 1% of the range "
       "(reals).\n"
+      "The search starts at the analytic model's answer (`cachelab model`), probing it and one\n"
+      "step below at once, and gallops from there; --no-model-start bisects from the ends.\n"
       "No value in range meeting the SLOs, or a non-monotone parameter, is exit 2 (nothing\n"
       "written). Writes plan.json to the output folder (default results/runs/<name>-plan).");
   cmd.add_option("scenario", args.scenario,
@@ -388,6 +398,9 @@ CommandRunner AddPlanCommand(CLI::App& cmd) {
   cmd.add_option("--out", args.out, "Output folder (default: results/runs/<name>-plan)")
       ->type_name("DIR");
   cmd.add_flag("--json", args.json, "Print plan.json on stdout instead of the text");
+  cmd.add_flag("--no-model-start", args.no_model_start,
+               "Bisect from the ends of the range instead of starting from the analytic model's "
+               "answer (same answer when the parameter is monotone; for comparison)");
   return [shared] { return PlanCommand(*shared); };
 }
 

@@ -11,8 +11,10 @@
 
 #include "analysis/common/atomic_files.h"
 #include "analysis/common/errors.h"
+#include "analysis/common/parallel.h"
 #include "analysis/experiments/value_list.h"
 #include "analysis/outputs/run_outputs.h"
+#include "analysis/scenario/run.h"
 
 namespace cachelab {
 namespace {
@@ -78,7 +80,110 @@ struct Candidates {
   }
 };
 
+// The replications of one probe at one combination of the uncertain inputs.
+struct ProbeRuns {
+  const Scenario* scenario = nullptr;
+  std::atomic<bool> unstable{false};
+  std::vector<json> summaries;  // in seed order
+};
+
+// Every (probe, seed) run of `batch` spread over up to `threads` threads, as
+// RunReplications runs one probe's: a run whose database is certain to be
+// unstable stops its arrivals, sets its probe's flag and cancels that
+// probe's other runs (only that probe's: whether a probe ends up unstable
+// does not depend on the thread count nor on the other probes of the batch).
+void RunBatch(std::vector<ProbeRuns>& batch, const std::vector<uint64_t>& seeds, unsigned threads) {
+  const size_t r = seeds.size();
+  for (ProbeRuns& p : batch) p.summaries.assign(r, json());
+  ParallelFor(batch.size() * r, threads, [&](size_t t) {
+    ProbeRuns& p = batch[t / r];
+    if (p.unstable.load()) return;
+    Scenario s = *p.scenario;
+    s.world.seed = seeds[t % r];
+    s.resolved["seed"] = seeds[t % r];
+    RunOptions o;
+    o.stop.when_unstable = true;
+    o.stop.cancel = &p.unstable;
+    const RunResult run = RunScenario(s, o);
+    if (run.stopped_early.rfind("database unstable", 0) == 0) p.unstable = true;
+    p.summaries[t % r] = SummaryToJson(run.summary);
+  });
+}
+
+// Worst cases of the search (RunPlan), for the progress display's `at_most`:
+// the most probes each part can still take, whatever the probes find.
+
+// Bisection of [fails, meets], meets - fails = width: ceil(log2(width)).
+size_t BisectionWorst(int64_t width) {
+  size_t n = 0;
+  for (; width > 1; ++n) width -= width / 2;
+  return n;
+}
+
+// Galloping down from the start s: m (the smallest value known to meet) > 0,
+// the next probe at max(0, s - d). Each probe either fails (then the bracket
+// is bisected) or meets and the gallop goes on, until lo meets.
+size_t GallopDownWorst(int64_t s, int64_t m, int64_t d) {
+  size_t worst = 0, count = 0;
+  for (;; d *= 2) {
+    if (m == 0) return std::max(worst, count);
+    const int64_t k = std::max<int64_t>(0, s - d);
+    ++count;
+    worst = std::max(worst, count + BisectionWorst(m - k));  // k fails
+    m = k;                                                   // k meets
+  }
+}
+
+// Galloping up from the start s: `fails` the largest value known to fail,
+// the next probe at min(last, s + d). hi failing ends it (with lo probed
+// when its outcome is not known yet).
+size_t GallopUpWorst(int64_t s, int64_t fails, int64_t d, int64_t last, bool lo_known) {
+  size_t worst = 0, count = 0;
+  for (;; d *= 2) {
+    if (fails == last) return std::max(worst, count + (lo_known ? 0 : 1));
+    const int64_t k = d >= last - s ? last : s + d;
+    ++count;
+    worst = std::max(worst, count + BisectionWorst(k - fails));  // k meets
+    fails = k;                                                   // k fails
+  }
+}
+
+// From the model's start s, before the pair (s, s - 1) runs.
+size_t StartWorst(int64_t s, int64_t last) {
+  size_t rest = GallopUpWorst(s, s, 1, last, s <= 1);              // s fails
+  if (s > 1) rest = std::max(rest, GallopDownWorst(s, s - 1, 2));  // s and s - 1 meet
+  return (s > 0 ? 2 : 1) + rest;
+}
+
 }  // namespace
+
+std::string ModelQuantityOf(const std::string& metric) {
+  static const std::pair<const char*, const char*> kPeak[] = {
+      {"peak.cache.min_hit_ratio", "hit ratio"},
+      {"peak.db.utilization", "DB utilization"},
+      {"peak.db.queries_per_s", "DB queries/s"},
+      {"peak.latency_ms.p99", "latency p99 (ms)"}};
+  static const std::pair<const char*, const char*> kWindow[] = {
+      {"cache.hit_ratio", "hit ratio"},
+      {"db.utilization", "DB utilization"},
+      {"db.wait_probability", "DB P(wait)"},
+      {"db.mean_wait_ms", "DB mean wait (ms)"},
+      {"latency_ms.mean", "latency mean (ms)"},
+      {"latency_ms.p50", "latency p50 (ms)"},
+      {"latency_ms.p99", "latency p99 (ms)"},
+      {"staleness.stale_read_ratio", "stale reads / reads"}};
+  for (const auto& [name, quantity] : kPeak) {
+    if (metric == name) return quantity;
+  }
+  const size_t dot = metric.find('.');
+  for (const auto& [name, quantity] : kWindow) {
+    // The whole run's, or a window's ("steady.db.utilization").
+    if (metric == name || (dot != std::string::npos && metric.substr(dot + 1) == name)) {
+      return quantity;
+    }
+  }
+  return {};
+}
 
 Slo ParseSlo(const std::string& text) {
   auto fail = [&](const std::string& what) {
@@ -275,61 +380,81 @@ PlanResult RunPlan(const PlanSpec& spec) {
   out.name = at_lo.name;
   out.seeds = ReplicationSeeds(at_lo.world.seed, spec.replications);
 
+  // ---- the probes ----
   std::map<int64_t, size_t> probed;  // candidate index -> probe
-  auto probe = [&](int64_t k) -> const PlanProbe& {
-    PlanProbe p;
-    p.value = FormatQuantity(c.At(k));
-    if (spec.progress) {
-      // Both ends, then one halving of [fails, meets] per probe.
-      const auto halvings =
-          c.last > 1 ? static_cast<size_t>(std::ceil(std::log2(static_cast<double>(c.last)))) : 0;
-      spec.progress(out.probes.size(), 2 + halvings, p.value);
+  // Runs the probes of `ks` at once (their replications share the threads),
+  // in that order in out.probes. `at_most`: the progress display's bound.
+  auto probe_batch = [&](const std::vector<int64_t>& ks, size_t at_most) {
+    std::vector<PlanProbe> batch(ks.size());
+    std::vector<std::vector<double>> margin(
+        ks.size(), std::vector<double>(spec.slos.size(), std::numeric_limits<double>::infinity()));
+    for (size_t j = 0; j < ks.size(); ++j) {
+      PlanProbe& p = batch[j];
+      p.value = FormatQuantity(c.At(ks[j]));
+      if (spec.progress) spec.progress(out.probes.size() + j, at_most, p.value);
+      p.meets = true;
+      p.slo_metrics.resize(spec.slos.size());
+      p.worst_at.resize(spec.slos.size());
     }
     // A replication whose database cannot keep up stops its arrivals and
-    // cancels the others: the probe fails whatever its SLOs say. Whether
-    // some replication is unstable does not depend on the timing, so the
-    // outcome is the same on any number of threads.
-    p.meets = true;
-    p.slo_metrics.resize(spec.slos.size());
-    p.worst_at.resize(spec.slos.size());
-    std::vector<double> margin(spec.slos.size(), std::numeric_limits<double>::infinity());
-    for (size_t u = 0; u < combos.size() && p.stopped.empty(); ++u) {
-      const Scenario scenario = load(p.value, combos[u]);
-      std::atomic<bool> unstable{false};
-      const std::vector<json> summaries =
-          RunReplications(scenario, out.seeds, spec.threads, &unstable);
-      out.runs += out.seeds.size();
-      if (unstable) {
-        p.stopped = "database unstable: queries arrive faster than it serves them";
-        if (!out.combinations[u].empty()) p.stopped += " (at " + out.combinations[u] + ")";
-        p.meets = false;
-        p.slo_metrics.clear();
-        p.worst_at.clear();
-        break;
+    // cancels its probe's others: the probe fails whatever its SLOs say,
+    // without running its remaining combinations. Whether some replication
+    // is unstable does not depend on the timing, so the outcome is the same
+    // on any number of threads.
+    for (size_t u = 0; u < combos.size(); ++u) {
+      std::vector<size_t> running;  // probes not stopped yet
+      std::vector<Scenario> scenarios;
+      for (size_t j = 0; j < batch.size(); ++j) {
+        if (!batch[j].stopped.empty()) continue;
+        running.push_back(j);
+        scenarios.push_back(load(batch[j].value, combos[u]));
       }
-      const std::vector<MetricStats> stats = SummarizeReplications(summaries);
-      for (size_t i = 0; i < spec.slos.size(); ++i) {
-        const Slo& slo = spec.slos[i];
-        auto it = std::find_if(stats.begin(), stats.end(),
-                               [&](const MetricStats& m) { return m.name == slo.metric; });
-        // CheckSloMetrics: every summary has it. The combination with the
-        // least room under its threshold speaks for the probe.
-        if (const double room = SloMargin(slo, *it); room < margin[i]) {
-          margin[i] = room;
-          p.slo_metrics[i] = *it;
-          p.worst_at[i] = out.combinations[u];
+      if (running.empty()) break;
+      std::vector<ProbeRuns> runs(running.size());
+      for (size_t i = 0; i < running.size(); ++i) runs[i].scenario = &scenarios[i];
+      RunBatch(runs, out.seeds, spec.threads);
+      out.runs += running.size() * out.seeds.size();
+      for (size_t i = 0; i < running.size(); ++i) {
+        PlanProbe& p = batch[running[i]];
+        if (runs[i].unstable) {
+          p.stopped = "database unstable: queries arrive faster than it serves them";
+          if (!out.combinations[u].empty()) p.stopped += " (at " + out.combinations[u] + ")";
+          p.meets = false;
+          p.slo_metrics.clear();
+          p.worst_at.clear();
+          continue;
+        }
+        const std::vector<MetricStats> stats = SummarizeReplications(runs[i].summaries);
+        for (size_t k = 0; k < spec.slos.size(); ++k) {
+          const Slo& slo = spec.slos[k];
+          auto it = std::find_if(stats.begin(), stats.end(),
+                                 [&](const MetricStats& m) { return m.name == slo.metric; });
+          // CheckSloMetrics: every summary has it. The combination with the
+          // least room under its threshold speaks for the probe.
+          if (const double room = SloMargin(slo, *it); room < margin[running[i]][k]) {
+            margin[running[i]][k] = room;
+            p.slo_metrics[k] = *it;
+            p.worst_at[k] = out.combinations[u];
+          }
         }
       }
     }
-    if (p.stopped.empty()) {
-      for (size_t i = 0; i < spec.slos.size(); ++i) {
-        if (!SloMet(spec.slos[i], p.slo_metrics[i])) p.meets = false;
+    for (size_t j = 0; j < batch.size(); ++j) {
+      PlanProbe& p = batch[j];
+      if (p.stopped.empty()) {
+        for (size_t i = 0; i < spec.slos.size(); ++i) {
+          if (!SloMet(spec.slos[i], p.slo_metrics[i])) p.meets = false;
+        }
       }
+      probed[ks[j]] = out.probes.size();
+      out.probes.push_back(std::move(p));
     }
-    probed[k] = out.probes.size();
-    out.probes.push_back(std::move(p));
+  };
+  auto probe = [&](int64_t k, size_t at_most) -> const PlanProbe& {
+    probe_batch({k}, at_most);
     return out.probes.back();
   };
+  auto meets_at = [&](int64_t k) { return out.probes[probed.at(k)].meets; };
   auto violations = [&](const PlanProbe& p) {
     if (!p.stopped.empty()) return p.stopped;
     std::vector<std::string> v;
@@ -340,10 +465,11 @@ PlanResult RunPlan(const PlanSpec& spec) {
     }
     return fmt::format("{}", fmt::join(v, "; "));
   };
-
-  const PlanProbe top = probe(c.last);
-  if (!top.meets) {
-    if (c.last > 0 && probe(0).meets) {
+  // hi fails: lo (probed unless known) tells a parameter that is not
+  // monotone from a range where nothing meets the SLOs.
+  auto fail_at_hi = [&](size_t at_most) {
+    const PlanProbe top = out.probes[probed.at(c.last)];
+    if (c.last > 0 && (probed.count(0) ? meets_at(0) : probe(0, at_most).meets)) {
       throw InputError(fmt::format(
           "--minimize {}: not monotone: {} meets every SLO but the larger {} does not ({}); "
           "plan needs a parameter where larger is never worse",
@@ -352,19 +478,196 @@ PlanResult RunPlan(const PlanSpec& spec) {
     throw InputError(fmt::format(
         "{}: no value in the range meets the SLOs: at {} = {}, {} (widen --range or relax --slo)",
         where, spec.pointer, out.hi, violations(top)));
-  }
-  if (c.last == 0 || probe(0).meets) {
-    out.answer = probed.at(0);
+  };
+
+  // ---- where the search starts ----
+  const std::optional<int64_t> start = [&]() -> std::optional<int64_t> {
+    PlanModelStart& ms = out.model_start;
+    if (!spec.model_start) {
+      ms.reason = "--no-model-start";
+      return std::nullopt;
+    }
+    if (!spec.model) {
+      ms.reason = "no model given";
+      return std::nullopt;
+    }
+    std::vector<std::string> quantities;
+    for (const Slo& slo : spec.slos) {
+      quantities.push_back(ModelQuantityOf(slo.metric));
+      if (quantities.back().empty()) {
+        ms.reason = "the model does not predict " + slo.metric;
+        return std::nullopt;
+      }
+    }
+    // The model's verdict at candidate k: meets every SLO at its point value
+    // at every combination; `why` non-empty when the model cannot tell.
+    struct Verdict {
+      bool meets = true;
+      std::vector<double> predicted;  // per SLO, at the combination with the least room
+      std::string why;
+    };
+    auto model_at = [&](int64_t k) {
+      Verdict v;
+      const std::string value = FormatQuantity(c.At(k));
+      v.predicted.assign(spec.slos.size(), std::numeric_limits<double>::quiet_NaN());
+      std::vector<double> margin(spec.slos.size(), std::numeric_limits<double>::infinity());
+      for (const auto& combo : combos) {
+        std::vector<PlanModelRow> rows;
+        try {
+          rows = spec.model(load(value, combo));
+        } catch (const std::exception& e) {
+          v.why = fmt::format("the model failed at {} = {}: {}", spec.pointer, value, e.what());
+          return v;
+        }
+        auto row = [&](const std::string& quantity) -> const PlanModelRow* {
+          for (const PlanModelRow& r : rows) {
+            if (r.quantity == quantity) return &r;
+          }
+          return nullptr;
+        };
+        // An overloaded database (offered load >= connections) fails every
+        // SLO, as a probe whose database cannot keep up does; the model then
+        // has no waits nor latencies.
+        const PlanModelRow* utilization = row("DB utilization");
+        const bool overloaded = utilization && utilization->value && *utilization->value >= 1;
+        if (overloaded) v.meets = false;
+        for (size_t i = 0; i < spec.slos.size(); ++i) {
+          const PlanModelRow* r = row(quantities[i]);
+          if (r == nullptr) {
+            v.why = "the model has no " + quantities[i];
+            return v;
+          }
+          if (!r->value) {
+            if (overloaded) continue;
+            v.why = fmt::format("the model has no {} at {} = {} ({})", quantities[i], spec.pointer,
+                                value, r->note);
+            return v;
+          }
+          const MetricStats m{spec.slos[i].metric, *r->value, std::nullopt, std::nullopt};
+          if (!SloMet(spec.slos[i], m)) v.meets = false;
+          if (const double room = SloMargin(spec.slos[i], m); room < margin[i]) {
+            margin[i] = room;
+            v.predicted[i] = *r->value;
+          }
+        }
+      }
+      return v;
+    };
+    auto predictions = [&](const Verdict& v) {
+      std::vector<std::string> parts;
+      for (size_t i = 0; i < spec.slos.size(); ++i) {
+        parts.push_back(std::isnan(v.predicted[i])
+                            ? spec.slos[i].metric + " n/a (database overloaded)"
+                            : fmt::format("{} {:.4g}", spec.slos[i].metric, v.predicted[i]));
+      }
+      return fmt::format("{}", fmt::join(parts, ", "));
+    };
+    // The model alone, bisected like the simulations: hi, lo, then halvings.
+    Verdict meets = model_at(c.last);
+    if (!meets.why.empty()) {
+      ms.reason = meets.why;
+      return std::nullopt;
+    }
+    if (!meets.meets) {
+      ms.reason =
+          fmt::format("the model predicts that no value in the range meets the SLOs (at {}: {})",
+                      out.hi, predictions(meets));
+      return std::nullopt;
+    }
+    int64_t fails = -1, at = c.last;
+    if (c.last > 0) {
+      Verdict v = model_at(0);
+      if (!v.why.empty()) {
+        ms.reason = v.why;
+        return std::nullopt;
+      }
+      if (v.meets) {
+        at = 0;
+        meets = std::move(v);
+      } else {
+        fails = 0;
+      }
+    }
+    while (at - fails > 1) {
+      const int64_t mid = fails + (at - fails) / 2;
+      Verdict v = model_at(mid);
+      if (!v.why.empty()) {
+        ms.reason = v.why;
+        return std::nullopt;
+      }
+      if (v.meets) {
+        at = mid;
+        meets = std::move(v);
+      } else {
+        fails = mid;
+      }
+    }
+    ms.value = FormatQuantity(c.At(at));
+    ms.predicted = meets.predicted;
+    return at;
+  }();
+  if (!start) {
+    // Bisection: both ends, then one halving of [fails, meets] per probe.
+    const size_t at_most = 2 + BisectionWorst(c.last);
+    if (!probe(c.last, at_most).meets) fail_at_hi(at_most);
+    if (c.last == 0 || probe(0, at_most).meets) {
+      out.answer = probed.at(0);
+      return out;
+    }
+    int64_t fails = 0, meets = c.last;
+    while (meets - fails > 1) {
+      const int64_t mid = fails + (meets - fails) / 2;
+      (probe(mid, at_most).meets ? meets : fails) = mid;
+    }
+    out.answer = probed.at(meets);
+    out.below = probed.at(fails);
     return out;
   }
-  int64_t fails = 0, meets = c.last;
-  while (meets - fails > 1) {
-    const int64_t mid = fails + (meets - fails) / 2;
-    (probe(mid).meets ? meets : fails) = mid;
+
+  // ---- from the model's answer s ----
+  const int64_t s = *start;
+  auto bisect = [&](int64_t fails, int64_t meets) {
+    while (meets - fails > 1) {
+      const int64_t mid = fails + (meets - fails) / 2;
+      const size_t at_most = out.probes.size() + BisectionWorst(meets - fails);
+      (probe(mid, at_most).meets ? meets : fails) = mid;
+    }
+    out.answer = probed.at(meets);
+    out.below = probed.at(fails);
+    return out;
+  };
+  probe_batch(s > 0 ? std::vector<int64_t>{s, s - 1} : std::vector<int64_t>{s},
+              StartWorst(s, c.last));
+  if (meets_at(s)) {
+    if (s == 0) {
+      out.answer = probed.at(0);
+      return out;
+    }
+    if (!meets_at(s - 1)) return bisect(s - 1, s);
+    // Both meet: gallop down until a value fails or lo meets.
+    int64_t m = s - 1;
+    for (int64_t d = 2;; d *= 2) {
+      if (m == 0) {
+        out.answer = probed.at(0);
+        return out;
+      }
+      const int64_t k = std::max<int64_t>(0, s - d);
+      if (!probe(k, out.probes.size() + GallopDownWorst(s, m, d)).meets) return bisect(k, m);
+      m = k;
+    }
   }
-  out.answer = probed.at(meets);
-  out.below = probed.at(fails);
-  return out;
+  // s fails (whatever s - 1 did: under monotonicity it fails too): gallop up
+  // until a value meets; hi failing ends the plan as it does without the model.
+  int64_t fails = s;
+  for (int64_t d = 1;; d *= 2) {
+    const bool lo_known = probed.count(0) > 0;
+    if (fails == c.last) fail_at_hi(out.probes.size() + (lo_known ? 0 : 1));
+    const int64_t k = d >= c.last - s ? c.last : s + d;
+    if (probe(k, out.probes.size() + GallopUpWorst(s, fails, d, c.last, lo_known)).meets) {
+      return bisect(fails, k);
+    }
+    fails = k;
+  }
 }
 
 std::string FormatPlan(const PlanResult& r) {
@@ -380,6 +683,18 @@ std::string FormatPlan(const PlanResult& r) {
       r.combinations.size() > 1
           ? fmt::format(" x {} combinations of the uncertain inputs", r.combinations.size())
           : "");
+  const PlanModelStart& ms = r.model_start;
+  if (!ms.value.empty()) {
+    std::vector<std::string> parts;
+    for (size_t i = 0; i < s.slos.size() && i < ms.predicted.size(); ++i) {
+      parts.push_back(fmt::format("{} {:.4g}", s.slos[i].metric, ms.predicted[i]));
+    }
+    out += fmt::format("search started at the model's answer {} (model: {} at {})\n\n", ms.value,
+                       fmt::join(parts, ", "), ms.value);
+  } else {
+    out += fmt::format(
+        "search: bisection from the ends of the range (model start not used: {})\n\n", ms.reason);
+  }
   if (r.combinations.size() > 1) {
     out += "every SLO must hold at each of:\n";
     for (const std::string& c : r.combinations) out += "  " + c + "\n";
@@ -455,6 +770,17 @@ json PlanToJson(const PlanResult& r) {
                       {"violated", std::move(violated)},
                       {"stopped", p.stopped.empty() ? json(nullptr) : json(p.stopped)}});
   }
+  const PlanModelStart& ms = r.model_start;
+  json predicted = nullptr;
+  if (!ms.value.empty()) {
+    predicted = json::object();
+    for (size_t i = 0; i < r.spec.slos.size() && i < ms.predicted.size(); ++i) {
+      predicted[r.spec.slos[i].metric] = RoundSignificant(ms.predicted[i]);
+    }
+  }
+  json model_start = {{"value", ms.value.empty() ? json(nullptr) : OverrideValueJson(ms.value)},
+                      {"predicted", std::move(predicted)},
+                      {"not_used", ms.value.empty() ? json(ms.reason) : json(nullptr)}};
   return {{"scenario", r.name},
           {"pointer", r.spec.pointer},
           {"range", {{"lo", OverrideValueJson(r.lo)}, {"hi", OverrideValueJson(r.hi)}}},
@@ -467,6 +793,7 @@ json PlanToJson(const PlanResult& r) {
           {"answer", OverrideValueJson(r.probes[r.answer].value)},
           {"below", r.below ? OverrideValueJson(r.probes[*r.below].value) : json(nullptr)},
           {"runs", r.runs},
+          {"model_start", std::move(model_start)},
           {"probes", std::move(probes)}};
 }
 

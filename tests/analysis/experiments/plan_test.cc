@@ -11,6 +11,7 @@
 
 #include "analysis/common/errors.h"
 #include "analysis/models/analytic.h"
+#include "analysis/models/model_report.h"
 #include "analysis/scenario/run.h"
 
 namespace cachelab {
@@ -362,4 +363,258 @@ TEST_CASE("the worst interval after the warmup is the expiry wave of the cold st
 }
 
 }  // namespace
+}  // namespace cachelab
+
+namespace cachelab {
+namespace {
+
+// The analytic model as `cachelab plan` gives it to the search
+// (app/experiment_commands.cc): `cachelab model`'s predictions.
+std::vector<PlanModelRow> AnalyticModel(const Scenario& s) {
+  std::vector<PlanModelRow> rows;
+  for (const ModelRow& r : PredictScenario(s).rows) rows.push_back({r.quantity, r.model, r.note});
+  return rows;
+}
+
+// A model that is wrong on purpose: the database's mean wait is 0 from
+// `enough` connections on and 100 ms below, so its answer is `enough`.
+PlanModel WaitsBelow(int enough) {
+  return [enough](const Scenario& s) {
+    const bool ok = static_cast<int>(s.world.database.connections) >= enough;
+    return std::vector<PlanModelRow>{{"DB mean wait (ms)", ok ? 0.0 : 100.0, "test model"}};
+  };
+}
+
+PlanResult WithModel(PlanSpec spec, PlanModel model) {
+  spec.model = std::move(model);
+  return RunPlan(spec);
+}
+
+PlanResult Bisection(PlanSpec spec) {
+  spec.model = AnalyticModel;
+  spec.model_start = false;  // --no-model-start
+  return RunPlan(spec);
+}
+
+const std::string& AnswerOf(const PlanResult& r) {
+  return r.probes[r.answer].value;
+}
+
+std::string BelowOf(const PlanResult& r) {
+  return r.below ? r.probes[*r.below].value : std::string("none");
+}
+
+// The message of the InputError RunPlan throws for `spec`.
+std::string PlanError(const PlanSpec& spec) {
+  try {
+    RunPlan(spec);
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  FAIL("no InputError");
+  return {};
+}
+
+// cli_tiny.json (1000 Zipf keys, whole-run hit ratio from a cold start) over
+// cache capacities 16KiB, 32KiB, ..., 1MiB.
+PlanSpec TinyCapacity(const std::string& slo) {
+  PlanSpec spec;
+  spec.scenario_path = kData + "/cli_tiny.json";
+  spec.pointer = "/cache/capacity";
+  spec.range = "16KiB..1MiB";
+  spec.step = "16KiB";
+  spec.slos = {ParseSlo(slo)};
+  spec.threads = 2;
+  return spec;
+}
+
+}  // namespace
+
+TEST_CASE("the model's prediction for an SLO is the row of its metric, in any window",
+          "[analysis][plan][model-start]") {
+  CHECK(ModelQuantityOf("cache.hit_ratio") == "hit ratio");
+  CHECK(ModelQuantityOf("steady.cache.hit_ratio") == "hit ratio");
+  CHECK(ModelQuantityOf("steady.db.utilization") == "DB utilization");
+  CHECK(ModelQuantityOf("expiry_wave.latency_ms.p99") == "latency p99 (ms)");
+  CHECK(ModelQuantityOf("peak.latency_ms.p99") == "latency p99 (ms)");
+  CHECK(ModelQuantityOf("peak.db.utilization") == "DB utilization");
+  CHECK(ModelQuantityOf("db.mean_wait_ms") == "DB mean wait (ms)");
+  CHECK(ModelQuantityOf("latency_ms.p999").empty());
+  CHECK(ModelQuantityOf("requests.failed").empty());
+  CHECK(ModelQuantityOf("peak.latency_ms.p99_at_s").empty());
+}
+
+TEST_CASE("starting from the model's answer gives bisection's answer in fewer probes",
+          "[analysis][plan][model-start]") {
+  SECTION("connections of an M/M/c database") {
+    const PlanSpec spec = MmcConnections("1..16", "db.mean_wait_ms<=0.6");
+    const PlanResult bisection = Bisection(spec);
+    const PlanResult model = WithModel(spec, AnalyticModel);
+    CHECK(AnswerOf(model) == AnswerOf(bisection));
+    CHECK(BelowOf(model) == BelowOf(bisection));
+    CHECK(model.probes.size() < bisection.probes.size());
+    CHECK(model.runs < bisection.runs);
+    // Erlang C is the model: it names 6 (0.33 ms; 1.18 ms at 5), so the
+    // answer and the value below it are the only probes, run at once.
+    CHECK(model.model_start.value == "6");
+    REQUIRE(model.model_start.predicted.size() == 1);
+    CHECK(model.model_start.predicted[0] == Approx(ErlangCQueue(6, 300, 100).mean_wait_s * 1e3));
+    CHECK(model.probes.size() == 2);
+    CHECK(FormatPlan(model).find("search started at the model's answer 6 (model: "
+                                 "db.mean_wait_ms 0.3305 at 6)") != std::string::npos);
+    CHECK(bisection.model_start.value.empty());
+    CHECK(bisection.model_start.reason == "--no-model-start");
+    CHECK(FormatPlan(bisection).find("bisection from the ends of the range (model start not "
+                                     "used: --no-model-start)") != std::string::npos);
+  }
+  SECTION("cache capacity for a hit ratio") {
+    const PlanSpec spec = TinyCapacity("cache.hit_ratio>=0.5");
+    const PlanResult bisection = Bisection(spec);
+    const PlanResult model = WithModel(spec, AnalyticModel);
+    INFO("model start " << model.model_start.value << ", answer " << AnswerOf(model));
+    CHECK(AnswerOf(model) == AnswerOf(bisection));
+    CHECK(BelowOf(model) == BelowOf(bisection));
+    CHECK_FALSE(model.model_start.value.empty());
+    CHECK(model.probes.size() < bisection.probes.size());
+    // The same seeds at the same value: the same figures whichever search found it.
+    CHECK(model.probes[model.answer].slo_metrics[0].mean ==
+          bisection.probes[bisection.answer].slo_metrics[0].mean);
+  }
+  SECTION("the lower end meeting every SLO") {
+    PlanSpec spec = MmcConnections("10..12", "db.mean_wait_ms<=0.6");
+    spec.replications = 2;
+    const PlanResult bisection = Bisection(spec);
+    const PlanResult model = WithModel(spec, AnalyticModel);
+    CHECK(AnswerOf(model) == "10");
+    CHECK(AnswerOf(bisection) == "10");
+    CHECK_FALSE(model.below.has_value());
+    CHECK_FALSE(bisection.below.has_value());
+    CHECK(model.model_start.value == "10");
+    CHECK(model.probes.size() == 1);  // nothing below lo; bisection probes hi too
+    CHECK(bisection.probes.size() == 2);
+  }
+}
+
+TEST_CASE("a plan from the model's answer does not depend on the thread count",
+          "[analysis][plan][model-start]") {
+  SECTION("capacity") {
+    PlanSpec spec = TinyCapacity("cache.hit_ratio>=0.55");
+    spec.model = AnalyticModel;
+    const nlohmann::json two = PlanToJson(RunPlan(spec));
+    spec.threads = 1;
+    CHECK(PlanToJson(RunPlan(spec)) == two);
+    CHECK_FALSE(two["model_start"]["value"].is_null());
+  }
+  SECTION("connections, with probes stopped early") {
+    // 2 connections cannot serve 300 queries of 10 ms a second: a model
+    // naming 3 starts with a pair (3 and 2) whose second probe stops early
+    // beside one that runs on.
+    PlanSpec spec = MmcConnections("1..8", "latency_ms.p99<100");
+    spec.model = [](const Scenario& s) {
+      const bool ok = s.world.database.connections >= 3;
+      return std::vector<PlanModelRow>{{"latency p99 (ms)", ok ? 50.0 : 500.0, "test model"}};
+    };
+    const nlohmann::json two = PlanToJson(RunPlan(spec));
+    REQUIRE(two["model_start"]["value"] == 3);
+    REQUIRE(two["probes"].size() >= 2);
+    CHECK(two["probes"][1]["value"] == 2);
+    CHECK(two["probes"][1]["stopped"].is_string());
+    CHECK(two["answer"] == 4);
+    for (unsigned threads : {1u, 3u}) {
+      spec.threads = threads;
+      CHECK(PlanToJson(RunPlan(spec)) == two);
+    }
+  }
+}
+
+TEST_CASE("a wrong model start still finds bisection's answer by galloping",
+          "[analysis][plan][model-start]") {
+  // Bisection answers 6 (below 5) for this plan; the test model names
+  // `start` whatever the truth.
+  const PlanSpec spec = MmcConnections("1..16", "db.mean_wait_ms<=0.6");
+  const PlanResult bisection = Bisection(spec);
+  REQUIRE(AnswerOf(bisection) == "6");
+  REQUIRE(BelowOf(bisection) == "5");
+  for (int start : {1, 2, 3, 7, 9, 15, 16}) {
+    INFO("model start " << start);
+    PlanSpec s = spec;
+    s.model = WaitsBelow(start);
+    size_t calls = 0, last_at_most = SIZE_MAX;
+    s.progress = [&](size_t done, size_t at_most, const std::string&) {
+      CHECK(done == calls++);
+      CHECK(at_most <= last_at_most);  // never grows
+      last_at_most = at_most;
+    };
+    const PlanResult r = RunPlan(s);
+    CHECK(r.model_start.value == std::to_string(start));
+    CHECK(AnswerOf(r) == "6");
+    CHECK(BelowOf(r) == "5");
+    CHECK(calls == r.probes.size());
+    CHECK(last_at_most >= r.probes.size());  // an upper bound
+    CHECK(r.probes[0].value == std::to_string(start));
+    // Every probe agrees with the answer (the parameter is monotone here).
+    for (const PlanProbe& p : r.probes) CHECK(p.meets == (std::stoi(p.value) >= 6));
+  }
+}
+
+TEST_CASE("with the model start the plans that fail fail as they do without it",
+          "[analysis][plan][model-start]") {
+  PlanSpec spec;
+  spec.scenario_path = kData + "/plan_mmc.json";
+  spec.pointer = "/database/connections";
+  spec.replications = 2;
+  spec.slos = {ParseSlo("db.mean_wait_ms<=0.6")};
+  SECTION("no value in the range meets the SLOs") {
+    spec.range = "3..5";
+    const std::string expected = PlanError(spec);  // no model: bisection
+    CHECK_THAT(expected, Catch::Contains("no value in the range meets the SLOs"));
+    // The model sees it too (1.18 ms at 5) and leaves the search to bisection.
+    PlanSpec with = spec;
+    with.model = AnalyticModel;
+    CHECK(PlanError(with) == expected);
+    // A model that is wrong starts at lo and gallops up to hi.
+    with.model = WaitsBelow(1);
+    CHECK(PlanError(with) == expected);
+    with.model = WaitsBelow(4);
+    CHECK(PlanError(with) == expected);
+  }
+  SECTION("a parameter where larger is worse is not monotone") {
+    spec.sets = {{"/database/connections", "4"}};
+    spec.pointer = "/workload/rate/rps";
+    spec.range = "50..350";
+    spec.step = "25";
+    const std::string expected = PlanError(spec);
+    CHECK_THAT(expected, Catch::Contains("not monotone"));
+    PlanSpec with = spec;
+    with.model = AnalyticModel;
+    CHECK(PlanError(with) == expected);
+    // A model claiming that rates from 200 on meet: 200 fails, the gallop
+    // up reaches 350, which fails, and 50 meets.
+    with.model = [](const Scenario& s) {
+      const bool ok = s.world.workload.rate.rps >= 200;
+      return std::vector<PlanModelRow>{{"DB mean wait (ms)", ok ? 0.0 : 100.0, "test model"}};
+    };
+    CHECK(PlanError(with) == expected);
+  }
+  SECTION("a model that cannot tell leaves the search to bisection, saying why") {
+    spec.range = "1..16";
+    spec.slos = {ParseSlo("latency_ms.p999<=100")};
+    PlanSpec with = spec;
+    with.model = AnalyticModel;
+    const PlanResult r = RunPlan(with);
+    CHECK(r.model_start.value.empty());
+    CHECK(r.model_start.reason == "the model does not predict latency_ms.p999");
+    CHECK(PlanToJson(r)["model_start"]["not_used"] == r.model_start.reason);
+    CHECK(r.probes[0].value == "16");  // hi first, as bisection does
+    with.slos = {ParseSlo("db.mean_wait_ms<=0.6")};
+    with.model = [](const Scenario&) -> std::vector<PlanModelRow> {
+      throw std::runtime_error("no such model");
+    };
+    const PlanResult thrown = RunPlan(with);
+    CHECK_THAT(thrown.model_start.reason, Catch::Contains("no such model"));
+    spec.slos = with.slos;
+    CHECK(PlanToJson(thrown)["probes"] == PlanToJson(RunPlan(spec))["probes"]);
+  }
+}
+
 }  // namespace cachelab
