@@ -42,6 +42,10 @@ class Stack final : public ComposedStack {
     if (warming_) warming_->Start(c);
   }
 
+  void Prefetch(uint32_t instance, Key key) const override {
+    if (l1_) l1_->Prefetch(instance, key);
+  }
+
   // Without an L1 the guard's task is the read: no frame of the stack's own.
   Task<ReadOutcome> Read(uint32_t instance, Key key, uint64_t request) override {
     if (!l1_) return guard_->Read(Ctx(*ops_, instance, request), key);

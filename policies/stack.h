@@ -67,6 +67,11 @@ class NearCache {
   virtual std::optional<Value> Get(uint32_t instance, Key k, Time now) = 0;
   virtual void Put(uint32_t instance, Key k, const Value& v, Time now) = 0;
   virtual void Erase(uint32_t instance, Key k) = 0;
+  // Start loading what a coming Get(instance, k) reads; changes nothing.
+  virtual void Prefetch(uint32_t instance, Key k) const {
+    (void)instance;
+    (void)k;
+  }
   // A write on c.instance() has been acknowledged: drop the copies it makes stale.
   virtual void OnWrite(Ctx& c, Key k) = 0;
   virtual void Finish(Ctx& c) { (void)c; }

@@ -23,6 +23,9 @@ class InstanceNearCache : public NearCache {
   std::optional<Value> Get(uint32_t instance, Key k, Time now) override;
   void Put(uint32_t instance, Key k, const Value& v, Time now) override;
   void Erase(uint32_t instance, Key k) override;
+  void Prefetch(uint32_t instance, Key k) const override {
+    if (instance < stores_.size()) stores_[instance]->Prefetch(k);
+  }
 
  private:
   Runtime* rt_ = nullptr;  // for the time of an Erase

@@ -87,6 +87,13 @@ class PolicyStack {
   // flushes, start background processes (which must end once svc.stopped).
   virtual void Start(Services& svc) = 0;
   virtual Task<ReadOutcome> Read(uint32_t instance, Key key, uint64_t request) = 0;
+  // A request for `key` will land on `instance` a few arrivals from now:
+  // start loading what the stack's own structures (an L1) will read for it.
+  // Changes nothing.
+  virtual void Prefetch(uint32_t instance, Key key) const {
+    (void)instance;
+    (void)key;
+  }
   // Writes a new version of `key` of `size` bytes; false when the caller got an error.
   virtual Task<bool> Write(uint32_t instance, Key key, uint32_t size, uint64_t request) = 0;
   // Once, after the run: last numbers into svc.stats (e.g. writes still queued).

@@ -113,6 +113,10 @@ std::optional<Request> World::TakeNext() {
       workload_done_ = true;
       break;
     }
+    // Dealt round robin: the one at position p lands on next_instance_ + p.
+    if (stack_) {
+      stack_->Prefetch(static_cast<uint32_t>((next_instance_ + ahead_count_) % instances_), r->key);
+    }
     ahead_[(ahead_head_ + ahead_count_++) % kAhead] = *r;
     cache_.store().Prefetch(r->key);
     // The slot of the request drawn kAhead / 2 earlier has had time to load.
