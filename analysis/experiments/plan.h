@@ -20,8 +20,10 @@
 // end meets" and halves it: O(log2((hi - lo) / step)) probes.
 //
 // Model start (the default when PlanSpec::model is given): the analytic model
-// (`cachelab model`'s predictions, milliseconds per candidate) is bisected
-// alone over the candidates for the smallest one, k, whose predictions meet
+// (`cachelab model`'s predictions: no simulation, from milliseconds to a few
+// seconds per candidate, the most for a cache capacity over many keys, whose
+// cold-start hit ratio it integrates key by key) is bisected alone over the
+// candidates for the smallest one, k, whose predictions meet
 // every SLO at their point values (every combination of the uncertain inputs;
 // a database the model finds overloaded fails every SLO, as an unstable probe
 // does). The simulations then probe k and k - 1 at once (their replications share
@@ -99,6 +101,7 @@ struct PlanModelRow {
   std::string note;
 };
 // The model the search starts from: the app passes PredictScenario's rows.
+// It must be pure (RunPlan calls it from several threads at once).
 using PlanModel = std::function<std::vector<PlanModelRow>(const Scenario&)>;
 
 // The model's prediction for an SLO's metric (MetricStats' fields for the
