@@ -30,8 +30,6 @@ class NodePool {
       nodes_[h] = Node{};
     } else {
       h = static_cast<Handle>(nodes_.size());
-      // Large pools (1 MiB and up) in huge pages, see huge_page_allocator.h.
-      if (nodes_.capacity() == 0) nodes_ = Nodes(HugePageAllocator<Node>(true));
       nodes_.emplace_back();
     }
     return h;
@@ -44,10 +42,7 @@ class NodePool {
   const Node& operator[](Handle h) const { return nodes_[h]; }
   size_t capacity() const { return nodes_.size(); }
   // Room for n nodes (a replay sizing itself up front).
-  void Reserve(size_t n) {
-    if (nodes_.capacity() == 0) nodes_ = Nodes(HugePageAllocator<Node>(true));
-    nodes_.reserve(n);
-  }
+  void Reserve(size_t n) { nodes_.reserve(n); }
 
  private:
   static Handle& Link(Node& n) {
@@ -59,7 +54,8 @@ class NodePool {
   }
 
   using Nodes = std::vector<Node, HugePageAllocator<Node>>;
-  Nodes nodes_;
+  // Large pools (1 MiB and up) in huge pages, see huge_page_allocator.h.
+  Nodes nodes_{HugePageAllocator<Node>(true)};
   Handle free_ = kNil;
 };
 

@@ -6,9 +6,10 @@
 // at most one partly used 2 MiB page.
 //
 // Why: a request touches a random slot and a random node in arrays of
-// several MiB; with 4 KiB pages nearly every such access also
-// misses the TLB, and the page walk delays (or cancels) the prefetches the
-// replay loop and the world's requests drawn ahead rely on. One 2 MiB page covers 512 small ones.
+// several MiB; with 4 KiB pages nearly every such access also misses the
+// TLB, and the page walk delays (or cancels) the prefetches that the replay
+// loop and the world's requests drawn ahead rely on. One 2 MiB page covers
+// 512 small ones.
 // Where THP is "never", madvise is refused and nothing changes but the
 // alignment; results never depend on it. The cost: a block is rounded up to
 // whole 2 MiB pages, which are resident once touched.
