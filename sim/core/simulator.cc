@@ -40,6 +40,17 @@ Simulator::EventId Simulator::ScheduleAfter(Duration delay, Callback fn, void* c
   return Schedule(now_ + delay, fn, ctx, arg);
 }
 
+Simulator::EventId Simulator::ScheduleSolo(Time at, Callback fn, void* ctx, uint64_t arg) {
+  if (at < now_) [[unlikely]]
+    ThrowInPast(at, now_);
+  if (has_solo_) [[unlikely]]
+    throw std::logic_error("ScheduleSolo: a solo event is already pending");
+  const uint64_t seq = next_seq_++;
+  solo_ = Event{at.nanos(), seq, fn, ctx, arg};
+  has_solo_ = true;
+  return seq;
+}
+
 Simulator::EventId Simulator::ScheduleResume(Time at, std::coroutine_handle<> h) {
   return Schedule(at, &ResumeCoroutine, h.address());
 }
@@ -91,11 +102,23 @@ bool Simulator::DropCancelledTop() {
   return false;
 }
 
+bool Simulator::TakeNext(Event* e) {
+  const bool queued = DropCancelledTop();
+  if (has_solo_ && (!queued || Before(solo_, heap_.front()))) {
+    *e = solo_;
+    has_solo_ = false;
+    return true;
+  }
+  if (!queued) return false;
+  *e = PopTop();
+  return true;
+}
+
 bool Simulator::Step() {
   // A process may have failed outside any event (e.g. Spawn before Run).
   RethrowIfFailed();
-  if (DropCancelledTop()) {
-    Event e = PopTop();
+  Event e;
+  if (TakeNext(&e)) {
     now_ = Time::FromNanos(e.time);
     ++events_run_;
     e.fn(e.ctx, e.arg);
@@ -114,7 +137,13 @@ void Simulator::Run() {
 void Simulator::RunUntil(Time until) {
   stopped_ = false;
   RethrowIfFailed();
-  while (!stopped_ && DropCancelledTop() && heap_.front().time <= until.nanos()) Step();
+  while (!stopped_) {
+    const bool queued = DropCancelledTop();
+    const bool solo_first = has_solo_ && (!queued || Before(solo_, heap_.front()));
+    if (!solo_first && !queued) break;
+    if ((solo_first ? solo_.time : heap_.front().time) > until.nanos()) break;
+    Step();
+  }
   if (!stopped_ && now_ < until) now_ = until;
 }
 

@@ -38,6 +38,14 @@ class Simulator {
   EventId ScheduleAfter(Duration delay, Callback fn, void* ctx, uint64_t arg = 0);
   EventId ScheduleResume(Time at, std::coroutine_handle<> h);
 
+  // For a source that never has more than one event pending, such as the
+  // arrival process: its event waits in a slot beside the queue rather than
+  // in it, which saves a push and a pop per arrival, and runs exactly where
+  // Schedule would have run it (same sequence numbers, same tie order). The
+  // slot must be empty (std::logic_error otherwise); a solo event cannot be
+  // cancelled.
+  EventId ScheduleSolo(Time at, Callback fn, void* ctx, uint64_t arg = 0);
+
   // A sequence number taken now for an event pushed later with
   // ScheduleReserved: among events at equal times, the event runs where it
   // would have had it been scheduled when the number was taken. The caller
@@ -59,7 +67,7 @@ class Simulator {
   bool Step();
   void Stop() { stopped_ = true; }
 
-  size_t pending() const { return heap_.size(); }
+  size_t pending() const { return heap_.size() + (has_solo_ ? 1 : 0); }
   uint64_t events_run() const { return events_run_; }
 
   void Fail(std::exception_ptr e);
@@ -80,10 +88,14 @@ class Simulator {
   void RethrowIfFailed();
   // Pops cancelled events off the top; true when a live event remains.
   bool DropCancelledTop();
+  // Takes the next event to run (solo slot or queue) into *e; false when none.
+  bool TakeNext(Event* e);
 
   // 4-ary min-heap: shallower than a binary heap and its children share cache lines.
   std::vector<Event> heap_;
   boost::unordered_flat_set<uint64_t> cancelled_;
+  Event solo_{};
+  bool has_solo_ = false;
   Time now_;
   uint64_t next_seq_ = 0;
   uint64_t events_run_ = 0;

@@ -76,7 +76,7 @@ void World::ScheduleNextArrival() {
     StopIfDone();
     return;
   }
-  sim_.Schedule(next_->at, &World::OnArrival, this);
+  sim_.ScheduleSolo(next_->at, &World::OnArrival, this);
 }
 
 void World::OnArrival(void* self, uint64_t) {

@@ -461,5 +461,69 @@ TEST_CASE("one reserved event for a FIFO of deadlines runs them as one event eac
   CHECK(ties > 1'000);
 }
 
+// A source that always has one event pending (like the arrival process):
+// each of its events appends to the log, schedules a heap event at a random
+// delay (0 included, so ties) and its own successor, solo or through the
+// queue. Both ways must give the same log: the solo slot changes only where
+// the event waits, never when it runs.
+struct Source {
+  Simulator* sim;
+  Log* log;
+  RandomEngine rng;
+  bool solo;
+  uint64_t left;
+};
+void SourceFires(void* ctx, uint64_t arg) {
+  auto* s = static_cast<Source*>(ctx);
+  Append(s->log, arg);
+  if (s->left == 0) return;
+  --s->left;
+  boost::random::uniform_int_distribution<int64_t> delay(0, 3);
+  s->sim->ScheduleAfter(Duration::Nanos(delay(s->rng)), &Append, s->log, 1'000'000 + s->left);
+  const Time next = s->sim->now() + Duration::Nanos(delay(s->rng));
+  if (s->solo) {
+    s->sim->ScheduleSolo(next, &SourceFires, s, s->left);
+  } else {
+    s->sim->Schedule(next, &SourceFires, s, s->left);
+  }
+}
+
+std::vector<std::pair<int64_t, uint64_t>> RunSource(bool solo) {
+  Simulator sim;
+  Log log{&sim, {}};
+  Source source{&sim, &log, MakeStream(23, "simulator.solo"), solo, 20'000};
+  sim.Schedule(At(0), &SourceFires, &source, 20'000);
+  sim.Run();
+  return log.entries;
+}
+
+TEST_CASE("a solo event runs exactly where the same event scheduled in the queue would",
+          "[sim][core][simulator]") {
+  const auto queued = RunSource(false);
+  const auto solo = RunSource(true);
+  REQUIRE(queued.size() == 40'001);
+  CHECK(solo == queued);
+}
+
+TEST_CASE("the solo slot holds one event, counts as pending and is honoured by RunUntil",
+          "[sim][core][simulator]") {
+  Simulator sim;
+  Log log{&sim, {}};
+  sim.ScheduleSolo(At(20), &Append, &log, 1);
+  CHECK(sim.pending() == 1);
+  CHECK_THROWS_AS(sim.ScheduleSolo(At(30), &Append, &log, 2), std::logic_error);
+  sim.Schedule(At(20), &Append, &log, 3);  // same time, later sequence: after the solo one
+  sim.RunUntil(At(19));
+  CHECK(log.entries.empty());
+  CHECK(sim.now() == At(19));
+  sim.RunUntil(At(20));
+  using E = std::pair<int64_t, uint64_t>;
+  CHECK(log.entries == std::vector<E>{{20, 1}, {20, 3}});
+  CHECK(sim.pending() == 0);
+  sim.ScheduleSolo(At(25), &Append, &log, 4);  // the slot is free again
+  sim.Run();
+  CHECK(log.entries.back() == E{25, 4});
+}
+
 }  // namespace
 }  // namespace cachelab
