@@ -61,7 +61,7 @@ bool Store::Set(Key k, const Value& v, Duration ttl, Time now) {
   bytes_ += need;
   while (eviction_->WantsEviction() && !map_.empty()) EvictOne();
   if (active_expiry_ && expires != Time::Max()) {
-    expiry_.push(ExpiryRecord{expires.nanos(), next_seq_++, k});
+    expiry_.Push(ExpiryRecord{expires.nanos(), next_seq_++, k});
   }
   peak_bytes_ = std::max(peak_bytes_, bytes_);
   peak_items_ = std::max<uint64_t>(peak_items_, map_.size());
@@ -94,9 +94,9 @@ uint64_t Store::ActiveExpire(Time now, uint64_t limit) {
   while (removed < limit) {
     uint64_t n = 0;
     while (n < std::min(kBatch, limit - removed) && !expiry_.empty() &&
-           expiry_.top().expires <= now.nanos()) {
-      batch[n] = expiry_.top();
-      expiry_.pop();
+           expiry_.Top().expires <= now.nanos()) {
+      batch[n] = expiry_.Top();
+      expiry_.Pop();
       map_.Prefetch(batch[n++].key);
     }
     if (n == 0) break;
@@ -137,7 +137,7 @@ void Store::Flush() {
   map_.ForEach([&](const Slot& s) { eviction_->Erase(s.entry.handle); });
   map_.Clear();
   bytes_ = 0;
-  expiry_ = {};
+  expiry_.Clear();
 }
 
 }  // namespace cachelab

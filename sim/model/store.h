@@ -19,12 +19,12 @@
 
 #include <cstdint>
 #include <memory>
-#include <queue>
 #include <vector>
 
 #include "sim/core/open_table.h"
 #include "sim/core/time.h"
 #include "sim/model/eviction.h"
+#include "sim/model/expiry_queue.h"
 #include "sim/model/value.h"
 
 namespace cachelab {
@@ -109,23 +109,14 @@ class Store {
   }
   void RecordWatched(Key k, Time expires);
 
-  // A record is stale when its key's entry is gone or expires at another
-  // time; an entry replaced by one with the same expiry is due all the same.
-  struct ExpiryRecord {
-    int64_t expires;
-    uint64_t seq;  // FIFO among equal expiry times, for determinism
-    Key key;
-    bool operator>(const ExpiryRecord& o) const {
-      return expires > o.expires || (expires == o.expires && seq > o.seq);
-    }
-  };
-
   uint64_t capacity_bytes_;
   uint64_t max_items_;
   uint64_t overhead_;
   std::unique_ptr<EvictionPolicy> eviction_;
   OpenTable<Slot> map_;
-  std::priority_queue<ExpiryRecord, std::vector<ExpiryRecord>, std::greater<ExpiryRecord>> expiry_;
+  // A record is stale when its key's entry is gone or expires at another
+  // time; an entry replaced by one with the same expiry is due all the same.
+  ExpiryQueue expiry_;
   uint64_t next_seq_ = 0;
   bool active_expiry_ = true;
   uint64_t bytes_ = 0;
