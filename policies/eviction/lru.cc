@@ -50,6 +50,8 @@ class Lru final : public EvictionPolicy {
   }
 
   uint64_t size() const override { return queue_.size(); }
+  // Touching every entry in order of its last access rebuilds the queue.
+  bool OrderIsLastAccess() const override { return true; }
   // For the replay loop (replayer.h): the node a coming hit will touch.
   void Prefetch(Handle h) const { __builtin_prefetch(&pool_[h]); }
   void PrefetchNode(Handle h) const override { Prefetch(h); }

@@ -78,13 +78,14 @@ class OpenTable {
   }
   const Slot* Find(uint64_t key) const { return const_cast<OpenTable*>(this)->Find(key); }
 
-  // The key must be absent.
-  void Insert(const Slot& slot) {
+  // The key must be absent. Returns the slot it now occupies.
+  Slot* Insert(const Slot& slot) {
     Grow();
     size_t i = Home(slot.key());
     while (slots_[i].used()) i = Next(i);
     slots_[i] = slot;
     ++size_;
+    return &slots_[i];
   }
 
   // The key's slot; when absent, `fresh` (whose key() is `key`) is inserted

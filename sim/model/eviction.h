@@ -44,6 +44,12 @@
 //    a policy whose Touch reads a per-entry node starts loading it. It must
 //    change nothing (the timed store calls it for requests drawn ahead of
 //    their arrival, which may never touch the entry).
+//  - OrderIsLastAccess() says the policy's state is a function of the order
+//    of its entries' last Insert-or-Touch alone (exact LRU). The timed store
+//    may then defer Touch while it has room: it stamps each access in the
+//    entry's own slot, and before the first eviction Touches every entry in
+//    stamp order, which leaves the policy exactly as the eager calls would
+//    have. A cache large enough never to evict never touches a node.
 #pragma once
 
 #include <cstdint>
@@ -76,6 +82,7 @@ class EvictionPolicy {
   virtual void SetNextAccess(Handle /*h*/, int64_t /*when*/) {}
   virtual void SetExpiry(Handle /*h*/, Time /*expires*/) {}
   virtual void PrefetchNode(Handle /*h*/) const {}
+  virtual bool OrderIsLastAccess() const { return false; }
 };
 
 }  // namespace cachelab

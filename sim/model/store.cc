@@ -9,8 +9,18 @@ Store::Store(uint64_t capacity_bytes, uint64_t max_items, uint64_t entry_overhea
     : capacity_bytes_(capacity_bytes),
       max_items_(max_items),
       overhead_(entry_overhead),
-      eviction_(std::move(eviction)) {
+      eviction_(std::move(eviction)),
+      deferring_(eviction_->OrderIsLastAccess()) {
   eviction_->SetCapacity(capacity_bytes_);
+}
+
+void Store::ReplayAccesses() {
+  std::vector<std::pair<uint32_t, EvictionPolicy::Handle>> order;
+  order.reserve(map_.size());
+  map_.ForEach([&](const Slot& s) { order.emplace_back(s.entry.accessed, s.entry.handle); });
+  std::sort(order.begin(), order.end());
+  for (const auto& [stamp, handle] : order) eviction_->Touch(handle);
+  deferring_ = false;
 }
 
 void Store::Remove(Slot* slot) {
@@ -19,7 +29,7 @@ void Store::Remove(Slot* slot) {
   map_.Erase(slot);
 }
 
-const Store::Entry* Store::Peek(Key k, Time now) {
+Store::Entry* Store::Live(Key k, Time now) {
   Slot* slot = map_.Find(k);
   if (slot == nullptr) return nullptr;
   if (slot->entry.expires <= now) {
@@ -31,13 +41,23 @@ const Store::Entry* Store::Peek(Key k, Time now) {
   return &slot->entry;
 }
 
+const Store::Entry* Store::Peek(Key k, Time now) {
+  return Live(k, now);
+}
+
 const Store::Entry* Store::Get(Key k, Time now) {
-  const Entry* e = Peek(k, now);
-  if (e != nullptr) eviction_->Touch(e->handle);
+  Entry* e = Live(k, now);
+  if (e == nullptr) return nullptr;
+  if (deferring_) {
+    Stamp(*e);
+  } else {
+    eviction_->Touch(e->handle);
+  }
   return e;
 }
 
 void Store::EvictOne() {
+  if (deferring_) ReplayAccesses();  // the victim depends on the true order
   Remove(map_.Find(eviction_->Victim()));
   ++evictions_;
 }
@@ -57,7 +77,8 @@ bool Store::Set(Key k, const Value& v, Duration ttl, Time now) {
   const Time expires = ttl > Duration() ? now + ttl : Time::Max();
   const auto handle = eviction_->Insert(k, need);
   if (expires != Time::Max()) eviction_->SetExpiry(handle, expires);
-  map_.Insert(Slot{k, Entry{v, expires, handle}});
+  Entry& e = map_.Insert(Slot{k, Entry{v, expires, handle}})->entry;
+  if (deferring_) Stamp(e);
   bytes_ += need;
   while (eviction_->WantsEviction() && !map_.empty()) EvictOne();
   if (active_expiry_ && expires != Time::Max()) {

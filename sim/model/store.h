@@ -12,6 +12,10 @@
 //    Redis' expire cycle but exact). Either way it counts as an expiration,
 //    never as an eviction.
 //  - ttl <= 0 means the entry never expires.
+//  - With a policy whose order is that of last accesses (LRU:
+//    EvictionPolicy::OrderIsLastAccess), hits are stamped in the entry and
+//    handed to the policy in one ordered pass before the first eviction;
+//    what is evicted, and when, is exactly what eager Touch calls give.
 //  - Watched keys (WatchExpiries): every expiration of a watched key's entry
 //    is recorded with the entry's expiry time (not the moment it was
 //    noticed). Other keys pay one branch per expiration, nothing per hit.
@@ -35,9 +39,10 @@ class Store {
     Value value;
     Time expires;
     EvictionPolicy::Handle handle;
+    uint32_t accessed = 0;  // while Touch is deferred: the last access's stamp
   };
-  // The table holds the entries inline (48 bytes with the key), so a lookup
-  // is one random slot, which Prefetch can start loading early.
+  // The table holds the entries inline (48 bytes with the key; the stamp fills what was padding),
+  // so a lookup is one random slot, which Prefetch can start loading early.
   struct Slot {
     Key key_ = 0;
     Entry entry{{}, Time::FromNanos(kFree), 0};
@@ -58,6 +63,7 @@ class Store {
   // in it. Neither changes anything.
   void Prefetch(Key k) const { map_.Prefetch(k); }
   void PrefetchNode(Key k) const {
+    if (deferring_) return;  // no node is read on a hit
     if (const Slot* s = map_.Find(k)) eviction_->PrefetchNode(s->entry.handle);
   }
   // Like Get but does not count as an access (no Touch).
@@ -99,6 +105,17 @@ class Store {
 
  private:
   void Remove(Slot* slot);
+  // The live entry of `k` (an expired one is removed), or nullptr.
+  Entry* Live(Key k, Time now);
+  // While deferring_, a hit or an insertion stamps the entry instead of
+  // calling Touch (EvictionPolicy::OrderIsLastAccess); Replay ends that: it
+  // Touches every entry in stamp order, once, before the first eviction (or
+  // before the stamps would wrap).
+  void Stamp(Entry& e) {
+    e.accessed = ++stamp_;
+    if (stamp_ == ~uint32_t{0}) ReplayAccesses();
+  }
+  void ReplayAccesses();
   // Asks the policy to admit `k` (Admit), then evicts until `need` fits.
   bool MakeRoom(Key k, uint64_t need);
   void EvictOne();
@@ -117,6 +134,8 @@ class Store {
   // A record is stale when its key's entry is gone or expires at another
   // time; an entry replaced by one with the same expiry is due all the same.
   ExpiryQueue expiry_;
+  bool deferring_;
+  uint32_t stamp_ = 0;
   uint64_t next_seq_ = 0;
   bool active_expiry_ = true;
   uint64_t bytes_ = 0;

@@ -456,6 +456,63 @@ TEST_CASE("bytes and items stay within the limits under random sets, gets and de
   CHECK(item_limit_reached);
 }
 
+// LRU as the registry makes it, except that it does not let the store defer
+// its touches (OrderIsLastAccess false): every hit is a Touch at once.
+class EagerLru final : public EvictionPolicy {
+ public:
+  EagerLru() : lru_(MakeLru()) {}
+  Handle Insert(Key key, uint64_t bytes) override { return lru_->Insert(key, bytes); }
+  void Touch(Handle h) override { lru_->Touch(h); }
+  Key Victim() override { return lru_->Victim(); }
+  void Erase(Handle h) override { lru_->Erase(h); }
+  uint64_t size() const override { return lru_->size(); }
+  std::string CheckInvariants() const override { return lru_->CheckInvariants(); }
+
+ private:
+  std::unique_ptr<EvictionPolicy> lru_;
+};
+
+TEST_CASE(
+    "a store that defers LRU's touches while it has room evicts exactly what an eager one "
+    "does",
+    "[sim][model][store]") {
+  REQUIRE(MakeLru()->OrderIsLastAccess());
+  // 400 keys of 50-150 bytes in 20,000 bytes: the first ~200 sets fit, the
+  // deferred touches are replayed at the first eviction, and from then on
+  // both stores must agree on every entry after every step.
+  Store deferring(20'000, 0, 0, MakeLru());
+  Store eager(20'000, 0, 0, std::make_unique<EagerLru>());
+  RandomEngine rng = MakeStream(41, "store.deferred");
+  boost::random::uniform_int_distribution<int> op(0, 9), key(0, 399), size(50, 150), ttl(0, 3);
+  uint64_t mismatches = 0, hits = 0;
+  for (int64_t step = 0; step < 20'000; ++step) {
+    const Time now = Ms(step);
+    const Key k = static_cast<Key>(key(rng));
+    const int o = op(rng);
+    if (o < 6) {
+      const bool a = deferring.Get(k, now) != nullptr, b = eager.Get(k, now) != nullptr;
+      if (a != b) ++mismatches;
+      hits += a ? 1 : 0;
+    } else if (o < 9) {
+      const Value v = V(static_cast<uint64_t>(step), static_cast<uint32_t>(size(rng)));
+      const Duration t = Duration::Millis(ttl(rng) * 2'000);  // some never expire
+      if (deferring.Set(k, v, t, now) != eager.Set(k, v, t, now)) ++mismatches;
+    } else {
+      if (deferring.Delete(k, now) != eager.Delete(k, now)) ++mismatches;
+    }
+    if (step % 101 == 0) {
+      for (Key j = 0; j < 400; ++j) {
+        if (Present(deferring, j, now) != Present(eager, j, now)) ++mismatches;
+      }
+    }
+  }
+  CHECK(mismatches == 0);
+  CHECK(deferring.evictions() == eager.evictions());
+  CHECK(deferring.evictions() > 1'000);  // the replay happened early on
+  CHECK(hits > 1'000);
+  CheckPolicyInSync(deferring);
+}
+
 TEST_CASE("a watched key's expirations are recorded at the entries' expiry times",
           "[sim][store][events]") {
   Store s = MakeStore(10'000);
