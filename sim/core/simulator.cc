@@ -102,30 +102,29 @@ bool Simulator::DropCancelledTop() {
   return false;
 }
 
-bool Simulator::TakeNext(Event* e) {
+const Simulator::Event* Simulator::PeekNext() {
   const bool queued = DropCancelledTop();
-  if (has_solo_ && (!queued || Before(solo_, heap_.front()))) {
-    *e = solo_;
-    has_solo_ = false;
-    return true;
-  }
-  if (!queued) return false;
-  *e = PopTop();
-  return true;
+  if (has_solo_ && (!queued || Before(solo_, heap_.front()))) return &solo_;
+  return queued ? &heap_.front() : nullptr;
 }
 
 bool Simulator::Step() {
   // A process may have failed outside any event (e.g. Spawn before Run).
   RethrowIfFailed();
+  const Event* next = PeekNext();
+  if (next == nullptr) return false;
   Event e;
-  if (TakeNext(&e)) {
-    now_ = Time::FromNanos(e.time);
-    ++events_run_;
-    e.fn(e.ctx, e.arg);
-    RethrowIfFailed();
-    return true;
+  if (next == &solo_) {
+    e = solo_;
+    has_solo_ = false;
+  } else {
+    e = PopTop();
   }
-  return false;
+  now_ = Time::FromNanos(e.time);
+  ++events_run_;
+  e.fn(e.ctx, e.arg);
+  RethrowIfFailed();
+  return true;
 }
 
 void Simulator::Run() {
@@ -137,11 +136,8 @@ void Simulator::Run() {
 void Simulator::RunUntil(Time until) {
   stopped_ = false;
   RethrowIfFailed();
-  while (!stopped_) {
-    const bool queued = DropCancelledTop();
-    const bool solo_first = has_solo_ && (!queued || Before(solo_, heap_.front()));
-    if (!solo_first && !queued) break;
-    if ((solo_first ? solo_.time : heap_.front().time) > until.nanos()) break;
+  for (const Event* next;
+       !stopped_ && (next = PeekNext()) != nullptr && next->time <= until.nanos();) {
     Step();
   }
   if (!stopped_ && now_ < until) now_ = until;

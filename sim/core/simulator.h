@@ -88,8 +88,9 @@ class Simulator {
   void RethrowIfFailed();
   // Pops cancelled events off the top; true when a live event remains.
   bool DropCancelledTop();
-  // Takes the next event to run (solo slot or queue) into *e; false when none.
-  bool TakeNext(Event* e);
+  // The next event to run (the solo slot's or the queue's top, cancelled
+  // ones dropped from the top first); nullptr when none.
+  const Event* PeekNext();
 
   // 4-ary min-heap: shallower than a binary heap and its children share cache lines.
   std::vector<Event> heap_;

@@ -108,9 +108,9 @@ class Store {
   // The live entry of `k` (an expired one is removed), or nullptr.
   Entry* Live(Key k, Time now);
   // While deferring_, a hit or an insertion stamps the entry instead of
-  // calling Touch (EvictionPolicy::OrderIsLastAccess); Replay ends that: it
-  // Touches every entry in stamp order, once, before the first eviction (or
-  // before the stamps would wrap).
+  // calling Touch (EvictionPolicy::OrderIsLastAccess). ReplayAccesses ends
+  // that: it Touches every entry in stamp order, once, before the first
+  // eviction (or before the stamps would wrap).
   void Stamp(Entry& e) {
     e.accessed = ++stamp_;
     if (stamp_ == ~uint32_t{0}) ReplayAccesses();
