@@ -5,7 +5,8 @@
 // samples it approaches exact LRU; with few it is cheaper and noisier.
 // Idle time is measured on a logical clock that ticks once per insert or hit
 // (Redis uses a wall clock in milliseconds; in replay there is none).
-// Deterministic: sampling uses Boost.Random mt19937_64 seeded with `seed`.
+// Deterministic: sampling uses Boost.Random mt19937_64 seeded with `seed`
+// (drawn ahead, so each eviction fetches the next one's samples early).
 //
 // In pseudo-code (the pool: sampling.h's EvictionPool, its scores fixed when offered):
 //   on insert(x), on hit(x): last(x) = ++clock
@@ -28,11 +29,11 @@ namespace cachelab {
 namespace {
 
 using eviction::Handle;
-using eviction::kNil;
 
 class AllKeysLru final : public EvictionPolicy {
  public:
-  AllKeysLru(int samples, uint64_t seed) : samples_(samples), rng_(seed) {}
+  AllKeysLru(int samples, uint64_t seed)
+      : samples_(samples), rng_(seed, 2 * static_cast<size_t>(samples)) {}
 
   Handle Insert(Key key, uint64_t) override {
     const Handle h = pool_.Allocate();
@@ -67,13 +68,12 @@ class AllKeysLru final : public EvictionPolicy {
  private:
   struct Node {
     Key key = 0;
-    Handle prev = kNil, next = kNil;  // free list only
     uint64_t last_access = 0;
-    uint32_t pos = 0;
+    uint32_t pos = 0;  // in dense_ (the free list's link while free)
     bool live = false;
   };
   int samples_;
-  boost::random::mt19937_64 rng_;
+  eviction::LookaheadEngine<boost::random::mt19937_64> rng_;
   uint64_t clock_ = 0;
   eviction::NodePool<Node> pool_;
   eviction::DenseHandles dense_;
