@@ -29,6 +29,18 @@ std::string Child(const std::string& pointer, size_t index) {
   return pointer + "/" + std::to_string(index);
 }
 
+std::string QuoteClipped(std::string_view text, size_t max) {
+  // Invalid UTF-8 (from a command line) is shown as U+FFFD rather than thrown on.
+  const auto quote = [](std::string_view t) {
+    return json(std::string(t)).dump(-1, ' ', false, json::error_handler_t::replace);
+  };
+  if (text.size() <= max) return quote(text);
+  size_t cut = max - 3;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole chars
+  return quote(std::string(text.substr(0, cut)) + "...") + " (" + std::to_string(text.size()) +
+         " characters)";
+}
+
 std::string Describe(const json& value) {
   switch (value.type()) {
     case json::value_t::object:
@@ -37,13 +49,9 @@ std::string Describe(const json& value) {
       return "an array";
     case json::value_t::discarded:
       return "nothing";
-    case json::value_t::string: {
+    case json::value_t::string:
       // Keep the one-line message readable when someone pastes a paragraph.
-      constexpr size_t kMax = 60;
-      const auto& s = value.get_ref<const std::string&>();
-      if (s.size() <= kMax) return value.dump();
-      return json(s.substr(0, kMax) + "...").dump();
-    }
+      return QuoteClipped(value.get_ref<const std::string&>());
     default:
       return value.dump();
   }
@@ -92,6 +100,17 @@ void Expected(const Origins& origins, const Node& node, const std::string& expec
 // ---- Parsing ----------------------------------------------------------------------
 
 namespace {
+
+// nlohmann quotes the token it stopped at ("last read: '...'", "parsing
+// '...'"), which may be a whole 10 MB value: cut what is quoted.
+std::string ClipLastRead(const std::string& message) {
+  const size_t open = message.find('\'');
+  const size_t close = message.rfind('\'');
+  if (open == std::string::npos || close <= open + 1) return message;
+  const std::string token = message.substr(open + 1, close - open - 1);
+  if (token.size() <= 80) return message;
+  return message.substr(0, open) + QuoteClipped(token) + message.substr(close + 1);
+}
 
 // Tracks the pointer of the value being parsed from nlohmann's parse events,
 // to name the place of a duplicate key.
@@ -154,6 +173,14 @@ class DuplicateKeyCheck {
 json ParseJsonStrict(const std::string& text, const std::string& source) {
   try {
     return json::parse(text, DuplicateKeyCheck(source));
+  } catch (const json::out_of_range& e) {
+    // A number beyond a double's range (-1e400): nlohmann names the literal
+    // but not where it is.
+    const std::string what = e.what();
+    const size_t colon = what.find("] ");
+    throw InputError(source + ": invalid JSON: " +
+                     ClipLastRead(colon == std::string::npos ? what : what.substr(colon + 2)) +
+                     " (numbers must fit a double)");
   } catch (const json::parse_error& e) {
     // nlohmann's what() is "[json.exception.parse_error.101] parse error at
     // line L, column C: <message>"; keep the part after "parse error at ".
@@ -161,7 +188,8 @@ json ParseJsonStrict(const std::string& text, const std::string& source) {
     const std::string marker = "parse error at ";
     const size_t at = what.find(marker);
     if (at != std::string::npos && what.compare(at + marker.size(), 5, "line ") == 0) {
-      throw InputError(source + ": invalid JSON at " + what.substr(at + marker.size()));
+      throw InputError(source + ": invalid JSON at " +
+                       ClipLastRead(what.substr(at + marker.size())));
     }
     // Older formats carry no line: derive it from the byte offset.
     size_t line = 1, column = 1;
@@ -176,7 +204,7 @@ json ParseJsonStrict(const std::string& text, const std::string& source) {
     const size_t colon = what.find(": ");
     throw InputError(source + ": invalid JSON at line " + std::to_string(line) + ", column " +
                      std::to_string(column) + ": " +
-                     (colon == std::string::npos ? what : what.substr(colon + 2)));
+                     ClipLastRead(colon == std::string::npos ? what : what.substr(colon + 2)));
   }
 }
 
@@ -231,7 +259,7 @@ int64_t ReadDurationNanos(const Origins& o, const Node& n) {
     case UnitParse::kNoUnit:
       Expected(o, n, "must be a duration with a unit (ns, us, ms, s, m, h)");
     case UnitParse::kTooLarge:
-      Expected(o, n, "must be a duration of at most 292 years");
+      Expected(o, n, "must be a duration of at most 10 years (87600h)");
     case UnitParse::kMalformed:
       break;
   }
@@ -239,7 +267,12 @@ int64_t ReadDurationNanos(const Origins& o, const Node& n) {
 }
 
 int64_t ReadSizeBytes(const Origins& o, const Node& n) {
-  if (n.value->is_number()) return ReadInteger(o, n);
+  if (n.value->is_number()) {
+    const int64_t bytes = ReadInteger(o, n);
+    if (bytes > kMaxSizeBytes || bytes < -kMaxSizeBytes)
+      Expected(o, n, "must be a size of at most 1PiB");
+    return bytes;
+  }
   if (!n.value->is_string()) {
     Expected(o, n, "must be a size such as \"4KiB\" or a whole number of bytes");
   }
@@ -248,7 +281,7 @@ int64_t ReadSizeBytes(const Origins& o, const Node& n) {
     case UnitParse::kOk:
       return bytes;
     case UnitParse::kTooLarge:
-      Expected(o, n, "must be a size below 8 EiB");
+      Expected(o, n, "must be a size of at most 1PiB");
     case UnitParse::kNoUnit:
     case UnitParse::kMalformed:
       break;

@@ -23,6 +23,13 @@ using nlohmann::json;
 
 enum class UnitParse { kOk, kMalformed, kNoUnit, kTooLarge };
 
+// The largest magnitudes a duration or size may have (kTooLarge beyond).
+// Ten years of nanoseconds leaves room for the sums a run forms (the end of
+// the run plus a request's timeouts and latencies) in 64-bit time; a petabyte
+// is beyond any cache and keeps byte counts of long runs within 64 bits.
+inline constexpr int64_t kMaxDurationNanos = int64_t{87600} * 3600 * 1'000'000'000;
+inline constexpr int64_t kMaxSizeBytes = int64_t{1} << 50;
+
 // Signed, so that "-5ms" parses and can be reported as out of range by the
 // caller ("must be > 0, got "-5ms"") instead of as gibberish.
 UnitParse ParseDurationNanos(std::string_view text, int64_t* nanos);
@@ -34,8 +41,13 @@ UnitParse ParseSizeBytes(std::string_view text, int64_t* bytes);
 std::string Child(const std::string& pointer, std::string_view key);
 std::string Child(const std::string& pointer, size_t index);
 
-// A JSON value as an error message shows it: scalars as JSON text (long
-// strings shortened), containers as "an object" / "an array".
+// `text` as a JSON string for a one-line message: longer than `max` bytes,
+// it is cut (at a character boundary) with "..." and its length appended:
+// "\"abc...\" (20000 characters)".
+std::string QuoteClipped(std::string_view text, size_t max = 80);
+
+// A JSON value as an error message shows it: scalars as JSON text (strings
+// through QuoteClipped), containers as "an object" / "an array".
 std::string Describe(const json& value);
 
 // "a, b, c"

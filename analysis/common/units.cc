@@ -152,6 +152,7 @@ UnitParse ParseDurationNanos(std::string_view text, int64_t* nanos) {
     if (UnitParse r = Accumulate(d, unit->scale, &total); r != UnitParse::kOk) return r;
     first = false;
   }
+  if (total > kMaxDurationNanos) return UnitParse::kTooLarge;
   *nanos = negative ? -total : total;
   return UnitParse::kOk;
 }
@@ -172,6 +173,7 @@ UnitParse ParseSizeBytes(std::string_view text, int64_t* bytes) {
     if (unit == nullptr) return UnitParse::kMalformed;
     if (UnitParse r = Accumulate(d, unit->scale, &total); r != UnitParse::kOk) return r;
   }
+  if (total > kMaxSizeBytes) return UnitParse::kTooLarge;
   *bytes = negative ? -total : total;
   return UnitParse::kOk;
 }
@@ -199,7 +201,7 @@ Duration ParseDuration(const std::string& text, const std::string& where) {
       FailAt(where, "must be a duration with a unit (ns, us, ms, s, m, h) such as \"" + text +
                         "ms\", got " + Quoted(text));
     case jsonread::UnitParse::kTooLarge:
-      FailAt(where, "must be a duration of at most 292 years, got " + Quoted(text));
+      FailAt(where, "must be a duration of at most 10 years (87600h), got " + Quoted(text));
     case jsonread::UnitParse::kMalformed:
       FailAt(where,
              "must be a duration such as \"250us\", \"1.5s\" or \"1h30m\", got " + Quoted(text));
@@ -214,7 +216,7 @@ uint64_t ParseSize(const std::string& text, const std::string& where) {
     case jsonread::UnitParse::kOk:
       break;
     case jsonread::UnitParse::kTooLarge:
-      FailAt(where, "must be a size below 8 EiB, got " + Quoted(text));
+      FailAt(where, "must be a size of at most 1PiB, got " + Quoted(text));
     case jsonread::UnitParse::kNoUnit:
     case jsonread::UnitParse::kMalformed:
       FailAt(where, "must be a size such as \"512B\", \"4KiB\", \"1.5MiB\" or \"10MB\", got " +

@@ -41,10 +41,6 @@ json CanonicalNumber(double v) {
   return v;
 }
 
-json Quote(std::string_view s) {
-  return json(std::string(s));
-}
-
 enum class Quantity { kDuration, kSize };
 enum class Lower { kNonNegative, kPositive };
 
@@ -113,6 +109,14 @@ class Loader {
     const double v = jsonread::ReadNumber(o_, n);
     CheckLower(n, v, lower);
     *out = CanonicalNumber(v);
+    return v;
+  }
+
+  // Arrivals are at least 1 ns apart, so no rate above 1e9/s can be run.
+  double RateField(const Node& n, Lower lower, json* out) {
+    const double v = NumberField(n, lower, out);
+    if (v > 1e9)
+      Expected(o_, n, "must be at most 1e9 requests per second (arrivals are >= 1 ns apart)");
     return v;
   }
 
@@ -223,8 +227,8 @@ class Loader {
     if (kind == "constant") {
       r.CheckFields({"kind", "rps"});
       rate->kind = Kind::kConstant;
-      rate->rps = NumberField(r.Required("rps", "requests per second > 0"), Lower::kPositive,
-                              &(*out)["rps"]);
+      rate->rps =
+          RateField(r.Required("rps", "requests per second > 0"), Lower::kPositive, &(*out)["rps"]);
     } else if (kind == "steps") {
       r.CheckFields({"kind", "steps"});
       rate->kind = Kind::kSteps;
@@ -248,8 +252,8 @@ class Loader {
           Expected(o_, at_node,
                    "must be later than the previous step (" + out_steps.back()["at"].dump() + ")");
         }
-        step.rps = NumberField(s.Required("rps", "requests per second >= 0"), Lower::kNonNegative,
-                               &out_step["rps"]);
+        step.rps = RateField(s.Required("rps", "requests per second >= 0"), Lower::kNonNegative,
+                             &out_step["rps"]);
         any_traffic = any_traffic || step.rps > 0;
         rate->steps.push_back(step);
         out_steps.push_back(std::move(out_step));
@@ -258,10 +262,10 @@ class Loader {
     } else if (kind == "ramp") {
       r.CheckFields({"kind", "from_rps", "to_rps", "start", "end"});
       rate->kind = Kind::kRamp;
-      rate->from_rps = NumberField(r.Required("from_rps", "requests per second >= 0"),
-                                   Lower::kNonNegative, &(*out)["from_rps"]);
-      rate->to_rps = NumberField(r.Required("to_rps", "requests per second >= 0"),
-                                 Lower::kNonNegative, &(*out)["to_rps"]);
+      rate->from_rps = RateField(r.Required("from_rps", "requests per second >= 0"),
+                                 Lower::kNonNegative, &(*out)["from_rps"]);
+      rate->to_rps = RateField(r.Required("to_rps", "requests per second >= 0"),
+                               Lower::kNonNegative, &(*out)["to_rps"]);
       if (!(std::max(rate->from_rps, rate->to_rps) > 0)) {
         o_.Fail(n.pointer, "from_rps or to_rps must be > 0, got both 0");
       }
@@ -355,9 +359,8 @@ class Loader {
       ObjectReader k(o_, r.Optional("keys", json::object()));
       k.CheckFields({"count", "popularity", "alpha", "cold", "depths"});
       json& keys = (*out)["keys"] = json::object();
-      w->keys =
-          static_cast<uint64_t>(IntegerField(k.Optional("count", 100'000), Lower::kPositive,
-                                             std::numeric_limits<int64_t>::max(), &keys["count"]));
+      w->keys = static_cast<uint64_t>(IntegerField(k.Optional("count", 100'000), Lower::kPositive,
+                                                   int64_t{1} << 53, &keys["count"]));
       const Node pop = k.Optional("popularity", "zipf");
       const std::string& popularity = jsonread::ReadString(o_, pop);
       if (popularity == "zipf") {
@@ -708,8 +711,9 @@ class Loader {
     const std::string& name = jsonread::ReadString(o_, name_node);
     const PolicyInfo* info = FindPolicy(role, name);
     if (info == nullptr) {
-      o_.Fail(name_node.pointer, "unknown " + role_name + " policy " + Quote(name).dump() +
-                                     "; valid names are " + JoinNames(PolicyNames(role)));
+      o_.Fail(name_node.pointer, "unknown " + role_name + " policy " +
+                                     jsonread::QuoteClipped(name) + "; valid names are " +
+                                     JoinNames(PolicyNames(role)));
     }
     if (info->offline) {
       o_.Fail(name_node.pointer, name + " needs a trace's next-access times; it runs only in " +
@@ -855,7 +859,7 @@ void ApplyOverride(const Override& ov, json* doc, Origins* origins) {
   };
   if (ov.pointer.empty() || ov.pointer[0] != '/') {
     fail("expected a JSON pointer starting with '/' such as /cache/capacity, got " +
-         Quote(ov.pointer).dump());
+         jsonread::QuoteClipped(ov.pointer));
   }
   std::vector<std::string> tokens;
   for (size_t start = 1;;) {
@@ -869,7 +873,7 @@ void ApplyOverride(const Override& ov, json* doc, Origins* origins) {
         token += raw[++i] == '0' ? '~' : '/';
       } else {
         fail("expected a JSON pointer ('~' must be written ~0 and '/' inside a name ~1), got " +
-             Quote(ov.pointer).dump());
+             jsonread::QuoteClipped(ov.pointer));
       }
     }
     tokens.push_back(std::move(token));
@@ -908,7 +912,7 @@ void ApplyOverride(const Override& ov, json* doc, Origins* origins) {
         index = cur->size();
       } else if (!ParseIndex(token, &index)) {
         fail(at + ": expected an array index (0, 1, ... or - to append), got " +
-             Quote(token).dump());
+             jsonread::QuoteClipped(token));
       }
       if (index > cur->size()) {
         fail(at + ": expected an index <= " + std::to_string(cur->size()) + " (the array has " +
@@ -945,7 +949,7 @@ Override ParseOverride(const std::string& text) {
   if (ov.pointer[0] != '/') {
     throw InputError("--set " + text +
                      ": expected a JSON pointer starting with '/' such as /cache/capacity, got " +
-                     Quote(ov.pointer).dump());
+                     jsonread::QuoteClipped(ov.pointer));
   }
   return ov;
 }

@@ -2,6 +2,7 @@
 // Boost.Random distributions, whose output is specified across platforms.
 #pragma once
 
+#include <algorithm>
 #include <boost/random/exponential_distribution.hpp>
 #include <boost/random/lognormal_distribution.hpp>
 #include <boost/random/uniform_real_distribution.hpp>
@@ -37,7 +38,12 @@ class Sampler {
     }
     return constant_;
   }
-  Duration DrawDuration(RandomEngine& rng) { return Duration::FromSecondsF((*this)(rng)*1e-9); }
+  // Capped at kMaxDraw: a lognormal of large sigma has rare draws beyond
+  // 64-bit nanoseconds, which would wrap to a negative delay.
+  Duration DrawDuration(RandomEngine& rng) {
+    return Duration::FromSecondsF(std::min((*this)(rng), kMaxDraw) * 1e-9);
+  }
+  static constexpr double kMaxDraw = 3.1536e17;  // ns: ten years
   bool is_constant() const { return kind_ == DistributionConfig::Kind::kConstant; }
 
  private:

@@ -89,7 +89,8 @@ TEST_CASE("malformed durations are rejected, echoing the input", "[analysis][sce
       {"1h30", R"(here: must be a duration such as "250us", "1.5s" or "1h30m", got "1h30")"},
       {"5MS", R"(here: must be a duration such as "250us", "1.5s" or "1h30m", got "5MS")"},
       {"-5ms", R"(here: must be >= 0, got "-5ms")"},
-      {"999999999h", R"(here: must be a duration of at most 292 years, got "999999999h")"},
+      {"999999999h", R"(here: must be a duration of at most 10 years (87600h), got "999999999h")"},
+      {"87601h", R"(here: must be a duration of at most 10 years (87600h), got "87601h")"},
   };
   for (const auto& [text, message] : cases) {
     CAPTURE(text);
@@ -334,6 +335,15 @@ TEST_CASE("a missing file and invalid JSON name the file", "[analysis][scenario]
   CHECK(ErrorOf([] {
           LoadScenarioText("", "empty.json");
         }).rfind("empty.json: invalid JSON at line 1, column 1: ", 0) == 0);
+  // A number no double holds names the literal; a huge token is cut.
+  CHECK(ErrorOf([] { LoadScenarioText(R"({"seed": -1e400})", "big.json"); }) ==
+        "big.json: invalid JSON: number overflow parsing '-1e400' (numbers must fit a double)");
+  std::string huge = R"({"seed": )";
+  huge.append(10000, '7');
+  huge.append("e999}");
+  const std::string long_token = ErrorOf([&] { LoadScenarioText(huge, "huge.json"); });
+  CHECK(long_token.size() < 200);
+  CHECK(long_token.find("(10004 characters)") != std::string::npos);
   CHECK(ErrorOf([] { LoadScenarioText("[1, 2]", "a.json"); }) ==
         "a.json: the scenario must be a JSON object, got an array");
   CHECK(ErrorOf([] {
@@ -364,6 +374,7 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
       "alerts";
   const std::string cache_fields =
       "enabled, capacity, max_items, entry_overhead, eviction, rtt, timeout, active_expiry, faults";
+  const std::string long_name = R"({"name": ")" + std::string(20000, 'x') + R"("})";
   const std::vector<BadField> cases = {
       // unknown keys, at the top and deep down
       {"unknown top-level key", "/foo", "1", "/foo: unknown field; valid fields are " + top_fields},
@@ -410,6 +421,21 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
        "/instances/count: must be an integer <= 4294967295, got 5000000000"},
       {"zero duration", "/duration", R"("0")", R"(/duration: must be > 0, got "0")"},
       {"negative seed", "/seed", "-1", "/seed: must be a non-negative integer, got -1"},
+      // bounds that keep a run within 64-bit time, bytes and the samplers' domains
+      {"rate beyond 1 ns between arrivals", "/workload/rate/rps", "2000000000",
+       "/workload/rate/rps: must be at most 1e9 requests per second (arrivals are >= 1 ns "
+       "apart), got 2000000000"},
+      {"more keys than a double counts", "/workload/keys/count", "9223372036854775807",
+       "/workload/keys/count: must be an integer <= 9007199254740992, got 9223372036854775807"},
+      {"an RTT of a century", "/cache/rtt", R"("876000h")",
+       R"(/cache/rtt: must be a duration of at most 10 years (87600h), got "876000h")"},
+      {"a capacity beyond a petabyte", "/cache/capacity", R"("2048TiB")",
+       R"(/cache/capacity: must be a size of at most 1PiB, got "2048TiB")"},
+      {"a capacity beyond a petabyte in bytes", "/cache/capacity", "1125899906842625",
+       "/cache/capacity: must be a size of at most 1PiB, got 1125899906842625"},
+      {"a 20,000-character policy name is cut", "/policies/read", long_name.c_str(),
+       "/policies/read/name: unknown read policy \"" + std::string(77, 'x') +
+           "...\" (20000 characters); valid names are cache-aside, read-through"},
       {"write fraction above 1", "/workload/write_fraction", "1.5",
        "/workload/write_fraction: must be a fraction between 0 and 1, got 1.5"},
       {"negative alpha", "/workload/keys/alpha", "-1",
