@@ -27,6 +27,7 @@
 #include "analysis/common/errors.h"
 #include "analysis/common/memory_guard.h"
 #include "analysis/common/units.h"
+#include "analysis/scenario/budget.h"
 #include "app/cli.h"
 #include "app/sweep_mpi.h"
 
@@ -105,9 +106,16 @@ int Main(int argc, char** argv) {
   // simulates stops cleanly at the limit (analysis/common/memory_guard.h).
   std::string max_memory;
   app.add_option("--max-memory", max_memory,
-                 "Stop with exit 1, writing nothing, once the process's resident memory "
-                 "exceeds SIZE (e.g. 2GiB)")
+                 "Refuse (exit 2) a scenario estimated to need more than SIZE (default: the "
+                 "machine's memory), and stop with exit 1, writing nothing, once the process's "
+                 "resident memory exceeds SIZE (e.g. 2GiB)")
       ->type_name("SIZE");
+  double max_requests = 0;
+  app.add_option("--max-requests", max_requests,
+                 "Refuse (exit 2) a scenario expected to simulate more than N requests "
+                 "(default 2e9, about 20 minutes)")
+      ->type_name("N")
+      ->check(CLI::PositiveNumber);
   app.fallthrough();
   // Under mpirun every rank parses the same command line; rank 0 reports.
   SetPrintErrors(LauncherRank() == 0);
@@ -137,7 +145,13 @@ int Main(int argc, char** argv) {
     return 2;
   }
 
-  if (!max_memory.empty()) memory_guard::Arm(ParseSize(max_memory, "--max-memory"));
+  Budget budget;
+  budget.max_requests = max_requests;
+  if (!max_memory.empty()) {
+    budget.max_memory = ParseSize(max_memory, "--max-memory");
+    memory_guard::Arm(budget.max_memory);
+  }
+  SetBudget(budget);
   for (const auto& [cmd, run] : commands) {
     if (cmd->parsed()) return run();
   }

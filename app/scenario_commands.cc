@@ -20,6 +20,7 @@
 #include "analysis/experiments/explain.h"
 #include "analysis/outputs/run_outputs.h"
 #include "analysis/report/report.h"
+#include "analysis/scenario/budget.h"
 #include "analysis/scenario/run.h"
 #include "analysis/scenario/scenario.h"
 #include "app/cli.h"
@@ -32,6 +33,9 @@ namespace cachelab {
 // ---- run ----------------------------------------------------------------
 
 namespace {
+
+// Runs expected to take longer say so before they start.
+constexpr double kAnnounceCpuSeconds = 10;
 
 struct RunArgs {
   std::string scenario;  // empty: the embedded default scenario
@@ -50,6 +54,9 @@ int RunCommand(const RunArgs& args) {
   if (args.seed) overrides.push_back({"/seed", std::to_string(*args.seed)});
   Scenario scenario = LoadScenario(args.scenario, overrides);
   std::string dir = args.out.empty() ? DefaultRunDir(scenario) : args.out;
+  if (const RunEstimate e = EstimateRun(scenario); e.cpu_seconds >= kAnnounceCpuSeconds) {
+    std::cerr << "cachelab: note: this run: " << FormatEstimate(e) << '\n' << std::flush;
+  }
 
   RunResult result;
   {
@@ -177,7 +184,8 @@ int ValidateCommand(const ValidateArgs& args) {
   if (args.print_resolved) {
     std::cout << scenario.resolved.dump(2) << '\n';
   } else {
-    std::cout << "ok: " << scenario.name << '\n';
+    std::cout << "ok: " << scenario.name << '\n'
+              << "estimate: " << FormatEstimate(EstimateRun(scenario)) << '\n';
   }
   return 0;
 }

@@ -21,6 +21,7 @@
 
 #include "analysis/common/errors.h"
 #include "analysis/common/json_reader.h"
+#include "analysis/scenario/budget.h"
 #include "analysis/trace/workload.h"
 
 namespace cachelab {
@@ -964,6 +965,7 @@ Scenario LoadScenarioText(const std::string& text, const std::string& source,
   for (const Override& ov : overrides) ApplyOverride(ov, &doc, &origins);
   Scenario s = Loader(origins, std::filesystem::path(source).parent_path()).Load(doc);
   s.source = source;
+  CheckBudget(s);
   return s;
 }
 

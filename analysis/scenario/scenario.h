@@ -46,7 +46,8 @@ nlohmann::json OverrideValueJson(const std::string& value);
 // and address array elements by index or "-" to append), validates. Throws
 // InputError; an error in a value an override set names the override instead
 // of the file: "--set /cache/capcity=1GiB: unknown field; valid fields are ...".
-// Duplicate keys in the file are errors too.
+// Duplicate keys in the file are errors too. A scenario whose estimated
+// memory or work exceeds the process's budget is refused (budget.h).
 Scenario LoadScenarioFile(const std::string& path, const std::vector<Override>& overrides = {});
 Scenario LoadScenarioText(const std::string& text, const std::string& source,
                           const std::vector<Override>& overrides = {});

@@ -1,0 +1,192 @@
+#include "analysis/scenario/budget.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+
+#include "analysis/common/errors.h"
+#include "analysis/scenario/scenario.h"
+#include "sim/metrics/summary.h"
+#include "sim/model/distribution.h"
+
+namespace cachelab {
+namespace {
+
+// Per-item costs, measured on the catalog (README, "Memory") and rounded up:
+// a database row, ledger counter and value size per key; a store slot at the
+// table's lowest load, an eviction node and an expiry record per entry; a
+// time-series row and its CSV text; a waiting request's frames and query.
+constexpr double kBytesPerKey = 32;
+constexpr double kBytesPerStackKey = 48;  // lru-stack popularity's tree node
+constexpr double kBytesPerEntry = 200;
+constexpr double kBytesPerRow = sizeof(IntervalRow) + 200;
+constexpr double kBytesPerWaiting = 800;
+constexpr double kBaseBytes = 30e6;
+// Arrivals past this many timer events (ticks, expiry cycles) are refused
+// whatever the memory: a run of them would take hours.
+constexpr double kMaxTimerEvents = 2e9;
+
+std::atomic<uint64_t> g_max_memory{0};
+std::atomic<double> g_max_requests{0};
+
+double Seconds(Duration d) {
+  return static_cast<double>(d.nanos()) * 1e-9;
+}
+
+// The rate profile's integral over [0, duration].
+double Requests(const RateProfileConfig& r, Duration duration) {
+  const double end = Seconds(duration);
+  switch (r.kind) {
+    case RateProfileConfig::Kind::kConstant:
+      return r.rps * end;
+    case RateProfileConfig::Kind::kSteps: {
+      double sum = 0;
+      for (size_t i = 0; i < r.steps.size(); ++i) {
+        const double from = std::min(Seconds(r.steps[i].at), end);
+        const double to = i + 1 < r.steps.size() ? std::min(Seconds(r.steps[i + 1].at), end) : end;
+        sum += r.steps[i].rps * std::max(0.0, to - from);
+      }
+      return sum;
+    }
+    case RateProfileConfig::Kind::kRamp: {
+      const double a = std::min(Seconds(r.ramp_start), end);
+      const double b = std::min(Seconds(r.ramp_end), end);
+      // The linear part up to b: the rate at b is interpolated.
+      const double span = Seconds(r.ramp_end) - Seconds(r.ramp_start);
+      const double at_b =
+          span > 0 ? r.from_rps + (r.to_rps - r.from_rps) * (b - Seconds(r.ramp_start)) / span
+                   : r.to_rps;
+      return r.from_rps * a + (r.from_rps + at_b) / 2 * (b - a) + r.to_rps * (end - b);
+    }
+  }
+  return 0;
+}
+
+double MeanValueSize(const WorkloadConfig& w) {
+  if (!w.size_values.empty()) {
+    double sum = 0, weights = 0;
+    for (size_t i = 0; i < w.size_values.size(); ++i) {
+      sum += static_cast<double>(w.size_values[i]) * w.size_weights[i];
+      weights += w.size_weights[i];
+    }
+    return weights > 0 ? sum / weights : 1;
+  }
+  return std::max(1.0, DistributionMean(w.value_size));
+}
+
+std::string MemoryText(double b) {
+  if (b >= 1e12) return fmt::format("{:.1f} TB", b / 1e12);
+  if (b >= 1e9) return fmt::format("{:.1f} GB", b / 1e9);
+  return fmt::format("{:.0f} MB", std::ceil(b / 1e6));
+}
+
+std::string CountText(double n) {
+  if (n >= 1e12) return fmt::format("{:.3g}", n);
+  if (n >= 1e9) return fmt::format("{:.1f}G", n / 1e9);
+  if (n >= 1e6) return fmt::format("{:.1f}M", n / 1e6);
+  return fmt::format("{:.0f}", n);
+}
+
+uint64_t PhysicalMemory() {
+  const long pages = sysconf(_SC_PHYS_PAGES);
+  const long page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
+}
+
+}  // namespace
+
+RunEstimate EstimateRun(const Scenario& s) {
+  const WorldConfig& w = s.world;
+  RunEstimate e;
+  const bool trace = w.workload.trace != nullptr;
+  const double keys = static_cast<double>(w.workload.keys);
+  e.requests = trace ? 0 : Requests(w.workload.rate, w.duration);
+
+  const bool stack = w.workload.popularity == WorkloadConfig::Popularity::kLruStack;
+  e.parts.emplace_back("/workload/keys/count", keys * (stack ? kBytesPerStackKey : kBytesPerKey));
+
+  if (w.cache.enabled) {
+    double entries = static_cast<double>(w.cache.capacity_bytes) /
+                     (MeanValueSize(w.workload) + static_cast<double>(w.cache.entry_overhead));
+    entries = std::min(entries, keys);
+    if (w.cache.max_items > 0) entries = std::min(entries, static_cast<double>(w.cache.max_items));
+    e.parts.emplace_back("/cache/capacity", entries * kBytesPerEntry);
+  }
+
+  // The run lasts until the last request in flight finishes: allow a
+  // latency's long tail and a full queue timeout past the arrivals.
+  const DatabaseConfig& db = w.database;
+  const double drain =
+      20 *
+          (DistributionMean(w.cache.rtt) +
+           std::max(DistributionMean(db.read_service), DistributionMean(db.write_service))) *
+          1e-9 +
+      Seconds(db.queue_timeout);
+  const double span = Seconds(w.duration) + drain;
+  const double rows = span / Seconds(w.metrics.interval);
+  e.parts.emplace_back("/metrics/interval", rows * kBytesPerRow);
+  e.timer_events = rows;
+  if (w.cache.enabled && w.cache.active_expiry_interval.nanos() > 0) {
+    e.timer_events += span / Seconds(w.cache.active_expiry_interval);
+  }
+  if (db.queue_limit > 0) {
+    e.parts.emplace_back("/database/queue_limit",
+                         static_cast<double>(db.queue_limit) * kBytesPerWaiting);
+  }
+
+  std::sort(e.parts.begin(), e.parts.end(),
+            [](const auto& a, const auto& b) { return a.second > b.second; });
+  e.bytes = kBaseBytes;
+  for (const auto& p : e.parts) e.bytes += p.second;
+  e.cpu_seconds = e.requests / kRequestsPerCpuSecond + e.timer_events / kTimersPerCpuSecond;
+  return e;
+}
+
+void SetBudget(const Budget& b) {
+  g_max_memory = b.max_memory;
+  g_max_requests = b.max_requests;
+}
+
+void CheckBudget(const Scenario& s) {
+  const RunEstimate e = EstimateRun(s);
+  const uint64_t set_memory = g_max_memory.load();
+  const double limit = static_cast<double>(set_memory > 0 ? set_memory : PhysicalMemory());
+  if (limit > 0 && e.bytes > limit) {
+    std::string parts;
+    for (const auto& [what, bytes] : e.parts) {
+      if (bytes < e.bytes / 20) continue;
+      parts += (parts.empty() ? "" : ", ") + what + " " + MemoryText(bytes);
+    }
+    throw InputError(fmt::format(
+        "{}: the run would need about {} of memory ({}), more than {} ({}); make the driving "
+        "field smaller",
+        s.source, MemoryText(e.bytes), parts, MemoryText(limit),
+        set_memory > 0 ? "--max-memory" : "this machine's memory"));
+  }
+  const double set_requests = g_max_requests.load();
+  const double max_requests = set_requests > 0 ? set_requests : kDefaultMaxRequests;
+  if (e.requests > max_requests) {
+    throw InputError(fmt::format(
+        "{}: the run would simulate about {} requests (/workload/rate x /duration), ~{} of CPU, "
+        "more than --max-requests {}; shorten /duration, lower the rate or raise --max-requests",
+        s.source, CountText(e.requests), fmt::format("{:.0f} s", e.cpu_seconds),
+        CountText(max_requests)));
+  }
+  if (e.timer_events > kMaxTimerEvents) {
+    throw InputError(fmt::format(
+        "{}: the run would step its timers about {} times (/duration over /metrics/interval and "
+        "/cache/active_expiry/interval), more than {}; lengthen the intervals",
+        s.source, CountText(e.timer_events), CountText(kMaxTimerEvents)));
+  }
+}
+
+std::string FormatEstimate(const RunEstimate& e) {
+  std::string out = e.requests > 0 ? "about " + CountText(e.requests) + " requests, " : "about ";
+  return out + fmt::format("~{:.0f} s of CPU, ~{} of memory", std::ceil(e.cpu_seconds),
+                           MemoryText(e.bytes));
+}
+
+}  // namespace cachelab

@@ -1,0 +1,118 @@
+// A run's budget (analysis/scenario/budget.h): the estimate integrates the
+// rate profile exactly, grows with the fields that drive memory, and a
+// scenario beyond the process's limits is refused at load time naming them.
+#include "analysis/scenario/budget.h"
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "analysis/scenario/scenario.h"
+#include "tests/support/input_error.h"
+
+namespace cachelab {
+namespace {
+
+using nlohmann::json;
+using test::ErrorOf;
+
+json Base() {
+  return json::parse(R"({
+    "name": "b",
+    "duration": "100s",
+    "workload": {"rate": {"kind": "constant", "rps": 1000}, "keys": {"count": 1000}},
+    "cache": {"capacity": "1MiB"}
+  })");
+}
+
+Scenario Load(const json& doc) {
+  return LoadScenarioText(doc.dump(), "b.json");
+}
+
+// Restores the process-wide default budget when a test ends, pass or fail.
+struct BudgetScope {
+  explicit BudgetScope(const Budget& b) { SetBudget(b); }
+  ~BudgetScope() { SetBudget({}); }
+};
+
+TEST_CASE("requests are the rate profile's integral over the duration", "[analysis][budget]") {
+  json doc = Base();
+  CHECK(EstimateRun(Load(doc)).requests == Approx(100'000));
+
+  // 10 s at 0, 40 s at 500/s, the rest (50 s) at 2000/s.
+  doc["workload"]["rate"] = json::parse(R"({"kind": "steps", "steps": [
+      {"at": "0", "rps": 0}, {"at": "10s", "rps": 500}, {"at": "50s", "rps": 2000}]})");
+  CHECK(EstimateRun(Load(doc)).requests == Approx(0 + 40 * 500 + 50 * 2000));
+
+  // 100/s until 20 s, linear to 300/s at 60 s, then 300/s: 2000 + 8000 + 12000.
+  doc["workload"]["rate"] = json::parse(
+      R"({"kind": "ramp", "from_rps": 100, "to_rps": 300, "start": "20s", "end": "60s"})");
+  CHECK(EstimateRun(Load(doc)).requests == Approx(2000 + 8000 + 12000));
+
+  // A ramp that ends after the run: only its part up to 100 s counts.
+  doc["workload"]["rate"] =
+      json::parse(R"({"kind": "ramp", "from_rps": 0, "to_rps": 400, "start": "0", "end": "200s"})");
+  CHECK(EstimateRun(Load(doc)).requests == Approx(100.0 * 200 / 2));
+}
+
+TEST_CASE("the memory estimate grows with keys, cached entries and time-series rows",
+          "[analysis][budget]") {
+  const RunEstimate base = EstimateRun(Load(Base()));
+  json more_keys = Base();
+  more_keys["workload"]["keys"]["count"] = 1'000'000;
+  json more_cache = more_keys;
+  more_cache["cache"]["capacity"] = "1GiB";
+  json finer = Base();
+  finer["metrics"]["interval"] = "1ms";
+  const RunEstimate keys = EstimateRun(Load(more_keys));
+  const RunEstimate cache = EstimateRun(Load(more_cache));
+  const RunEstimate rows = EstimateRun(Load(finer));
+  CHECK(keys.bytes > base.bytes + 999'000 * 20);
+  CHECK(cache.bytes > keys.bytes + 100'000 * 100);  // 1 GiB holds ~1M 1 KiB entries
+  CHECK(rows.bytes > base.bytes + 99'000 * 100);    // 100,000 rows instead of 10
+  CHECK(rows.parts.front().first == "/metrics/interval");
+  CHECK(cache.parts.front().first == "/cache/capacity");
+}
+
+TEST_CASE("a scenario beyond the memory budget is refused naming the field that drives it",
+          "[analysis][budget]") {
+  const BudgetScope scope(Budget{200'000'000, 0});
+  json doc = Base();
+  doc["workload"]["keys"]["count"] = 100'000;
+  CHECK_NOTHROW(Load(doc));
+  doc["workload"]["keys"]["count"] = 50'000'000;
+  const std::string msg = ErrorOf([&] { Load(doc); });
+  CHECK(msg.rfind("b.json: the run would need about ", 0) == 0);
+  CHECK(msg.find("/workload/keys/count 1.6 GB") != std::string::npos);
+  CHECK(msg.find("more than 200 MB (--max-memory)") != std::string::npos);
+
+  // An override that drives it is refused the same way.
+  CHECK(ErrorOf([] {
+          LoadScenarioText(Base().dump(), "b.json", {{"/metrics/interval", "\"1us\""}});
+        }).find("/metrics/interval") != std::string::npos);
+}
+
+TEST_CASE("a scenario beyond the request budget is refused with its estimate",
+          "[analysis][budget]") {
+  const BudgetScope scope(Budget{0, 1e6});
+  json doc = Base();
+  CHECK_NOTHROW(Load(doc));  // 100,000 requests
+  doc["duration"] = "2000s";
+  CHECK(ErrorOf([&] { Load(doc); }) ==
+        "b.json: the run would simulate about 2.0M requests (/workload/rate x /duration), ~1 s of "
+        "CPU, more than --max-requests 1.0M; shorten /duration, lower the rate or raise "
+        "--max-requests");
+}
+
+TEST_CASE("timers stepped billions of times are refused whatever the memory",
+          "[analysis][budget]") {
+  json doc = Base();
+  doc["duration"] = "87600h";
+  doc["workload"]["rate"]["rps"] = 0.001;
+  doc["metrics"] = {{"interval", "1h"}};
+  doc["cache"]["active_expiry"] = {{"interval", "10us"}};
+  CHECK(ErrorOf([&] { Load(doc); }).find("step its timers about ") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace cachelab
