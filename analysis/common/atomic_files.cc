@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <signal.h>
 #include <stdio.h>  // renameat2, RENAME_EXCHANGE (glibc, _GNU_SOURCE)
 #include <unistd.h>
 
@@ -81,6 +82,32 @@ void PublishFolder(const fs::path& tmp, const fs::path& dir) {
   fs::remove_all(old, ec);
 }
 
+// A process killed while writing (SIGKILL, power loss) leaves its
+// "<name>.tmp-<pid>" or "<name>.old-<pid>" behind; the next writer of the same
+// name removes those whose process is gone, so they never accumulate.
+void RemoveStaleSiblings(const fs::path& target) {
+  std::error_code ec;
+  const fs::path parent = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  const std::string name = target.filename().string();
+  fs::directory_iterator it(parent, ec);
+  if (ec) return;  // a missing or unreadable parent: nothing of ours there
+  for (const fs::directory_entry& e : it) {
+    const std::string other = e.path().filename().string();
+    if (other.size() <= name.size() + 5 || other.compare(0, name.size(), name) != 0) continue;
+    const std::string_view rest = std::string_view(other).substr(name.size());
+    if (rest.substr(0, 5) != ".tmp-" && rest.substr(0, 5) != ".old-") continue;
+    const std::string_view digits = rest.substr(5);
+    if (digits.empty() || digits.size() > 9 ||
+        digits.find_first_not_of("0123456789") != std::string_view::npos) {
+      continue;
+    }
+    const pid_t pid = static_cast<pid_t>(std::stol(std::string(digits)));
+    if (pid == ::getpid() || (::kill(pid, 0) != 0 && errno == ESRCH)) {
+      fs::remove_all(e.path(), ec);  // best effort: a leftover that stays costs only space
+    }
+  }
+}
+
 }  // namespace
 
 void WriteFolderAtomically(const std::string& dir,
@@ -97,7 +124,7 @@ void WriteFolderAtomically(const std::string& dir,
   std::error_code ec;
   try {
     if (target.has_parent_path()) fs::create_directories(target.parent_path());
-    fs::remove_all(tmp);  // a leftover of a crashed run that had our pid
+    RemoveStaleSiblings(target);
     fs::create_directory(tmp);
     for (const auto& [name, text] : files) WriteFileDurably(tmp / name, text);
     PublishFolder(tmp, target);
@@ -117,7 +144,7 @@ void StoreFileAtomically(const std::string& path, const std::string& text) {
   tmp += fmt::format(".tmp-{}", ::getpid());
   std::error_code ec;
   try {
-    fs::remove(tmp, ec);  // a leftover of a crashed process that had our pid
+    RemoveStaleSiblings(target);
     WriteFileDurably(tmp, text);
   } catch (...) {
     fs::remove(tmp, ec);
