@@ -13,6 +13,7 @@
 
 #include "analysis/common/atomic_files.h"
 #include "analysis/common/errors.h"
+#include "sim/core/cancel.h"
 
 namespace cachelab {
 namespace {
@@ -34,6 +35,11 @@ void PrintError(const std::string& message) {
   // One write: under mpirun, the launcher's own messages may interleave with
   // separate writes of one line.
   std::cerr << ("cachelab: error: " + OneLine(message) + "\n") << std::flush;
+}
+
+int ReportInterrupted(const std::string& what) {
+  if (print_errors) std::cerr << ("cachelab: interrupted; " + OneLine(what) + "\n") << std::flush;
+  return kExitInterrupted;
 }
 
 void SetPrintErrors(bool on) {
@@ -113,6 +119,7 @@ int WriteReport(const std::string& dir, const std::string& out, const ReportOpti
 
 int Publish(const std::string& dir, const std::function<void(const std::string& dir)>& write,
             const std::function<std::string()>& text, const std::optional<ReportOptions>& report) {
+  cancel::ThrowIfRequested();
   try {
     write(dir);
   } catch (const std::exception& e) {

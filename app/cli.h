@@ -37,6 +37,14 @@ void PrintError(const std::string& message);
 // the same bad input, rank 0 alone reports it.
 void SetPrintErrors(bool on);
 
+// The exit code of a command ended by SIGINT or SIGTERM (sim/core/cancel.h):
+// 128 + SIGINT, what a shell reports for a command killed by Ctrl-C.
+constexpr int kExitInterrupted = 130;
+// Prints `cachelab: interrupted; <what>` on one line on stderr (unless error
+// printing is off) and returns kExitInterrupted. `what` says what became of
+// the outputs, e.g. "nothing written to results/runs/x".
+int ReportInterrupted(const std::string& what);
+
 // ParseOverride of every --set value, in order.
 std::vector<Override> ParseOverrides(const std::vector<std::string>& sets);
 
@@ -88,6 +96,8 @@ int WriteReport(const std::string& dir, const std::string& out, const ReportOpti
 // table or the JSON), then, with `report`, the HTML report <dir>/report.html
 // is written. Returns the exit code: 1 with one line on stderr when something
 // cannot be written (the environment refused, not a bug nor bad input), else 0.
+// Throws Interrupted, writing nothing, when cancellation was requested before
+// the write.
 int Publish(const std::string& dir, const std::function<void(const std::string& dir)>& write,
             const std::function<std::string()>& text, const std::optional<ReportOptions>& report);
 

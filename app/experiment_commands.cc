@@ -25,8 +25,29 @@
 #include "app/cli.h"
 #include "app/cli_options.h"
 #include "app/sweep_mpi.h"
+#include "sim/core/cancel.h"
 
 namespace cachelab {
+namespace {
+
+// What an interrupted compare or plan says of its outputs.
+std::string NothingWritten(const std::string& out) {
+  return out.empty() ? "nothing written" : "nothing written to " + out;
+}
+
+// Publish, or the interrupted line when cancellation comes before the write.
+int PublishUnlessInterrupted(const std::string& dir,
+                             const std::function<void(const std::string& dir)>& write,
+                             const std::function<std::string()>& text,
+                             const std::optional<ReportOptions>& report) {
+  try {
+    return Publish(dir, write, text, report);
+  } catch (const Interrupted&) {
+    return ReportInterrupted("nothing written to " + dir);
+  }
+}
+
+}  // namespace
 
 // ---- compare ------------------------------------------------------------
 
@@ -47,12 +68,18 @@ int CompareCommand(const CompareArgs& args) {
   for (const std::string& v : args.varies) varies.push_back(ParseVary(v));
   std::optional<ProgressLine> line;
   const std::function<void(double)> progress = ProgressOnTerminal(line, "compare");
-  const CompareResult result =
-      RunCompare(args.scenario, ParseOverrides(args.sets), varies, args.threads, progress);
+  std::optional<CompareResult> ran;
+  try {
+    ran = RunCompare(args.scenario, ParseOverrides(args.sets), varies, args.threads, progress);
+  } catch (const Interrupted&) {
+    line.reset();
+    return ReportInterrupted(NothingWritten(args.out));
+  }
+  const CompareResult& result = *ran;
   line.reset();  // clear the progress line before the table
   const std::string dir =
       args.out.empty() ? DefaultCompareDir(result.variants.front().scenario) : args.out;
-  return Publish(
+  return PublishUnlessInterrupted(
       dir, [&](const std::string& d) { WriteCompareOutputs(d, result); },
       [&] {
         return args.json ? CompareToJson(result).dump(2) + '\n'
@@ -215,12 +242,9 @@ int SweepCommandMpi(const SweepArgs& args) {
   return RunSweepOverMpi(hooks, args.threads);
 }
 
-int SweepCommand(const SweepArgs& args) {
-  if (StartedByMpiLauncher()) {
-    if (const int code = SweepCommandMpi(args); code >= 0) return code;
-  }
-  const SweepPlan plan = MakeSweepPlanFromArgs(args);
-  const std::string dir = SweepDir(args, plan);
+// The sweep in this process: the missing points run and stored one by one,
+// then the outputs. Interrupted passes through (SweepCommand reports it).
+int SweepLocally(const SweepPlan& plan, const std::string& dir, const SweepArgs& args) {
   SweepRun run;
   try {
     std::optional<ProgressLine> line;
@@ -239,6 +263,28 @@ int SweepCommand(const SweepArgs& args) {
     return 1;
   }
   return FinishSweep(plan, dir, run, args);
+}
+
+int SweepCommand(const SweepArgs& args) {
+  if (StartedByMpiLauncher()) {
+    if (const int code = SweepCommandMpi(args); code >= 0) return code;
+  }
+  const SweepPlan plan = MakeSweepPlanFromArgs(args);
+  const std::string dir = SweepDir(args, plan);
+  try {
+    return SweepLocally(plan, dir, args);
+  } catch (const Interrupted&) {
+    // The points stored so far stay for the rerun: count those on disk.
+    const std::string points_dir = SweepPointsDir(dir);
+    size_t kept = 0;
+    for (const std::optional<PointResult>& p : LoadStoredPoints(plan, points_dir)) {
+      kept += p ? 1 : 0;
+    }
+    if (kept == 0) return ReportInterrupted("no point finished; nothing written to " + dir);
+    return ReportInterrupted(
+        fmt::format("{} of {} points kept in {}; run the same command again to resume", kept,
+                    plan.points.size(), std::filesystem::path(points_dir).parent_path().string()));
+  }
 }
 
 }  // namespace
@@ -338,10 +384,17 @@ int PlanCommand(const PlanArgs& args) {
                                spec.pointer, value));
     };
   }
-  const PlanResult result = RunPlan(spec);
+  std::optional<PlanResult> ran;
+  try {
+    ran = RunPlan(spec);
+  } catch (const Interrupted&) {
+    line.reset();
+    return ReportInterrupted(NothingWritten(args.out));
+  }
+  const PlanResult& result = *ran;
   line.reset();  // clear the progress line before the table
   const std::string dir = args.out.empty() ? DefaultPlanDir(result.name) : args.out;
-  return Publish(
+  return PublishUnlessInterrupted(
       dir, [&](const std::string& d) { WritePlanOutputs(d, result); },
       [&] {
         return args.json ? PlanToJson(result).dump(2) + '\n'

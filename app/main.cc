@@ -13,9 +13,15 @@
 //      one line `cachelab: error: <message>` on stderr
 //   1  anything else: `cachelab: internal error: <message>` (a bug), or
 //      `cachelab: error: cannot write ...` when the outputs cannot be written
+//   130 SIGINT or SIGTERM (every command but live, calibrate and twin, which
+//      stop their own way): the work stops within a moment, unwinds (temporary
+//      files removed, nothing half-written published), and one line
+//      `cachelab: interrupted; <what became of the outputs>` is printed. A
+//      second signal kills the process at once (sim/core/cancel.h).
 // Nothing is written to disk before a run has finished, so a failing command
 // never leaves an output folder behind.
 #include <fmt/format.h>
+#include <signal.h>
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
@@ -30,6 +36,7 @@
 #include "analysis/scenario/budget.h"
 #include "app/cli.h"
 #include "app/sweep_mpi.h"
+#include "sim/core/cancel.h"
 
 #ifndef CACHELAB_VERSION
 #define CACHELAB_VERSION "0.1.0"  // keep in step with project(VERSION) in CMakeLists.txt
@@ -57,6 +64,32 @@ CommandRunner AddCalibrateCommand(CLI::App& cmd);  // app/live_commands.cc
 CommandRunner AddTwinCommand(CLI::App& cmd);       // app/live_commands.cc
 
 namespace {
+
+// SIGINT, SIGTERM: the first asks the work to stop (cancel.h); a second, if
+// the work has not stopped yet, takes the default action (the process dies).
+// Async-signal-safe: a lock-free atomic, signal() and raise().
+extern "C" void OnStopSignal(int sig) {
+  if (cancel::Requested()) {
+    ::signal(sig, SIG_DFL);
+    ::raise(sig);
+    return;
+  }
+  cancel::Request();
+}
+
+void InstallStopSignals() {
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;  // system calls in progress (writes, reads) go on
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+}
+
+// The live commands handle SIGINT and SIGTERM themselves (analysis/live/).
+bool HandlesOwnSignals(const std::string& command) {
+  return command == "live" || command == "calibrate" || command == "twin";
+}
 
 struct Command {
   const char* name;
@@ -153,7 +186,9 @@ int Main(int argc, char** argv) {
   }
   SetBudget(budget);
   for (const auto& [cmd, run] : commands) {
-    if (cmd->parsed()) return run();
+    if (!cmd->parsed()) continue;
+    if (!HandlesOwnSignals(cmd->get_name())) InstallStopSignals();
+    return run();
   }
   return 2;  // unreachable: require_subcommand(1)
 }
@@ -164,6 +199,9 @@ int Main(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return cachelab::Main(argc, argv);
+  } catch (const cachelab::Interrupted&) {
+    // Commands that name their outputs catch it themselves.
+    return cachelab::ReportInterrupted("nothing written");
   } catch (const cachelab::InputError& e) {
     cachelab::PrintError(e.what());
     return 2;

@@ -27,6 +27,7 @@
 #include "app/cli_options.h"
 #include "policies/registry.h"
 #include "policies/run.h"
+#include "sim/core/cancel.h"
 
 namespace cachelab {
 
@@ -58,24 +59,28 @@ int RunCommand(const RunArgs& args) {
     std::cerr << "cachelab: note: this run: " << FormatEstimate(e) << '\n' << std::flush;
   }
 
-  RunResult result;
-  {
-    std::optional<ProgressLine> progress;
-    RunOptions options;
-    if (!args.quiet) options.progress = ProgressOnTerminal(progress, scenario.name);
-    result = RunScenario(scenario, options);
+  try {
+    RunResult result;
+    {
+      std::optional<ProgressLine> progress;
+      RunOptions options;
+      if (!args.quiet) options.progress = ProgressOnTerminal(progress, scenario.name);
+      result = RunScenario(scenario, options);
+    }
+    if (const std::string note = QueueGrowthNote(result.summary); !note.empty()) {
+      std::cerr << "cachelab: warning: " << note << '\n' << std::flush;
+    }
+    return Publish(
+        dir, [&](const std::string& d) { WriteRunOutputs(d, scenario, result); },
+        [&] {
+          if (args.json) return SummaryToJson(result.summary).dump(2) + '\n';
+          if (args.quiet) return dir + '\n';
+          return FormatSummaryTable(result.summary) + "\noutput: " + dir + '\n';
+        },
+        args.report ? std::optional<ReportOptions>(ReportOptions{}) : std::nullopt);
+  } catch (const Interrupted&) {
+    return ReportInterrupted("nothing written to " + dir);
   }
-  if (const std::string note = QueueGrowthNote(result.summary); !note.empty()) {
-    std::cerr << "cachelab: warning: " << note << '\n' << std::flush;
-  }
-  return Publish(
-      dir, [&](const std::string& d) { WriteRunOutputs(d, scenario, result); },
-      [&] {
-        if (args.json) return SummaryToJson(result.summary).dump(2) + '\n';
-        if (args.quiet) return dir + '\n';
-        return FormatSummaryTable(result.summary) + "\noutput: " + dir + '\n';
-      },
-      args.report ? std::optional<ReportOptions>(ReportOptions{}) : std::nullopt);
 }
 
 }  // namespace

@@ -24,6 +24,7 @@
 #include "analysis/trace/generate.h"
 #include "app/cli.h"
 #include "app/cli_options.h"
+#include "sim/core/cancel.h"
 
 namespace cachelab {
 
@@ -261,6 +262,8 @@ int GenTraceCommand(const GenTraceArgs& args) {
   uint64_t n = 0;
   try {
     n = WriteOracleGeneralTrace(config, args.out);
+  } catch (const Interrupted&) {
+    return ReportInterrupted("the unfinished trace " + args.out + " was removed");
   } catch (const std::runtime_error& e) {
     PrintError(e.what());
     return 1;

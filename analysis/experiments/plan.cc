@@ -15,6 +15,7 @@
 #include "analysis/experiments/value_list.h"
 #include "analysis/outputs/run_outputs.h"
 #include "analysis/scenario/run.h"
+#include "sim/core/cancel.h"
 
 namespace cachelab {
 namespace {
@@ -519,6 +520,7 @@ PlanResult RunPlan(const PlanSpec& spec) {
       std::vector<double> margin(spec.slos.size(), std::numeric_limits<double>::infinity());
       for (const Scenario& scenario : scenarios) {
         std::vector<PlanModelRow> rows;
+        cancel::ThrowIfRequested();  // a model can take seconds: Ctrl-C between them
         try {
           rows = spec.model(scenario);
         } catch (const std::exception& e) {

@@ -14,6 +14,7 @@
 
 #include "analysis/common/errors.h"
 #include "analysis/scenario/scenario.h"
+#include "sim/core/cancel.h"
 #include "sim/model/lru_stack.h"
 #include "sim/model/workload.h"
 
@@ -321,6 +322,7 @@ WorkloadFit FitTrace(const FitSpec& spec) {
     std::vector<ReplayRequest> chunk;
     chunk.reserve(kChunk);
     while (reader->Read(&chunk, kChunk) > 0) {
+      cancel::ThrowIfRequested();  // between chunks: Ctrl-C ends a long pass
       for (const ReplayRequest& r : chunk) {
         if (!Served(r, spec.reads_only)) {
           ++fit.skipped;
@@ -404,6 +406,7 @@ WorkloadFit FitTrace(const FitSpec& spec) {
     double latest = fit.first_time;
     const double width = Seconds(interval);
     while (reader->Read(&chunk, kChunk) > 0) {
+      cancel::ThrowIfRequested();  // between chunks: Ctrl-C ends a long pass
       for (const ReplayRequest& r : chunk) {
         if (!Served(r, spec.reads_only)) continue;
         latest = std::max(latest, r.time);

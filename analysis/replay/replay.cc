@@ -12,6 +12,7 @@
 #include "analysis/common/errors.h"
 #include "analysis/scenario/scenario.h"
 #include "policies/registry.h"
+#include "sim/core/cancel.h"
 
 namespace cachelab {
 namespace {
@@ -65,6 +66,7 @@ WorkingSet MeasureWorkingSet(const std::string& trace, TraceFormat format, const
   WorkingSet ws;
   std::vector<ReplayRequest> chunk;
   while (reader->Read(&chunk, kChunk) > 0) {
+    cancel::ThrowIfRequested();  // between chunks: Ctrl-C ends a long pass
     DropUncounted(format, &chunk);
     for (const ReplayRequest& r : chunk) {
       if (r.op != ReplayRequest::Op::kDelete && seen.insert(r.key).second) ws.bytes += r.size;
@@ -80,6 +82,7 @@ uint64_t ReadTraceOnly(const std::string& trace, TraceFormat format, const CsvCo
   chunk.reserve(kChunk);
   uint64_t gets = 0;
   while (reader->Read(&chunk, kChunk) > 0) {
+    cancel::ThrowIfRequested();  // between chunks: Ctrl-C ends a long pass
     for (const ReplayRequest& r : chunk) gets += r.op == ReplayRequest::Op::kGet ? 1 : 0;
   }
   return gets;
@@ -153,6 +156,7 @@ std::vector<ReplayRow> RunReplay(const ReplaySpec& spec) {
       std::vector<ReplayRequest> chunk;
       chunk.reserve(kChunk);
       while (reader->Read(&chunk, kChunk) > 0) {
+        cancel::ThrowIfRequested();  // between chunks: Ctrl-C ends a long pass
         DropUncounted(spec.format, &chunk);
         for (size_t i = w; i < replayers.size(); i += workers) replayers[i]->Run(chunk);
       }

@@ -8,6 +8,7 @@
 
 #include "analysis/common/errors.h"
 #include "analysis/replay/mrc.h"
+#include "sim/core/cancel.h"
 
 namespace cachelab {
 namespace {
@@ -23,6 +24,7 @@ double Feed(TraceReader& reader, bool ignore_size, Mrc& mrc) {
   chunk.reserve(kChunk);
   double working_set = 0;
   while (reader.Read(&chunk, kChunk) > 0) {
+    cancel::ThrowIfRequested();  // between chunks: Ctrl-C ends a long pass
     for (const ReplayRequest& r : chunk) {
       if (r.op == ReplayRequest::Op::kDelete) {
         mrc.Remove(r.key);

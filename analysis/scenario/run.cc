@@ -3,13 +3,16 @@
 #include <fmt/format.h>
 
 #include "analysis/common/memory_guard.h"
+#include "sim/core/cancel.h"
 
 namespace cachelab {
 
 RunResult RunScenario(const Scenario& scenario, const RunOptions& options) {
+  cancel::ThrowIfRequested();  // a queued run of an interrupted command never starts
   RunOptions o = options;
   if (o.stop.abort == nullptr) o.stop.abort = memory_guard::Flag();
   RunResult r = RunSimulation(scenario.world, scenario.stack, o);
+  cancel::ThrowIfRequested();  // a result finished while interrupting is not returned either
   memory_guard::ThrowIfTripped(
       fmt::format("scenario '{}' (seed {}) ended its arrivals: {}", scenario.name,
                   scenario.world.seed, r.stopped_early.empty() ? "at its end" : r.stopped_early));

@@ -3,6 +3,8 @@
 // runs scenarios (run, compare, explain) goes through here, so they agree.
 // Alerts are evaluated over the intervals that start before the workload's
 // duration; the drain of in-flight requests after it is not alerted on.
+// Interrupted (sim/core/cancel.h) when cancellation is requested before,
+// during or right after the run: a cut-short result is never returned.
 #pragma once
 
 #include "analysis/scenario/scenario.h"

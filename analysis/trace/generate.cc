@@ -2,8 +2,12 @@
 
 #include <boost/unordered/unordered_flat_map.hpp>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <system_error>
+
+#include "sim/core/cancel.h"
 
 namespace cachelab {
 
@@ -135,6 +139,12 @@ uint64_t WriteOracleGeneralTrace(const TraceGenConfig& config, const std::string
     constexpr size_t kChunk = 1 << 16;
     std::vector<unsigned char> buf(kChunk * kOracleRecordBytes);
     for (uint64_t done = 0; done < config.requests;) {
+      if (cancel::Requested()) {  // between chunks: Ctrl-C leaves no half trace
+        out.close();
+        std::error_code ec;
+        std::filesystem::remove(path, ec);
+        throw Interrupted();
+      }
       const uint64_t count = std::min<uint64_t>(kChunk, config.requests - done);
       for (uint64_t i = 0; i < count; ++i) {
         EncodeOracleRecord(gen.Next(), buf.data() + i * kOracleRecordBytes);

@@ -81,6 +81,8 @@ void FillNextAccess(std::vector<OracleRecord>& records);
 void PatchNextAccess(const std::string& path);
 
 // Generates the trace into `path` (overwritten). Returns the record count.
+// When cancellation is requested (sim/core/cancel.h) while the records are
+// written, removes the unfinished file and throws Interrupted.
 uint64_t WriteOracleGeneralTrace(const TraceGenConfig& config, const std::string& path);
 
 }  // namespace cachelab

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "analysis/common/errors.h"
+#include "sim/core/cancel.h"
 #include "sim/model/workload.h"
 
 namespace cachelab {
@@ -119,6 +120,7 @@ std::shared_ptr<const TraceWorkloadConfig> PrepareTraceWorkload(const TraceWorkl
   auto reader = OpenTrace(spec.path, spec.format, spec.csv);
   std::vector<ReplayRequest> chunk;
   while (reader->Read(&chunk, 1 << 16) > 0) {
+    cancel::ThrowIfRequested();  // between chunks: Ctrl-C ends a long pass
     for (const ReplayRequest& r : chunk) {
       if (!Served(r, spec.reads_only)) {
         ++st.skipped;

@@ -130,7 +130,14 @@ bool Simulator::Step() {
 void Simulator::Run() {
   stopped_ = false;
   while (!stopped_ && Step()) {
+    PollCancel();
   }
+}
+
+void Simulator::CancelSeen() {
+  cancel_seen_ = true;
+  if (on_cancel_ == nullptr) throw Interrupted();
+  on_cancel_(on_cancel_ctx_, 0);
 }
 
 void Simulator::RunUntil(Time until) {
@@ -139,6 +146,7 @@ void Simulator::RunUntil(Time until) {
   for (const Event* next;
        !stopped_ && (next = PeekNext()) != nullptr && next->time <= until.nanos();) {
     Step();
+    PollCancel();
   }
   if (!stopped_ && now_ < until) now_ = until;
 }

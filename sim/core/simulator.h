@@ -11,6 +11,11 @@
 //  - Cancel() is lazy: the event stays queued and is skipped when it surfaces.
 //  - An exception escaping a detached process (see task.h) is stored with
 //    Fail() and rethrown from Run()/RunUntil() after the current event.
+//  - Cancellation (cancel.h): Run() and RunUntil() look at the process-wide
+//    flag every kCancelCheckEvents events. With an OnCancel handler they call
+//    it once and go on (the handler ends the sources, so the run drains and
+//    ends); without one they throw Interrupted at once, abandoning the events
+//    still queued (and the frames of processes suspended on them).
 #pragma once
 
 #include <boost/unordered/unordered_flat_set.hpp>
@@ -19,6 +24,7 @@
 #include <exception>
 #include <vector>
 
+#include "sim/core/cancel.h"
 #include "sim/core/time.h"
 
 namespace cachelab {
@@ -56,6 +62,15 @@ class Simulator {
   EventId Reserve() { return next_seq_++; }
   void ScheduleReserved(Time at, EventId seq, Callback fn, void* ctx, uint64_t arg = 0);
 
+  // How often Run() and RunUntil() poll cancel::Requested(): a power of two,
+  // so the check is a mask of events_run() (no counter of its own).
+  static constexpr uint64_t kCancelCheckEvents = 4096;
+  // Called once, from the run loop, when cancellation is first seen.
+  void OnCancel(Callback fn, void* ctx) {
+    on_cancel_ = fn;
+    on_cancel_ctx_ = ctx;
+  }
+
   // Skips the event if it has not run yet; a no-op otherwise.
   void Cancel(EventId id);
 
@@ -91,6 +106,14 @@ class Simulator {
   // The next event to run (the solo slot's or the queue's top, cancelled
   // ones dropped from the top first); nullptr when none.
   const Event* PeekNext();
+  // Every kCancelCheckEvents events: a request for cancellation, once seen,
+  // goes to the OnCancel handler, or throws Interrupted without one.
+  void PollCancel() {
+    if ((events_run_ & (kCancelCheckEvents - 1)) == 0 && !cancel_seen_ && cancel::Requested()) {
+      CancelSeen();
+    }
+  }
+  void CancelSeen();
 
   // 4-ary min-heap: shallower than a binary heap and its children share cache lines.
   std::vector<Event> heap_;
@@ -101,6 +124,9 @@ class Simulator {
   uint64_t next_seq_ = 0;
   uint64_t events_run_ = 0;
   bool stopped_ = false;
+  bool cancel_seen_ = false;
+  Callback on_cancel_ = nullptr;
+  void* on_cancel_ctx_ = nullptr;
   std::exception_ptr failure_;
 };
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "sim/core/cancel.h"
+
 namespace cachelab {
 
 World::World(const WorldConfig& config, std::unique_ptr<PolicyStack> stack,
@@ -47,8 +49,10 @@ RunResult World::Run(const std::function<void(double)>& progress, const StopRule
   next_ = TakeNext();
   ScheduleNextArrival();
   sim_.ScheduleAfter(config_.metrics.interval, &World::OnTick, this);
+  sim_.OnCancel(&World::OnCancel, this);
   sim_.Run();
   if (config_.cache.enabled) stack_->Finish(services_);
+  if (interrupted_) throw Interrupted();  // drained: nothing left suspended
   if (last_finish_ > meter_.interval_start() || rows_.empty()) {
     EmitRow(std::max(last_finish_, meter_.interval_start()));
   }
@@ -222,6 +226,12 @@ void World::StopEarly(const char* why) {
   char at[48];
   std::snprintf(at, sizeof at, " at %g s", sim_.now().seconds());
   stopped_early_ = std::string(why) + at;
+}
+
+void World::OnCancel(void* self, uint64_t) {
+  auto* w = static_cast<World*>(self);
+  w->interrupted_ = true;
+  if (w->stopped_early_.empty()) w->StopEarly("interrupted");  // OnArrival ends the arrivals
 }
 
 void World::OnTick(void* self, uint64_t) {

@@ -11,6 +11,10 @@
 //    its capacity (Summary::db.capacity_qps over the mix so far), so the
 //    verdict can only be "unstable". Requests in flight then finish as
 //    usual; RunResult::stopped_early says why and when.
+//  - Cancellation (sim/core/cancel.h): once the simulator sees the flag, the
+//    arrivals end as with a StopRule, the requests in flight finish (so no
+//    coroutine is left suspended), and Run() throws Interrupted instead of
+//    returning the truncated result.
 //  - Deterministic: equal configs and policies give equal results.
 //  - Conservation (checked by tests): requests.total = reads + writes;
 //    reads = cache hits + misses + errors.
@@ -55,6 +59,7 @@ class World {
  private:
   static void OnArrival(void* self, uint64_t);
   static void OnTick(void* self, uint64_t);
+  static void OnCancel(void* self, uint64_t);
   void ScheduleNextArrival();
   // Each request is a process of its own (task.h's Process).
   Process ServeRead(Key key, uint32_t instance, uint64_t request);          // through the stack
@@ -92,6 +97,7 @@ class World {
   std::function<void(double)> progress_;
   StopRule stop_;
   std::string stopped_early_;
+  bool interrupted_ = false;  // cancellation seen: Run() throws Interrupted
 
   std::optional<Request> next_;
   // Requests drawn ahead of their arrival (a ring), so that the cache slot of
