@@ -24,9 +24,10 @@ namespace fs = std::filesystem;
 
 // Writes `text` to a new file and forces it to disk before returning, so the
 // rename that publishes the folder never exposes a partly written file.
-void WriteFileDurably(const fs::path& path, std::string_view text) {
+// Errors name `shown` (what the user asked for, not the temporary name).
+void WriteFileDurably(const fs::path& path, std::string_view text, const fs::path& shown) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0) ThrowErrno("cannot create", path);
+  if (fd < 0) ThrowErrno("cannot create", shown);
   size_t done = 0;
   while (done < text.size()) {
     ssize_t n = ::write(fd, text.data() + done, text.size() - done);
@@ -35,7 +36,7 @@ void WriteFileDurably(const fs::path& path, std::string_view text) {
       int saved = errno;
       ::close(fd);
       errno = saved;
-      ThrowErrno("cannot write", path);
+      ThrowErrno("cannot write", shown);
     }
     done += static_cast<size_t>(n);
   }
@@ -43,9 +44,9 @@ void WriteFileDurably(const fs::path& path, std::string_view text) {
     int saved = errno;
     ::close(fd);
     errno = saved;
-    ThrowErrno("cannot flush", path);
+    ThrowErrno("cannot flush", shown);
   }
-  if (::close(fd) != 0) ThrowErrno("cannot close", path);
+  if (::close(fd) != 0) ThrowErrno("cannot close", shown);
 }
 
 // Moves `tmp` to `dir`. An existing `dir` (a previous run) is swapped out
@@ -126,7 +127,17 @@ void WriteFolderAtomically(const std::string& dir,
     if (target.has_parent_path()) fs::create_directories(target.parent_path());
     RemoveStaleSiblings(target);
     fs::create_directory(tmp);
-    for (const auto& [name, text] : files) WriteFileDurably(tmp / name, text);
+    try {
+      for (const auto& [name, text] : files) WriteFileDurably(tmp / name, text, target / name);
+    } catch (const std::runtime_error& e) {
+      // Say what became of the outputs: a disk that filled up mid-write leaves
+      // the previous folder as it was.
+      const bool had = fs::exists(fs::symlink_status(target, ec));
+      throw std::runtime_error(
+          fmt::format("{}; {}", e.what(),
+                      had ? fmt::format("the previous {} is unchanged", target.string())
+                          : std::string("nothing written")));
+    }
     PublishFolder(tmp, target);
   } catch (const fs::filesystem_error& e) {
     fs::remove_all(tmp, ec);
@@ -145,7 +156,7 @@ void StoreFileAtomically(const std::string& path, const std::string& text) {
   std::error_code ec;
   try {
     RemoveStaleSiblings(target);
-    WriteFileDurably(tmp, text);
+    WriteFileDurably(tmp, text, target);
   } catch (...) {
     fs::remove(tmp, ec);
     throw;

@@ -12,7 +12,9 @@ namespace cachelab {
 
 // Writes `files` (name, content) into `dir` atomically: a sibling temporary
 // folder renamed into place, replacing a previous folder; nothing left behind
-// on failure. Throws std::runtime_error on I/O errors. Leftovers of writers
+// on failure. Throws std::runtime_error on I/O errors, naming the file as
+// <dir>/<name> (not the temporary folder) and saying that a previous <dir> is
+// unchanged (or that nothing was written). Leftovers of writers
 // of the same name that were killed ("<dir>.tmp-<pid>", "<dir>.old-<pid>" of
 // a process no longer running) are removed first.
 void WriteFolderAtomically(const std::string& dir,
@@ -20,7 +22,7 @@ void WriteFolderAtomically(const std::string& dir,
 
 // Writes one file: a sibling "<path>.tmp-<pid>" written and flushed, then
 // renamed over `path`, so a reader sees the old file or the whole new one.
-// Throws std::runtime_error on I/O errors. (Concurrent writers of one path
+// Throws std::runtime_error on I/O errors, naming `path`. (Concurrent writers of one path
 // must be distinct processes or must not race on the same path.) Stale
 // "<path>.tmp-<pid>" files of killed writers are removed first.
 void StoreFileAtomically(const std::string& path, const std::string& text);
