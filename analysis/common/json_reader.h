@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#include "sim/core/time.h"
+
 namespace cachelab::jsonread {
 
 using nlohmann::json;
@@ -23,11 +25,10 @@ using nlohmann::json;
 
 enum class UnitParse { kOk, kMalformed, kNoUnit, kTooLarge };
 
-// The largest magnitudes a duration or size may have (kTooLarge beyond).
-// Ten years of nanoseconds leaves room for the sums a run forms (the end of
-// the run plus a request's timeouts and latencies) in 64-bit time; a petabyte
-// is beyond any cache and keeps byte counts of long runs within 64 bits.
-inline constexpr int64_t kMaxDurationNanos = int64_t{87600} * 3600 * 1'000'000'000;
+// The largest magnitudes a duration or size may have (kTooLarge beyond):
+// kLongestDuration (sim/core/time.h); a petabyte is beyond any cache and keeps
+// byte counts of long runs within 64 bits.
+inline constexpr int64_t kMaxDurationNanos = kLongestDuration.nanos();
 inline constexpr int64_t kMaxSizeBytes = int64_t{1} << 50;
 
 // Signed, so that "-5ms" parses and can be reported as out of range by the

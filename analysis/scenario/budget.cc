@@ -32,32 +32,28 @@ constexpr double kMaxTimerEvents = 2e9;
 std::atomic<uint64_t> g_max_memory{0};
 std::atomic<double> g_max_requests{0};
 
-double Seconds(Duration d) {
-  return static_cast<double>(d.nanos()) * 1e-9;
-}
-
 // The rate profile's integral over [0, duration].
 double Requests(const RateProfileConfig& r, Duration duration) {
-  const double end = Seconds(duration);
+  const double end = duration.seconds();
   switch (r.kind) {
     case RateProfileConfig::Kind::kConstant:
       return r.rps * end;
     case RateProfileConfig::Kind::kSteps: {
       double sum = 0;
       for (size_t i = 0; i < r.steps.size(); ++i) {
-        const double from = std::min(Seconds(r.steps[i].at), end);
-        const double to = i + 1 < r.steps.size() ? std::min(Seconds(r.steps[i + 1].at), end) : end;
+        const double from = std::min(r.steps[i].at.seconds(), end);
+        const double to = i + 1 < r.steps.size() ? std::min(r.steps[i + 1].at.seconds(), end) : end;
         sum += r.steps[i].rps * std::max(0.0, to - from);
       }
       return sum;
     }
     case RateProfileConfig::Kind::kRamp: {
-      const double a = std::min(Seconds(r.ramp_start), end);
-      const double b = std::min(Seconds(r.ramp_end), end);
+      const double a = std::min(r.ramp_start.seconds(), end);
+      const double b = std::min(r.ramp_end.seconds(), end);
       // The linear part up to b: the rate at b is interpolated.
-      const double span = Seconds(r.ramp_end) - Seconds(r.ramp_start);
+      const double span = r.ramp_end.seconds() - r.ramp_start.seconds();
       const double at_b =
-          span > 0 ? r.from_rps + (r.to_rps - r.from_rps) * (b - Seconds(r.ramp_start)) / span
+          span > 0 ? r.from_rps + (r.to_rps - r.from_rps) * (b - r.ramp_start.seconds()) / span
                    : r.to_rps;
       return r.from_rps * a + (r.from_rps + at_b) / 2 * (b - a) + r.to_rps * (end - b);
     }
@@ -124,13 +120,13 @@ RunEstimate EstimateRun(const Scenario& s) {
           (DistributionMean(w.cache.rtt) +
            std::max(DistributionMean(db.read_service), DistributionMean(db.write_service))) *
           1e-9 +
-      Seconds(db.queue_timeout);
-  const double span = Seconds(w.duration) + drain;
-  const double rows = span / Seconds(w.metrics.interval);
+      db.queue_timeout.seconds();
+  const double span = w.duration.seconds() + drain;
+  const double rows = span / w.metrics.interval.seconds();
   e.parts.emplace_back("/metrics/interval", rows * kBytesPerRow);
   e.timer_events = rows;
   if (w.cache.enabled && w.cache.active_expiry_interval.nanos() > 0) {
-    e.timer_events += span / Seconds(w.cache.active_expiry_interval);
+    e.timer_events += span / w.cache.active_expiry_interval.seconds();
   }
   if (db.queue_limit > 0) {
     e.parts.emplace_back("/database/queue_limit",
@@ -170,10 +166,10 @@ void CheckBudget(const Scenario& s) {
   const double max_requests = set_requests > 0 ? set_requests : kDefaultMaxRequests;
   if (e.requests > max_requests) {
     throw InputError(fmt::format(
-        "{}: the run would simulate about {} requests (/workload/rate x /duration), ~{} of CPU, "
+        "{}: the run would simulate about {} requests (/workload/rate x /duration), ~{:.0f} s of "
+        "CPU, "
         "more than --max-requests {}; shorten /duration, lower the rate or raise --max-requests",
-        s.source, CountText(e.requests), fmt::format("{:.0f} s", e.cpu_seconds),
-        CountText(max_requests)));
+        s.source, CountText(e.requests), e.cpu_seconds, CountText(max_requests)));
   }
   if (e.timer_events > kMaxTimerEvents) {
     throw InputError(fmt::format(

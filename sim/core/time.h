@@ -49,6 +49,12 @@ class Duration {
   int64_t ns_ = 0;
 };
 
+// The longest duration any input may give (analysis/common/json_reader.h) and
+// any latency draw may take (sim/model/distribution.h): ten years leaves room
+// for the sums a run forms (its end plus a request's timeouts and latencies)
+// in 64-bit nanoseconds.
+inline constexpr Duration kLongestDuration = Duration::Nanos(int64_t{87600} * 3600 * 1'000'000'000);
+
 class Time {
  public:
   constexpr Time() = default;

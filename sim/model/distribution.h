@@ -38,12 +38,12 @@ class Sampler {
     }
     return constant_;
   }
-  // Capped at kMaxDraw: a lognormal of large sigma has rare draws beyond
-  // 64-bit nanoseconds, which would wrap to a negative delay.
+  // Capped at kLongestDuration: a lognormal of large sigma has rare draws
+  // beyond 64-bit nanoseconds, which would wrap to a negative delay.
   Duration DrawDuration(RandomEngine& rng) {
     return Duration::FromSecondsF(std::min((*this)(rng), kMaxDraw) * 1e-9);
   }
-  static constexpr double kMaxDraw = 3.1536e17;  // ns: ten years
+  static constexpr double kMaxDraw = static_cast<double>(kLongestDuration.nanos());
   bool is_constant() const { return kind_ == DistributionConfig::Kind::kConstant; }
 
  private:
