@@ -37,9 +37,16 @@ class ZstdDecompressor {
     ZSTD_outBuffer out{out_buf, static_cast<size_t>(n), 0};
     for (;;) {
       if (s_->in.pos < s_->in.size || s_->flush) {
+        const size_t in_before = s_->in.pos, out_before = out.pos;
         const size_t r = ZSTD_decompressStream(s_->ctx.get(), &out, &s_->in);
         if (ZSTD_isError(r)) throw std::ios_base::failure(ZSTD_getErrorName(r));
-        s_->frame_open = r != 0;
+        // A call that moved nothing says nothing about the frame: after a
+        // frame's end it returns the next frame header's size (non-zero).
+        if (r == 0) {
+          s_->frame_open = false;
+        } else if (s_->in.pos != in_before || out.pos != out_before) {
+          s_->frame_open = true;
+        }
         s_->flush = out.pos == out.size;
         if (out.pos == out.size || (out.pos > 0 && s_->in.pos == s_->in.size)) {
           return static_cast<std::streamsize>(out.pos);
