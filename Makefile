@@ -8,7 +8,7 @@ PACKAGES := libboost1.81-dev libboost-iostreams1.81-dev libboost-math1.81-dev li
             libhiredis-dev libpq-dev redis-server postgresql-15
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build demo demo-live test asan-test bench clean
+.PHONY: deps build demo demo-live test asan-test fuzz bench clean
 
 deps:
 	@missing=""; for p in $(PACKAGES); do \
@@ -45,6 +45,22 @@ asan-test: deps
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
 	ctest --preset asan -j $(JOBS)
+
+# libFuzzer targets (tests/fuzz/), each run FUZZ_SECONDS from the committed seeds plus
+# what earlier runs found; crashes land in build/fuzz/crashes/<target>/.
+FUZZ_SECONDS ?= 60
+FUZZ_PACKAGES := clang-16 libclang-rt-16-dev llvm-16
+fuzz: deps
+	@missing=""; for p in $(FUZZ_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get -o DPkg::Lock::Timeout=300 update && \
+	  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends $$missing; \
+	fi
+	cmake --preset fuzz
+	cmake --build --preset fuzz -j $(JOBS)
+	ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-16/bin/llvm-symbolizer tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS) $(JOBS)
 
 bench: build
 	./build/release/cachelab_bench

@@ -480,10 +480,10 @@ json SweepData(const fs::path& dir, const ReportOptions& options) {
   json plan = nullptr;
   if (!options.plan_dir.empty()) {
     plan = PlanJson(fs::path(options.plan_dir) / "plan.json");
-    if (std::find(pointers.begin(), pointers.end(), plan["pointer"]) == pointers.end()) {
+    const std::string varied = plan["pointer"].get<std::string>();  // PlanJson checked it
+    if (std::find(pointers.begin(), pointers.end(), varied) == pointers.end()) {
       throw InputError(fmt::format("--plan {}: the plan varies {}, which is not a grid of {}",
-                                   options.plan_dir, plan["pointer"].get<std::string>(),
-                                   (dir / "sweep.json").string()));
+                                   options.plan_dir, varied, (dir / "sweep.json").string()));
     }
     for (json& s : plan["slos"]) slos.push_back(s);
   }
