@@ -1,6 +1,9 @@
 #include "analysis/common/json_reader.h"
 
+#include <fmt/format.h>
+
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <set>
 #include <utility>
@@ -39,6 +42,46 @@ std::string QuoteClipped(std::string_view text, size_t max) {
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole chars
   return quote(std::string(text.substr(0, cut)) + "...") + " (" + std::to_string(text.size()) +
          " characters)";
+}
+
+std::string FlagText(std::string_view flag, std::string_view text, size_t max) {
+  std::string out(flag);
+  out += ' ';
+  if (text.size() <= max) return out.append(text);
+  size_t cut = max - 3;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return out.append(text.substr(0, cut)) + "... (" + std::to_string(text.size()) + " characters)";
+}
+
+std::string Utf8Error(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = s[i];
+    size_t len = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2, cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3, cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4, cp = c & 0x07;
+    }
+    bool ok = len != 0 && i + len <= n;
+    for (size_t k = 1; ok && k < len; ++k) {
+      ok = (s[i + k] & 0xC0) == 0x80;
+      cp = (cp << 6) | (s[i + k] & 0x3F);
+    }
+    // Overlong forms, surrogates and values beyond U+10FFFF are invalid too.
+    static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    ok = ok && cp >= kMin[len] && cp <= 0x10FFFF && (cp < 0xD800 || cp > 0xDFFF);
+    if (!ok) return fmt::format("byte 0x{:02X} at offset {} is not valid UTF-8", c, i);
+    i += len;
+  }
+  return {};
 }
 
 std::string Describe(const json& value) {

@@ -47,6 +47,16 @@ std::string Child(const std::string& pointer, size_t index);
 // "\"abc...\" (20000 characters)".
 std::string QuoteClipped(std::string_view text, size_t max = 80);
 
+// A command-line flag and its text for a message, "--set /a/b=...", the text
+// cut like QuoteClipped (not quoted): a 20,000-character --set value does not
+// become a 20,000-character message.
+std::string FlagText(std::string_view flag, std::string_view text, size_t max = 80);
+
+// Empty when `text` is valid UTF-8, else what is wrong and where ("byte 0xFF
+// at offset 3 is not valid UTF-8"): text from a command line becomes JSON
+// strings, which must be UTF-8.
+std::string Utf8Error(std::string_view text);
+
 // A JSON value as an error message shows it: scalars as JSON text (strings
 // through QuoteClipped), containers as "an object" / "an array".
 std::string Describe(const json& value);

@@ -187,7 +187,7 @@ namespace {
 }
 
 std::string Quoted(const std::string& text) {
-  return nlohmann::json(text).dump();
+  return jsonread::QuoteClipped(text);
 }
 
 }  // namespace

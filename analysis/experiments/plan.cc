@@ -11,6 +11,7 @@
 
 #include "analysis/common/atomic_files.h"
 #include "analysis/common/errors.h"
+#include "analysis/common/json_reader.h"
 #include "analysis/common/parallel.h"
 #include "analysis/experiments/value_list.h"
 #include "analysis/outputs/run_outputs.h"
@@ -188,7 +189,7 @@ std::string ModelQuantityOf(const std::string& metric) {
 
 Slo ParseSlo(const std::string& text) {
   auto fail = [&](const std::string& what) {
-    throw InputError(fmt::format("--slo {}: {}", text, what));
+    throw InputError(fmt::format("{}: {}", jsonread::FlagText("--slo", text), what));
   };
   const size_t at = text.find_first_of("<>");
   if (at == std::string::npos) {
@@ -228,9 +229,10 @@ void CheckSloMetrics(const std::vector<Slo>& slos, const std::vector<std::string
                      [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<std::string> close;
     for (size_t i = 0; i < ranked.size() && i < 5; ++i) close.push_back(ranked[i].second);
-    throw InputError(
-        fmt::format("--slo {}: unknown metric {} (a numeric field of summary.json); closest: {}",
-                    slo.text, slo.metric, fmt::join(close, ", ")));
+    throw InputError(fmt::format("{}: {} (a numeric field of summary.json); closest: {}",
+                                 jsonread::FlagText("--slo", slo.text),
+                                 jsonread::FlagText("unknown metric", slo.metric),
+                                 fmt::join(close, ", ")));
   }
 }
 

@@ -19,6 +19,7 @@
 
 #include "analysis/common/atomic_files.h"
 #include "analysis/common/errors.h"
+#include "analysis/common/json_reader.h"
 #include "analysis/common/parallel.h"
 #include "analysis/experiments/value_list.h"
 #include "analysis/outputs/flat_json.h"
@@ -226,9 +227,9 @@ bool IsRange(const std::string& item) {
 
 std::vector<std::string> ExpandRange(const std::string& item, const std::string& text,
                                      const std::string& flag) {
-  const std::string where = flag + " " + text;
+  const std::string where = jsonread::FlagText(flag, text);
   auto fail = [&](const std::string& what) {
-    throw InputError(fmt::format("{}: range {}: {}", where, item, what));
+    throw InputError(fmt::format("{}: {}: {}", where, jsonread::FlagText("range", item), what));
   };
   const size_t dots = item.find("..");
   const std::string rest = dots == std::string::npos ? "" : item.substr(dots + 2);
@@ -315,16 +316,16 @@ std::vector<std::string> ExpandRange(const std::string& item, const std::string&
 Grid ParseGrid(const std::string& text, const std::string& flag) {
   const size_t eq = text.find('=');
   if (eq == std::string::npos) {
-    throw InputError(flag + " " + text +
+    throw InputError(jsonread::FlagText(flag, text) +
                      ": expected /json/pointer=v1,v2,... or a range, got no '='");
   }
   Grid g{text, text.substr(0, eq), {}};
   if (g.pointer.empty() || g.pointer[0] != '/') {
-    throw InputError(flag + " " + text +
+    throw InputError(jsonread::FlagText(flag, text) +
                      ": expected a JSON pointer starting with '/' such as /cache/capacity");
   }
   if (g.pointer == "/seed") {
-    throw InputError(flag + " " + text +
+    throw InputError(jsonread::FlagText(flag, text) +
                      ": the replications choose the seeds (common random numbers); "
                      "set the base seed with --set /seed=N");
   }
@@ -404,7 +405,7 @@ std::vector<MetricStats> SummarizeReplications(const std::vector<json>& summarie
 }
 
 Grid ParseSensitivity(const std::string& text, const json& resolved) {
-  const std::string where = "--sensitivity " + text;
+  const std::string where = jsonread::FlagText("--sensitivity", text);
   const size_t eq = text.find('=');
   if (eq == std::string::npos || text.empty() || text[0] != '/') {
     throw InputError(where +

@@ -3,12 +3,19 @@
 #include <fmt/format.h>
 
 #include "analysis/common/errors.h"
+#include "analysis/common/json_reader.h"
 
 namespace cachelab {
 
 std::vector<std::string> SplitValueList(const std::string& list, const std::string& text,
                                         const std::string& flag) {
-  auto fail = [&](const std::string& what) { throw InputError(flag + " " + text + ": " + what); };
+  auto fail = [&](const std::string& what) {
+    throw InputError(jsonread::FlagText(flag, text) + ": " + what);
+  };
+  // The values become JSON strings in the outputs, which must be UTF-8.
+  for (const std::string* t : {&text, &list}) {
+    if (const std::string bad = jsonread::Utf8Error(*t); !bad.empty()) fail(bad);
+  }
   std::vector<std::string> out;
   std::string item;
   std::vector<char> open;  // expected closing brackets
@@ -48,11 +55,12 @@ std::vector<std::string> SplitValueList(const std::string& list, const std::stri
 Vary ParseVary(const std::string& text) {
   const size_t eq = text.find('=');
   if (eq == std::string::npos) {
-    throw InputError("--vary " + text + ": expected /json/pointer=value1,value2,..., got no '='");
+    throw InputError(jsonread::FlagText("--vary", text) +
+                     ": expected /json/pointer=value1,value2,..., got no '='");
   }
   Vary v{text, text.substr(0, eq), {}};
   if (v.pointer.empty() || v.pointer[0] != '/') {
-    throw InputError("--vary " + text +
+    throw InputError(jsonread::FlagText("--vary", text) +
                      ": expected a JSON pointer starting with '/' such as /cache/capacity");
   }
   v.values = SplitValueList(text.substr(eq + 1), text);

@@ -856,12 +856,14 @@ bool ParseIndex(const std::string& token, size_t* index) {
 void ApplyOverride(const Override& ov, json* doc, Origins* origins) {
   const std::string text = ov.pointer + "=" + ov.value;
   auto fail = [&](const std::string& what) -> void {
-    throw InputError(ov.flag + " " + text + ": " + what);
+    throw InputError(jsonread::FlagText(ov.flag, text) + ": " + what);
   };
   if (ov.pointer.empty() || ov.pointer[0] != '/') {
     fail("expected a JSON pointer starting with '/' such as /cache/capacity, got " +
          jsonread::QuoteClipped(ov.pointer));
   }
+  // The pointer and value become JSON text in the outputs, which must be UTF-8.
+  if (const std::string bad = jsonread::Utf8Error(text); !bad.empty()) fail(bad);
   std::vector<std::string> tokens;
   for (size_t start = 1;;) {
     const size_t slash = ov.pointer.find('/', start);
@@ -933,7 +935,7 @@ void ApplyOverride(const Override& ov, json* doc, Origins* origins) {
       fail(at + ": expected an object or array to set a field inside, got " + Describe(*cur));
     }
   }
-  origins->AddOverride(ov.flag + " " + text, at, introduced);
+  origins->AddOverride(jsonread::FlagText(ov.flag, text), at, introduced);
 }
 
 }  // namespace
@@ -941,14 +943,16 @@ void ApplyOverride(const Override& ov, json* doc, Origins* origins) {
 Override ParseOverride(const std::string& text) {
   const size_t eq = text.find('=');
   if (eq == std::string::npos) {
-    throw InputError("--set " + text + ": expected /json/pointer=value, got no '='");
+    throw InputError(jsonread::FlagText("--set", text) +
+                     ": expected /json/pointer=value, got no '='");
   }
   Override ov{text.substr(0, eq), text.substr(eq + 1)};
   if (ov.pointer.empty()) {
-    throw InputError("--set " + text + ": expected /json/pointer=value, got an empty pointer");
+    throw InputError(jsonread::FlagText("--set", text) +
+                     ": expected /json/pointer=value, got an empty pointer");
   }
   if (ov.pointer[0] != '/') {
-    throw InputError("--set " + text +
+    throw InputError(jsonread::FlagText("--set", text) +
                      ": expected a JSON pointer starting with '/' such as /cache/capacity, got " +
                      jsonread::QuoteClipped(ov.pointer));
   }

@@ -6,6 +6,8 @@
 
 #include "analysis/common/errors.h"
 #include "analysis/experiments/compare.h"
+#include "analysis/experiments/sweep.h"
+#include "analysis/scenario/scenario.h"
 
 using namespace cachelab;
 using Values = std::vector<std::string>;
@@ -30,4 +32,21 @@ TEST_CASE("a malformed --vary list is bad input naming the --vary", "[analysis][
   const Vary v = ParseVary("/seed=1,2");
   CHECK(v.pointer == "/seed");
   CHECK(v.values == Values{"1", "2"});
+}
+
+TEST_CASE("command-line values that are not UTF-8 or are very long stay one clear line",
+          "[analysis][compare]") {
+  // Found by fuzzing: an invalid byte reached a JSON dump as an internal error.
+  CHECK_THROWS_WITH(ParseVary("/name=a\xFF"), Catch::Contains("not valid UTF-8"));
+  CHECK_THROWS_WITH(ParseGrid("/workload/write_f\x9F=0..0.5:+0.1"),
+                    Catch::Contains("not valid UTF-8"));
+  CHECK_THROWS_WITH(LoadDefaultScenario({{"/name", "a\xFF"}}), Catch::Contains("not valid UTF-8"));
+  const std::string huge(20000, '[');
+  try {
+    ParseVary("/cache/capacity=" + huge);
+    FAIL("accepted");
+  } catch (const InputError& e) {
+    CHECK(std::string(e.what()).size() < 200);
+    CHECK(std::string(e.what()).find("(20016 characters)") != std::string::npos);
+  }
 }
