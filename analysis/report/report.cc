@@ -680,7 +680,8 @@ json ReportData(const std::string& dir_text, const ReportOptions& options) {
 }
 
 std::string JsonForScript(const json& j) {
-  const std::string text = j.dump();
+  // Text from a folder's CSV headers need not be UTF-8; the page shows U+FFFD.
+  const std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
   std::string out;
   out.reserve(text.size() + text.size() / 16);
   for (size_t i = 0; i < text.size(); ++i) {

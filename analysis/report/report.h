@@ -88,6 +88,7 @@ std::string BuildReport(const std::string& dir, const ReportOptions& options);
 // JSON text safe inside a <script> element: '<', '>', '&' (and U+2028/9)
 // escaped, which JSON allows only inside strings, where the escapes mean the
 // same characters.
+// Bytes that are not UTF-8 (a CSV header can hold any) become U+FFFD.
 std::string JsonForScript(const nlohmann::json& j);
 
 // Text with &, <, >, " and ' replaced by character references.

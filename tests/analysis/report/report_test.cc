@@ -155,6 +155,14 @@ TEST_CASE("JSON inside the page's script element cannot close it or start markup
   CHECK(json::parse(text) == hostile);  // the same data once parsed
 }
 
+TEST_CASE("a column name that is not UTF-8 reaches the page as U+FFFD, not an internal error",
+          "[analysis][report]") {
+  // Found by fuzzing (tests/fuzz/crashes/report_folder): a timeseries.csv header byte.
+  const json data = {{"names", {"time_s", "bad\xFFname"}}};
+  const std::string text = JsonForScript(data);
+  CHECK(json::parse(text)["names"][1] == "bad\xEF\xBF\xBDname");
+}
+
 TEST_CASE("HTML escaping replaces the five markup characters", "[analysis][report]") {
   CHECK(EscapeHtml("<a href=\"x\">Tom & 'Jerry'</a>") ==
         "&lt;a href=&quot;x&quot;&gt;Tom &amp; &#39;Jerry&#39;&lt;/a&gt;");
