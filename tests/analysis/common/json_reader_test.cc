@@ -20,6 +20,8 @@ TEST_CASE("a flag's text is shown whole when short and cut with its length when 
   for (int i = 0; i < 20; ++i) mixed += "\xC3\xA9";  // é
   const std::string cut = jsonread::FlagText("--x", mixed);
   CHECK(jsonread::Utf8Error(cut).empty());
+  // One line whatever the text holds.
+  CHECK(jsonread::FlagText("--vary", "/a=x\ny\r\tz\x01") == "--vary /a=x\\ny\\r\\tz\\x01");
 }
 
 TEST_CASE("UTF-8 is checked the way JSON needs it", "[analysis][common]") {
