@@ -8,7 +8,7 @@ PACKAGES := libboost1.81-dev libboost-iostreams1.81-dev libboost-math1.81-dev li
             libhiredis-dev libpq-dev redis-server postgresql-15
 JOBS ?= $(shell nproc)
 
-.PHONY: deps build demo demo-live test asan-test fuzz bench clean
+.PHONY: deps clang-deps build demo demo-live test asan-test fuzz bench clean
 
 deps:
 	@missing=""; for p in $(PACKAGES); do \
@@ -27,6 +27,18 @@ deps:
 	  { command -v npm >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends npm; }; \
 	fi
 
+# The sanitizer and fuzz builds use Debian's clang-16 (libFuzzer, and llvm-symbolizer for
+# readable sanitizer reports).
+CLANG_PACKAGES := clang-16 libclang-rt-16-dev llvm-16
+clang-deps:
+	@missing=""; for p in $(CLANG_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  apt-get -o DPkg::Lock::Timeout=300 update && \
+	  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends $$missing; \
+	fi
+
 build: deps
 	cmake --preset release
 	cmake --build --preset release -j $(JOBS)
@@ -41,23 +53,15 @@ demo-live: build
 test: build
 	ctest --preset release -j $(JOBS)
 
-asan-test: deps
+asan-test: deps clang-deps
 	cmake --preset asan
 	cmake --build --preset asan -j $(JOBS)
-	ctest --preset asan -j $(JOBS)
+	ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-16/bin/llvm-symbolizer ctest --preset asan -j $(JOBS)
 
 # libFuzzer targets (tests/fuzz/), each run FUZZ_SECONDS from the committed seeds plus
 # what earlier runs found; crashes land in build/fuzz/crashes/<target>/.
 FUZZ_SECONDS ?= 60
-FUZZ_PACKAGES := clang-16 libclang-rt-16-dev llvm-16
-fuzz: deps
-	@missing=""; for p in $(FUZZ_PACKAGES); do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  apt-get -o DPkg::Lock::Timeout=300 update && \
-	  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends $$missing; \
-	fi
+fuzz: deps clang-deps
 	cmake --preset fuzz
 	cmake --build --preset fuzz -j $(JOBS)
 	ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-16/bin/llvm-symbolizer tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS) $(JOBS)
