@@ -16,6 +16,7 @@
 namespace {
 
 bool SafeName(std::string_view name) {
+  if (name == "plan") return false;  // the folder a --plan names
   if (name.starts_with("plan/")) name.remove_prefix(5);
   if (name.empty() || name.size() > 48 || name[0] == '.') return false;
   for (char c : name) {
