@@ -140,7 +140,8 @@ int Main(int argc, char** argv) {
   std::string max_memory;
   app.add_option("--max-memory", max_memory,
                  "Refuse (exit 2) a scenario estimated to need more than SIZE (default: the "
-                 "machine's memory), and stop with exit 1, writing nothing, once the process's "
+                 "machine's memory, or less under a cgroup limit or ulimit -v), and stop with exit "
+                 "1, writing nothing, once the process's "
                  "resident memory exceeds SIZE (e.g. 2GiB)")
       ->type_name("SIZE");
   double max_requests = 0;

@@ -1,11 +1,16 @@
 #include "analysis/scenario/budget.h"
 
 #include <fmt/format.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <utility>
 
 #include "analysis/common/errors.h"
 #include "analysis/scenario/scenario.h"
@@ -86,10 +91,39 @@ std::string CountText(double n) {
   return fmt::format("{:.0f}", n);
 }
 
-uint64_t PhysicalMemory() {
+// The memory this process may use, and what sets it: the machine's physical
+// memory, lowered by a cgroup's memory.max (a container) or an address-space
+// or data rlimit (ulimit -v, -d). Address space is not resident memory: code,
+// stacks and the allocator's slack take part of it, so a rlimit counts at 80%.
+struct MemoryLimit {
+  double bytes = 0;
+  const char* what = "this machine's memory";
+};
+
+MemoryLimit ProcessMemoryLimit() {
+  MemoryLimit m;
   const long pages = sysconf(_SC_PHYS_PAGES);
   const long page = sysconf(_SC_PAGESIZE);
-  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : 0;
+  if (pages > 0 && page > 0) m.bytes = static_cast<double>(pages) * static_cast<double>(page);
+  const auto lower = [&](double bytes, const char* what) {
+    if (bytes > 0 && (m.bytes == 0 || bytes < m.bytes)) m = {bytes, what};
+  };
+  for (const auto& [resource, what] :
+       {std::pair{RLIMIT_AS, "80% of the address-space limit (ulimit -v)"},
+        std::pair{RLIMIT_DATA, "80% of the data-segment limit (ulimit -d)"}}) {
+    rlimit r{};
+    if (getrlimit(resource, &r) == 0 && r.rlim_cur != RLIM_INFINITY) {
+      lower(0.8 * static_cast<double>(r.rlim_cur), what);
+    }
+  }
+  std::ifstream cgroup("/sys/fs/cgroup/memory.max");
+  std::string max;
+  if (cgroup >> max && max != "max") {
+    char* end = nullptr;
+    const double bytes = std::strtod(max.c_str(), &end);
+    if (end != max.c_str() && *end == '\0') lower(bytes, "the cgroup's memory.max");
+  }
+  return m;
 }
 
 }  // namespace
@@ -149,7 +183,8 @@ void SetBudget(const Budget& b) {
 void CheckBudget(const Scenario& s) {
   const RunEstimate e = EstimateRun(s);
   const uint64_t set_memory = g_max_memory.load();
-  const double limit = static_cast<double>(set_memory > 0 ? set_memory : PhysicalMemory());
+  const MemoryLimit process = ProcessMemoryLimit();
+  const double limit = set_memory > 0 ? static_cast<double>(set_memory) : process.bytes;
   if (limit > 0 && e.bytes > limit) {
     std::string parts;
     for (const auto& [what, bytes] : e.parts) {
@@ -160,7 +195,7 @@ void CheckBudget(const Scenario& s) {
         "{}: the run would need about {} of memory ({}), more than {} ({}); make the driving "
         "field smaller",
         s.source, MemoryText(e.bytes), parts, MemoryText(limit),
-        set_memory > 0 ? "--max-memory" : "this machine's memory"));
+        set_memory > 0 ? "--max-memory" : process.what));
   }
   const double set_requests = g_max_requests.load();
   const double max_requests = set_requests > 0 ? set_requests : kDefaultMaxRequests;

@@ -16,7 +16,8 @@
 //    memory (<parts>), more than <limit>; ..." when the estimate exceeds the
 //    limit, or "... about N requests ... more than --max-requests M" when the
 //    simulated work does. The limits are process-wide (SetBudget): memory
-//    defaults to the machine's physical memory, requests to 2e9 (about 20
+//    defaults to the process's limit (physical memory, lowered by a cgroup's
+//    memory.max or by 80% of ulimit -v / -d), requests to 2e9 (about 20
 //    minutes at the engine's measured speed); 0 keeps the default.
 //  - LoadScenarioFile/Text call CheckBudget, so every command that loads a
 //    scenario (run, compare, sweep and plan points, validate) refuses alike.

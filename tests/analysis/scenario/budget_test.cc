@@ -3,6 +3,10 @@
 // scenario beyond the process's limits is refused at load time naming them.
 #include "analysis/scenario/budget.h"
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -112,6 +116,49 @@ TEST_CASE("timers stepped billions of times are refused whatever the memory",
   doc["metrics"] = {{"interval", "1h"}};
   doc["cache"]["active_expiry"] = {{"interval", "10us"}};
   CHECK(ErrorOf([&] { Load(doc); }).find("step its timers about ") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace cachelab
+
+namespace cachelab {
+namespace {
+
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
+TEST_CASE("under ulimit -v the memory limit is 80% of the address space, not the machine's",
+          "[analysis][budget]") {
+  // AddressSanitizer reserves terabytes of address space: no rlimit can hold it.
+  if (kAddressSanitizer) return;
+  // In a child, so that the limit does not outlive the case.
+  const pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    rlimit r{};
+    r.rlim_cur = r.rlim_max = rlim_t{2} << 30;  // 2 GiB
+    if (setrlimit(RLIMIT_AS, &r) != 0) _exit(3);
+    json doc = Base();
+    doc["workload"]["keys"]["count"] = 200'000'000;  // ~6.5 GB
+    const std::string e = ErrorOf([&] { Load(doc); });
+    const bool ok = e.find("more than 1.7 GB (80% of the address-space limit (ulimit -v))") !=
+                        std::string::npos &&
+                    e.find("/workload/keys/count") != std::string::npos;
+    _exit(ok ? 0 : 1);
+  }
+  int status = 0;
+  REQUIRE(waitpid(pid, &status, 0) == pid);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 }  // namespace
