@@ -12,7 +12,8 @@
 //   2  bad input: a usage error, or an InputError (scenario, override, trace);
 //      one line `cachelab: error: <message>` on stderr
 //   1  anything else: `cachelab: internal error: <message>` (a bug), or
-//      `cachelab: error: cannot write ...` when the outputs cannot be written
+//      `cachelab: error: cannot write ...` when the outputs cannot be written,
+//      or `cachelab: error: out of memory; ...` when an allocation fails
 //   130 SIGINT or SIGTERM (every command but live, calibrate and twin, which
 //      stop their own way): the work stops within a moment, unwinds (temporary
 //      files removed, nothing half-written published), and one line
@@ -27,6 +28,7 @@
 #include <algorithm>
 #include <exception>
 #include <iostream>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -208,6 +210,13 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const cachelab::MemoryLimitError& e) {
     cachelab::PrintError(e.what());
+    return 1;
+  } catch (const std::bad_alloc&) {
+    // The environment's failure, not a bug: the estimate passed a limit the
+    // allocator then did not honour (overcommit, another process's use).
+    cachelab::PrintError(
+        "out of memory; the run needed more than the system would give (cachelab validate "
+        "FILE prints its estimate; --max-memory SIZE stops it at that size)");
     return 1;
   } catch (const std::exception& e) {
     std::cerr << ("cachelab: internal error: " + cachelab::OneLine(e.what()) + "\n") << std::flush;
