@@ -7,7 +7,8 @@
 // be strictly more frequent).
 //
 // In pseudo-code (freq: the sketch's estimate; main: segmented_lru.h):
-//   admit(x):     record x; refuse x if it is larger than the window's share
+//   admit(x):     record x; refuse x if it is larger than the window's or the
+//                 main cache's share (it could not pass through both)
 //   on insert(x): push x at the window's front
 //   on hit(x):    record x; if x is in the window: move x to its front, else: a hit in main
 //   victim:       while the window is not empty:
@@ -34,6 +35,14 @@
 // libCacheSim, whose sketch is a counting Bloom filter without doorkeeper
 // sized per cache unit (per byte in byte mode), the window is at least one
 // unit.
+//
+// Objects too large for a segment: an object is admitted only if it fits in
+// the window and in the main cache (libCacheSim's WTinyLFU_can_insert refuses
+// it likewise), so a window candidate always either fits in main or meets a
+// resident main victim. With the default shares (window <= main) this is the
+// window rule alone; it matters for tiny caches (at 1 byte or 1 object the
+// main share is 0 and nothing is admitted: every request is a miss) and for
+// window_ratio > 0.5.
 #include <algorithm>
 #include <bit>
 #include <vector>
@@ -144,12 +153,13 @@ class WTinyLfu final : public EvictionPolicy {
     main_cap_ = capacity > window_cap_ ? capacity - window_cap_ : 0;
     const auto prot = static_cast<uint64_t>(static_cast<double>(main_cap_) * protected_ratio_);
     main_.SetLimits(main_cap_ - prot, prot);
+    admit_limit_ = std::min(window_cap_, main_cap_);
     sketch_.EnsureCapacity(16);
   }
 
   bool Admit(Key key, uint64_t bytes) override {
     sketch_.Record(key);
-    return bytes <= window_cap_;
+    return bytes <= admit_limit_;
   }
 
   Handle Insert(Key key, uint64_t bytes) override {
@@ -179,6 +189,8 @@ class WTinyLfu final : public EvictionPolicy {
         MoveToMain(candidate);
         continue;
       }
+      // Main is not empty: the candidate is no larger than main (Admit), yet
+      // main has no room for it.
       const Handle victim = main_.Victim();
       if (sketch_.Estimate(pool_[candidate].key) > sketch_.Estimate(pool_[victim].key)) {
         pending_ = victim;
@@ -230,6 +242,7 @@ class WTinyLfu final : public EvictionPolicy {
 
   double window_ratio_, protected_ratio_;
   uint64_t window_cap_ = 1, main_cap_ = 0;
+  uint64_t admit_limit_ = 0;  // the largest object that fits in the window and in main
   Handle pending_ = kNil, promote_after_ = kNil;
   eviction::NodePool<Node> pool_;
   eviction::List<Node> window_;
