@@ -20,10 +20,12 @@
 // In pseudo-code (demote(y): y leaves S's bottom for Q's newest end as HIR, then prune):
 //   hit x, LIR:          move x to the top of S; prune
 //   hit x, HIR in S:     move x to the top of S; take x out of Q; promote(x)
-//   hit x, HIR not in S: push x on S; move x to Q's newest end
+//   hit x, HIR not in S: push x on S; move x to Q's newest end (promote(x) instead when S
+//                        was empty: deletes removed every LIR object)
 //   miss x, in S:        (non-resident) move x to the top of S; promote(x)
-//   admit(x):            refuse x if it is not in S and larger than the HIR share
-//   other miss x:        push x on S; LIR if the LIR set has room, else HIR at Q's newest end
+//   admit(x):            refuse x if it is not in S and larger than the HIR or the LIR share
+//   other miss x:        push x on S; LIR if the LIR set has room or is empty, else HIR at
+//                        Q's newest end
 //   promote(x):          x turns LIR; while the LIR set is over its share: demote S's bottom
 //   victim:              Q's oldest (demote S's bottom first if Q is empty); it stays in S,
 //                        non-resident, if it was there
@@ -34,6 +36,14 @@
 // 2002. The HIR share (at least one unit), size-awareness and the 2x
 // bound on S follow libCacheSim's LIRS.c, which this matches closely but not
 // step by step (it demotes and evicts inside its admission check).
+//
+// Objects too large for a share: a new object must fit in the HIR and in the
+// LIR share (as libCacheSim's LIRS_can_insert requires), so that while S holds
+// anything its bottom is LIR. With the default shares (HIR <= LIR) this is
+// the HIR rule alone; at 1 byte or 1 object the LIR share is 0 and nothing is
+// admitted (every request is a miss). A non-resident object in S is reloaded
+// whatever its new size; if the evictions that make room for it empty S
+// (pruning it), it is inserted as a new object, LIR since S is empty.
 #include <algorithm>
 #include <boost/unordered/unordered_flat_map.hpp>
 
@@ -55,12 +65,13 @@ class Lirs final : public EvictionPolicy {
     hir_cap_ =
         std::max<uint64_t>(1, static_cast<uint64_t>(hir_ratio_ * static_cast<double>(capacity)));
     lir_cap_ = capacity > hir_cap_ ? capacity - hir_cap_ : 0;
+    admit_limit_ = std::min(hir_cap_, lir_cap_);
   }
 
   bool Admit(Key key, uint64_t bytes) override {
     auto it = nonresident_.find(key);
     reload_ = it == nonresident_.end() ? kNil : it->second;
-    return reload_ != kNil || bytes <= hir_cap_;
+    return reload_ != kNil || bytes <= admit_limit_;
   }
 
   Handle Insert(Key key, uint64_t bytes) override {
@@ -83,7 +94,7 @@ class Lirs final : public EvictionPolicy {
     s_.PushFront(entry_, h, 0);
     entry_[h].in_s = true;
     s_bytes_ += bytes;
-    if (lir_bytes_ + bytes <= lir_cap_) {
+    if (lir_bytes_ + bytes <= lir_cap_ || s_.size() == 1) {
       entry_[h].status = kLir;
       lir_bytes_ += bytes;
     } else {
@@ -107,9 +118,15 @@ class Lirs final : public EvictionPolicy {
       MakeLir(h);
       return;
     }
+    const bool s_was_empty = s_.empty();
     s_.PushFront(entry_, h, 0);
     e.in_s = true;
     s_bytes_ += e.bytes;
+    if (s_was_empty) {  // no LIR object left (deleted): x alone in S is its bottom
+      RemoveQ(h);
+      MakeLir(h);
+      return;
+    }
     q_.Remove(q_links_, h, 0);
     q_.PushFront(q_links_, h, 0);
     LimitStack();
@@ -234,6 +251,7 @@ class Lirs final : public EvictionPolicy {
     }
   }
   void ForgetNonResident(Handle h) {
+    if (h == reload_) reload_ = kNil;  // pruned by an eviction between Admit and Insert
     nonresident_.erase(entry_[h].key);
     nh_.Remove(nh_links_, h, 0);
     nonres_bytes_ -= entry_[h].bytes;
@@ -254,6 +272,7 @@ class Lirs final : public EvictionPolicy {
 
   double hir_ratio_;
   uint64_t capacity_ = 0, hir_cap_ = 1, lir_cap_ = 0;
+  uint64_t admit_limit_ = 0;  // the largest new object: it fits in the LIR and the HIR share
   uint64_t lir_bytes_ = 0, hir_bytes_ = 0, s_bytes_ = 0, nonres_bytes_ = 0;
   uint64_t resident_ = 0;
   Handle reload_ = kNil, pending_ = kNil;
