@@ -898,8 +898,9 @@ void ApplyOverride(const Override& ov, json* doc, Origins* origins) {
     // names are never numbers), otherwise an object.
     auto fresh = [&]() -> json {
       if (last) return value;
-      return tokens[i + 1] == "-" || ParseIndex(tokens[i + 1], &index) ? json::array()
-                                                                       : json::object();
+      size_t next = 0;  // not `index`, which addresses this level
+      return tokens[i + 1] == "-" || ParseIndex(tokens[i + 1], &next) ? json::array()
+                                                                      : json::object();
     };
     ExpandShorthand(at, cur);
     if (cur->is_object()) {

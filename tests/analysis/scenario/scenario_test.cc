@@ -689,6 +689,11 @@ TEST_CASE("bad overrides name the override and the pointer", "[analysis][scenari
       {"/cache/active_expiry/foo=1",
        "--set /cache/active_expiry/foo=1: unknown field; valid fields are interval, limit"},
       {"/database/connections=0", "--set /database/connections=0: must be an integer > 0, got 0"},
+      // Found by fuzzing: the created parent's index was taken for this level's,
+      // padding an array to 40 million elements (1.4 GB) before the error.
+      {"/x/0/40404400={}",
+       "--set /x/0/40404400={}: /x/0: expected an index <= 0 (the array has 0 elements), got "
+       "40404400"},
       {"/cache/capacity=-5MiB", R"(--set /cache/capacity=-5MiB: must be > 0, got "-5MiB")"},
       {"/cache/timeout=0",
        R"(--set /cache/timeout=0: must be a duration string with a unit, such as "250ms" or "0s" (a bare number has no unit), got 0)"},
