@@ -919,6 +919,9 @@ RunResult LiveRun::Run() {
   instances_ = std::max<uint32_t>(config_.instances.count, 1);
   rt_ = std::make_unique<AsioRuntime>(io_);
   parts_.prefix = RunPrefix();
+  // Before the guard: Teardown may resume Main's frame, which sets it (found by
+  // clang's AddressSanitizer: stack-use-after-scope on Ctrl-C).
+  bool main_done = false;
   struct Guard {
     LiveRun* run;
     ~Guard() { run->Teardown(); }
@@ -965,7 +968,6 @@ RunResult LiveRun::Run() {
   while (parts_.pending_subscriptions > 0 && !interrupted_ && io_.run_one() > 0) {
   }
   Say("running " + config_.name + " for " + std::to_string(config_.duration.seconds()) + " s");
-  bool main_done = false;
   rt_->Spawn([](LiveRun* run, bool& done) -> Task<void> {
     co_await run->Main();
     done = true;
