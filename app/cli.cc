@@ -111,6 +111,16 @@ int WriteReport(const std::string& dir, const std::string& out, const ReportOpti
   const std::string html = BuildReport(dir, options);
   const std::string path =
       out.empty() ? (std::filesystem::path(dir) / "report.html").string() : out;
+  // --out into folders that do not exist yet creates them, as --out of a run does.
+  if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) {
+      PrintError("cannot create the folder " + parent.string() + " for " + path + ": " +
+                 ec.message());
+      return 1;
+    }
+  }
   if (!StoreFileOrPrintError(path, html)) return 1;
   std::cout << "report: " << path << '\n';
   std::cout.flush();

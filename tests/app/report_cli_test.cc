@@ -50,6 +50,9 @@ TEST_CASE("report of a folder is the same bytes every time and goes where --out 
   REQUIRE(box.Run({"report", "r"}).exit_code == 0);
   REQUIRE(box.Run({"report", "r", "--out", "copy.html"}).exit_code == 0);
   CHECK(ReadFile(box.work() / "r/report.html") == ReadFile(box.work() / "copy.html"));
+  // Folders that do not exist yet are created (was exit 1 naming a temporary file).
+  REQUIRE(box.Run({"report", "r", "--out", "slides/day1/run.html"}).exit_code == 0);
+  CHECK(ReadFile(box.work() / "r/report.html") == ReadFile(box.work() / "slides/day1/run.html"));
 }
 
 TEST_CASE("compare and sweep take --report too", "[app][cli][report]") {
