@@ -8,7 +8,7 @@ PACKAGES := libboost1.81-dev libboost-iostreams1.81-dev libboost-math1.81-dev li
             libhiredis-dev libpq-dev redis-server postgresql-15
 JOBS ?= $(shell nproc)
 
-.PHONY: deps clang-deps build demo demo-live test asan-test fuzz bench clean
+.PHONY: deps clang-deps build demo demo-live test asan-test fuzz install bench clean
 
 deps:
 	@missing=""; for p in $(PACKAGES); do \
@@ -65,6 +65,11 @@ fuzz: deps clang-deps
 	cmake --preset fuzz
 	cmake --build --preset fuzz -j $(JOBS)
 	ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-16/bin/llvm-symbolizer tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS) $(JOBS)
+
+# The CLI into $(PREFIX)/bin (default /usr/local/bin).
+PREFIX ?= /usr/local
+install: build
+	cmake --install build/release --prefix $(PREFIX)
 
 bench: build
 	./build/release/cachelab_bench
