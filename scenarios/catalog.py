@@ -50,9 +50,12 @@ def fmt_value(metric, v):
     return str(v)
 
 
-def command_for(entry, cachelab_name="cachelab"):
+def command_for(entry, cachelab_name="cachelab", root="results/runs/"):
+    """The command and its output folder. The guide prints results/runs/ (a class's
+    runs never overwrite the reference results); only this script writes
+    results/baselines/."""
     path = "scenarios/" + entry["file"]
-    out = "results/baselines/" + entry["file"][:-len(".json")]
+    out = root + entry["file"][:-len(".json")]
     if entry["vary"]:
         args = [cachelab_name, "compare", path]
         for v in entry["vary"]:
@@ -75,7 +78,7 @@ def variant_label(variant):
 
 
 def run_entry(entry, cachelab):
-    args, out = command_for(entry)
+    args, out = command_for(entry, root="results/baselines/")
     args[0] = cachelab
     started = time.time()
     proc = subprocess.run(args, capture_output=True, text=True)
