@@ -10,14 +10,17 @@ JOBS ?= $(shell nproc)
 
 .PHONY: deps clang-deps build demo demo-live test asan-test fuzz install bench clean
 
-deps:
-	@missing=""; for p in $(PACKAGES); do \
+# Installs those of the Debian packages $(1) that are missing.
+install_missing = missing=""; for p in $(1); do \
 	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:$$missing"; \
 	  apt-get -o DPkg::Lock::Timeout=300 update && \
 	  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends $$missing; \
 	fi
+
+deps:
+	@$(call install_missing,$(PACKAGES))
 	@# Node.js and npm: the build installs uPlot (inlined into HTML reports) from the npm registry.
 	@# NodeSource's nodejs package ships npm; Debian's own needs the npm package beside it.
 	@if ! command -v npm >/dev/null 2>&1; then \
@@ -31,13 +34,7 @@ deps:
 # readable sanitizer reports).
 CLANG_PACKAGES := clang-16 libclang-rt-16-dev llvm-16
 clang-deps:
-	@missing=""; for p in $(CLANG_PACKAGES); do \
-	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  apt-get -o DPkg::Lock::Timeout=300 update && \
-	  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y --no-install-recommends $$missing; \
-	fi
+	@$(call install_missing,$(CLANG_PACKAGES))
 
 build: deps
 	cmake --preset release
