@@ -199,8 +199,12 @@ class Loader {
       r.CheckFields({"kind", "mean", "sigma"});
       d.kind = Kind::kLognormal;
       d.mean = QuantityField(r.Required("mean", quantity), q, lower, &(*out)["mean"]);
-      d.sigma =
-          NumberField(r.Required("sigma", "a number >= 0"), Lower::kNonNegative, &(*out)["sigma"]);
+      const Node sigma = r.Required("sigma", "a number >= 0");
+      d.sigma = NumberField(sigma, Lower::kNonNegative, &(*out)["sigma"]);
+      // Beyond it the mean-preserving ln-mean (ln mean - sigma^2/2) and the draws
+      // leave what a double holds (a sigma of 1e308 drew NaN delays; found by
+      // fuzzing); 10 already puts the median e^50 below the mean.
+      if (d.sigma > 10) Expected(o_, sigma, "must be at most 10");
     } else if (kind == "uniform") {
       r.CheckFields({"kind", "min", "max"});
       d.kind = Kind::kUniform;

@@ -446,6 +446,9 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
        R"(/workload/value_size: must be > 0, got "0B")"},
       {"negative sigma", "/cache/rtt", R"({"kind": "lognormal", "mean": "1ms", "sigma": -1})",
        "/cache/rtt/sigma: must be >= 0, got -1"},
+      // Found by fuzzing: a sigma of 1e308 drew NaN service times.
+      {"huge sigma", "/database/read", R"({"kind": "lognormal", "mean": "60ms", "sigma": 1e308})",
+       "/database/read/sigma: must be at most 10, got 1e+308"},
       {"uniform max below min", "/database/read",
        R"({"kind": "uniform", "min": "5ms", "max": "1ms"})",
        R"(/database/read/max: must be >= min ("5ms"), got "1ms")"},
