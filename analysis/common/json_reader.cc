@@ -47,28 +47,10 @@ std::string QuoteClipped(std::string_view text, size_t max) {
 std::string FlagText(std::string_view flag, std::string_view text, size_t max) {
   std::string out(flag);
   out += ' ';
-  size_t cut = text.size();
-  if (text.size() > max) {
-    cut = max - 3;
-    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  }
-  // Control characters escaped, so that the message stays one line.
-  for (const char c : text.substr(0, cut)) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else if (c == '\t') {
-      out += "\\t";
-    } else if (u < 0x20 || u == 0x7F) {
-      out += fmt::format("\\x{:02X}", u);
-    } else {
-      out += c;
-    }
-  }
-  if (cut < text.size()) out += "... (" + std::to_string(text.size()) + " characters)";
-  return out;
+  if (text.size() <= max) return out.append(text);
+  size_t cut = max - 3;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return out.append(text.substr(0, cut)) + "... (" + std::to_string(text.size()) + " characters)";
 }
 
 std::string Utf8Error(std::string_view text) {

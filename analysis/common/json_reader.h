@@ -49,7 +49,8 @@ std::string QuoteClipped(std::string_view text, size_t max = 80);
 
 // A command-line flag and its text for a message, "--set /a/b=...", the text
 // cut like QuoteClipped (not quoted): a 20,000-character --set value does not
-// become a 20,000-character message; control characters escaped ("\n").
+// become a 20,000-character message (control characters are escaped by the
+// InputError the text goes into, errors.h).
 std::string FlagText(std::string_view flag, std::string_view text, size_t max = 80);
 
 // Empty when `text` is valid UTF-8, else what is wrong and where ("byte 0xFF

@@ -6,6 +6,8 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "analysis/common/errors.h"
+
 using namespace cachelab;
 
 TEST_CASE("a flag's text is shown whole when short and cut with its length when long",
@@ -21,7 +23,8 @@ TEST_CASE("a flag's text is shown whole when short and cut with its length when 
   const std::string cut = jsonread::FlagText("--x", mixed);
   CHECK(jsonread::Utf8Error(cut).empty());
   // One line whatever the text holds.
-  CHECK(jsonread::FlagText("--vary", "/a=x\ny\r\tz\x01") == "--vary /a=x\\ny\\r\\tz\\x01");
+  CHECK(std::string(InputError(jsonread::FlagText("--vary", "/a=x\ny\r\tz\x01")).what()) ==
+        "--vary /a=x\\ny\\r\\tz\\x01");
 }
 
 TEST_CASE("UTF-8 is checked the way JSON needs it", "[analysis][common]") {
