@@ -12,6 +12,7 @@
 
 #include "policies/registry.h"
 #include "sim/model/store.h"
+#include "tests/support/replayers.h"
 
 namespace cachelab {
 namespace {
@@ -22,14 +23,7 @@ std::unique_ptr<EvictionPolicy> Make(const std::string& name) {
   return info->make_eviction(Params::WithDefaults(info->params));
 }
 
-std::unique_ptr<Replayer> MakeReplayer(const std::string& name, uint64_t capacity,
-                                       bool ignore_size) {
-  const PolicyInfo* info = FindPolicy(Role::kEviction, name);
-  REQUIRE(info != nullptr);
-  REQUIRE(info->make_replayer);
-  return info->make_replayer(Params::WithDefaults(info->params),
-                             ReplayConfig{capacity, ignore_size});
-}
+using test::MakeReplayer;
 
 Value V(uint32_t size) {
   return Value{1, size, true};

@@ -23,18 +23,12 @@
 #include <vector>
 
 #include "policies/registry.h"
+#include "tests/support/replayers.h"
 
 namespace cachelab {
 namespace {
 
-std::unique_ptr<Replayer> MakeReplayer(const std::string& name, uint64_t capacity,
-                                       bool ignore_size) {
-  const PolicyInfo* info = FindPolicy(Role::kEviction, name);
-  REQUIRE(info != nullptr);
-  REQUIRE(info->make_replayer);
-  return info->make_replayer(Params::WithDefaults(info->params),
-                             ReplayConfig{capacity, ignore_size});
-}
+using test::MakeReplayer;
 
 // `n` requests over `keys` keys, each key with a fixed size in 1..max_size:
 // mostly gets, some sets and deletes, a few hot keys so that entries are hit
