@@ -186,10 +186,6 @@ namespace {
   throw InputError(where.empty() ? what : where + ": " + what);
 }
 
-std::string Quoted(const std::string& text) {
-  return jsonread::QuoteClipped(text);
-}
-
 }  // namespace
 
 Duration ParseDuration(const std::string& text, const std::string& where) {
@@ -199,14 +195,15 @@ Duration ParseDuration(const std::string& text, const std::string& where) {
       break;
     case jsonread::UnitParse::kNoUnit:
       FailAt(where, "must be a duration with a unit (ns, us, ms, s, m, h) such as \"" + text +
-                        "ms\", got " + Quoted(text));
+                        "ms\", got " + jsonread::QuoteClipped(text));
     case jsonread::UnitParse::kTooLarge:
-      FailAt(where, "must be a duration of at most 10 years (87600h), got " + Quoted(text));
+      FailAt(where, "must be a duration of at most 10 years (87600h), got " +
+                        jsonread::QuoteClipped(text));
     case jsonread::UnitParse::kMalformed:
-      FailAt(where,
-             "must be a duration such as \"250us\", \"1.5s\" or \"1h30m\", got " + Quoted(text));
+      FailAt(where, "must be a duration such as \"250us\", \"1.5s\" or \"1h30m\", got " +
+                        jsonread::QuoteClipped(text));
   }
-  if (nanos < 0) FailAt(where, "must be >= 0, got " + Quoted(text));
+  if (nanos < 0) FailAt(where, "must be >= 0, got " + jsonread::QuoteClipped(text));
   return Duration::Nanos(nanos);
 }
 
@@ -216,13 +213,13 @@ uint64_t ParseSize(const std::string& text, const std::string& where) {
     case jsonread::UnitParse::kOk:
       break;
     case jsonread::UnitParse::kTooLarge:
-      FailAt(where, "must be a size of at most 1PiB, got " + Quoted(text));
+      FailAt(where, "must be a size of at most 1PiB, got " + jsonread::QuoteClipped(text));
     case jsonread::UnitParse::kNoUnit:
     case jsonread::UnitParse::kMalformed:
       FailAt(where, "must be a size such as \"512B\", \"4KiB\", \"1.5MiB\" or \"10MB\", got " +
-                        Quoted(text));
+                        jsonread::QuoteClipped(text));
   }
-  if (bytes < 0) FailAt(where, "must be >= 0, got " + Quoted(text));
+  if (bytes < 0) FailAt(where, "must be >= 0, got " + jsonread::QuoteClipped(text));
   return static_cast<uint64_t>(bytes);
 }
 
