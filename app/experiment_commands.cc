@@ -18,6 +18,7 @@
 
 #include "analysis/common/errors.h"
 #include "analysis/experiments/compare.h"
+#include "analysis/outputs/run_outputs.h"
 #include "analysis/experiments/plan.h"
 #include "analysis/experiments/sweep.h"
 #include "analysis/models/model_report.h"
@@ -57,7 +58,8 @@ struct CompareArgs {
   std::string scenario;  // empty: the embedded default scenario
   std::vector<std::string> varies;
   std::vector<std::string> sets;
-  std::string out;  // empty: DefaultCompareDir
+  std::string out;      // empty: DefaultCompareDir
+  std::string metrics;  // empty: the main metrics
   unsigned threads = 1;
   bool json = false;
   bool report = false;
@@ -66,6 +68,8 @@ struct CompareArgs {
 int CompareCommand(const CompareArgs& args) {
   std::vector<Vary> varies;
   for (const std::string& v : args.varies) varies.push_back(ParseVary(v));
+  const std::vector<std::string> metrics =
+      args.metrics.empty() ? std::vector<std::string>{} : ParseMetricList(args.metrics);
   std::optional<ProgressLine> line;
   const std::function<void(double)> progress = ProgressOnTerminal(line, "compare");
   std::optional<CompareResult> ran;
@@ -83,7 +87,7 @@ int CompareCommand(const CompareArgs& args) {
       dir, [&](const std::string& d) { WriteCompareOutputs(d, result); },
       [&] {
         return args.json ? CompareToJson(result).dump(2) + '\n'
-                         : FormatCompareTable(result) + "\noutput: " + dir + '\n';
+                         : FormatCompareTable(result, metrics) + "\noutput: " + dir + '\n';
       },
       args.report ? std::optional<ReportOptions>(ReportOptions{}) : std::nullopt);
 }
@@ -97,7 +101,9 @@ CommandRunner AddCompareCommand(CLI::App& cmd) {
       "Every combination of the --vary values is one variant; all keep the scenario's seed, so\n"
       "they see the same arrivals, keys and service times (common random numbers).\n"
       "--vary PTR=V1,V2,...: each Vi as --set takes it; commas inside [], {} or \"\" belong to\n"
-      "the value, e.g. --vary '/policies/guard={\"name\":\"lock\"},none'.\n"
+      "the value, e.g. --vary '/policies/guard={\"name\":\"lock\"},none'. A value may carry a\n"
+      "short label for the table and the report: LABEL=VALUE, e.g.\n"
+      "--vary '/policies/guard=none,early={\"name\":\"early-refresh\"}'.\n"
       "Writes compare.json, compare.csv and per variant i variant-<i>.timeseries.csv and\n"
       "variant-<i>.events.json to the output folder\n"
       "(default results/runs/<name>-compare), replacing a previous one atomically.");
@@ -119,6 +125,10 @@ CommandRunner AddCompareCommand(CLI::App& cmd) {
                  "Variants simulated at once (results do not depend on it)")
       ->type_name("N")
       ->check(CLI::Range(1u, 256u));
+  cmd.add_option("--metrics", args.metrics,
+                 "The table's rows: summary.json metrics, e.g. "
+                 "--metrics stampede.max_concurrent_loads,latency_ms.p999,alerts")
+      ->type_name("NAME,...");
   cmd.add_flag("--json", args.json, "Print compare.json on stdout instead of the table");
   cmd.add_flag("--report", args.report, "Also write the HTML report, <out>/report.html");
   return [shared] { return CompareCommand(*shared); };

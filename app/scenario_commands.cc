@@ -43,6 +43,7 @@ struct RunArgs {
   std::optional<uint64_t> seed;
   std::vector<std::string> sets;
   std::string out;  // empty: DefaultRunDir
+  std::string metrics;  // empty: the whole table
   bool json = false;
   bool quiet = false;
   bool report = false;
@@ -50,6 +51,8 @@ struct RunArgs {
 
 int RunCommand(const RunArgs& args) {
   std::vector<Override> overrides = ParseOverrides(args.sets);
+  const std::vector<std::string> metrics =
+      args.metrics.empty() ? std::vector<std::string>{} : ParseMetricList(args.metrics);
   // --seed is an override of /seed, applied last, so scenario.resolved.json
   // records the seed the run actually used.
   if (args.seed) overrides.push_back({"/seed", std::to_string(*args.seed)});
@@ -75,7 +78,9 @@ int RunCommand(const RunArgs& args) {
         [&] {
           if (args.json) return SummaryToJson(result.summary).dump(2) + '\n';
           if (args.quiet) return dir + '\n';
-          return FormatSummaryTable(result.summary) + "\noutput: " + dir + '\n';
+          return (metrics.empty() ? FormatSummaryTable(result.summary)
+                                  : FormatSelectedMetrics(result.summary, metrics)) +
+                 "\noutput: " + dir + '\n';
         },
         args.report ? std::optional<ReportOptions>(ReportOptions{}) : std::nullopt);
   } catch (const Interrupted&) {
@@ -106,6 +111,10 @@ CommandRunner AddRunCommand(CLI::App& cmd) {
       ->allow_extra_args(false);  // one value per --set, so a following FILE stays positional
   cmd.add_option("--out", args.out, "Output folder (default: results/runs/<name>-<seed>)")
       ->type_name("DIR");
+  cmd.add_option("--metrics", args.metrics,
+                 "Print only these summary.json metrics, e.g. "
+                 "--metrics cache.hit_ratio,latency_ms.p99,alerts")
+      ->type_name("NAME,...");
   cmd.add_flag("--json", args.json, "Print only the summary as JSON on stdout");
   cmd.add_flag("--quiet", args.quiet, "No table and no progress; print only the output folder");
   cmd.add_flag("--report", args.report, "Also write the HTML report, <out>/report.html");

@@ -18,21 +18,39 @@ namespace {
 
 using nlohmann::json;
 
+// A table cell of at most 20 characters: long unlabelled values (policy
+// objects) would make the table hundreds of columns wide; compare.json keeps
+// them whole.
+std::string ClipCell(const std::string& text) {
+  constexpr size_t kMax = 20;
+  if (text.size() <= kMax) return text;
+  size_t cut = kMax - 3;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut) + "...";
+}
+
 }  // namespace
 
 CompareResult RunCompare(const std::string& scenario_path, const std::vector<Override>& sets,
                          const std::vector<Vary>& varies, unsigned threads,
                          const std::function<void(double)>& progress) {
   CompareResult out;
-  for (std::vector<Override>& combo : Combinations(varies, "--vary")) {
+  const std::vector<std::string> labels = CombinationLabels(varies);
+  std::vector<std::vector<Override>> combos = Combinations(varies, "--vary");
+  for (size_t i = 0; i < combos.size(); ++i) {
     std::vector<Override> all = sets;
-    all.insert(all.end(), combo.begin(), combo.end());
+    all.insert(all.end(), combos[i].begin(), combos[i].end());
     CompareVariant v;
     v.scenario =
         scenario_path.empty() ? LoadDefaultScenario(all) : LoadScenarioFile(scenario_path, all);
-    for (const Override& o : combo) v.label += (v.label.empty() ? "" : " ") + o.value;
-    if (v.label.empty()) v.label = "scenario";
-    v.overrides = std::move(combo);
+    // Combination i takes value (i / stride) % size of each axis, the first slowest.
+    size_t stride = combos.size();
+    for (const Vary& axis : varies) {
+      stride /= axis.values.size();
+      v.labels.push_back(axis.labels[(i / stride) % axis.values.size()]);
+    }
+    v.label = labels[i].empty() ? "scenario" : labels[i];
+    v.overrides = std::move(combos[i]);
     out.variants.push_back(std::move(v));
   }
   out.name = out.variants.front().scenario.name;
@@ -56,7 +74,7 @@ CompareResult RunCompare(const std::string& scenario_path, const std::vector<Ove
   return out;
 }
 
-std::string FormatCompareTable(const CompareResult& r) {
+std::string FormatCompareTable(const CompareResult& r, const std::vector<std::string>& metrics) {
   struct Row {
     std::string label;
     std::vector<std::string> cells;
@@ -65,32 +83,33 @@ std::string FormatCompareTable(const CompareResult& r) {
   const size_t varies = r.variants.front().overrides.size();
   for (size_t k = 0; k < varies; ++k) {
     Row row{r.variants.front().overrides[k].pointer, {}};
-    for (const CompareVariant& v : r.variants) row.cells.push_back(v.overrides[k].value);
+    for (const CompareVariant& v : r.variants) row.cells.push_back(ClipCell(v.labels[k]));
     head.push_back(std::move(row));
   }
-  auto add = [&](std::string label, auto get) {
-    Row row{std::move(label), {}};
-    for (const CompareVariant& v : r.variants) row.cells.push_back(get(v.result.summary));
+  static const std::vector<std::string> kDefault = {
+      "requests.total",         "cache.hit_ratio",          "db.queries",
+      "db.utilization",         "latency_ms.p50",           "latency_ms.p99",
+      "latency_ms.max",         "staleness.stale_reads",    "staleness.max_age_ms",
+      "stampede.max_concurrent_loads", "stampede.duplicate_loads", "requests.failed",
+      "writes.lost",            "cache.evictions"};
+  for (const std::string& name : metrics.empty() ? kDefault : metrics) {
+    if (name == "alerts") {
+      // One row per alert rule (every variant has the same rules): its firings.
+      for (size_t a = 0; a < r.variants.front().result.summary.alerts.size(); ++a) {
+        Row row{"alert: " + r.variants.front().result.summary.alerts[a].name, {}};
+        for (const CompareVariant& v : r.variants) {
+          const auto& alerts = v.result.summary.alerts;
+          const size_t n = a < alerts.size() ? alerts[a].fired_at_s.size() : 0;
+          row.cells.push_back(n == 0 ? "never" : fmt::format("{}x from {:g} s", n, alerts[a].fired_at_s.front()));
+        }
+        body.push_back(std::move(row));
+      }
+      continue;
+    }
+    Row row{MetricRowLabel(name), {}};
+    for (const CompareVariant& v : r.variants) row.cells.push_back(FormatMetric(name, v.result.summary));
     body.push_back(std::move(row));
-  };
-  auto count = [](uint64_t x) { return fmt::format("{}", x); };
-  auto ms = [](double x) { return fmt::format("{:.3f}", x); };
-  auto pct = [](double x) { return fmt::format("{:.2f} %", x * 100); };
-  add("requests", [&](const Summary& s) { return count(s.requests.total); });
-  add("hit ratio", [&](const Summary& s) { return pct(s.cache.hit_ratio); });
-  add("DB queries", [&](const Summary& s) { return count(s.db.queries); });
-  add("DB utilization", [&](const Summary& s) { return pct(s.db.utilization); });
-  add("p50 latency (ms)", [&](const Summary& s) { return ms(s.latency_ms.p50); });
-  add("p99 latency (ms)", [&](const Summary& s) { return ms(s.latency_ms.p99); });
-  add("max latency (ms)", [&](const Summary& s) { return ms(s.latency_ms.max); });
-  add("stale reads", [&](const Summary& s) { return count(s.staleness.stale_reads); });
-  add("max stale age (ms)", [&](const Summary& s) { return ms(s.staleness.max_age_ms); });
-  add("max concurrent loads",
-      [&](const Summary& s) { return count(s.stampede.max_concurrent_loads); });
-  add("duplicate loads", [&](const Summary& s) { return count(s.stampede.duplicate_loads); });
-  add("failed", [&](const Summary& s) { return count(s.requests.failed); });
-  add("lost writes", [&](const Summary& s) { return count(s.writes.lost); });
-  add("evictions", [&](const Summary& s) { return count(s.cache.evictions); });
+  }
 
   size_t label_width = 0;
   std::vector<size_t> widths(r.variants.size(), 0);
@@ -125,7 +144,9 @@ nlohmann::json CompareToJson(const CompareResult& r) {
   for (const CompareVariant& v : r.variants) {
     json variant = json::object();
     for (const Override& o : v.overrides) variant[o.pointer] = OverrideValueJson(o.value);
-    out.push_back({{"variant", std::move(variant)}, {"summary", SummaryToJson(v.result.summary)}});
+    out.push_back({{"variant", std::move(variant)},
+                   {"label", v.label},
+                   {"summary", SummaryToJson(v.result.summary)}});
   }
   return out;
 }

@@ -22,7 +22,8 @@ namespace cachelab {
 
 struct CompareVariant {
   std::vector<Override> overrides;  // the varied values, one per --vary, in --vary order
-  std::string label;                // the values joined by " "
+  std::vector<std::string> labels;  // per --vary, the value's label (value_list.h)
+  std::string label;                // the labels joined by " "
   Scenario scenario;
   RunResult result;
 };
@@ -41,9 +42,11 @@ CompareResult RunCompare(const std::string& scenario_path, const std::vector<Ove
                          const std::vector<Vary>& varies, unsigned threads,
                          const std::function<void(double)>& progress = {});
 
-// The terminal table: a column per variant, a row per main metric.
-std::string FormatCompareTable(const CompareResult& r);
-// [{"variant": {pointer: value}, "summary": <summary.json>}, ...]
+// The terminal table: a column per variant (headed by the --vary labels), a
+// row per metric: `metrics` (dotted summary.json names or "alerts",
+// run_outputs.h ParseMetricList), or the main ones when empty.
+std::string FormatCompareTable(const CompareResult& r, const std::vector<std::string>& metrics = {});
+// [{"variant": {pointer: value}, "label": "<label>", "summary": <summary.json>}, ...]
 nlohmann::json CompareToJson(const CompareResult& r);
 // A header, then one row per variant: the varied pointers, then the summary's
 // scalar fields flattened ("cache.hit_ratio"); arrays as JSON text.

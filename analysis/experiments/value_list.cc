@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
+#include <cstring>
+
 #include "analysis/common/errors.h"
 #include "analysis/common/json_reader.h"
 
@@ -58,13 +61,48 @@ Vary ParseVary(const std::string& text) {
     throw InputError(jsonread::FlagText("--vary", text) +
                      ": expected /json/pointer=value1,value2,..., got no '='");
   }
-  Vary v{text, text.substr(0, eq), {}};
+  Vary v{text, text.substr(0, eq), {}, {}};
   if (v.pointer.empty() || v.pointer[0] != '/') {
     throw InputError(jsonread::FlagText("--vary", text) +
                      ": expected a JSON pointer starting with '/' such as /cache/capacity");
   }
-  v.values = SplitValueList(text.substr(eq + 1), text);
+  for (std::string& item : SplitValueList(text.substr(eq + 1), text)) {
+    // A label is a short name before an '=' that precedes any JSON structure.
+    size_t n = 0;
+    while (n < item.size() && (std::isalnum(static_cast<unsigned char>(item[n])) ||
+                               std::strchr("_.+-", item[n]) != nullptr)) {
+      ++n;
+    }
+    if (n > 0 && n < item.size() && item[n] == '=') {
+      if (n > 24) {
+        throw InputError(jsonread::FlagText("--vary", text) + ": the label " +
+                         jsonread::QuoteClipped(item.substr(0, n)) +
+                         " is longer than 24 characters");
+      }
+      if (n + 1 == item.size()) {
+        throw InputError(jsonread::FlagText("--vary", text) + ": the label '" + item.substr(0, n) +
+                         "' has no value after its '='");
+      }
+      v.labels.push_back(item.substr(0, n));
+      v.values.push_back(item.substr(n + 1));
+    } else {
+      v.labels.push_back(item);
+      v.values.push_back(std::move(item));
+    }
+  }
   return v;
+}
+
+std::vector<std::string> CombinationLabels(const std::vector<Vary>& axes) {
+  std::vector<std::string> out{""};
+  for (const Vary& a : axes) {
+    std::vector<std::string> next;
+    for (const std::string& prefix : out) {
+      for (const std::string& label : a.labels) next.push_back(prefix.empty() ? label : prefix + " " + label);
+    }
+    out = std::move(next);
+  }
+  return out;
 }
 
 }  // namespace cachelab

@@ -5,6 +5,11 @@
 // value, so
 //   --vary '/policies/guard={"name":"lock","params":{"wait":"5ms"}},none'
 // gives two values. An empty value ("a,,b" or a trailing comma) is an error.
+//
+// A --vary value may carry a label for tables and legends: LABEL=VALUE, where
+// LABEL is 1-24 of [A-Za-z0-9_.+-] and the '=' comes before any bracket or
+// quote, e.g. --vary '/policies/guard=none,early={"name":"early-refresh"}'.
+// An unlabelled value is labelled by its own text.
 #pragma once
 
 #include <string>
@@ -18,14 +23,19 @@ struct Vary {
   std::string text;  // as given, for messages
   std::string pointer;
   std::vector<std::string> values;
+  std::vector<std::string> labels;  // one per value: its LABEL=, else the value itself
 };
 
 // Splits a value list (grammar above); throws InputError on an empty item or
 // unbalanced brackets or quotes, naming "<flag> <text>".
 std::vector<std::string> SplitValueList(const std::string& list, const std::string& text,
                                         const std::string& flag = "--vary");
-// Parses "POINTER=V1,V2"; throws InputError naming the --vary.
+// Parses "POINTER=V1,V2" (values possibly labelled); throws InputError naming the --vary.
 Vary ParseVary(const std::string& text);
+
+// The labels of every combination of the axes' values, in Combinations()
+// order: each combination's labels joined by " ".
+std::vector<std::string> CombinationLabels(const std::vector<Vary>& axes);
 
 // Every combination of the axes' values (anything with `pointer` and `values`:
 // compare's --vary, sweep's --grid, plan's --uncertain), the first axis

@@ -166,8 +166,9 @@ std::vector<std::pair<std::string, std::string>> TwinFiles(const Scenario& scena
                                                            const TwinResult& t) {
   CompareResult cr;
   cr.name = scenario.name;
-  cr.variants.push_back({{{"/world", "simulated"}}, "simulated", t.calibrated, t.simulated});
-  cr.variants.push_back({{{"/world", "live"}}, "live", scenario, t.live});
+  cr.variants.push_back(
+      {{{"/world", "simulated"}}, {"simulated"}, "simulated", t.calibrated, t.simulated});
+  cr.variants.push_back({{{"/world", "live"}}, {"live"}, "live", scenario, t.live});
   std::vector<std::pair<std::string, std::string>> files = CompareFiles(cr);
   nlohmann::json rows = nlohmann::json::array();
   for (const TwinRow& r : t.rows) {

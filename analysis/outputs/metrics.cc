@@ -83,7 +83,7 @@ const std::vector<SummaryMetric>& SummaryMetrics() {
       {"db.peak_queue_depth", "count", "most queries waiting for a connection at once", K::kCount,
        CACHELAB_SUMMARY(db.peak_queue_depth), S::kDatabase, "peak queue depth", F::kGrouped},
       {"db.mean_wait_ms", "ms", "mean wait for a connection, over the queries that got one",
-       K::kReal, CACHELAB_SUMMARY(db.mean_wait_ms), S::kDatabase, "mean wait (ms)", F::kMillis},
+       K::kReal, CACHELAB_SUMMARY(db.mean_wait_ms), S::kDatabase, "mean wait", F::kMillis},
       {"db.wait_probability", "fraction",
        "share of queries that found every connection busy and queued (Erlang C's P(wait) for "
        "M/M/c)",
@@ -127,9 +127,9 @@ const std::vector<SummaryMetric>& SummaryMetrics() {
       {"staleness.max_age_ms", "ms",
        "largest age of a stale read: the time since the first write the reader missed (the next "
        "version after the one returned) was acknowledged",
-       K::kReal, CACHELAB_SUMMARY(staleness.max_age_ms), S::kStaleness, "max age (ms)", F::kMillis},
+       K::kReal, CACHELAB_SUMMARY(staleness.max_age_ms), S::kStaleness, "max age", F::kMillis},
       {"staleness.mean_age_ms", "ms", "mean age over stale reads (0 when there were none)",
-       K::kReal, CACHELAB_SUMMARY(staleness.mean_age_ms), S::kStaleness, "mean age (ms)",
+       K::kReal, CACHELAB_SUMMARY(staleness.mean_age_ms), S::kStaleness, "mean age",
        F::kMillis},
 
       {"stampede.episodes", "count", "episodes with more than one concurrent load (stampedes)",

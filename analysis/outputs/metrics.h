@@ -40,7 +40,7 @@ enum class MetricKind {
 enum class ConsoleFormat {
   kNone,        // not in the table
   kGrouped,     // 1,234,567
-  kMillis,      // 12.345 (3 decimals)
+  kMillis,      // a duration in ms, 4 significant digits in us/ms/s/min/h: "12.35 ms"
   kPercent,     // a fraction as "12.34 %"
   kBytes,       // 1.5 MiB (binary units, 1 decimal)
   kPeakCounts,  // an episode-size histogram as "peak:episodes" pairs

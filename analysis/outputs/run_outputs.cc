@@ -12,6 +12,8 @@
 #include <utility>
 
 #include "analysis/common/atomic_files.h"
+#include "analysis/common/errors.h"
+#include "analysis/common/json_reader.h"
 #include "analysis/outputs/metrics.h"
 
 namespace cachelab {
@@ -82,9 +84,33 @@ std::string HumanBytes(uint64_t bytes) {
 std::string Percent(double ratio) {
   return fmt::format("{:.2f} %", ratio * 100);
 }
-std::string Millis(double ms) {
-  return fmt::format("{:.3f}", ms);
+}  // namespace
+
+std::string Significant(double x) {
+  if (!std::isfinite(x)) return "-";
+  if (std::fabs(x) >= 9999.5) return Grouped(static_cast<uint64_t>(std::llround(std::fabs(x))));
+  return fmt::format("{:.4g}", x);
 }
+
+std::string Millis(double ms) {
+  if (!std::isfinite(ms)) return "-";
+  if (ms == 0) return "0 ms";
+  // The unit keeps 1-4 digits before the point, so a projector shows "21.83 min",
+  // not "1,309,965.025".
+  struct Unit {
+    double ms;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {{1e-3, "us"}, {1, "ms"}, {1e3, "s"}, {60e3, "min"}, {3600e3, "h"}};
+  const Unit* unit = &kUnits[0];
+  for (const Unit& u : kUnits) {
+    if (std::fabs(ms) >= u.ms) unit = &u;
+  }
+  std::string text = Significant(ms / unit->ms);
+  return text + " " + unit->name;
+}
+
+namespace {
 
 // size_counts as "peak:episodes" pairs for the non-empty sizes, the largest last.
 std::string SizeCounts(const std::vector<uint64_t>& counts) {
@@ -140,6 +166,7 @@ constexpr size_t kGutter = 4;
 
 std::vector<std::string> RenderSection(const Section& s) {
   std::vector<std::string> lines;
+  if (s.title.empty() && s.rows.empty()) return lines;
   lines.push_back(s.title);
   for (const auto& [label, value] : s.rows) {
     lines.push_back(fmt::format("  {:<{}}{:>{}}", label, kLabelWidth, value, kValueWidth));
@@ -337,7 +364,7 @@ std::string FormatSummaryTable(const Summary& s) {
   const Section requests = section(ConsoleSection::kRequests, "requests");
   const Section db = section(ConsoleSection::kDatabase, "database");
   const Section cache = section(ConsoleSection::kCache, "cache");
-  const Section latency = section(ConsoleSection::kLatency, "latency (ms)");
+  const Section latency = section(ConsoleSection::kLatency, "latency");
   const Section staleness = section(ConsoleSection::kStaleness, "staleness");
   const Section stampede = section(ConsoleSection::kStampede, "stampede");
 
@@ -349,16 +376,14 @@ std::string FormatSummaryTable(const Summary& s) {
   out += '\n';
   AppendPair(out, staleness, stampede);
   const Section policy = section(ConsoleSection::kPolicyStack, "policy stack");
-  Section alerts{"alerts", {}};
-  for (const Summary::Alert& a : s.alerts) {
-    alerts.rows.push_back({a.name, a.fired_at_s.empty()
-                                       ? std::string("never fired")
-                                       : fmt::format("fired at {:g} s ({} intervals)",
-                                                     a.fired_at_s.front(), a.intervals_firing)});
-  }
-  if (!policy.rows.empty() || !alerts.rows.empty()) {
+  if (!policy.rows.empty()) {
     out += '\n';
-    AppendPair(out, policy, alerts);
+    AppendPair(out, policy, Section{});
+  }
+  // Full width: an alert's name and every firing do not fit a column.
+  if (!s.alerts.empty()) {
+    out += "\nalerts\n";
+    for (const std::string& line : AlertLines(s)) out += "  " + line + "\n";
   }
   // The one verdict a planner must not miss, on a line of its own.
   if (s.db.verdict != "stable" && s.db.verdict != "not judged") {
@@ -366,6 +391,123 @@ std::string FormatSummaryTable(const Summary& s) {
                        s.db.offered_load, s.db.capacity_qps);
   }
   if (const std::string growth = QueueGrowthNote(s); !growth.empty()) out += growth + '\n';
+  return out;
+}
+
+std::vector<std::string> AlertLines(const Summary& s) {
+  constexpr size_t kShown = 6;  // firings listed per alert; the rest are counted
+  std::vector<std::string> lines;
+  for (const Summary::Alert& a : s.alerts) {
+    std::string line = a.name + ": ";
+    if (a.fired_at_s.empty()) {
+      lines.push_back(line + "never fired");
+      continue;
+    }
+    std::vector<std::string> spans;
+    for (size_t i = 0; i < a.fired_at_s.size() && i < kShown; ++i) {
+      // A firing resolves at the first resolution after it, if any.
+      auto end = std::upper_bound(a.resolved_at_s.begin(), a.resolved_at_s.end(), a.fired_at_s[i]);
+      spans.push_back(end == a.resolved_at_s.end()
+                          ? fmt::format("{:g} s to the end", a.fired_at_s[i])
+                          : fmt::format("{:g}-{:g} s", a.fired_at_s[i], *end));
+    }
+    line += fmt::format("fired {} time{} ({} interval{}): {}", a.fired_at_s.size(),
+                        a.fired_at_s.size() == 1 ? "" : "s", a.intervals_firing,
+                        a.intervals_firing == 1 ? "" : "s", fmt::join(spans, ", "));
+    if (a.fired_at_s.size() > kShown) line += fmt::format(", ... ({} more)", a.fired_at_s.size() - kShown);
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+namespace {
+
+const SummaryMetric* FindMetric(std::string_view name) {
+  for (const SummaryMetric& m : SummaryMetrics()) {
+    if (m.name == name) return &m;
+  }
+  return nullptr;
+}
+
+std::string_view SectionTitle(ConsoleSection section) {
+  switch (section) {
+    case ConsoleSection::kRequests:
+      return "requests";
+    case ConsoleSection::kDatabase:
+      return "database";
+    case ConsoleSection::kCache:
+      return "cache";
+    case ConsoleSection::kLatency:
+      return "latency";
+    case ConsoleSection::kStaleness:
+      return "staleness";
+    case ConsoleSection::kStampede:
+      return "stampede";
+    case ConsoleSection::kPolicyStack:
+    case ConsoleSection::kNone:
+      break;
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<std::string> ParseMetricList(const std::string& text) {
+  std::vector<std::string> names;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string name = text.substr(start, comma - start);
+    const SummaryMetric* m = FindMetric(name);
+    if (name != "alerts" && (m == nullptr || m->kind == MetricKind::kString)) {
+      throw InputError(fmt::format(
+          "--metrics {}: {} is not a metric of summary.json; expected dotted names such as "
+          "cache.hit_ratio,latency_ms.p99 (results/README.md lists them), or alerts",
+          jsonread::QuoteClipped(text), jsonread::QuoteClipped(name)));
+    }
+    names.push_back(std::move(name));
+    start = comma + 1;
+  }
+  return names;
+}
+
+std::string MetricRowLabel(std::string_view name) {
+  const SummaryMetric* m = FindMetric(name);
+  if (m == nullptr || m->label.empty()) return std::string(name);
+  const std::string_view title = SectionTitle(m->section);
+  return title.empty() ? std::string(m->label) : fmt::format("{} {}", title, m->label);
+}
+
+std::string FormatMetric(std::string_view name, const Summary& s) {
+  const SummaryMetric* m = FindMetric(name);
+  if (m == nullptr) throw std::logic_error("FormatMetric: unknown metric " + std::string(name));
+  const MetricValue v = m->get(s);
+  if (m->format != ConsoleFormat::kNone) return FormatConsoleValue(m->format, v);
+  if (const auto* count = std::get_if<uint64_t>(&v)) return Grouped(*count);
+  if (const auto* counts = std::get_if<std::vector<uint64_t>>(&v)) return SizeCounts(*counts);
+  if (const auto* text = std::get_if<std::string>(&v)) return *text;
+  const double x = std::get<double>(v);
+  if (m->unit == "ms") return Millis(x);
+  if (m->unit == "s") return Millis(x * 1e3);
+  if (m->unit == "fraction") return Percent(x);
+  return Significant(x) + (m->unit == "1/s" ? " /s" : "");
+}
+
+std::string FormatSelectedMetrics(const Summary& s, const std::vector<std::string>& names) {
+  std::string out =
+      fmt::format("{}  seed {}  simulated {:.1f} s\n\n", s.scenario, s.seed, s.simulated_seconds);
+  size_t width = 0;
+  for (const std::string& n : names) width = std::max(width, MetricRowLabel(n).size());
+  for (const std::string& n : names) {
+    if (n == "alerts") {
+      out += "alerts\n";
+      for (const std::string& line : AlertLines(s)) out += "  " + line + "\n";
+      if (s.alerts.empty()) out += "  (the scenario has no alert rules)\n";
+      continue;
+    }
+    out += fmt::format("{:<{}}  {:>14}\n", MetricRowLabel(n), width, FormatMetric(n, s));
+  }
   return out;
 }
 

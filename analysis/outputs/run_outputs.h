@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -24,6 +25,27 @@ std::string TimeSeriesToCsv(const std::vector<IntervalRow>& rows);
 nlohmann::json EventsToJson(const Scenario& scenario, const RunResult& result);
 // Fixed-width table of the main summary numbers, for the terminal.
 std::string FormatSummaryTable(const Summary& s);
+// The alerts of a run, one line each: name, then every firing as
+// "FROM-TO s" (at most six, the rest counted), or "never fired".
+std::vector<std::string> AlertLines(const Summary& s);
+
+// --metrics: a comma-separated list of summary.json's dotted metric names
+// ("cache.hit_ratio,latency_ms.p99") or "alerts"; throws InputError naming
+// the list and the unknown name.
+std::vector<std::string> ParseMetricList(const std::string& text);
+// A metric's row label for a table: its console section and label
+// ("latency p99"), else its dotted name.
+std::string MetricRowLabel(std::string_view name);
+// A metric's value for a table: counts grouped, durations in the unit that
+// keeps 1-4 digits ("21.83 min"), fractions as percent, 4 significant digits.
+std::string FormatMetric(std::string_view name, const Summary& s);
+// The title line, then one row per selected metric (`run --metrics`).
+std::string FormatSelectedMetrics(const Summary& s, const std::vector<std::string>& names);
+// 4 significant digits, no exponent: "0.2867", "12.35", "1,309,965".
+std::string Significant(double x);
+// A duration given in ms, 4 significant digits in us/ms/s/min/h: "21.83 min".
+std::string Millis(double ms);
+
 // When the run's arrivals exceeded the database's capacity (offered load
 // > 1): one line saying the system is unstable, with the queue's measured
 // growth rate; empty otherwise. The table ends with it; `run` also prints it

@@ -302,6 +302,8 @@ json CompareData(const fs::path& dir, const ReportOptions& options) {
       label += (label.empty() ? "" : ", ") + pointer + "=" + ValueText(value);
       brief += (brief.empty() ? "" : " · ") + BriefValue(value);
     }
+    // compare.json's own label (the --vary labels) when it has one.
+    if (root[i].contains("label")) brief = doc.String(root[i], p, "label");
     json v = {{"label", label.empty() ? "(as is)" : label},
               {"short", brief.empty() ? "(as is)" : brief},
               {"values", values},

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "analysis/common/errors.h"
 #include "analysis/scenario/run.h"
 #include "analysis/scenario/scenario.h"
 #include "sim/metrics/key_trace.h"
@@ -255,6 +256,60 @@ TEST_CASE("an unstable run's table says how fast its database queue grows", "[ou
   s.db.offered_load = 0.97;  // below capacity: a queue that empties again
   CHECK(QueueGrowthNote(s).empty());
   CHECK(FormatSummaryTable(s).find("unstable") == std::string::npos);
+}
+
+TEST_CASE("table numbers have 4 significant digits and a duration picks its unit",
+          "[outputs][console]") {
+  CHECK(Significant(0.286738) == "0.2867");
+  CHECK(Significant(12.3456) == "12.35");
+  CHECK(Significant(9999.4) == "9999");
+  CHECK(Significant(1309965.025) == "1,309,965");
+  CHECK(Millis(0) == "0 ms");
+  CHECK(Millis(0.000734) == "0.734 us");
+  CHECK(Millis(0.7354) == "735.4 us");
+  CHECK(Millis(17.79) == "17.79 ms");
+  CHECK(Millis(31900) == "31.9 s");
+  CHECK(Millis(1309965.025) == "21.83 min");  // the issue's projector example
+  CHECK(Millis(7.2e6) == "2 h");
+}
+
+TEST_CASE("every alert firing is listed with its end, or that it lasted to the end",
+          "[outputs][console]") {
+  Summary s;
+  s.alerts.push_back({"hit ratio below 80%", "hit_ratio < 0.8", 5, {0, 60}, {15, 70}});
+  s.alerts.push_back({"evictions", "evictions > 500", 19, {20, 65}, {60}});
+  s.alerts.push_back({"quiet", "p99_ms > 1000", 0, {}, {}});
+  Summary::Alert many{"flapping", "x", 10, {}, {}};
+  for (int i = 0; i < 10; ++i) {
+    many.fired_at_s.push_back(10.0 * i);
+    many.resolved_at_s.push_back(10.0 * i + 5);
+  }
+  s.alerts.push_back(many);
+  const std::vector<std::string> lines = AlertLines(s);
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0] == "hit ratio below 80%: fired 2 times (5 intervals): 0-15 s, 60-70 s");
+  CHECK(lines[1] == "evictions: fired 2 times (19 intervals): 20-60 s, 65 s to the end");
+  CHECK(lines[2] == "quiet: never fired");
+  CHECK(lines[3].find("fired 10 times") != std::string::npos);
+  CHECK(lines[3].find("50-55 s, ... (4 more)") != std::string::npos);
+}
+
+TEST_CASE("--metrics names are summary.json's numeric metrics or alerts", "[outputs][console]") {
+  CHECK(ParseMetricList("cache.hit_ratio,alerts,stampede.size_counts") ==
+        std::vector<std::string>{"cache.hit_ratio", "alerts", "stampede.size_counts"});
+  CHECK_THROWS_AS(ParseMetricList("cache.hit_ratio,"), InputError);  // an empty name
+  CHECK_THROWS_AS(ParseMetricList("scenario"), InputError);          // a string
+  CHECK_THROWS_WITH(ParseMetricList("latency.p99"), Catch::Contains("\"latency.p99\" is not"));
+  CHECK(MetricRowLabel("latency_ms.p999") == "latency p99.9");
+  CHECK(MetricRowLabel("guard.waits") == "guard waits");  // policy rows have no section title
+  CHECK(MetricRowLabel("simulated_seconds") == "simulated_seconds");
+  Summary s;
+  s.latency_ms.p99 = 1309965.025;
+  s.db.utilization = 0.0864691;
+  s.simulated_seconds = 1320;
+  CHECK(FormatMetric("latency_ms.p99", s) == "21.83 min");
+  CHECK(FormatMetric("db.utilization", s) == "8.65 %");
+  CHECK(FormatMetric("simulated_seconds", s) == "22 min");
 }
 
 }  // namespace cachelab
