@@ -18,10 +18,10 @@
 
 #include "analysis/common/errors.h"
 #include "analysis/experiments/compare.h"
-#include "analysis/outputs/run_outputs.h"
 #include "analysis/experiments/plan.h"
 #include "analysis/experiments/sweep.h"
 #include "analysis/models/model_report.h"
+#include "analysis/outputs/run_outputs.h"
 #include "analysis/report/report.h"
 #include "app/cli.h"
 #include "app/cli_options.h"

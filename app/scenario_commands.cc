@@ -42,7 +42,7 @@ struct RunArgs {
   std::string scenario;  // empty: the embedded default scenario
   std::optional<uint64_t> seed;
   std::vector<std::string> sets;
-  std::string out;  // empty: DefaultRunDir
+  std::string out;      // empty: DefaultRunDir
   std::string metrics;  // empty: the whole table
   bool json = false;
   bool quiet = false;

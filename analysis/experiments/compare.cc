@@ -86,12 +86,20 @@ std::string FormatCompareTable(const CompareResult& r, const std::vector<std::st
     for (const CompareVariant& v : r.variants) row.cells.push_back(ClipCell(v.labels[k]));
     head.push_back(std::move(row));
   }
-  static const std::vector<std::string> kDefault = {
-      "requests.total",         "cache.hit_ratio",          "db.queries",
-      "db.utilization",         "latency_ms.p50",           "latency_ms.p99",
-      "latency_ms.max",         "staleness.stale_reads",    "staleness.max_age_ms",
-      "stampede.max_concurrent_loads", "stampede.duplicate_loads", "requests.failed",
-      "writes.lost",            "cache.evictions"};
+  static const std::vector<std::string> kDefault = {"requests.total",
+                                                    "cache.hit_ratio",
+                                                    "db.queries",
+                                                    "db.utilization",
+                                                    "latency_ms.p50",
+                                                    "latency_ms.p99",
+                                                    "latency_ms.max",
+                                                    "staleness.stale_reads",
+                                                    "staleness.max_age_ms",
+                                                    "stampede.max_concurrent_loads",
+                                                    "stampede.duplicate_loads",
+                                                    "requests.failed",
+                                                    "writes.lost",
+                                                    "cache.evictions"};
   for (const std::string& name : metrics.empty() ? kDefault : metrics) {
     if (name == "alerts") {
       // One row per alert rule (every variant has the same rules): its firings.
@@ -100,14 +108,16 @@ std::string FormatCompareTable(const CompareResult& r, const std::vector<std::st
         for (const CompareVariant& v : r.variants) {
           const auto& alerts = v.result.summary.alerts;
           const size_t n = a < alerts.size() ? alerts[a].fired_at_s.size() : 0;
-          row.cells.push_back(n == 0 ? "never" : fmt::format("{}x from {:g} s", n, alerts[a].fired_at_s.front()));
+          row.cells.push_back(
+              n == 0 ? "never" : fmt::format("{}x from {:g} s", n, alerts[a].fired_at_s.front()));
         }
         body.push_back(std::move(row));
       }
       continue;
     }
     Row row{MetricRowLabel(name), {}};
-    for (const CompareVariant& v : r.variants) row.cells.push_back(FormatMetric(name, v.result.summary));
+    for (const CompareVariant& v : r.variants)
+      row.cells.push_back(FormatMetric(name, v.result.summary));
     body.push_back(std::move(row));
   }
 

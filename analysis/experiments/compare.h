@@ -45,7 +45,8 @@ CompareResult RunCompare(const std::string& scenario_path, const std::vector<Ove
 // The terminal table: a column per variant (headed by the --vary labels), a
 // row per metric: `metrics` (dotted summary.json names or "alerts",
 // run_outputs.h ParseMetricList), or the main ones when empty.
-std::string FormatCompareTable(const CompareResult& r, const std::vector<std::string>& metrics = {});
+std::string FormatCompareTable(const CompareResult& r,
+                               const std::vector<std::string>& metrics = {});
 // [{"variant": {pointer: value}, "label": "<label>", "summary": <summary.json>}, ...]
 nlohmann::json CompareToJson(const CompareResult& r);
 // A header, then one row per variant: the varied pointers, then the summary's

@@ -98,7 +98,8 @@ std::vector<std::string> CombinationLabels(const std::vector<Vary>& axes) {
   for (const Vary& a : axes) {
     std::vector<std::string> next;
     for (const std::string& prefix : out) {
-      for (const std::string& label : a.labels) next.push_back(prefix.empty() ? label : prefix + " " + label);
+      for (const std::string& label : a.labels)
+        next.push_back(prefix.empty() ? label : prefix + " " + label);
     }
     out = std::move(next);
   }

@@ -101,7 +101,8 @@ std::string Millis(double ms) {
     double ms;
     const char* name;
   };
-  static constexpr Unit kUnits[] = {{1e-3, "us"}, {1, "ms"}, {1e3, "s"}, {60e3, "min"}, {3600e3, "h"}};
+  static constexpr Unit kUnits[] = {
+      {1e-3, "us"}, {1, "ms"}, {1e3, "s"}, {60e3, "min"}, {3600e3, "h"}};
   const Unit* unit = &kUnits[0];
   for (const Unit& u : kUnits) {
     if (std::fabs(ms) >= u.ms) unit = &u;
@@ -414,7 +415,8 @@ std::vector<std::string> AlertLines(const Summary& s) {
     line += fmt::format("fired {} time{} ({} interval{}): {}", a.fired_at_s.size(),
                         a.fired_at_s.size() == 1 ? "" : "s", a.intervals_firing,
                         a.intervals_firing == 1 ? "" : "s", fmt::join(spans, ", "));
-    if (a.fired_at_s.size() > kShown) line += fmt::format(", ... ({} more)", a.fired_at_s.size() - kShown);
+    if (a.fired_at_s.size() > kShown)
+      line += fmt::format(", ... ({} more)", a.fired_at_s.size() - kShown);
     lines.push_back(std::move(line));
   }
   return lines;

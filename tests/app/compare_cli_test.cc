@@ -51,10 +51,9 @@ TEST_CASE("compare prints a column per variant and writes compare.json and compa
   }
   CHECK(ttl_row);
   CHECK(degradation_row);
-  for (const char* metric :
-       {"requests total", "cache hit ratio", "database queries", "latency p99",
-        "staleness stale reads", "stampede duplicate loads", "requests failed", "writes lost",
-        "cache evictions"}) {
+  for (const char* metric : {"requests total", "cache hit ratio", "database queries", "latency p99",
+                             "staleness stale reads", "stampede duplicate loads", "requests failed",
+                             "writes lost", "cache evictions"}) {
     CHECK(r.out.find(metric) != std::string::npos);
   }
 
