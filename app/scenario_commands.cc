@@ -130,13 +130,15 @@ struct ExplainArgs {
   std::vector<std::string> sets;
   uint64_t key = 0;
   std::string from, to;
+  std::string around, window;
   size_t limit = 200;
   std::string out;  // empty: write no file
 };
 
 int ExplainCommand(const ExplainArgs& args) {
   Scenario scenario = LoadScenario(args.scenario, ParseOverrides(args.sets));
-  const ExplainResult result = RunExplain(scenario, {args.key, args.from, args.to, args.limit});
+  const ExplainResult result = RunExplain(
+      scenario, {args.key, args.from, args.to, args.limit, args.around, args.window});
   // explain --out: the diagram as data, written before anything is printed.
   if (!args.out.empty()) {
     try {
@@ -170,6 +172,15 @@ CommandRunner AddExplainCommand(CLI::App& cmd) {
   cmd.add_option("--from", args.from, "Start of the window, a duration such as 3590s (default 0)")
       ->type_name("T");
   cmd.add_option("--to", args.to, "End of the window (default: the scenario's duration)")
+      ->type_name("T");
+  cmd.add_option("--around", args.around,
+                 "Instead of --from/--to: the window around the key's first-expiry (first miss "
+                 "after it was stored), first-stampede (two loads at once) or first-stale (first "
+                 "stale answer), found by a first run")
+      ->type_name("MOMENT");
+  cmd.add_option("--window", args.window,
+                 "With --around: the window's length, a twentieth of it before the moment "
+                 "(a quarter for first-stale; default 1s)")
       ->type_name("T");
   cmd.add_option("--limit", args.limit, "Print at most this many events (default 200)")
       ->type_name("N")

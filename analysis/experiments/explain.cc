@@ -3,12 +3,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
+#include <optional>
 #include <set>
 #include <string_view>
 #include <vector>
 
 #include "analysis/common/atomic_files.h"
 #include "analysis/common/errors.h"
+#include "analysis/common/json_reader.h"
 #include "analysis/outputs/run_outputs.h"
 #include "analysis/scenario/run.h"
 
@@ -126,6 +129,48 @@ ExplainSummary SummarizeExplain(const std::vector<TraceEvent>& events) {
   return s;
 }
 
+namespace {
+
+// The time of the key's first moment of `kind` (ExplainOptions::around), by a
+// run that passes the key's events to a detector instead of keeping them.
+Time FindMoment(const Scenario& scenario, Key key, const std::string& kind) {
+  std::function<bool(const TraceEvent&)> is_it;
+  bool stored = false;
+  uint64_t in_flight = 0;
+  if (kind == "first-expiry") {
+    is_it = [&](const TraceEvent& e) {
+      if (e.actor != "cache") return false;
+      if (StartsWith(e.text, "SET ") && !Contains(e.text, "rejected")) stored = true;
+      return stored && StartsWith(e.text, "GET miss");
+    };
+  } else if (kind == "first-stampede") {
+    is_it = [&](const TraceEvent& e) {
+      if (e.actor == "db" && e.text == "SELECT issued") return ++in_flight >= 2;
+      if (e.actor == "db" && StartsWith(e.text, "SELECT ") && in_flight > 0) --in_flight;
+      return false;
+    };
+  } else if (kind == "first-stale") {
+    is_it = [](const TraceEvent& e) { return Stale(e); };
+  } else {
+    throw InputError("--around " + jsonread::QuoteClipped(kind) +
+                     ": expected first-expiry, first-stampede or first-stale");
+  }
+  std::optional<Time> found;
+  KeyTrace finder(key, Time::Zero(), Time::Max(), [&](const TraceEvent& e) {
+    if (!found && is_it(e)) found = e.at;
+  });
+  RunOptions run;
+  run.trace = &finder;
+  RunScenario(scenario, run);
+  if (!found) {
+    throw InputError(fmt::format("--around {}: key {} has no {} in {} (try another key, or --from/--to)",
+                                 kind, key, kind.substr(6), scenario.name));
+  }
+  return *found;
+}
+
+}  // namespace
+
 ExplainResult RunExplain(const Scenario& scenario, const ExplainOptions& options) {
   const WorldConfig& w = scenario.world;
   const uint64_t keys = w.workload.keys;
@@ -135,10 +180,28 @@ ExplainResult RunExplain(const Scenario& scenario, const ExplainOptions& options
         "--key {}: no such key in {}: keys are 0..{}{}", options.key, scenario.name, keys - 1,
         missing ? fmt::format(" (rows) and {}..{} (missing rows)", keys, 2 * keys - 1) : ""));
   }
-  const Duration from =
+  Duration from =
       options.from.empty() ? Duration() : ParseDuration(options.from, "--from " + options.from);
-  const Duration to =
-      options.to.empty() ? w.duration : ParseDuration(options.to, "--to " + options.to);
+  Duration to = options.to.empty() ? w.duration : ParseDuration(options.to, "--to " + options.to);
+  if (!options.around.empty()) {
+    if (!options.from.empty() || !options.to.empty()) {
+      throw InputError("--around " + jsonread::QuoteClipped(options.around) +
+                       ": give either --around or --from/--to, not both");
+    }
+    const Duration window = options.window.empty()
+                                ? Duration::Seconds(1)
+                                : ParseDuration(options.window, "--window " + options.window);
+    if (window <= Duration()) {
+      throw InputError("--window " + options.window + ": must be longer than 0");
+    }
+    const Time at = FindMoment(scenario, options.key, options.around);
+    // A stale answer comes from a load that began earlier: show more before it.
+    const Duration before =
+        Duration::Nanos(window.nanos() / (options.around == "first-stale" ? 4 : 20));
+    from = at - Time::Zero() > before ? (at - Time::Zero()) - before : Duration();
+    to = from + window;
+    if (from >= w.duration) from = w.duration - Duration::Nanos(1);
+  }
   if (from >= w.duration) {
     throw InputError(fmt::format("--from {}: must be before the end of the scenario ({})",
                                  options.from, FormatDuration(w.duration)));
@@ -245,7 +308,11 @@ std::string FormatExplain(const Scenario& scenario, const ExplainResult& r, size
       "summary: {} events, {} requests ({} reads, {} writes), {} read hits, {} DB loads "
       "(at most {} in flight at once{}), {} stale answers, {} failed\n",
       sum.events, sum.requests, sum.reads, sum.writes, sum.hits, sum.db_loads,
-      sum.max_concurrent_loads, sum.max_concurrent_loads > 1 ? ": a stampede" : "", sum.stale,
+      sum.max_concurrent_loads,
+      sum.max_concurrent_loads > 2   ? ": a stampede"
+      : sum.max_concurrent_loads > 1 ? ": a duplicate load"
+                                     : "",
+      sum.stale,
       sum.failed);
   return out;
 }

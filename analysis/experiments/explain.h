@@ -23,6 +23,15 @@ struct ExplainOptions {
   std::string from;    // a duration ("3590s", "1h"); empty: 0
   std::string to;      // empty: the scenario's duration
   size_t limit = 200;  // events printed at most; the summary counts all of them
+  // Instead of from/to: the window of `window` around the key's first
+  // moment of this kind (a twentieth of it before, a quarter for first-stale
+  // whose load began earlier), found by a first run over the whole scenario:
+  //   first-expiry    the first cache miss after an entry of the key was stored
+  //                   (it expired, or was evicted or deleted)
+  //   first-stampede  the first time two or more loads of the key run at once
+  //   first-stale     the first read answered with an older version than the latest
+  std::string around;
+  std::string window;  // a duration; empty: 1s
 };
 
 struct ExplainResult {
@@ -34,7 +43,8 @@ struct ExplainResult {
 
 // Checks the key (an existing key, or a missing one when the workload has
 // missing_fraction > 0) and the window against the scenario, then runs it.
-// Throws InputError naming --key, --from or --to.
+// Throws InputError naming --key, --from, --to or --around (also when the
+// key never shows that moment in the run).
 ExplainResult RunExplain(const Scenario& scenario, const ExplainOptions& options);
 
 // The diagram, the legend and the summary.
@@ -46,7 +56,7 @@ struct ExplainSummary {
   uint64_t requests = 0;  // distinct requests that touched the key
   uint64_t reads = 0, writes = 0, hits = 0;
   uint64_t db_loads = 0;              // SELECTs issued for the key
-  uint64_t max_concurrent_loads = 0;  // most of them in flight at once (> 1: a stampede)
+  uint64_t max_concurrent_loads = 0;  // most of them in flight at once (> 2: a stampede)
   uint64_t stale = 0, failed = 0;     // answers
 };
 ExplainSummary SummarizeExplain(const std::vector<TraceEvent>& events);

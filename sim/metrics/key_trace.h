@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,9 +27,19 @@ class KeyTrace {
  public:
   // Records events of `key` (a workload key, before any namespacing) in [from, to].
   KeyTrace(Key key, Time from, Time to) : key_(key), from_(from), to_(to) {}
+  // Passes every event to `sink` instead of keeping it (a search over a whole
+  // run keeps no event list).
+  KeyTrace(Key key, Time from, Time to, std::function<void(const TraceEvent&)> sink)
+      : key_(key), from_(from), to_(to), sink_(std::move(sink)) {}
 
   bool Wants(Key k, Time now) const { return k == key_ && now >= from_ && now <= to_; }
-  void Add(TraceEvent e) { events_.push_back(std::move(e)); }
+  void Add(TraceEvent e) {
+    if (sink_) {
+      sink_(e);
+    } else {
+      events_.push_back(std::move(e));
+    }
+  }
 
   Key key() const { return key_; }
   const std::vector<TraceEvent>& events() const { return events_; }
@@ -37,6 +48,7 @@ class KeyTrace {
   Key key_;
   Time from_, to_;
   std::vector<TraceEvent> events_;
+  std::function<void(const TraceEvent&)> sink_;
 };
 
 }  // namespace cachelab

@@ -213,4 +213,71 @@ TEST_CASE("explain with a bad key or window is bad input", "[app][cli][explain]"
   }
 }
 
+
+// The window's start, from the header "... t = A s .. B s; ...".
+double WindowStart(const std::string& out) {
+  const size_t at = out.find("t = ");
+  return at == std::string::npos ? -1 : std::strtod(out.c_str() + at + 4, nullptr);
+}
+
+TEST_CASE("explain --around finds the key's first stale answer, stampede and expiry",
+          "[app][cli][explain]") {
+  Sandbox box;
+  const std::string race = std::string(CACHELAB_SOURCE_DIR) + "/scenarios/stampede/delete-fill-race.json";
+  // The whole run of key 3, to know where its first stale answer is.
+  const CommandResult all = box.Run({"explain", race, "--key", "3", "--limit", "100000"});
+  REQUIRE(all.exit_code == 0);
+  const std::vector<double> stale = TimesOf(all.out, "STALE");
+  REQUIRE(!stale.empty());
+  const double first_stale_s = WindowStart(all.out) + stale.front() / 1000;
+
+  const CommandResult r = box.Run({"explain", race, "--key", "3", "--around", "first-stale",
+                                   "--window", "200ms", "--limit", "1000"});
+  INFO("stderr: " << r.err << "\nstdout head: " << r.out.substr(0, 2000));
+  REQUIRE(r.exit_code == 0);
+  // A quarter of the window (50 ms) before the moment, so the late fill's load shows too.
+  CHECK(WindowStart(r.out) == Approx(first_stale_s - 0.050).margin(1e-5));
+  const std::vector<double> around = TimesOf(r.out, "STALE");
+  REQUIRE(!around.empty());
+  CHECK(around.front() == Approx(50).margin(0.01));
+  CHECK(!TimesOf(r.out, "SELECT issued").empty());
+  // Two loads at once are a duplicate load, not yet a stampede.
+  const CommandResult two = box.Run({"explain", race, "--key", "3", "--from", "21s", "--to", "21.2s"});
+  CHECK(two.out.find("at most 2 in flight at once: a duplicate load)") != std::string::npos);
+
+  // A stampede: two or more loads of the key issued before the first returns.
+  const CommandResult s =
+      box.Run({"explain", kStampede, "--key", "0", "--around", "first-stampede", "--limit", "5000"});
+  REQUIRE(s.exit_code == 0);
+  const std::vector<double> issued = TimesOf(s.out, "SELECT issued");
+  const std::vector<double> returned = TimesOf(s.out, "SELECT returned");
+  REQUIRE(issued.size() >= 2);
+  CHECK((returned.empty() || issued[1] < returned.front()));
+
+  // The first expiry: a miss after the entry was stored, within the window's first 5%.
+  const CommandResult e =
+      box.Run({"explain", kStampede, "--key", "0", "--around", "first-expiry", "--limit", "5000"});
+  REQUIRE(e.exit_code == 0);
+  const std::vector<double> misses = TimesOf(e.out, "GET miss");
+  REQUIRE(!misses.empty());
+  CHECK(misses.front() == Approx(50).margin(0.01));
+  CHECK(WindowStart(e.out) > 0.9);  // the entry filled at ~50 ms has a TTL of 1 s
+  CHECK(box.WorkEntries().empty());
+}
+
+TEST_CASE("explain --around rejects unknown moments, mixing with --from, and absent moments",
+          "[app][cli][explain]") {
+  Sandbox box;
+  ExpectInputError(box, box.Run({"explain", kStampede, "--key", "0", "--around", "first-miss"}),
+                   {"--around", "first-expiry, first-stampede or first-stale"});
+  ExpectInputError(box, box.Run({"explain", kStampede, "--key", "0", "--around", "first-expiry",
+                                 "--from", "1s"}),
+                   {"--around", "not both"});
+  ExpectInputError(box, box.Run({"explain", kStampede, "--key", "0", "--around", "first-stale"}),
+                   {"--around first-stale", "key 0 has no stale"});
+  ExpectInputError(box, box.Run({"explain", kStampede, "--key", "0", "--around", "first-expiry",
+                                 "--window", "0s"}),
+                   {"--window"});
+}
+
 }  // namespace cachelab
