@@ -137,8 +137,8 @@ struct ExplainArgs {
 
 int ExplainCommand(const ExplainArgs& args) {
   Scenario scenario = LoadScenario(args.scenario, ParseOverrides(args.sets));
-  const ExplainResult result = RunExplain(
-      scenario, {args.key, args.from, args.to, args.limit, args.around, args.window});
+  const ExplainResult result =
+      RunExplain(scenario, {args.key, args.from, args.to, args.limit, args.around, args.window});
   // explain --out: the diagram as data, written before anything is printed.
   if (!args.out.empty()) {
     try {

@@ -285,7 +285,8 @@ def format_metric(path, value):
         while v >= 1024 and i + 1 < len(units):
             v, i = v / 1024, i + 1
         return "%d B" % value if i == 0 else "%.1f %s" % (v, units[i])
-    if path.startswith("latency_ms.") or path.startswith("peak.latency_ms.") or leaf.endswith("_ms"):
+    parent = path.rsplit(".", 2)[-2] if "." in path else ""
+    if parent.endswith("latency_ms") or leaf.endswith("_ms"):
         return millis(value)
     if leaf.endswith("_s") or leaf == "simulated_seconds":
         return millis(value * 1e3)

@@ -163,8 +163,9 @@ Time FindMoment(const Scenario& scenario, Key key, const std::string& kind) {
   run.trace = &finder;
   RunScenario(scenario, run);
   if (!found) {
-    throw InputError(fmt::format("--around {}: key {} has no {} in {} (try another key, or --from/--to)",
-                                 kind, key, kind.substr(6), scenario.name));
+    throw InputError(
+        fmt::format("--around {}: key {} has no {} in {} (try another key, or --from/--to)", kind,
+                    key, kind.substr(6), scenario.name));
   }
   return *found;
 }
@@ -312,8 +313,7 @@ std::string FormatExplain(const Scenario& scenario, const ExplainResult& r, size
       sum.max_concurrent_loads > 2   ? ": a stampede"
       : sum.max_concurrent_loads > 1 ? ": a duplicate load"
                                      : "",
-      sum.stale,
-      sum.failed);
+      sum.stale, sum.failed);
   return out;
 }
 

@@ -56,6 +56,9 @@ struct Summary {
   struct Latency {
     double mean = 0, p50 = 0, p90 = 0, p99 = 0, p999 = 0, max = 0;
   } latency_ms;
+  // The same over reads only and over writes only (a write-through write pays
+  // the database and the cache; a write-behind write only the cache).
+  Latency read_latency_ms, write_latency_ms;
 
   // A read is stale when it returns a version older than the latest acknowledged
   // write; its age is measured from the acknowledgement of the next version.

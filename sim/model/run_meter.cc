@@ -157,12 +157,17 @@ void RunMeter::FillSummary(Summary& s) const {
                           ? static_cast<double>(c.hits) / static_cast<double>(c.hits + c.misses)
                           : 0;
   auto ms = [](int64_t ns) { return static_cast<double>(ns) * 1e-6; };
-  s.latency_ms.mean = latency_.mean() * 1e-6;
-  s.latency_ms.p50 = ms(latency_.Quantile(0.5));
-  s.latency_ms.p90 = ms(latency_.Quantile(0.9));
-  s.latency_ms.p99 = ms(latency_.Quantile(0.99));
-  s.latency_ms.p999 = ms(latency_.Quantile(0.999));
-  s.latency_ms.max = ms(latency_.max());
+  auto fill = [&](Summary::Latency& l, const LatencyHistogram& h) {
+    l.mean = h.mean() * 1e-6;
+    l.p50 = ms(h.Quantile(0.5));
+    l.p90 = ms(h.Quantile(0.9));
+    l.p99 = ms(h.Quantile(0.99));
+    l.p999 = ms(h.Quantile(0.999));
+    l.max = ms(h.max());
+  };
+  fill(s.latency_ms, latency_);
+  fill(s.read_latency_ms, read_latency_);
+  fill(s.write_latency_ms, write_latency_);
   s.staleness.stale_reads = c.stale_reads;
   s.staleness.stale_read_ratio =
       c.successful_reads > 0

@@ -53,9 +53,10 @@ class RunMeter {
   // A read answered at `now`; returns whether it was stale.
   bool Read(const ReadOutcome& out, Key key, const VersionLedger& ledger, Time now);
   void Write(bool ok);
-  // End-to-end latency of a finished request.
-  void Latency(int64_t ns) {
+  // End-to-end latency of a finished read (`read`) or write.
+  void Latency(int64_t ns, bool read) {
     latency_.Record(ns);
+    (read ? read_latency_ : write_latency_).Record(ns);
     interval_latency_.Record(ns);
   }
   // Closes the current interval at `end` and returns its row.
@@ -74,7 +75,7 @@ class RunMeter {
     double stale_age_ms_sum = 0, stale_age_ms_max = 0;
   };
   Counters counters_;
-  LatencyHistogram latency_;
+  LatencyHistogram latency_, read_latency_, write_latency_;
   LatencyHistogram interval_latency_;
   // Cumulative counts at the start of the current interval.
   struct Mark {

@@ -158,7 +158,7 @@ void World::Answered(Key key, uint32_t instance, uint64_t request, const ReadOut
   // satisfies reads = hits + misses + errors.
   const bool stale = meter_.Read(out, key, ledger_, sim_.now());
   if (Tracing(key)) NoteRead(key, instance, request, out, stale);
-  Finish(started);
+  Finish(started, true);
 }
 
 // Out of the coroutine: its strings would otherwise take room in every
@@ -187,7 +187,7 @@ Process World::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_
   }
   meter_.Write(ok);
   if (Tracing(key)) NoteWrite(key, instance, request, ok);
-  Finish(started);
+  Finish(started, false);
 }
 
 void World::NoteWrite(Key key, uint32_t instance, uint64_t request, bool ok) const {
@@ -196,9 +196,9 @@ void World::NoteWrite(Key key, uint32_t instance, uint64_t request, bool ok) con
           : std::string("write FAILED"));
 }
 
-void World::Finish(Time started) {
+void World::Finish(Time started, bool read) {
   const int64_t ns = (sim_.now() - started).nanos();
-  meter_.Latency(ns);
+  meter_.Latency(ns, read);
   last_finish_ = sim_.now();
   --in_flight_;
   StopIfDone();

@@ -213,7 +213,6 @@ TEST_CASE("explain with a bad key or window is bad input", "[app][cli][explain]"
   }
 }
 
-
 // The window's start, from the header "... t = A s .. B s; ...".
 double WindowStart(const std::string& out) {
   const size_t at = out.find("t = ");
@@ -223,7 +222,8 @@ double WindowStart(const std::string& out) {
 TEST_CASE("explain --around finds the key's first stale answer, stampede and expiry",
           "[app][cli][explain]") {
   Sandbox box;
-  const std::string race = std::string(CACHELAB_SOURCE_DIR) + "/scenarios/stampede/delete-fill-race.json";
+  const std::string race =
+      std::string(CACHELAB_SOURCE_DIR) + "/scenarios/stampede/delete-fill-race.json";
   // The whole run of key 3, to know where its first stale answer is.
   const CommandResult all = box.Run({"explain", race, "--key", "3", "--limit", "100000"});
   REQUIRE(all.exit_code == 0);
@@ -242,12 +242,13 @@ TEST_CASE("explain --around finds the key's first stale answer, stampede and exp
   CHECK(around.front() == Approx(50).margin(0.01));
   CHECK(!TimesOf(r.out, "SELECT issued").empty());
   // Two loads at once are a duplicate load, not yet a stampede.
-  const CommandResult two = box.Run({"explain", race, "--key", "3", "--from", "21s", "--to", "21.2s"});
+  const CommandResult two =
+      box.Run({"explain", race, "--key", "3", "--from", "21s", "--to", "21.2s"});
   CHECK(two.out.find("at most 2 in flight at once: a duplicate load)") != std::string::npos);
 
   // A stampede: two or more loads of the key issued before the first returns.
-  const CommandResult s =
-      box.Run({"explain", kStampede, "--key", "0", "--around", "first-stampede", "--limit", "5000"});
+  const CommandResult s = box.Run(
+      {"explain", kStampede, "--key", "0", "--around", "first-stampede", "--limit", "5000"});
   REQUIRE(s.exit_code == 0);
   const std::vector<double> issued = TimesOf(s.out, "SELECT issued");
   const std::vector<double> returned = TimesOf(s.out, "SELECT returned");
@@ -270,14 +271,16 @@ TEST_CASE("explain --around rejects unknown moments, mixing with --from, and abs
   Sandbox box;
   ExpectInputError(box, box.Run({"explain", kStampede, "--key", "0", "--around", "first-miss"}),
                    {"--around", "first-expiry, first-stampede or first-stale"});
-  ExpectInputError(box, box.Run({"explain", kStampede, "--key", "0", "--around", "first-expiry",
-                                 "--from", "1s"}),
-                   {"--around", "not both"});
+  ExpectInputError(
+      box,
+      box.Run({"explain", kStampede, "--key", "0", "--around", "first-expiry", "--from", "1s"}),
+      {"--around", "not both"});
   ExpectInputError(box, box.Run({"explain", kStampede, "--key", "0", "--around", "first-stale"}),
                    {"--around first-stale", "key 0 has no stale"});
-  ExpectInputError(box, box.Run({"explain", kStampede, "--key", "0", "--around", "first-expiry",
-                                 "--window", "0s"}),
-                   {"--window"});
+  ExpectInputError(
+      box,
+      box.Run({"explain", kStampede, "--key", "0", "--around", "first-expiry", "--window", "0s"}),
+      {"--window"});
 }
 
 }  // namespace cachelab

@@ -206,3 +206,28 @@ TEST_CASE("more cores than connections is no more capacity than the connections"
   // Sharing 4 cores among up to 16 running queries stretches them.
   CHECK(four.db.utilization > unlimited.db.utilization);
 }
+
+TEST_CASE("read and write latency split the requests' latency between them",
+          "[run_meter][latency]") {
+  // Writes pay a database write (10 ms here) plus the invalidation; reads
+  // mostly hit the cache, so the two distributions are far apart.
+  WorldConfig w = TestWorld("split", 5)
+                      .Lasting(Duration::Seconds(60))
+                      .Rps(2000)
+                      .Keys(2000)
+                      .Zipf(0.8)
+                      .Writes(0.05)
+                      .DbWriteMs(10);
+  const Summary s = RunSimulation(w, TestStack(Duration::Seconds(600))).summary;
+  REQUIRE(s.requests.writes > 0);
+  // The whole-run mean is the request-weighted mean of the two.
+  const double weighted = (s.read_latency_ms.mean * static_cast<double>(s.requests.reads) +
+                           s.write_latency_ms.mean * static_cast<double>(s.requests.writes)) /
+                          static_cast<double>(s.requests.total);
+  CHECK(s.latency_ms.mean == Approx(weighted).epsilon(1e-6));
+  CHECK(s.latency_ms.max == std::max(s.read_latency_ms.max, s.write_latency_ms.max));
+  // A write is at least its database write; most reads are one cache round trip.
+  CHECK(s.write_latency_ms.p50 >= 10);
+  CHECK(s.read_latency_ms.p50 < 2);
+  CHECK(s.read_latency_ms.p50 <= s.latency_ms.p50);
+}
