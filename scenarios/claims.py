@@ -12,7 +12,7 @@ Grammar:
     claim  := expr OP expr            OP: < <= > >= == !=
     expr   := term (('+' | ' - ') term)*    (a minus needs spaces: labels hold '-')
     term   := factor (('*' | '/') factor)*
-    factor := NUMBER | REF | FUNC '(' expr {',' expr} ')' | '(' expr ')'
+    factor := NUMBER | "STRING" | REF | FUNC '(' expr {',' expr} ')' | '(' expr ')'
     REF    := [LABELS ':'] PATH       LABELS: label{'|'label} or '*'; PATH: summary.json's
                                       dotted path, list items by index (alerts.0.name)
     FUNC   := len | first | last | min | max | abs
@@ -50,6 +50,7 @@ TOKEN = re.compile(r"""
     (?P<space>\s+)
   | (?P<op><=|>=|==|!=|<|>)
   | (?P<func>(?:len|first|last|min|max|abs)(?=\())
+  | (?P<string>"[^"]*")
   | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w.:]))
   | (?P<ref>(?:(?:\*|[A-Za-z0-9_.+-]+(?:\|[A-Za-z0-9_.+-]+)*):)?[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)
   | (?P<punct>[()*/+,])
@@ -110,6 +111,8 @@ class Parser:
         kind, text = self.take()
         if kind == "number":
             return ("num", float(text))
+        if kind == "string":
+            return ("num", text[1:-1])
         if kind == "func":
             self.take("(")
             args = [self.expr()]
@@ -242,8 +245,10 @@ def grouped(n):
 
 
 def significant(x):
+    if isinstance(x, str):
+        return '"%s"' % x
     if isinstance(x, bool):
-        return str(x)
+        return str(x).lower()
     if isinstance(x, int):
         return grouped(x)
     if not math.isfinite(x):
