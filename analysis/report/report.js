@@ -115,7 +115,8 @@
   // scales, axes, marks(u) drawn over the series, under(u) drawn below them}.
   function chart(parent, spec) {
     const figure = el('figure', { class: 'chart', id: 'chart-' + spec.id, 'data-chart-id': spec.id });
-    figure.append(el('h3', { text: spec.title }));
+    const save = el('button', { class: 'png', type: 'button', text: 'PNG', title: 'Save this chart as a PNG image (title, plot and legend), for slides' });
+    figure.append(el('div', { class: 'chart-head' }, [el('h3', { text: spec.title }), save]));
     const holder = el('div');
     figure.append(holder);
     if (spec.hover) figure.append(spec.hover);
@@ -163,9 +164,81 @@
     };
     const data = [spec.x].concat(spec.series.map((s) => s.values));
     const u = new uPlot(opts, data, holder);
+    save.addEventListener('click', () => downloadPng(spec, u));
+    pngs[spec.id] = () => chartImage(spec, u).toDataURL('image/png');
     charts.push({ u: u, figure: figure });
     state.charts.push({ id: spec.id, title: spec.title, points: points });
     return u;
+  }
+
+  // ---- PNG export --------------------------------------------------------------------
+
+  const pngs = {};
+  // window.cachelabReport.png(id): the chart's PNG as a data URL (what the button saves).
+  state.png = (id) => (pngs[id] ? pngs[id]() : null);
+
+  // The chart as one image: its title, the plot as drawn (at the screen's pixel
+  // ratio) and a legend of the shown series, on white.
+  function chartImage(spec, u) {
+    const plot = u.ctx.canvas;
+    const r = plot.width / u.width || 1;
+    const pad = 12 * r, titleH = 30 * r, lineH = 20 * r;
+    const shown = u.series.slice(1).filter((s) => s.show && s.label);
+    const out = document.createElement('canvas');
+    const ctx = out.getContext('2d');
+    ctx.font = (13 * r) + 'px sans-serif';
+    // Legend entries flow into lines as wide as the plot.
+    const lines = [[]];
+    let x = 0;
+    for (const s of shown) {
+      const w = 18 * r + ctx.measureText(s.label).width + 14 * r;
+      if (x > 0 && x + w > plot.width) {
+        lines.push([]);
+        x = 0;
+      }
+      lines[lines.length - 1].push({ s: s, x: x });
+      x += w;
+    }
+    out.width = plot.width + 2 * pad;
+    out.height = titleH + plot.height + lines.length * lineH + 2 * pad;
+    ctx.fillStyle = '#ffffff';
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.fillStyle = '#1a1a2e';
+    ctx.font = 'bold ' + (16 * r) + 'px sans-serif';
+    ctx.textBaseline = 'middle';
+    ctx.fillText(spec.title, pad, pad + titleH / 2);
+    ctx.drawImage(plot, pad, pad + titleH);
+    ctx.font = (13 * r) + 'px sans-serif';
+    lines.forEach((line, i) => {
+      const y = pad + titleH + plot.height + i * lineH + lineH / 2;
+      for (const { s, x: lx } of line) {
+        // A short stroke in the series' colour and dash, as the plot draws it.
+        ctx.strokeStyle = typeof s.stroke === 'function' ? s.stroke(u, 1) : s.stroke || '#888';
+        ctx.lineWidth = 2 * r;
+        ctx.setLineDash((s.dash || []).map((d) => d * r));
+        ctx.beginPath();
+        ctx.moveTo(pad + lx, y);
+        ctx.lineTo(pad + lx + 14 * r, y);
+        ctx.stroke();
+        ctx.setLineDash([]);
+        ctx.fillStyle = '#1a1a2e';
+        ctx.fillText(s.label, pad + lx + 18 * r, y);
+      }
+    });
+    return out;
+  }
+
+  function downloadPng(spec, u) {
+    chartImage(spec, u).toBlob((blob) => {
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      const base = (document.title || 'cachelab') + '-' + spec.id;
+      a.download = base.replace(/[^A-Za-z0-9._-]+/g, '-') + '.png';
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+    }, 'image/png');
   }
 
   function clipped(u, fn) {

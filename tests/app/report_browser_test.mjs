@@ -120,6 +120,34 @@ async function open(browser, file, shotName) {
       downsampled: Array.from(document.querySelectorAll('figcaption.downsampled')).map((c) => c.textContent),
     };
   });
+  // The first chart's PNG export (what its button saves): decoded back into
+  // an image, larger than the plot (title and legend added), with the
+  // series' colours in it.
+  info.png = await page.evaluate(async () => {
+    const f = document.querySelector('figure.chart');
+    if (!f) return null;
+    const url = window.cachelabReport.png(f.dataset.chartId);
+    if (!url || !url.startsWith('data:image/png;base64,')) return { url: String(url).slice(0, 40) };
+    const img = new Image();
+    await new Promise((resolve, reject) => {
+      img.onload = resolve;
+      img.onerror = reject;
+      img.src = url;
+    });
+    const c = document.createElement('canvas');
+    c.width = img.width;
+    c.height = img.height;
+    const ctx = c.getContext('2d');
+    ctx.drawImage(img, 0, 0);
+    const px = ctx.getImageData(0, 0, c.width, c.height).data;
+    let coloured = 0;
+    for (let i = 0; i < px.length; i += 4) {
+      if (Math.max(px[i], px[i + 1], px[i + 2]) - Math.min(px[i], px[i + 1], px[i + 2]) > 40) coloured++;
+    }
+    const plot = f.querySelector('canvas');
+    return { url: 'png', width: img.width, height: img.height, plotWidth: plot.width, plotHeight: plot.height, coloured: coloured };
+  });
+  info.buttons = await page.evaluate(() => document.querySelectorAll('figure.chart button.png').length);
   if (shotName) await page.screenshot({ path: path.join(args.screenshots, shotName + '.png'), fullPage: true });
   await page.close();
   return { info, problems, dialogs, requests };
@@ -137,6 +165,10 @@ function checkPage(result, expectKind, minCharts) {
   for (const f of info.figures) {
     check(f.points > 0 && f.coloured > 20, `chart "${f.title}" drew data (${f.points} points, ${f.coloured} coloured pixels)`);
   }
+  check(info.buttons === info.figures.length, `every chart has a PNG button (${info.buttons} of ${info.figures.length})`);
+  const png = info.png || {};
+  check(png.url === 'png' && png.width > png.plotWidth && png.height > png.plotHeight && png.coloured > 20,
+    `the first chart exports a PNG with title and legend around the plot (${JSON.stringify(png)})`);
 }
 
 // A report's embedded data, read back from the page source.
