@@ -44,10 +44,13 @@ CacheOps::CacheOps(const OpsEnv& env, const StackRules& rules)
       invalidation_(*rules.invalidation),
       l1_(rules.l1),
       instances_(rules.instances),
-      breaker_until_(rules.instances, Time::Zero()) {}
+      breaker_until_(rules.instances, Time::Zero()),
+      classes_(env.config.workload) {
+  for (const WorkloadConfig::KeyClass& c : env.config.workload.classes) class_ttl_.push_back(c.ttl);
+}
 
-Duration CacheOps::FillTtl(const Value& v) const {
-  return invalidation_.FillTtl(v.exists ? fill_.ttl : fill_.negative_ttl);
+Duration CacheOps::FillTtl(Key k, const Value& v) const {
+  return v.exists ? FillTtlFor(k, fill_.ttl) : invalidation_.FillTtl(fill_.negative_ttl);
 }
 
 bool CacheOps::Fillable(const Value& v) const {
@@ -135,7 +138,7 @@ void Commit(const Ctx& c, Key k, const DbResult& r) {
 
 Task<void> CacheOps::Fill(const Ctx& c, Key k, const Value& v, Duration extra_ttl) {
   if (!Fillable(v)) co_return;
-  Duration ttl = FillTtl(v);
+  Duration ttl = FillTtl(k, v);
   if (ttl > Duration()) ttl = ttl + extra_ttl;
   co_await Set(c, k, v, ttl, fill_.caller_waits_for_fill);
 }
@@ -156,7 +159,11 @@ Key CacheOps::CacheKey(Key k) const {
   return invalidation_.CacheKey(k, rt_.now());
 }
 
-Duration CacheOps::FillTtlFor(Duration ttl) const {
+Duration CacheOps::FillTtlFor(Key k, Duration ttl) const {
+  if (!class_ttl_.empty()) {
+    const Duration own = class_ttl_[classes_.Of(k)];
+    if (own > Duration()) ttl = own;
+  }
   return invalidation_.FillTtl(ttl);
 }
 

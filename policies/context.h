@@ -206,10 +206,12 @@ class Ctx {
   // The read path's rules.
   const FillRule& fill_rule() const;
   const DegradationRule& degradation() const;
-  // TTL of a fill of `v`: ttl or negative_ttl, capped by the invalidation role.
-  Duration FillTtl(const Value& v) const;
-  // `ttl` as the invalidation role lets it be stored (hybrid caps it).
-  Duration FillTtlFor(Duration ttl) const;
+  // TTL of a fill of key `k` with `v`: ttl or negative_ttl (an existing row
+  // of a key class with its own TTL: that TTL), capped by the invalidation role.
+  Duration FillTtl(Key k, const Value& v) const;
+  // `ttl` (or the key class's own TTL) as the invalidation role lets it be
+  // stored (hybrid caps it).
+  Duration FillTtlFor(Key k, Duration ttl) const;
   // Would a fill of `v` be stored at all (rows always; "not found" only with a negative TTL)?
   bool Fillable(const Value& v) const;
   // Serialized bytes of a cached value: the row's size times cached_fraction.
@@ -322,8 +324,8 @@ class CacheOps {
   Task<void> Fill(const Ctx& c, Key k, const Value& v, Duration extra_ttl);
   Task<ReadOutcome> LoadAndFill(const Ctx& c, Key k, CacheStatus why);
   Key CacheKey(Key k) const;
-  Duration FillTtl(const Value& v) const;
-  Duration FillTtlFor(Duration ttl) const;
+  Duration FillTtl(Key k, const Value& v) const;
+  Duration FillTtlFor(Key k, Duration ttl) const;
   bool Fillable(const Value& v) const;
   uint32_t CachedSize(uint32_t row_size) const;
   Duration SerializationCost(uint32_t bytes) const;
@@ -338,6 +340,8 @@ class CacheOps {
   NearCache* l1_;
   uint32_t instances_;
   std::vector<Time> breaker_until_;  // per instance
+  KeyClassMap classes_;
+  std::vector<Duration> class_ttl_;  // per key class; 0: the policy's TTL
 };
 
 // The simulator's CacheOps: the simulated cache server, database and clock of
@@ -358,11 +362,11 @@ inline const FillRule& Ctx::fill_rule() const {
 inline const DegradationRule& Ctx::degradation() const {
   return ops_->degradation_;
 }
-inline Duration Ctx::FillTtl(const Value& v) const {
-  return ops_->FillTtl(v);
+inline Duration Ctx::FillTtl(Key k, const Value& v) const {
+  return ops_->FillTtl(k, v);
 }
-inline Duration Ctx::FillTtlFor(Duration ttl) const {
-  return ops_->FillTtlFor(ttl);
+inline Duration Ctx::FillTtlFor(Key k, Duration ttl) const {
+  return ops_->FillTtlFor(k, ttl);
 }
 inline bool Ctx::Fillable(const Value& v) const {
   return ops_->Fillable(v);

@@ -171,7 +171,8 @@ std::string CompareToCsv(const CompareResult& r) {
       cells.push_back(CsvCell(json(o.value)));
     }
     json summary = SummaryToJson(v.result.summary);
-    summary.erase("alerts");  // per-rule lists; they stay in compare.json
+    summary.erase("alerts");   // per-rule lists; they stay in compare.json
+    summary.erase("classes");  // variants may differ in classes; also in compare.json only
     for (auto& [name, value] : FlattenJson(summary)) {
       names.push_back(std::move(name));
       cells.push_back(CsvCell(value));

@@ -727,7 +727,7 @@ Task<void> LiveRun::ServeWrite(Key key, uint32_t new_size, uint32_t instance, ui
     LivePort port{&parts_};
     ok = (co_await port.Write(key, size, true, 0)).ok;
   }
-  meter_.Write(ok);
+  meter_.Write(ok, key);
   Finish(scheduled, false);
 }
 

@@ -297,6 +297,11 @@ const std::vector<SummaryGroup>& SummaryGroups() {
        "held), `fired_at_s` (start of each interval where it began to hold), `resolved_at_s` "
        "(start of each interval where it stopped holding). A ratio rule is not evaluated in an "
        "interval without reads, a latency rule not in one without requests"},
+      // Written by SummaryToJson itself (one object per key class).
+      {"classes", "object",
+       "one object per key class of the workload (`workload.classes`), keyed by the class's "
+       "name, empty without classes: `reads`, `writes`, `hits`, `misses`, `errors`, "
+       "`stale_reads` (counts, as the whole run's) and `hit_ratio` (hits / (hits + misses))"},
   };
   return kGroups;
 }

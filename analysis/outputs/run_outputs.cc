@@ -234,6 +234,18 @@ nlohmann::json SummaryToJson(const Summary& s) {
                       {"resolved_at_s", std::move(resolved)}});
   }
   j["alerts"] = std::move(alerts);
+  // Key classes by name, so a reader writes classes.config.hit_ratio.
+  nlohmann::json classes = nlohmann::json::object();
+  for (const Summary::KeyClass& c : s.classes) {
+    classes[c.name] = {{"reads", c.reads},
+                       {"writes", c.writes},
+                       {"hits", c.hits},
+                       {"misses", c.misses},
+                       {"errors", c.errors},
+                       {"stale_reads", c.stale_reads},
+                       {"hit_ratio", RoundedJson(c.hit_ratio)}};
+  }
+  j["classes"] = std::move(classes);
   if (s.live) {
     const Summary::Live& l = *s.live;
     j["live"] = {{"redis_version", l.redis_version},
@@ -380,6 +392,14 @@ std::string FormatSummaryTable(const Summary& s) {
   if (!policy.rows.empty()) {
     out += '\n';
     AppendPair(out, policy, Section{});
+  }
+  if (!s.classes.empty()) {
+    out += "\nkey classes\n";
+    for (const Summary::KeyClass& c : s.classes) {
+      out += fmt::format("  {:<12} {:>12} reads  hit ratio {:>8}  {:>10} stale  {:>10} writes\n",
+                         c.name, Grouped(c.reads), Percent(c.hit_ratio), Grouped(c.stale_reads),
+                         Grouped(c.writes));
+    }
   }
   // Full width: an alert's name and every firing do not fit a column.
   if (!s.alerts.empty()) {

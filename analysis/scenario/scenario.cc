@@ -78,6 +78,20 @@ class Loader {
     Cache(r.Required("cache", "an object with at least \"capacity\""), &s.world.cache,
           &s.stack.eviction, &out["cache"]);
     Database(r.Optional("database", json::object()), &s.world.database, &out["database"]);
+    // The key classes' own service times travel with the database; the
+    // resolved scenario shows every class's effective ones.
+    if (!s.world.workload.classes.empty()) {
+      s.world.database.classes = KeyClassMap(s.world.workload);
+      json& classes = out["workload"]["classes"];
+      for (size_t i = 0; i < s.world.workload.classes.size(); ++i) {
+        const WorkloadConfig::KeyClass& c = s.world.workload.classes[i];
+        s.world.database.class_read.push_back(c.db_read);
+        s.world.database.class_write.push_back(c.db_write);
+        json& db = classes[i]["database"];
+        if (!db.contains("read")) db["read"] = out["database"]["read"];
+        if (!db.contains("write")) db["write"] = out["database"]["write"];
+      }
+    }
     Policies(r.Optional("policies", json::object()), &s.stack, &out["policies"]);
     Metrics(r.Optional("metrics", json::object()), &s.world.metrics, s.world.duration,
             &out["metrics"]);
@@ -356,10 +370,20 @@ class Loader {
       Trace(r.Required("trace", "an object"), w, &(*out)["trace"]);
       return;
     }
-    r.CheckFields({"rate", "keys", "write_fraction", "missing_fraction", "value_size"});
+    r.CheckFields({"rate", "keys", "write_fraction", "missing_fraction", "value_size", "classes"});
     *out = json::object();
     Rate(r.Required("rate", "{\"kind\": \"constant\", \"rps\": ...} or steps or ramp"), &w->rate,
          &(*out)["rate"]);
+    if (r.Has("classes")) {
+      for (const char* per_class : {"keys", "write_fraction", "missing_fraction", "value_size"}) {
+        if (r.Has(per_class)) {
+          Expected(o_, r.Required(per_class, ""),
+                   "is set per key class when workload.classes is given (move it into each class)");
+        }
+      }
+      Classes(r.Required("classes", "an array"), w, &(*out)["classes"]);
+      return;
+    }
     {
       ObjectReader k(o_, r.Optional("keys", json::object()));
       k.CheckFields({"count", "popularity", "alpha", "cold", "depths"});
@@ -415,6 +439,102 @@ class Loader {
     } else {
       w->value_size = Distribution(size, Quantity::kSize, Lower::kPositive, &(*out)["value_size"]);
     }
+  }
+
+  // "classes": [{"name": "user", "share": 0.7, "keys": {"count": 100000,
+  // "popularity": "zipf", "alpha": 1}, "write_fraction": 0.01,
+  // "missing_fraction": 0, "value_size": ..., "ttl": "1h", "database": {"read":
+  // ..., "write": ...}}, ...] (WorkloadConfig::KeyClass).
+  void Classes(const Node& n, WorkloadConfig* w, json* out) {
+    if (!n.value->is_array() || n.value->empty() || n.value->size() > 64) {
+      Expected(
+          o_, n,
+          "must be an array of 1 to 64 key classes such as {\"name\": \"user\", \"share\": 0.7, "
+          "\"keys\": {\"count\": 100000}}");
+    }
+    *out = json::array();
+    double shares = 0, writes = 0, missing = 0, bytes = 0;
+    uint64_t keys = 0;
+    for (size_t i = 0; i < n.value->size(); ++i) {
+      const Node item{&(*n.value)[i], Child(n.pointer, i)};
+      ObjectReader r(o_, item);
+      r.CheckFields({"name", "share", "keys", "write_fraction", "missing_fraction", "value_size",
+                     "ttl", "database"});
+      json c = json::object();
+      WorkloadConfig::KeyClass kc;
+      const Node name = r.Required("name", "a name such as \"user\"");
+      kc.name = jsonread::ReadString(o_, name);
+      bool ok = !kc.name.empty() && kc.name.size() <= 32;
+      for (char ch : kc.name) {
+        ok = ok && ((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-');
+      }
+      // It is the prefix of key names ("user:42"), so no ':' and one spelling.
+      if (!ok) Expected(o_, name, "must be 1 to 32 of a-z, 0-9, '_' and '-'");
+      for (const WorkloadConfig::KeyClass& other : w->classes) {
+        if (other.name == kc.name) Expected(o_, name, "names another class already");
+      }
+      c["name"] = kc.name;
+      kc.share = NumberField(r.Required("share", "a number > 0 (relative request rate)"),
+                             Lower::kPositive, &c["share"]);
+      ObjectReader k(o_, r.Required("keys", "an object such as {\"count\": 1000}"));
+      k.CheckFields({"count", "popularity", "alpha"});
+      json& out_keys = c["keys"] = json::object();
+      kc.keys = static_cast<uint64_t>(IntegerField(k.Required("count", "an integer > 0"),
+                                                   Lower::kPositive, int64_t{1} << 53,
+                                                   &out_keys["count"]));
+      const Node pop = k.Optional("popularity", "zipf");
+      const std::string& popularity = jsonread::ReadString(o_, pop);
+      if (popularity == "zipf") {
+        kc.popularity = WorkloadConfig::Popularity::kZipf;
+      } else if (popularity == "uniform") {
+        kc.popularity = WorkloadConfig::Popularity::kUniform;
+      } else {
+        Expected(o_, pop, "must be \"zipf\" or \"uniform\"");
+      }
+      out_keys["popularity"] = popularity;
+      kc.zipf_alpha =
+          NumberField(k.Optional("alpha", 1.0), Lower::kNonNegative, &out_keys["alpha"]);
+      kc.write_fraction = FractionField(r.Optional("write_fraction", 0), &c["write_fraction"]);
+      kc.missing_fraction =
+          FractionField(r.Optional("missing_fraction", 0), &c["missing_fraction"]);
+      kc.value_size =
+          Distribution(r.Optional("value_size", {{"kind", "constant"}, {"value", "1KiB"}}),
+                       Quantity::kSize, Lower::kPositive, &c["value_size"]);
+      // 0: the policies' TTL.
+      kc.ttl = DurationField(r.Optional("ttl", "0"), Lower::kNonNegative, &c["ttl"]);
+      // Unset service times are the database's (filled in by the caller).
+      json& out_db = c["database"] = json::object();
+      if (r.Has("database")) {
+        ObjectReader d(o_, r.Required("database", "an object"));
+        d.CheckFields({"read", "write"});
+        if (d.Has("read")) {
+          kc.db_read = std::make_shared<DistributionConfig>(Distribution(
+              d.Required("read", ""), Quantity::kDuration, Lower::kNonNegative, &out_db["read"]));
+        }
+        if (d.Has("write")) {
+          kc.db_write = std::make_shared<DistributionConfig>(Distribution(
+              d.Required("write", ""), Quantity::kDuration, Lower::kNonNegative, &out_db["write"]));
+        }
+      }
+      if (keys + kc.keys > (uint64_t{1} << 53)) {
+        Expected(o_, k.Required("count", ""), "makes the classes' keys more than 2^53 in all");
+      }
+      keys += kc.keys;
+      shares += kc.share;
+      writes += kc.share * kc.write_fraction;
+      missing += kc.share * (1 - kc.write_fraction) * kc.missing_fraction;
+      bytes += static_cast<double>(kc.keys) * kc.value_size.mean;
+      w->classes.push_back(std::move(kc));
+      out->push_back(std::move(c));
+    }
+    // The workload-wide figures the estimates read: request-weighted means.
+    w->keys = keys;
+    w->popularity = WorkloadConfig::Popularity::kZipf;
+    w->write_fraction = writes / shares;
+    const double reads = 1 - w->write_fraction;
+    w->missing_fraction = reads > 0 ? missing / shares / reads : 0;
+    w->value_size = DistributionConfig{};
+    w->value_size.mean = bytes / static_cast<double>(keys);
   }
 
   // {"kind": "empirical", "values": ["512B", "64KiB"], "weights": [3, 1]}: a

@@ -71,7 +71,7 @@ class BackgroundRefresh final : public Guard {
         if (c.Tracing(k)) c.Note(k, "worker", "background refresh");
         const DbResult row = co_await c.db.Read(k);
         if (row.ok && c.Fillable(row.value)) {
-          co_await c.cache.Set(k, row.value, c.FillTtl(row.value));
+          co_await c.cache.Set(k, row.value, c.FillTtl(k, row.value));
         }
       }
       const Time next_pass = pass_start + interval_;

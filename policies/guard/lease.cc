@@ -73,7 +73,7 @@ class LeaseGuard final : public Guard {
   Task<ReadOutcome> LoadWithLease(Ctx& c, Key k, uint64_t token) {
     const DbResult row = co_await c.db.Read(k);
     if (row.ok && c.Fillable(row.value)) {
-      co_await c.cache.LeaseSet(k, row.value, c.FillTtl(row.value), token);
+      co_await c.cache.LeaseSet(k, row.value, c.FillTtl(k, row.value), token);
     } else {
       co_await c.cache.Delete(k);  // gives the lease back
     }

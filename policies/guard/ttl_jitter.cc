@@ -42,7 +42,7 @@ class TtlJitter final : public Guard {
     const DbResult row = co_await c.db.Read(k);
     if (!row.ok) co_return ReadOutcome{{}, CacheOutcome::kMiss, true};
     if (c.Fillable(row.value)) {
-      co_await c.cache.Set(k, row.value, Jittered(c.FillTtl(row.value)),
+      co_await c.cache.Set(k, row.value, Jittered(c.FillTtl(k, row.value)),
                            c.fill_rule().caller_waits_for_fill);
     }
     co_return ReadOutcome{row.value, CacheOutcome::kMiss, false};

@@ -47,7 +47,7 @@ class Preloader final : public Warmer {
     const Ctx& c = *bg_;
     const DbResult row = co_await c.db.Read(k);
     if (!row.ok || c.stopped() || !c.Fillable(row.value)) co_return;
-    const CacheWriteStatus s = co_await c.cache.Set(k, row.value, c.FillTtl(row.value));
+    const CacheWriteStatus s = co_await c.cache.Set(k, row.value, c.FillTtl(k, row.value));
     if (s == CacheWriteStatus::kOk) ++c.stats().warmed_keys;
   }
 

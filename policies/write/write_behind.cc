@@ -86,7 +86,7 @@ class WriteBehind final : public WritePath {
     const uint64_t version = issued;
     const uint64_t flushes_before = flushes_;
     const Value v{version, c.CachedSize(size), true};
-    const CacheWriteStatus s = co_await c.cache.Set(k, v, c.FillTtlFor(ttl_));
+    const CacheWriteStatus s = co_await c.cache.Set(k, v, c.FillTtlFor(k, ttl_));
     // Rejected (too big to store): the pipelined push still queued it, but
     // the caller cannot read it back; treat it like an error all the same.
     if (s != CacheWriteStatus::kOk) co_return false;

@@ -34,7 +34,7 @@ class WriteThrough final : public WritePath {
     // The write is already acknowledged; the set's status does not change that.
     // The invalidation role may cap the TTL (hybrid) like any fill.
     Value v = committed.value;
-    co_await c.cache.Set(k, v, c.FillTtlFor(ttl_));
+    co_await c.cache.Set(k, v, c.FillTtlFor(k, ttl_));
     co_return true;
   }
 

@@ -144,6 +144,15 @@ struct Summary {
   };
   std::vector<Window> windows;  // "steady" first (with a warmup), then metrics.windows in order
 
+  // Per key class (WorkloadConfig::classes), in class order; empty without
+  // classes. Reads and writes counted on completion like requests.
+  struct KeyClass {
+    std::string name;
+    uint64_t reads = 0, writes = 0, hits = 0, misses = 0, errors = 0, stale_reads = 0;
+    double hit_ratio = 0;  // hits / (hits + misses)
+  };
+  std::vector<KeyClass> classes;
+
   // Alert rules of the scenario evaluated over the time series (filled by analysis/).
   struct Alert {
     std::string name;

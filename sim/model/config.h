@@ -102,6 +102,63 @@ struct WorkloadConfig {
   // probability size_weights[i] / sum (weights > 0, as many as values).
   std::vector<uint32_t> size_values;
   std::vector<double> size_weights;
+
+  // Key classes (`user:*`, `config:*`, `session:*`): when non-empty, a
+  // request first picks a class with probability share / sum of shares, then
+  // a key of that class by its own popularity, and is a write or a read of a
+  // missing row by the class's fractions. Class c owns the existing rows
+  // [first_c, first_c + keys_c) in list order, so `keys` is the sum of the
+  // classes' keys; its missing rows are those ids plus `keys`, as without
+  // classes. The workload-wide popularity, fractions and value_size are then
+  // unused (the loader sets them to the classes' request-weighted means for
+  // the estimates that read them).
+  struct KeyClass {
+    std::string name;  // letters, digits, '_' and '-'; unique
+    double share = 1;  // > 0
+    uint64_t keys = 1;
+    Popularity popularity = Popularity::kZipf;  // zipf or uniform
+    double zipf_alpha = 1.0;
+    double write_fraction = 0, missing_fraction = 0;
+    DistributionConfig value_size;
+    // Overrides every fill's TTL of an existing row of the class (read
+    // fills, refreshes, write-through and write-behind sets); 0 = the policy's.
+    Duration ttl;
+    // The database's service time for the class's rows; unset: the database's.
+    std::shared_ptr<const DistributionConfig> db_read, db_write;
+  };
+  std::vector<KeyClass> classes;
+};
+
+// Which class a key belongs to (WorkloadConfig::classes), for the parts that
+// treat classes differently: the database's service times, the fill TTLs,
+// explain's and events.json's key names.
+class KeyClassMap {
+ public:
+  KeyClassMap() = default;
+  explicit KeyClassMap(const WorkloadConfig& w) : keys_(w.keys) {
+    Key first = 0;
+    for (const WorkloadConfig::KeyClass& c : w.classes) {
+      first_.push_back(first);
+      first += c.keys;
+    }
+  }
+  bool empty() const { return first_.empty(); }
+  // The class of an existing or missing row's key; 0 without classes.
+  size_t Of(Key k) const {
+    if (first_.empty()) return 0;
+    if (k >= keys_) k -= keys_;  // a missing row
+    size_t lo = 0, hi = first_.size();
+    while (hi - lo > 1) {
+      const size_t mid = (lo + hi) / 2;
+      (first_[mid] <= k ? lo : hi) = mid;
+    }
+    return lo;
+  }
+  Key First(size_t c) const { return first_[c]; }
+
+ private:
+  std::vector<Key> first_;  // first key of each class
+  Key keys_ = 0;            // existing rows of all classes
 };
 
 // CPU the application spends turning a cached value into an object and back,
@@ -158,6 +215,11 @@ struct DatabaseConfig {
   uint32_t cores = 0;
   DistributionConfig read_service;
   DistributionConfig write_service;
+  // Key classes with their own service times (WorkloadConfig::KeyClass), in
+  // class order, null for those that use the two above; the loader fills
+  // these from the workload's classes. Empty without classes.
+  KeyClassMap classes;
+  std::vector<std::shared_ptr<const DistributionConfig>> class_read, class_write;
 };
 
 // A named part of a run measured on its own (Summary::Window).

@@ -16,6 +16,10 @@ Database::Database(Simulator& sim, const DatabaseConfig& config, const std::vect
       write_service_(config.write_service),
       rng_(MakeStream(seed, "db.service")) {
   for (size_t k = 0; k < sizes.size(); ++k) rows_[k].size = sizes[k];
+  for (const auto* list : {&config.class_read, &config.class_write}) {
+    auto& out = list == &config.class_read ? class_read_ : class_write_;
+    for (const auto& d : *list) out.push_back(d ? std::make_unique<Sampler>(*d) : nullptr);
+  }
 }
 
 Value Database::Row(Key k) const {
@@ -85,10 +89,17 @@ void Database::StartService(uint32_t slot) {
   ++stats_.started;
   stats_.wait_ns_total += (sim_.now() - s.enqueued).nanos();
   Duration service;
+  // A key class with its own service time uses it (one stream either way).
+  Sampler* special = nullptr;
+  if (!config_.classes.empty()) {
+    const size_t c = config_.classes.Of(s.key);
+    const auto& per_class = s.write ? class_write_ : class_read_;
+    if (c < per_class.size()) special = per_class[c].get();
+  }
   if (s.write) {
-    service = write_service_.DrawDuration(rng_);
+    service = (special ? *special : write_service_).DrawDuration(rng_);
   } else {
-    service = read_service_.DrawDuration(rng_);
+    service = (special ? *special : read_service_).DrawDuration(rng_);
     const Value row = Row(s.key);  // statement snapshot at start of service
     s.version = row.version;
     s.size = row.size;

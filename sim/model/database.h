@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <queue>
 #include <stdexcept>
 #include <utility>
@@ -194,6 +195,8 @@ class Database {
   StampedeTracker& stampede_;
   Sampler read_service_;
   Sampler write_service_;
+  // Per key class: its own sampler, or null for the two above.
+  std::vector<std::unique_ptr<Sampler>> class_read_, class_write_;
   RandomEngine rng_;
   SlotPool<Slot> slots_;
   std::deque<uint32_t> queue_;   // waiting queries, in arrival order

@@ -7,19 +7,30 @@
 
 namespace cachelab {
 
+void RunMeter::Classes(const WorkloadConfig& w) {
+  class_map_ = KeyClassMap(w);
+  classes_.clear();
+  for (const WorkloadConfig::KeyClass& c : w.classes) classes_.push_back({c.name});
+}
+
 bool RunMeter::Read(const ReadOutcome& out, Key key, const VersionLedger& ledger, Time now) {
   Counters& c = counters_;
+  Summary::KeyClass* kc = classes_.empty() ? nullptr : &classes_[class_map_.Of(key)];
   ++c.requests;
   ++c.reads;
+  if (kc) ++kc->reads;
   switch (out.cache) {
     case CacheOutcome::kHit:
       ++c.hits;
+      if (kc) ++kc->hits;
       break;
     case CacheOutcome::kMiss:
       ++c.misses;
+      if (kc) ++kc->misses;
       break;
     case CacheOutcome::kError:
       ++c.errors;
+      if (kc) ++kc->errors;
       break;
   }
   if (out.failed) {
@@ -30,12 +41,14 @@ bool RunMeter::Read(const ReadOutcome& out, Key key, const VersionLedger& ledger
   if (!out.value.exists || out.value.version >= ledger.acked(key)) return false;
   const double age = (now - ledger.AckTime(key, out.value.version + 1)).millis();
   ++c.stale_reads;
+  if (kc) ++kc->stale_reads;
   c.stale_age_ms_sum += age;
   c.stale_age_ms_max = std::max(c.stale_age_ms_max, age);
   return true;
 }
 
-void RunMeter::Write(bool ok) {
+void RunMeter::Write(bool ok, Key key) {
+  if (!classes_.empty()) ++classes_[class_map_.Of(key)].writes;
   ++counters_.requests;
   ++counters_.writes;
   if (!ok) ++counters_.failed;
@@ -165,6 +178,12 @@ void RunMeter::FillSummary(Summary& s) const {
     l.p999 = ms(h.Quantile(0.999));
     l.max = ms(h.max());
   };
+  s.classes = classes_;
+  for (Summary::KeyClass& kc : s.classes) {
+    kc.hit_ratio = kc.hits + kc.misses > 0
+                       ? static_cast<double>(kc.hits) / static_cast<double>(kc.hits + kc.misses)
+                       : 0;
+  }
   fill(s.latency_ms, latency_);
   fill(s.read_latency_ms, read_latency_);
   fill(s.write_latency_ms, write_latency_);

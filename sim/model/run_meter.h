@@ -50,9 +50,11 @@ class RunMeter {
  public:
   // Before the first request.
   void Measure(const MetricsConfig& metrics, Duration duration);
+  // Before the first request, with key classes: count per class too.
+  void Classes(const WorkloadConfig& w);
   // A read answered at `now`; returns whether it was stale.
   bool Read(const ReadOutcome& out, Key key, const VersionLedger& ledger, Time now);
-  void Write(bool ok);
+  void Write(bool ok, Key key);
   // End-to-end latency of a finished read (`read`) or write.
   void Latency(int64_t ns, bool read) {
     latency_.Record(ns);
@@ -95,6 +97,8 @@ class RunMeter {
     LatencyHistogram latency;
   };
   std::vector<WindowSums> windows_;
+  KeyClassMap class_map_;
+  std::vector<Summary::KeyClass> classes_;
   Summary::Peak peak_;
   Time peak_from_;
   Time peak_to_ = Time::Max();

@@ -41,6 +41,27 @@ Workload::Workload(const WorkloadConfig& config, Duration duration, uint64_t see
   }
   RandomEngine size_rng = MakeStream(seed, "sizes");
   sizes_.resize(config.keys);
+  if (!config.classes.empty()) {
+    // Each class's rows draw their sizes from its own distribution, in key order.
+    class_map_ = KeyClassMap(config);
+    double total = 0;
+    for (const WorkloadConfig::KeyClass& c : config.classes) total += c.share;
+    double sum = 0;
+    for (size_t i = 0; i < config.classes.size(); ++i) {
+      const WorkloadConfig::KeyClass& c = config.classes[i];
+      sum += c.share;
+      class_cumulative_.push_back(i + 1 == config.classes.size() ? 1.0 : sum / total);
+      class_keys_.emplace_back(
+          c.keys, c.popularity == WorkloadConfig::Popularity::kZipf ? c.zipf_alpha : 0.0);
+      Sampler size(c.value_size);
+      const Key first = class_map_.First(i);
+      for (Key k = first; k < first + c.keys; ++k) {
+        const double b = std::round(size(size_rng));
+        sizes_[k] = static_cast<uint32_t>(std::clamp(b, 1.0, 4294967295.0));
+      }
+    }
+    return;
+  }
   if (!config.size_values.empty()) {
     // Empirical sizes: a cumulative table and one uniform per key.
     std::vector<double> cumulative;
@@ -126,6 +147,7 @@ std::optional<Request> Workload::Next() {
     if (last_ >= end_) return std::nullopt;
     if (constant || Uniform01(thinning_) * max_rate_ < RateAt(last_)) break;
   }
+  if (!class_keys_.empty()) return ClassRequest(last_);
   Request r{last_, stack_ ? StackKey() : popularity_(keys_), false};
   const double u = Uniform01(ops_);
   if (u < config_.write_fraction) {
@@ -136,10 +158,57 @@ std::optional<Request> Workload::Next() {
   return r;
 }
 
+Request Workload::ClassRequest(Time at) {
+  const double u = Uniform01(keys_);
+  const size_t c = static_cast<size_t>(
+      std::upper_bound(class_cumulative_.begin(), class_cumulative_.end() - 1, u) -
+      class_cumulative_.begin());
+  const WorkloadConfig::KeyClass& kc = config_.classes[c];
+  Request r{at, class_map_.First(c) + class_keys_[c](keys_), false};
+  if (Uniform01(ops_) < kc.write_fraction) {
+    r.write = true;
+  } else if (Uniform01(ops_) < kc.missing_fraction) {
+    r.key += config_.keys;
+  }
+  return r;
+}
+
 std::vector<Key> Workload::HottestKeys(size_t n) const {
   if (config_.trace) {
     const std::vector<Key>& hot = config_.trace->hottest;
     return {hot.begin(), hot.begin() + static_cast<long>(std::min(n, hot.size()))};
+  }
+  if (!config_.classes.empty()) {
+    // Each class's n highest ranks, by share x probability of the rank.
+    std::vector<std::pair<double, Key>> candidates;
+    for (size_t c = 0; c < config_.classes.size(); ++c) {
+      const WorkloadConfig::KeyClass& kc = config_.classes[c];
+      const double alpha = kc.popularity == WorkloadConfig::Popularity::kZipf ? kc.zipf_alpha : 0;
+      // Normalising over at most 10^6 ranks: beyond, the tail's terms change
+      // the ordering of the top ranks by less than rounding.
+      double norm = 0;
+      for (uint64_t r = 1; r <= std::min<uint64_t>(kc.keys, 1'000'000); ++r) {
+        norm += std::pow(static_cast<double>(r), -alpha);
+      }
+      if (kc.keys > 1'000'000 && alpha <= 1) {
+        // The integral of the remaining terms.
+        const double a = 1e6 + 0.5, b = static_cast<double>(kc.keys) + 0.5;
+        norm += alpha == 1 ? std::log(b / a)
+                           : (std::pow(b, 1 - alpha) - std::pow(a, 1 - alpha)) / (1 - alpha);
+      }
+      const double share =
+          c == 0 ? class_cumulative_[0] : class_cumulative_[c] - class_cumulative_[c - 1];
+      for (uint64_t r = 1; r <= std::min<uint64_t>(n, kc.keys); ++r) {
+        candidates.emplace_back(share * std::pow(static_cast<double>(r), -alpha) / norm,
+                                class_map_.First(c) + r - 1);
+      }
+    }
+    std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) {
+      return a.first != b.first ? a.first > b.first : a.second < b.second;
+    });
+    std::vector<Key> out;
+    for (size_t i = 0; i < std::min(n, candidates.size()); ++i) out.push_back(candidates[i].second);
+    return out;
   }
   std::vector<Key> out;
   for (Key k = 0; k < std::min<uint64_t>(n, config_.keys); ++k) out.push_back(k);

@@ -75,6 +75,11 @@ class Workload {
   // initial order ("keys.stack"), so the other streams are the same as Zipf's.
   std::unique_ptr<LruStack> stack_;
   Key StackKey();
+  // Key classes: cumulative shares (summing to 1), each class's key sampler.
+  std::vector<double> class_cumulative_;
+  std::vector<ZipfSampler> class_keys_;
+  KeyClassMap class_map_;
+  Request ClassRequest(Time at);
 };
 
 }  // namespace cachelab

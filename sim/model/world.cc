@@ -44,6 +44,7 @@ RunResult World::Run(const std::function<void(double)>& progress, const StopRule
   progress_ = progress;
   stop_ = stop;
   meter_.Measure(config_.metrics, config_.duration);
+  meter_.Classes(config_.workload);
   cache_.Start();
   if (config_.cache.enabled) stack_->Start(services_);
   next_ = TakeNext();
@@ -185,7 +186,7 @@ Process World::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_
   } else {
     ok = (co_await db_.Write(key, size)).ok;
   }
-  meter_.Write(ok);
+  meter_.Write(ok, key);
   if (Tracing(key)) NoteWrite(key, instance, request, ok);
   Finish(started, false);
 }

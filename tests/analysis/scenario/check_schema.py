@@ -54,6 +54,11 @@ PROBES = [
     ("/instances/serialization", {"per_kib": "2us", "cached_fraction": 0.25}),
     ("/alerts", [{"name": "low hit ratio", "metric": "hit_ratio", "op": "<", "threshold": 0.9}]),
     ("/workload/keys", {"popularity": "uniform"}),
+    ("/workload", {"rate": {"kind": "constant", "rps": 100}, "classes": [
+        {"name": "user", "share": 0.7, "keys": {"count": 1000, "alpha": 0.9}, "write_fraction": 0.01,
+         "missing_fraction": 0.05, "value_size": "2KiB", "ttl": "10m",
+         "database": {"read": {"kind": "lognormal", "mean": "20ms", "sigma": 0.5}, "write": "5ms"}},
+        {"name": "config", "share": 0.3, "keys": {"count": 10, "popularity": "uniform"}}]}),
     ("/workload/keys", {"popularity": "lru-stack", "cold": 0.25, "depths": [1, "4KiB", "1.5MiB"]}),
     ("/cache/eviction", "lru"),
     ("/cache/eviction", "fifo"),
@@ -371,8 +376,9 @@ def main():
     for root, _, files in os.walk(args.scenarios):
         for name in sorted(files):
             path = os.path.join(root, name)
-            # catalog.json is the workshop guide's manifest, not a scenario.
-            if (name.endswith(".json") and name != "catalog.json"
+            # The workshop guide's manifests (lessons, exercises, the article's
+            # ideas) are not scenarios.
+            if (name.endswith(".json") and name not in ("catalog.json", "exercises.json", "ideas.json")
                     and os.path.abspath(path) != os.path.abspath(args.schema)):
                 scenarios.append(path)
     scenarios.sort()
