@@ -21,6 +21,7 @@
 #include "analysis/outputs/run_outputs.h"
 #include "analysis/report/report.h"
 #include "analysis/scenario/budget.h"
+#include "analysis/scenario/keys.h"
 #include "analysis/scenario/run.h"
 #include "analysis/scenario/scenario.h"
 #include "app/cli.h"
@@ -128,7 +129,7 @@ namespace {
 struct ExplainArgs {
   std::string scenario;  // empty: the embedded default scenario
   std::vector<std::string> sets;
-  uint64_t key = 0;
+  std::string key;
   std::string from, to;
   std::string around, window;
   size_t limit = 200;
@@ -137,8 +138,9 @@ struct ExplainArgs {
 
 int ExplainCommand(const ExplainArgs& args) {
   Scenario scenario = LoadScenario(args.scenario, ParseOverrides(args.sets));
+  const Key key = ParseKeyName(scenario, args.key, "--key");
   const ExplainResult result =
-      RunExplain(scenario, {args.key, args.from, args.to, args.limit, args.around, args.window});
+      RunExplain(scenario, {key, args.from, args.to, args.limit, args.around, args.window});
   // explain --out: the diagram as data, written before anything is printed.
   if (!args.out.empty()) {
     try {
@@ -165,10 +167,11 @@ CommandRunner AddExplainCommand(CLI::App& cmd) {
   cmd.add_option("scenario", args.scenario,
                  "Scenario JSON file (default: the embedded default scenario)")
       ->type_name("FILE");
-  cmd.add_option("--key", args.key, "The workload key to follow (0 is the most popular)")
+  cmd.add_option("--key", args.key,
+                 "The workload key to follow: a number (0 is the most popular), or CLASS:N "
+                 "with key classes (user:3)")
       ->type_name("K")
-      ->required()
-      ->check(NonNegativeInteger());
+      ->required();
   cmd.add_option("--from", args.from, "Start of the window, a duration such as 3590s (default 0)")
       ->type_name("T");
   cmd.add_option("--to", args.to, "End of the window (default: the scenario's duration)")

@@ -13,6 +13,7 @@
 #include "analysis/common/errors.h"
 #include "analysis/common/json_reader.h"
 #include "analysis/outputs/run_outputs.h"
+#include "analysis/scenario/keys.h"
 #include "analysis/scenario/run.h"
 
 namespace cachelab {
@@ -131,6 +132,11 @@ ExplainSummary SummarizeExplain(const std::vector<TraceEvent>& events) {
 
 namespace {
 
+// "user:3 (id 3)" with key classes, the number without.
+std::string KeyLabel(const WorkloadConfig& w, Key k) {
+  return w.classes.empty() ? std::to_string(k) : fmt::format("{} (id {})", KeyName(w, k), k);
+}
+
 // The time of the key's first moment of `kind` (ExplainOptions::around), by a
 // run that passes the key's events to a detector instead of keeping them.
 Time FindMoment(const Scenario& scenario, Key key, const std::string& kind) {
@@ -165,7 +171,7 @@ Time FindMoment(const Scenario& scenario, Key key, const std::string& kind) {
   if (!found) {
     throw InputError(
         fmt::format("--around {}: key {} has no {} in {} (try another key, or --from/--to)", kind,
-                    key, kind.substr(6), scenario.name));
+                    KeyName(scenario.world.workload, key), kind.substr(6), scenario.name));
   }
   return *found;
 }
@@ -244,6 +250,7 @@ nlohmann::json ExplainToJson(const Scenario& scenario, const ExplainResult& r, s
   return {{"scenario", scenario.name},
           {"seed", scenario.world.seed},
           {"key", r.key},
+          {"key_name", KeyName(scenario.world.workload, r.key)},
           {"from_s", seconds(r.from.seconds())},
           {"to_s", seconds(r.to.seconds())},
           {"actors", columns.names},
@@ -270,9 +277,10 @@ void WriteExplainOutputs(const std::string& dir, const Scenario& scenario, const
 std::string FormatExplain(const Scenario& scenario, const ExplainResult& r, size_t limit) {
   const std::vector<TraceEvent>& events = r.trace.events();
   const Columns columns = MakeColumns(scenario, events);
-  std::string out = fmt::format(
-      "key {} in {} (seed {}), t = {:g} s .. {:g} s; times in ms after {:g} s\n\n", r.key,
-      scenario.name, scenario.world.seed, r.from.seconds(), r.to.seconds(), r.from.seconds());
+  std::string out =
+      fmt::format("key {} in {} (seed {}), t = {:g} s .. {:g} s; times in ms after {:g} s\n\n",
+                  KeyLabel(scenario.world.workload, r.key), scenario.name, scenario.world.seed,
+                  r.from.seconds(), r.to.seconds(), r.from.seconds());
 
   std::string header = fmt::format("{:>12}  {:>8}  ", "t (ms)", "request");
   for (const std::string& name : columns.names) {

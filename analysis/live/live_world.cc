@@ -1004,6 +1004,11 @@ void CheckLiveForm(const Scenario& scenario, bool external_redis) {
                        "\" has no live form: " + why);
     }
   }
+  if (!scenario.world.workload.classes.empty()) {
+    throw InputError(scenario.source +
+                     ": /workload/classes has no live form yet (the live load generator and its "
+                     "table hold one key space)");
+  }
   const CacheConfig& cache = scenario.world.cache;
   if (cache.max_items > 0) {
     throw InputError(scenario.source +

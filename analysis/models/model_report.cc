@@ -49,6 +49,8 @@ std::string CacheModelBlocker(const Scenario& s) {
     return "no analytic model for an LRU-stack (recency) workload; the check in `fit` compares it "
            "by replay";
   }
+  // Each class has its own popularity, TTL and service times; the models take one of each.
+  if (!w.workload.classes.empty()) return "key classes (the models take one popularity and TTL)";
   if (w.workload.rate.kind != RateProfileConfig::Kind::kConstant) {
     return "the arrival rate varies over time (the models need a stationary Poisson stream)";
   }

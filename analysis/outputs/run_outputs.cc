@@ -15,6 +15,7 @@
 #include "analysis/common/errors.h"
 #include "analysis/common/json_reader.h"
 #include "analysis/outputs/metrics.h"
+#include "analysis/scenario/keys.h"
 
 namespace cachelab {
 namespace {
@@ -350,6 +351,7 @@ nlohmann::json EventsToJson(const Scenario& scenario, const RunResult& result) {
     json expiries = json::array();
     for (double t : h.expiries_s) expiries.push_back(seconds(t));
     hot.push_back({{"key", h.key},
+                   {"name", KeyName(scenario.world.workload, h.key)},
                    {"rank", i + 1},
                    {"expiries_s", std::move(expiries)},
                    {"truncated", h.truncated}});

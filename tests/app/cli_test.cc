@@ -612,5 +612,38 @@ TEST_CASE("a run whose memory grows without bound stops at --max-memory: exit 1,
   CHECK(fs::exists(box.work() / "small" / "summary.json"));
 }
 
+TEST_CASE("a run with key classes counts each class and prints it", "[app][cli][classes]") {
+  Sandbox box;
+  const CommandResult r = box.Run({"run", kData + "/cli_classes.json", "--out", "out"});
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("key classes") != std::string::npos);
+  const json s = json::parse(ReadFile(box.work() / "out/summary.json"));
+  const json& c = s["classes"];
+  REQUIRE(c.size() == 3);
+  uint64_t reads = 0, writes = 0, hits = 0, misses = 0, stale = 0;
+  for (const char* name : {"user", "config", "session"}) {
+    INFO(name);
+    REQUIRE(c.contains(name));
+    reads += c[name]["reads"].get<uint64_t>();
+    writes += c[name]["writes"].get<uint64_t>();
+    hits += c[name]["hits"].get<uint64_t>();
+    misses += c[name]["misses"].get<uint64_t>();
+    stale += c[name]["stale_reads"].get<uint64_t>();
+  }
+  // The classes partition the run's requests.
+  CHECK(reads == s["requests"]["reads"]);
+  CHECK(writes == s["requests"]["writes"]);
+  CHECK(hits == s["cache"]["hits"]);
+  CHECK(misses == s["cache"]["misses"]);
+  CHECK(stale == s["staleness"]["stale_reads"]);
+  // config: 5 keys read 90 times a second under an hour's TTL; session: half
+  // writes over 1000 keys read about once each.
+  CHECK(c["config"]["hit_ratio"] > 0.95);
+  CHECK(c["config"]["writes"] == 0);
+  CHECK(c["session"]["hit_ratio"] < c["user"]["hit_ratio"]);
+  CHECK(c["session"]["writes"] > 0);
+}
+
 }  // namespace
 }  // namespace cachelab

@@ -283,4 +283,40 @@ TEST_CASE("explain --around rejects unknown moments, mixing with --from, and abs
       {"--window"});
 }
 
+TEST_CASE("explain takes CLASS:N keys with key classes and names them so", "[app][cli][explain]") {
+  Sandbox box;
+  const std::string classes = kData + "/cli_classes.json";
+  // config:3 is key 503 (after user's 500); its TTL of an hour means one load.
+  const CommandResult r = box.Run({"explain", classes, "--key", "config:3", "--out", "x"});
+  INFO("stderr: " << r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.rfind("key config:3 (id 503) in cli-classes", 0) == 0);
+  CHECK(TimesOf(r.out, "SELECT issued").size() == 1);
+  CHECK(TimesOf(r.out, "SELECT returned").size() == 1);
+  CHECK(r.out.find("ttl 3600s") != std::string::npos);  // the class's TTL, not the policy's 5 m
+  const json j = json::parse(ReadFile(box.work() / "x/explain.json"));
+  CHECK(j["key"] == 503);
+  CHECK(j["key_name"] == "config:3");
+  // The same key by number.
+  const CommandResult n = box.Run({"explain", classes, "--key", "503"});
+  CHECK(n.out == r.out);
+  // user's entries live 2 s (the class's TTL): its hottest key expires within the run.
+  CHECK(box.Run({"explain", classes, "--key", "user:0", "--around", "first-expiry"}).exit_code ==
+        0);
+}
+
+TEST_CASE("a CLASS:N key that names no key is bad input", "[app][cli][explain]") {
+  Sandbox box;
+  const std::string classes = kData + "/cli_classes.json";
+  ExpectInputError(box, box.Run({"explain", classes, "--key", "admin:3"}),
+                   {"--key \"admin:3\"", "no key class \"admin\"", "user, config, session"});
+  ExpectInputError(box, box.Run({"explain", classes, "--key", "config:5"}),
+                   {"--key \"config:5\"", "class config has keys config:0 to config:4"});
+  ExpectInputError(box, box.Run({"explain", classes, "--key", "config:x"}), {"config:0 to"});
+  ExpectInputError(box, box.Run({"explain", classes, "--key", "user"}),
+                   {"expected a key number or CLASS:N"});
+  ExpectInputError(box, box.Run({"explain", kTiny, "--key", "user:3"}),
+                   {"cli-tiny has no key classes"});
+}
+
 }  // namespace cachelab

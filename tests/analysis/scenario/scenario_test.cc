@@ -612,6 +612,66 @@ TEST_CASE("lru-stack popularity and empirical sizes load, and bad tables name th
         "x.json: /workload/keys/cold: is for lru-stack only, got 0.5");
 }
 
+TEST_CASE("key classes load with the workload-wide means, and bad ones name the JSON pointer",
+          "[analysis][scenario][classes]") {
+  json doc = BaseScenario();
+  doc["workload"] = json::parse(R"({"rate": {"kind": "constant", "rps": 100}, "classes": [
+      {"name": "user", "share": 3, "keys": {"count": 1000}, "write_fraction": 0.1,
+       "value_size": "2KiB", "ttl": "10m",
+       "database": {"read": {"kind": "constant", "value": "40ms"}}},
+      {"name": "config", "share": 1, "keys": {"count": 10, "popularity": "uniform"},
+       "missing_fraction": 0.5, "value_size": "1KiB"}]})");
+  const Scenario s = LoadScenarioText(doc.dump(), "x.json");
+  const WorkloadConfig& w = s.world.workload;
+  REQUIRE(w.classes.size() == 2);
+  CHECK(w.keys == 1010);
+  CHECK(w.write_fraction == Approx(0.075));            // 3/4 x 0.1
+  CHECK(w.missing_fraction == Approx(0.125 / 0.925));  // config's missing reads among all reads
+  CHECK(w.value_size.mean == Approx((1000 * 2048 + 10 * 1024) / 1010.0));
+  CHECK(w.classes[0].ttl == Duration::Seconds(600));
+  CHECK(w.classes[1].ttl == Duration());
+  REQUIRE(w.classes[0].db_read);
+  CHECK(w.classes[0].db_read->mean == 40e6);
+  CHECK_FALSE(w.classes[1].db_read);
+  // The database carries the classes' service times, and the resolved scenario shows the
+  // effective ones (config's are the database's) and loads back to itself.
+  CHECK(s.world.database.class_read.size() == 2);
+  CHECK(s.world.database.classes.Of(1005) == 1);
+  CHECK(s.world.database.classes.Of(1010 + 3) == 0);  // user:3's missing row
+  CHECK(s.resolved["workload"]["classes"][1]["database"]["read"] == s.resolved["database"]["read"]);
+  CHECK(LoadScenarioText(s.resolved.dump(), "r.json").resolved == s.resolved);
+
+  const std::string base = R"({"name": "user", "share": 1, "keys": {"count": 10}})";
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": []})",
+       "/workload/classes: must be an array of 1 to 64 key classes"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "keys": {"count": 5}, "classes": [)" + base +
+           "]}",
+       "/workload/keys: is set per key class when workload.classes is given"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [)" + base + "," + base + "]}",
+       "/workload/classes/1/name: names another class already"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "User:1", "share": 1, "keys": {"count": 1}}]})",
+       "/workload/classes/0/name: must be 1 to 32 of a-z, 0-9, '_' and '-'"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 0, "keys": {"count": 1}}]})",
+       "/workload/classes/0/share: must be > 0"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 0}}]})",
+       "/workload/classes/0/keys/count: must be an integer > 0"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1, "popularity": "lru-stack"}}]})",
+       R"(/workload/classes/0/keys/popularity: must be "zipf" or "uniform")"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "tll": "1m"}]})",
+       "/workload/classes/0/tll: unknown field"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "database": {"read": "-1ms"}}]})",
+       "/workload/classes/0/database/read"},
+  };
+  for (const auto& [workload, message] : bad) {
+    CAPTURE(workload);
+    json d = BaseScenario();
+    d["workload"] = json::parse(workload);
+    const std::string error = ErrorOf([&] { LoadScenarioText(d.dump(), "x.json"); });
+    CHECK(error.rfind("x.json: " + message, 0) == 0);
+  }
+}
+
 // ---- Overrides ---------------------------------------------------------------------
 
 TEST_CASE("ParseOverride splits at the first '=' and rejects malformed text",

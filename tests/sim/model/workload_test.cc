@@ -318,5 +318,64 @@ TEST_CASE("changing the read/write mix leaves arrival times and keys unchanged",
   CHECK(writes > 0);
 }
 
+// Two classes: "user" (3/4 of the requests, 1000 Zipf keys, 10% writes,
+// 2000-byte values) and "config" (1/4, 10 uniform keys, half its reads for
+// missing rows, 500-byte values).
+WorkloadConfig Classes() {
+  WorkloadConfig c = Config();
+  c.rate.rps = 20000;
+  WorkloadConfig::KeyClass user, config;
+  user.name = "user";
+  user.share = 3;
+  user.keys = 1000;
+  user.write_fraction = 0.1;
+  user.value_size.mean = 2000;
+  config.name = "config";
+  config.share = 1;
+  config.keys = 10;
+  config.popularity = WorkloadConfig::Popularity::kUniform;
+  config.missing_fraction = 0.5;
+  config.value_size.mean = 500;
+  c.classes = {user, config};
+  c.keys = 1010;
+  return c;
+}
+
+TEST_CASE("key classes get their share of requests, their own keys, mix and sizes",
+          "[sim][model][workload][classes]") {
+  Workload w(Classes(), Duration::Seconds(10), 7);
+  const std::vector<Request> rs = All(w);
+  uint64_t user = 0, user_writes = 0, config_reads = 0, config_missing = 0;
+  std::vector<uint64_t> config_hits(10, 0);
+  for (const Request& r : rs) {
+    const Key row = r.key >= 1010 ? r.key - 1010 : r.key;
+    REQUIRE(row < 1010);
+    if (row < 1000) {
+      ++user;
+      user_writes += r.write;
+      CHECK(r.key < 1010);  // user has no missing reads
+    } else {
+      config_reads += !r.write;
+      config_missing += r.key >= 1010;
+      ++config_hits[row - 1000];
+      CHECK_FALSE(r.write);  // nor config writes
+    }
+  }
+  CheckProportion(user, rs.size(), 0.75);
+  CheckProportion(user_writes, user, 0.1);
+  CheckProportion(config_missing, config_reads, 0.5);
+  for (uint64_t n : config_hits) CheckProportion(n, rs.size() - user, 0.1);  // uniform
+  // Sizes by class, in key order.
+  CHECK(w.sizes().size() == 1010);
+  CHECK(w.sizes()[999] == 2000);
+  CHECK(w.sizes()[1000] == 500);
+  // The hottest keys: user:0 (3/4 x 1/H(1000) = 0.10) above every config key
+  // (1/4 x 1/10 = 0.025), which in turn beat user:3 (3/4 x 1/(4 H) = 0.025 ...).
+  const std::vector<Key> hot = w.HottestKeys(3);
+  CHECK(hot[0] == 0);
+  CHECK(hot[1] == 1);  // user:1 = 0.050
+  CHECK(hot[2] == 2);  // user:2 = 0.033
+}
+
 }  // namespace
 }  // namespace cachelab

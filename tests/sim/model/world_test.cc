@@ -239,3 +239,60 @@ TEST_CASE("a run told to stop when unstable ends its arrivals once the verdict i
   CHECK(c.stopped_early == "cancelled at 2 s");
   CHECK(c.summary.requests.total == Approx(400 * 2).epsilon(0.1));
 }
+
+namespace {
+
+// Two key classes of 10 uniform keys each, half the requests each.
+WorldConfig TwoClasses(double rps, Duration duration) {
+  WorldConfig w = BaseWorld(rps, duration);
+  WorkloadConfig::KeyClass a, b;
+  // (std::string(...): GCC 12 warns -Wstringop-overflow on = "a" into this struct.)
+  a.name = std::string(1, 'a');
+  b.name = std::string(1, 'b');
+  a.keys = b.keys = 10;
+  a.popularity = b.popularity = WorkloadConfig::Popularity::kUniform;
+  a.value_size = b.value_size = Constant(1000);
+  w.workload.classes = {a, b};
+  w.workload.keys = 20;
+  w.database.classes = KeyClassMap(w.workload);
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("a key class's own TTL sets its fills' TTL, the policy's the others'",
+          "[sim][model][classes]") {
+  // Class a keeps the policy's 1 s TTL, class b its own hour; 200 reads/s per key.
+  WorldConfig w = TwoClasses(4000, Duration::Seconds(20));
+  w.workload.classes[1].ttl = Duration::Seconds(3600);
+  w.database.read_service = Constant(1e6);  // 1 ms loads
+  const Summary s = RunSimulation(w, CacheAsideWithTtl(Duration::Seconds(1))).summary;
+  REQUIRE(s.classes.size() == 2);
+  CHECK(s.classes[0].name == "a");
+  // a: a load per key per TTL + load time, 10 keys over 20 s: about 198 misses
+  // (plus the reads that arrive during each 1 ms load, ~0.2 per load).
+  CHECK(s.classes[0].misses >= 190);
+  CHECK(s.classes[0].misses <= 260);
+  // b: each key loaded once (and the reads during its first load).
+  CHECK(s.classes[1].misses >= 10);
+  CHECK(s.classes[1].misses <= 20);
+  CHECK(s.classes[0].reads + s.classes[1].reads == s.requests.reads);
+  CHECK(s.classes[0].hits + s.classes[1].hits == s.cache.hits);
+}
+
+TEST_CASE("a key class's own database service time is the one its queries take",
+          "[sim][model][classes]") {
+  // No cache: every read is a query, a: 10 ms, b: 50 ms, connections to spare.
+  WorldConfig w = TwoClasses(2000, Duration::Seconds(10));
+  w.cache.enabled = false;
+  w.database.connections = 1000;
+  w.database.read_service = Constant(10e6);
+  w.database.class_read = {nullptr, std::make_shared<DistributionConfig>(Constant(50e6))};
+  w.database.class_write = {nullptr, nullptr};
+  const Summary s = RunSimulation(w, StackConfig{}).summary;
+  const double share_b =
+      static_cast<double>(s.classes[1].reads) / static_cast<double>(s.requests.reads);
+  CHECK(s.read_latency_ms.mean == Approx(10 + 40 * share_b).epsilon(0.001));
+  CHECK(s.latency_ms.p50 >= 9.9);
+  CHECK(s.latency_ms.max == Approx(50).epsilon(0.001));
+}
