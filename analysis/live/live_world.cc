@@ -491,7 +491,7 @@ class LiveRun {
   Task<void> ServeRead(Key key, uint32_t instance, uint64_t request, Time scheduled);
   Task<void> ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_t request,
                         Time scheduled);
-  void Finish(Time scheduled, bool read);
+  void Finish(Time scheduled, bool read, Key key);
   Task<void> EmitRow(Time end);
   void RunFlushListeners();
   // The run is over (or failed): background coroutines must not touch the
@@ -714,7 +714,7 @@ Task<void> LiveRun::ServeRead(Key key, uint32_t instance, uint64_t request, Time
     out = ReadOutcome{row.value, CacheOutcome::kMiss, !row.ok};
   }
   meter_.Read(out, key, ledger_, rt_->now());
-  Finish(scheduled, true);
+  Finish(scheduled, true, key);
 }
 
 Task<void> LiveRun::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_t request,
@@ -728,12 +728,12 @@ Task<void> LiveRun::ServeWrite(Key key, uint32_t new_size, uint32_t instance, ui
     ok = (co_await port.Write(key, size, true, 0)).ok;
   }
   meter_.Write(ok, key);
-  Finish(scheduled, false);
+  Finish(scheduled, false, key);
 }
 
-void LiveRun::Finish(Time scheduled, bool read) {
+void LiveRun::Finish(Time scheduled, bool read, Key key) {
   const Time now = rt_->now();
-  meter_.Latency((now - scheduled).nanos(), read);
+  meter_.Latency((now - scheduled).nanos(), read, key);
   last_finish_ = std::max(last_finish_, now);
   --in_flight_;
   if (arrivals_done_ && in_flight_ == 0) rt_->NotifyAll(kDoneKey);

@@ -301,7 +301,8 @@ const std::vector<SummaryGroup>& SummaryGroups() {
       {"classes", "object",
        "one object per key class of the workload (`workload.classes`), keyed by the class's "
        "name, empty without classes: `reads`, `writes`, `hits`, `misses`, `errors`, "
-       "`stale_reads` (counts, as the whole run's) and `hit_ratio` (hits / (hits + misses))"},
+       "`stale_reads` (counts, as the whole run's), `hit_ratio` (hits / (hits + misses)) and "
+       "`read_latency_ms` (`mean`, `p99`: end-to-end latency of the class's reads)"},
   };
   return kGroups;
 }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <optional>
 #include <cmath>
 #include <stdexcept>
 #include <type_traits>
@@ -244,7 +245,9 @@ nlohmann::json SummaryToJson(const Summary& s) {
                        {"misses", c.misses},
                        {"errors", c.errors},
                        {"stale_reads", c.stale_reads},
-                       {"hit_ratio", RoundedJson(c.hit_ratio)}};
+                       {"hit_ratio", RoundedJson(c.hit_ratio)},
+                       {"read_latency_ms", {{"mean", RoundedJson(c.read_mean_ms)},
+                                            {"p99", RoundedJson(c.read_p99_ms)}}}};
   }
   j["classes"] = std::move(classes);
   if (s.live) {
@@ -398,9 +401,10 @@ std::string FormatSummaryTable(const Summary& s) {
   if (!s.classes.empty()) {
     out += "\nkey classes\n";
     for (const Summary::KeyClass& c : s.classes) {
-      out += fmt::format("  {:<12} {:>12} reads  hit ratio {:>8}  {:>10} stale  {:>10} writes\n",
-                         c.name, Grouped(c.reads), Percent(c.hit_ratio), Grouped(c.stale_reads),
-                         Grouped(c.writes));
+      out += fmt::format(
+          "  {:<12} {:>12} reads  hit ratio {:>8}  read p99 {:>10}  {:>10} stale  {:>10} writes\n",
+          c.name, Grouped(c.reads), Percent(c.hit_ratio), Millis(c.read_p99_ms),
+          Grouped(c.stale_reads), Grouped(c.writes));
     }
   }
   // Full width: an alert's name and every firing do not fit a column.
@@ -476,6 +480,23 @@ std::string_view SectionTitle(ConsoleSection section) {
 
 }  // namespace
 
+// A key class's metric: classes.<name>.<field> (summary.json's classes object).
+struct ClassMetric {
+  std::string name, field;
+};
+std::optional<ClassMetric> AsClassMetric(std::string_view metric) {
+  static const std::vector<std::string_view> kFields = {
+      "reads",     "writes",      "hits", "misses", "errors", "stale_reads", "hit_ratio",
+      "read_latency_ms.mean", "read_latency_ms.p99"};
+  if (metric.rfind("classes.", 0) != 0) return std::nullopt;
+  const std::string_view rest = metric.substr(8);
+  const size_t dot = rest.find('.');
+  if (dot == std::string_view::npos || dot == 0) return std::nullopt;
+  const std::string_view field = rest.substr(dot + 1);
+  if (std::find(kFields.begin(), kFields.end(), field) == kFields.end()) return std::nullopt;
+  return ClassMetric{std::string(rest.substr(0, dot)), std::string(field)};
+}
+
 std::vector<std::string> ParseMetricList(const std::string& text) {
   std::vector<std::string> names;
   size_t start = 0;
@@ -484,10 +505,12 @@ std::vector<std::string> ParseMetricList(const std::string& text) {
     if (comma == std::string::npos) comma = text.size();
     std::string name = text.substr(start, comma - start);
     const SummaryMetric* m = FindMetric(name);
-    if (name != "alerts" && (m == nullptr || m->kind == MetricKind::kString)) {
+    if (name != "alerts" && !AsClassMetric(name) &&
+        (m == nullptr || m->kind == MetricKind::kString)) {
       throw InputError(fmt::format(
           "--metrics {}: {} is not a metric of summary.json; expected dotted names such as "
-          "cache.hit_ratio,latency_ms.p99 (results/README.md lists them), or alerts",
+          "cache.hit_ratio,latency_ms.p99 (results/README.md lists them), "
+          "classes.<class>.hit_ratio, or alerts",
           jsonread::QuoteClipped(text), jsonread::QuoteClipped(name)));
     }
     names.push_back(std::move(name));
@@ -497,6 +520,12 @@ std::vector<std::string> ParseMetricList(const std::string& text) {
 }
 
 std::string MetricRowLabel(std::string_view name) {
+  if (const std::optional<ClassMetric> c = AsClassMetric(name)) {
+    std::string field = c->field;
+    std::replace(field.begin(), field.end(), '_', ' ');
+    if (field.rfind("read latency ms.", 0) == 0) field = "read " + field.substr(16);
+    return c->name + " " + field;
+  }
   const SummaryMetric* m = FindMetric(name);
   if (m == nullptr || m->label.empty()) return std::string(name);
   const std::string_view title = SectionTitle(m->section);
@@ -504,6 +533,22 @@ std::string MetricRowLabel(std::string_view name) {
 }
 
 std::string FormatMetric(std::string_view name, const Summary& s) {
+  if (const std::optional<ClassMetric> c = AsClassMetric(name)) {
+    for (const Summary::KeyClass& k : s.classes) {
+      if (k.name != c->name) continue;
+      const std::string& f = c->field;
+      if (f == "hit_ratio") return Percent(k.hit_ratio);
+      if (f == "read_latency_ms.mean") return Millis(k.read_mean_ms);
+      if (f == "read_latency_ms.p99") return Millis(k.read_p99_ms);
+      return Grouped(f == "reads"    ? k.reads
+                     : f == "writes" ? k.writes
+                     : f == "hits"   ? k.hits
+                     : f == "misses" ? k.misses
+                     : f == "errors" ? k.errors
+                                     : k.stale_reads);
+    }
+    return "-";  // no such class in this run
+  }
   const SummaryMetric* m = FindMetric(name);
   if (m == nullptr) throw std::logic_error("FormatMetric: unknown metric " + std::string(name));
   const MetricValue v = m->get(s);

@@ -30,8 +30,9 @@ std::string FormatSummaryTable(const Summary& s);
 std::vector<std::string> AlertLines(const Summary& s);
 
 // --metrics: a comma-separated list of summary.json's dotted metric names
-// ("cache.hit_ratio,latency_ms.p99") or "alerts"; throws InputError naming
-// the list and the unknown name.
+// ("cache.hit_ratio,latency_ms.p99"), a key class's
+// ("classes.config.hit_ratio"; "-" in a run without that class) or
+// "alerts"; throws InputError naming the list and the unknown name.
 std::vector<std::string> ParseMetricList(const std::string& text);
 // A metric's row label for a table: its console section and label
 // ("latency p99"), else its dotted name.

@@ -150,6 +150,7 @@ struct Summary {
     std::string name;
     uint64_t reads = 0, writes = 0, hits = 0, misses = 0, errors = 0, stale_reads = 0;
     double hit_ratio = 0;  // hits / (hits + misses)
+    double read_mean_ms = 0, read_p99_ms = 0;  // end-to-end latency of its reads
   };
   std::vector<KeyClass> classes;
 

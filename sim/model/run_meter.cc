@@ -11,6 +11,7 @@ void RunMeter::Classes(const WorkloadConfig& w) {
   class_map_ = KeyClassMap(w);
   classes_.clear();
   for (const WorkloadConfig::KeyClass& c : w.classes) classes_.push_back({c.name});
+  class_latency_.assign(classes_.size(), LatencyHistogram());
 }
 
 bool RunMeter::Read(const ReadOutcome& out, Key key, const VersionLedger& ledger, Time now) {
@@ -179,7 +180,10 @@ void RunMeter::FillSummary(Summary& s) const {
     l.max = ms(h.max());
   };
   s.classes = classes_;
-  for (Summary::KeyClass& kc : s.classes) {
+  for (size_t i = 0; i < s.classes.size(); ++i) {
+    Summary::KeyClass& kc = s.classes[i];
+    kc.read_mean_ms = class_latency_[i].mean() * 1e-6;
+    kc.read_p99_ms = static_cast<double>(class_latency_[i].Quantile(0.99)) * 1e-6;
     kc.hit_ratio = kc.hits + kc.misses > 0
                        ? static_cast<double>(kc.hits) / static_cast<double>(kc.hits + kc.misses)
                        : 0;

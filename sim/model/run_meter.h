@@ -55,11 +55,12 @@ class RunMeter {
   // A read answered at `now`; returns whether it was stale.
   bool Read(const ReadOutcome& out, Key key, const VersionLedger& ledger, Time now);
   void Write(bool ok, Key key);
-  // End-to-end latency of a finished read (`read`) or write.
-  void Latency(int64_t ns, bool read) {
+  // End-to-end latency of a finished read (`read`) or write of `key`.
+  void Latency(int64_t ns, bool read, Key key) {
     latency_.Record(ns);
     (read ? read_latency_ : write_latency_).Record(ns);
     interval_latency_.Record(ns);
+    if (read && !class_latency_.empty()) class_latency_[class_map_.Of(key)].Record(ns);
   }
   // Closes the current interval at `end` and returns its row.
   IntervalRow Row(Time end, const WorldTotals& totals);
@@ -99,6 +100,7 @@ class RunMeter {
   std::vector<WindowSums> windows_;
   KeyClassMap class_map_;
   std::vector<Summary::KeyClass> classes_;
+  std::vector<LatencyHistogram> class_latency_;  // reads, per class
   Summary::Peak peak_;
   Time peak_from_;
   Time peak_to_ = Time::Max();

@@ -159,7 +159,7 @@ void World::Answered(Key key, uint32_t instance, uint64_t request, const ReadOut
   // satisfies reads = hits + misses + errors.
   const bool stale = meter_.Read(out, key, ledger_, sim_.now());
   if (Tracing(key)) NoteRead(key, instance, request, out, stale);
-  Finish(started, true);
+  Finish(started, true, key);
 }
 
 // Out of the coroutine: its strings would otherwise take room in every
@@ -188,7 +188,7 @@ Process World::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_
   }
   meter_.Write(ok, key);
   if (Tracing(key)) NoteWrite(key, instance, request, ok);
-  Finish(started, false);
+  Finish(started, false, key);
 }
 
 void World::NoteWrite(Key key, uint32_t instance, uint64_t request, bool ok) const {
@@ -197,9 +197,9 @@ void World::NoteWrite(Key key, uint32_t instance, uint64_t request, bool ok) con
           : std::string("write FAILED"));
 }
 
-void World::Finish(Time started, bool read) {
+void World::Finish(Time started, bool read, Key key) {
   const int64_t ns = (sim_.now() - started).nanos();
-  meter_.Latency(ns, read);
+  meter_.Latency(ns, read, key);
   last_finish_ = sim_.now();
   --in_flight_;
   StopIfDone();

@@ -68,7 +68,7 @@ class World {
   void Answered(Key key, uint32_t instance, uint64_t request, const ReadOutcome& out, Time started);
   // `new_size`: the value size the write installs; 0 = the row's current size.
   Process ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_t request);
-  void Finish(Time started, bool read);
+  void Finish(Time started, bool read, Key key);
   void EmitRow(Time end);
   bool Done() const { return arrivals_done_ && in_flight_ == 0; }
   void CheckStopRule();

@@ -312,4 +312,24 @@ TEST_CASE("--metrics names are summary.json's numeric metrics or alerts", "[outp
   CHECK(FormatMetric("simulated_seconds", s) == "22 min");
 }
 
+TEST_CASE("--metrics takes a key class's metrics by the class's name", "[outputs][console]") {
+  CHECK(ParseMetricList("classes.config.hit_ratio,classes.user.read_latency_ms.p99") ==
+        std::vector<std::string>{"classes.config.hit_ratio", "classes.user.read_latency_ms.p99"});
+  CHECK_THROWS_AS(ParseMetricList("classes.config.hitratio"), InputError);
+  CHECK_THROWS_AS(ParseMetricList("classes.hit_ratio"), InputError);
+  CHECK(MetricRowLabel("classes.config.hit_ratio") == "config hit ratio");
+  CHECK(MetricRowLabel("classes.user.read_latency_ms.mean") == "user read mean");
+  Summary s;
+  Summary::KeyClass config;
+  config.name = std::string("config");
+  config.hit_ratio = 0.9998;
+  config.read_mean_ms = 0.301;
+  config.stale_reads = 1750;
+  s.classes = {config};
+  CHECK(FormatMetric("classes.config.hit_ratio", s) == "99.98 %");
+  CHECK(FormatMetric("classes.config.read_latency_ms.mean", s) == "301 us");
+  CHECK(FormatMetric("classes.config.stale_reads", s) == "1,750");
+  CHECK(FormatMetric("classes.user.hit_ratio", s) == "-");  // not a class of this run
+}
+
 }  // namespace cachelab
