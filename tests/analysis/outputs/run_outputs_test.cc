@@ -294,7 +294,7 @@ TEST_CASE("every alert firing is listed with its end, or that it lasted to the e
   CHECK(lines[3].find("50-55 s, ... (4 more)") != std::string::npos);
 }
 
-TEST_CASE("--metrics names are summary.json's numeric metrics or alerts", "[outputs][console]") {
+TEST_CASE("metric lists name summary.json's numeric metrics or alerts", "[outputs][console]") {
   CHECK(ParseMetricList("cache.hit_ratio,alerts,stampede.size_counts") ==
         std::vector<std::string>{"cache.hit_ratio", "alerts", "stampede.size_counts"});
   CHECK_THROWS_AS(ParseMetricList("cache.hit_ratio,"), InputError);  // an empty name
@@ -312,7 +312,7 @@ TEST_CASE("--metrics names are summary.json's numeric metrics or alerts", "[outp
   CHECK(FormatMetric("simulated_seconds", s) == "22 min");
 }
 
-TEST_CASE("--metrics takes a key class's metrics by the class's name", "[outputs][console]") {
+TEST_CASE("metric lists take a key class's metrics by the class's name", "[outputs][console]") {
   CHECK(ParseMetricList("classes.config.hit_ratio,classes.user.read_latency_ms.p99") ==
         std::vector<std::string>{"classes.config.hit_ratio", "classes.user.read_latency_ms.p99"});
   CHECK_THROWS_AS(ParseMetricList("classes.config.hitratio"), InputError);
