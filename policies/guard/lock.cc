@@ -32,6 +32,11 @@
 //    winner's fill, and DB reads in the scenarios take a few to a few tens of
 //    ms, so 100ms would add more latency than the load it waits for. A
 //    shorter interval costs one cache GET per waiter per interval.
+//  - holder_crash: the probability that a reader which took the lock dies
+//    before loading (a crashed or killed process): its own read fails, it
+//    never fills nor deletes the lock, so the other readers wait until the
+//    lock's TTL frees the key (or give up after max_retries). What the
+//    article's lock timeout is for; 0 (the default) = holders never crash.
 //  - max_retries: the article retries forever. Here a waiter that has slept
 //    max_retries times (by default far longer than a normal load) stops
 //    waiting and acts as if there were no guard: it loads
@@ -51,8 +56,13 @@ namespace {
 
 class LockGuard final : public Guard {
  public:
-  LockGuard(Duration lock_ttl, Duration retry_interval, int64_t max_retries)
-      : lock_ttl_(lock_ttl), retry_interval_(retry_interval), max_retries_(max_retries) {}
+  LockGuard(Duration lock_ttl, Duration retry_interval, int64_t max_retries, double holder_crash)
+      : lock_ttl_(lock_ttl),
+        retry_interval_(retry_interval),
+        max_retries_(max_retries),
+        holder_crash_(holder_crash) {}
+
+  void Start(Ctx& c) override { rng_ = c.Stream("guard.lock.crash"); }
 
   Task<ReadOutcome> Read(Ctx c, Key k) override {
     for (int64_t attempt = 0;; ++attempt) {
@@ -68,6 +78,11 @@ class LockGuard final : public Guard {
         co_return co_await c.LoadAndFill(k, CacheStatus::kError);
       }
       if (taken == CacheWriteStatus::kOk) {
+        if (holder_crash_ > 0 && Uniform01(rng_) < holder_crash_) {
+          // Dies holding the lock: no load, no fill, no delete.
+          if (c.Tracing(k)) c.Note(k, "app", "lock holder crashed: the lock stays until its TTL");
+          co_return ReadOutcome{Value{}, CacheOutcome::kMiss, true};
+        }
         // The lock may be free because another reader just filled the key and
         // released it between our GET and our SETNX: look again first.
         const CacheGetResult again = co_await c.cache.Get(k);
@@ -90,6 +105,8 @@ class LockGuard final : public Guard {
   Duration lock_ttl_;
   Duration retry_interval_;
   int64_t max_retries_;
+  double holder_crash_;
+  RandomEngine rng_;
 };
 
 }  // namespace
@@ -108,10 +125,14 @@ PolicyInfo modules::LockGuardModule() {
       {"max_retries", ParamType::kInt, int64_t{50},
        "sleeps before a reader stops waiting and loads (and fills) itself",
        ParamBound::kNonNegative},
+      {"holder_crash", ParamType::kDouble, 0.0,
+       "probability that a reader dies right after taking the lock (its read fails; the lock "
+       "stays until lock_ttl)",
+       ParamBound::kProbability},
   };
   info.make_guard = [](const Params& p) {
     return std::make_unique<LockGuard>(p.GetDuration("lock_ttl"), p.GetDuration("retry_interval"),
-                                       p.GetInt("max_retries"));
+                                       p.GetInt("max_retries"), p.GetDouble("holder_crash"));
   };
   return info;
 }

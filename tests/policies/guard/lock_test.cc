@@ -141,3 +141,38 @@ TEST_CASE("a lock costs as many DB loads per expiry as a lease", "[policies][gua
     CHECK(lock_loads == Approx(lease_loads).epsilon(0.02));
   }
 }
+
+TEST_CASE("a lock holder that dies blocks the key's readers until the lock's TTL",
+          "[policies][guard][lock]") {
+  // Holders die 20% of the time; readers retry (nearly) forever, as in the
+  // article, so the lock's TTL is what frees the key.
+  const WorldConfig w = HotKeyWorld();
+  auto run = [&](double crash, Duration lock_ttl) {
+    Params p;
+    p.Set("holder_crash", crash);
+    p.Set("lock_ttl", lock_ttl);
+    p.Set("max_retries", int64_t{1'000'000});
+    return RunSimulation(w, GuardStack("lock", p)).summary;
+  };
+  const Summary healthy = run(0, Duration::Seconds(10));
+  const Summary crashes = run(0.2, Duration::Millis(400));
+  const Summary longer = run(0.2, Duration::Millis(800));
+  INFO("failed " << crashes.requests.failed << ", max ms " << crashes.latency_ms.max << " / "
+                 << longer.latency_ms.max);
+  CHECK(healthy.requests.failed == 0);
+  // Each crash fails its own read, and only that one.
+  CHECK(crashes.requests.failed > 0);
+  CHECK(crashes.requests.reads == crashes.cache.hits + crashes.cache.misses + crashes.cache.errors);
+  // A reader that arrived just after a crash waits out (nearly) the whole lock
+  // TTL; when the next holder dies too it waits another one: at most one TTL
+  // per crash, plus one retry, a load and round trips each.
+  const double slack = kRetry.millis() + kHotDbReadMs + 6 * kHotRttMs;
+  const double n = static_cast<double>(crashes.requests.failed);
+  CHECK(crashes.latency_ms.max > 400 - slack);
+  CHECK(crashes.latency_ms.max < n * (400 + slack));
+  CHECK(longer.latency_ms.max > 800 - slack);
+  CHECK(longer.latency_ms.max < static_cast<double>(longer.requests.failed) * (800 + slack));
+  CHECK(longer.latency_ms.max > crashes.latency_ms.max);
+  CHECK(healthy.latency_ms.max < kHotDbReadMs + slack);
+  CHECK(crashes.guard.waits > healthy.guard.waits);
+}
