@@ -30,27 +30,30 @@ def run(*args):
 class CheckExercise(unittest.TestCase):
     def setUp(self):
         self.dir = tempfile.mkdtemp()
-        # Exercise 1: the no-cache variant of basics/cache-aside without a queue.
-        self.name = check_exercise.scenario_name(check_exercise.load_exercises()[0]["lesson"])
+        # The exercise on basics/cache-aside: its no-cache variant without a queue.
+        exercises = check_exercise.load_exercises()
+        index = [x["lesson"] for x in exercises].index("basics/cache-aside.json")
+        self.n = str(index + 1)
+        self.name = check_exercise.scenario_name(exercises[index]["lesson"])
 
     def test_a_run_that_shows_the_effect_passes(self):
         write_run(self.dir, self.name, 0)
-        r = run("1", self.dir)
+        r = run(self.n, self.dir)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-        self.assertIn("yes: this run answers exercise 1", r.stdout)
+        self.assertIn("yes: this run answers exercise %s" % self.n, r.stdout)
 
     def test_a_run_that_does_not_is_not_yet(self):
         write_run(self.dir, self.name, 17)
-        r = run("1", self.dir)
+        r = run(self.n, self.dir)
         self.assertEqual(r.returncode, 1)
         self.assertIn("not  db.peak_queue_depth == 0  (17 == 0)", r.stdout)
         self.assertIn("not yet: change /database/connections", r.stdout)
 
     def test_changing_something_else_does_not_count(self):
         write_run(self.dir, self.name, 0, enabled=True)  # turned the cache on instead
-        self.assertEqual(run("1", self.dir).returncode, 1)
+        self.assertEqual(run(self.n, self.dir).returncode, 1)
         write_run(self.dir, "another-scenario", 0)  # ran another lesson
-        self.assertEqual(run("1", self.dir).returncode, 1)
+        self.assertEqual(run(self.n, self.dir).returncode, 1)
 
     def test_bad_arguments_and_folders_are_exit_2(self):
         self.assertEqual(run().returncode, 2)
@@ -58,7 +61,7 @@ class CheckExercise(unittest.TestCase):
         r = run("999", self.dir)
         self.assertEqual(r.returncode, 2)
         self.assertIn("no exercise 999", r.stderr)
-        r = run("1", os.path.join(self.dir, "missing"))
+        r = run(self.n, os.path.join(self.dir, "missing"))
         self.assertEqual(r.returncode, 2)
         self.assertIn("no summary.json here", r.stderr)
         os.makedirs(os.path.join(self.dir, "bad"))
@@ -66,7 +69,7 @@ class CheckExercise(unittest.TestCase):
             f.write("{not json")
         with open(os.path.join(self.dir, "bad", "scenario.resolved.json"), "w") as f:
             f.write("{}")
-        r = run("1", os.path.join(self.dir, "bad"))
+        r = run(self.n, os.path.join(self.dir, "bad"))
         self.assertEqual(r.returncode, 2)
         self.assertIn("not readable JSON", r.stderr)
         self.assertEqual(r.stderr.count("\n"), 1)
