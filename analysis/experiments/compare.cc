@@ -35,7 +35,6 @@ CompareResult RunCompare(const std::string& scenario_path, const std::vector<Ove
                          const std::vector<Vary>& varies, unsigned threads,
                          const std::function<void(double)>& progress) {
   CompareResult out;
-  const std::vector<std::string> labels = CombinationLabels(varies);
   std::vector<std::vector<Override>> combos = Combinations(varies, "--vary");
   for (size_t i = 0; i < combos.size(); ++i) {
     std::vector<Override> all = sets;
@@ -49,7 +48,7 @@ CompareResult RunCompare(const std::string& scenario_path, const std::vector<Ove
       stride /= axis.values.size();
       v.labels.push_back(axis.labels[(i / stride) % axis.values.size()]);
     }
-    v.label = labels[i].empty() ? "scenario" : labels[i];
+    v.label = v.labels.empty() ? "scenario" : fmt::format("{}", fmt::join(v.labels, " "));
     v.overrides = std::move(combos[i]);
     out.variants.push_back(std::move(v));
   }

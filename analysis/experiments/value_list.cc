@@ -93,17 +93,4 @@ Vary ParseVary(const std::string& text) {
   return v;
 }
 
-std::vector<std::string> CombinationLabels(const std::vector<Vary>& axes) {
-  std::vector<std::string> out{""};
-  for (const Vary& a : axes) {
-    std::vector<std::string> next;
-    for (const std::string& prefix : out) {
-      for (const std::string& label : a.labels)
-        next.push_back(prefix.empty() ? label : prefix + " " + label);
-    }
-    out = std::move(next);
-  }
-  return out;
-}
-
 }  // namespace cachelab

@@ -33,10 +33,6 @@ std::vector<std::string> SplitValueList(const std::string& list, const std::stri
 // Parses "POINTER=V1,V2" (values possibly labelled); throws InputError naming the --vary.
 Vary ParseVary(const std::string& text);
 
-// The labels of every combination of the axes' values, in Combinations()
-// order: each combination's labels joined by " ".
-std::vector<std::string> CombinationLabels(const std::vector<Vary>& axes);
-
 // Every combination of the axes' values (anything with `pointer` and `values`:
 // compare's --vary, sweep's --grid, plan's --uncertain), the first axis
 // varying slowest, as overrides named by `flag`; one empty combination when
