@@ -16,9 +16,11 @@ Database::Database(Simulator& sim, const DatabaseConfig& config, const std::vect
       write_service_(config.write_service),
       rng_(MakeStream(seed, "db.service")) {
   for (size_t k = 0; k < sizes.size(); ++k) rows_[k].size = sizes[k];
-  for (const auto* list : {&config.class_read, &config.class_write}) {
-    auto& out = list == &config.class_read ? class_read_ : class_write_;
-    for (const auto& d : *list) out.push_back(d ? std::make_unique<Sampler>(*d) : nullptr);
+  for (const auto& d : config.class_read) {
+    class_read_.push_back(d ? std::make_unique<Sampler>(*d) : nullptr);
+  }
+  for (const auto& d : config.class_write) {
+    class_write_.push_back(d ? std::make_unique<Sampler>(*d) : nullptr);
   }
 }
 
