@@ -105,6 +105,18 @@ bool Stale(const TraceEvent& e) {
   return e.actor == "app" && Contains(e.text, "STALE");
 }
 
+// Follows the key's DB loads: `in_flight` counts SELECTs issued and not yet
+// answered; returns whether `e` issued one.
+bool TrackLoads(const TraceEvent& e, uint64_t& in_flight) {
+  if (e.actor != "db" || !StartsWith(e.text, "SELECT ")) return false;
+  if (e.text == "SELECT issued") {
+    ++in_flight;
+    return true;
+  }
+  if (in_flight > 0) --in_flight;
+  return false;
+}
+
 }  // namespace
 
 ExplainSummary SummarizeExplain(const std::vector<TraceEvent>& events) {
@@ -119,11 +131,9 @@ ExplainSummary SummarizeExplain(const std::vector<TraceEvent>& events) {
     if (e.actor == "app" && Contains(e.text, "(hit)")) ++s.hits;
     if (Stale(e)) ++s.stale;
     if (e.actor == "app" && Contains(e.text, "FAILED")) ++s.failed;
-    if (e.actor == "db" && e.text == "SELECT issued") {
+    if (TrackLoads(e, in_flight)) {
       ++s.db_loads;
-      s.max_concurrent_loads = std::max(s.max_concurrent_loads, ++in_flight);
-    } else if (e.actor == "db" && StartsWith(e.text, "SELECT ")) {
-      in_flight = in_flight > 0 ? in_flight - 1 : 0;
+      s.max_concurrent_loads = std::max(s.max_concurrent_loads, in_flight);
     }
   }
   s.requests = requests.size();
@@ -150,11 +160,7 @@ Time FindMoment(const Scenario& scenario, Key key, const std::string& kind) {
       return stored && StartsWith(e.text, "GET miss");
     };
   } else if (kind == "first-stampede") {
-    is_it = [&](const TraceEvent& e) {
-      if (e.actor == "db" && e.text == "SELECT issued") return ++in_flight >= 2;
-      if (e.actor == "db" && StartsWith(e.text, "SELECT ") && in_flight > 0) --in_flight;
-      return false;
-    };
+    is_it = [&](const TraceEvent& e) { return TrackLoads(e, in_flight) && in_flight >= 2; };
   } else if (kind == "first-stale") {
     is_it = [](const TraceEvent& e) { return Stale(e); };
   } else {
