@@ -222,6 +222,18 @@ const std::vector<SummaryMetric>& SummaryMetrics() {
       {"warming.keys_loaded", "count", "keys a warmer loaded into the cache", K::kCount,
        CACHELAB_SUMMARY(warming.keys_loaded), S::kPolicyStack, "keys warmed", F::kGrouped},
 
+      {"api.calls", "count",
+       "loads of API-backed key classes (`workload.classes[].api`), counted instead of database "
+       "reads",
+       K::kCount, CACHELAB_SUMMARY(api.calls), S::kPolicyStack, "API calls", F::kGrouped},
+      {"api.rate_limited", "count",
+       "API calls refused by the API's rate limit (failed loads; included in `api.calls`)",
+       K::kCount, CACHELAB_SUMMARY(api.rate_limited), S::kPolicyStack, "API rate-limited",
+       F::kGrouped},
+      {"api.errors", "count",
+       "API calls that failed otherwise (`error_fraction`; included in `api.calls`)", K::kCount,
+       CACHELAB_SUMMARY(api.errors), S::kPolicyStack, "API errors", F::kGrouped},
+
       {"peak.latency_ms.p99", "ms", "the highest p99 of an interval", K::kReal,
        CACHELAB_SUMMARY(peak.p99_ms), S::kNone, "", F::kNone},
       {"peak.latency_ms.p99_at_s", "s", "the start of that interval", K::kReal,
@@ -280,6 +292,7 @@ const std::vector<SummaryGroup>& SummaryGroups() {
       {"invalidation", "", "the invalidation channel(s): event, hybrid, broadcast L1"},
       {"degradation", "", ""},
       {"warming", "", ""},
+      {"api", "", "external APIs behind key classes (all 0 without one)"},
       {"peak", "",
        "the worst interval of the time series: over the intervals that start at or after "
        "`metrics.warmup` and end by the scenario's `duration` (the drain after the last arrival "

@@ -87,6 +87,8 @@ class Loader {
         const WorkloadConfig::KeyClass& c = s.world.workload.classes[i];
         s.world.database.class_read.push_back(c.db_read);
         s.world.database.class_write.push_back(c.db_write);
+        s.world.database.class_api.push_back(c.api);
+        if (c.api) continue;  // its resolved form shows its API, not database times
         json& db = classes[i]["database"];
         if (!db.contains("read")) db["read"] = out["database"]["read"];
         if (!db.contains("write")) db["write"] = out["database"]["write"];
@@ -459,7 +461,7 @@ class Loader {
       const Node item{&(*n.value)[i], Child(n.pointer, i)};
       ObjectReader r(o_, item);
       r.CheckFields({"name", "share", "keys", "write_fraction", "missing_fraction", "value_size",
-                     "ttl", "database"});
+                     "ttl", "database", "api"});
       json c = json::object();
       WorkloadConfig::KeyClass kc;
       const Node name = r.Required("name", "a name such as \"user\"");
@@ -516,6 +518,19 @@ class Loader {
               d.Required("write", ""), Quantity::kDuration, Lower::kNonNegative, &out_db["write"]));
         }
       }
+      if (r.Has("api")) {
+        if (r.Has("database")) {
+          Expected(o_, r.Required("api", ""),
+                   "is a class's backend instead of \"database\": give one of the two");
+        }
+        if (kc.write_fraction > 0) {
+          Expected(o_, r.Required("write_fraction", ""),
+                   "must be 0 for a class served by an external API (its responses are read-only "
+                   "here)");
+        }
+        c.erase("database");
+        kc.api = std::make_shared<ApiConfig>(Api(r.Required("api", ""), &c["api"]));
+      }
       if (keys + kc.keys > (uint64_t{1} << 53)) {
         Expected(o_, k.Required("count", ""), "makes the classes' keys more than 2^53 in all");
       }
@@ -535,6 +550,32 @@ class Loader {
     w->missing_fraction = reads > 0 ? missing / shares / reads : 0;
     w->value_size = DistributionConfig{};
     w->value_size.mean = bytes / static_cast<double>(keys);
+  }
+
+  // {"latency": <duration distribution>, "rate_limit": {"per_s": 20, "burst":
+  // 20}, "error_fraction": 0.01} (ApiConfig): the external API a class's loads
+  // call. No rate_limit: unlimited; burst defaults to one second's calls.
+  ApiConfig Api(const Node& n, json* out) {
+    ObjectReader r(o_, n);
+    r.CheckFields({"latency", "rate_limit", "error_fraction"});
+    *out = json::object();
+    ApiConfig a;
+    a.latency = Distribution(r.Required("latency",
+                                        "a duration distribution such as "
+                                        "{\"kind\": \"constant\", \"value\": \"100ms\"}"),
+                             Quantity::kDuration, Lower::kNonNegative, &(*out)["latency"]);
+    if (r.Has("rate_limit")) {
+      ObjectReader l(o_, r.Required("rate_limit", "an object such as {\"per_s\": 20}"));
+      l.CheckFields({"per_s", "burst"});
+      json& out_limit = (*out)["rate_limit"] = json::object();
+      a.rate_limit = RateField(l.Required("per_s", "calls per second > 0"), Lower::kPositive,
+                               &out_limit["per_s"]);
+      a.burst = NumberField(l.Optional("burst", std::max(1.0, std::ceil(a.rate_limit))),
+                            Lower::kPositive, &out_limit["burst"]);
+      if (a.burst < 1) Expected(o_, l.Required("burst", ""), "must be at least 1 (one call)");
+    }
+    a.error_fraction = FractionField(r.Optional("error_fraction", 0), &(*out)["error_fraction"]);
+    return a;
   }
 
   // {"kind": "empirical", "values": ["512B", "64KiB"], "weights": [3, 1]}: a

@@ -109,6 +109,11 @@ struct Summary {
     uint64_t keys_loaded = 0;
   } warming;
 
+  // External APIs behind key classes (DatabaseStats' api_* counts).
+  struct Api {
+    uint64_t calls = 0, rate_limited = 0, errors = 0;
+  } api;
+
   // The worst full interval of the time series: intervals that start at or
   // after metrics.warmup and end by the scenario's duration (the drain of
   // requests in flight after the last arrival is not an interval of load).
@@ -149,7 +154,7 @@ struct Summary {
   struct KeyClass {
     std::string name;
     uint64_t reads = 0, writes = 0, hits = 0, misses = 0, errors = 0, stale_reads = 0;
-    double hit_ratio = 0;  // hits / (hits + misses)
+    double hit_ratio = 0;                      // hits / (hits + misses)
     double read_mean_ms = 0, read_p99_ms = 0;  // end-to-end latency of its reads
   };
   std::vector<KeyClass> classes;

@@ -38,6 +38,20 @@ struct DistributionConfig {
   double max = 0;
 };
 
+// An external API a key class's loads call instead of the database (the
+// article's "external API responses"): no connection pool or queue on our
+// side, a latency per call, a provider's rate limit and a share of failures.
+//  - A call over the limit fails (HTTP 429), as does a call drawn to fail;
+//    either way after its latency, like any answer over the network.
+//  - The limit is a token bucket: `rate_limit` calls per second refill it up
+//    to `burst` (full at the start); a call takes one token or is limited.
+struct ApiConfig {
+  DistributionConfig latency;
+  double rate_limit = 0;  // calls per second; 0 = no limit
+  double burst = 0;       // bucket size, >= 1 when limited
+  double error_fraction = 0;
+};
+
 // Arrival rate over time, in requests per simulated second.
 struct RateProfileConfig {
   enum class Kind { kConstant, kSteps, kRamp };
@@ -125,6 +139,9 @@ struct WorkloadConfig {
     Duration ttl;
     // The database's service time for the class's rows; unset: the database's.
     std::shared_ptr<const DistributionConfig> db_read, db_write;
+    // Set: the class's rows come from an external API instead (ApiConfig);
+    // such a class is read-only (write_fraction 0).
+    std::shared_ptr<const ApiConfig> api;
   };
   std::vector<KeyClass> classes;
 };
@@ -220,6 +237,8 @@ struct DatabaseConfig {
   // these from the workload's classes. Empty without classes.
   KeyClassMap classes;
   std::vector<std::shared_ptr<const DistributionConfig>> class_read, class_write;
+  // Per class: the external API its reads call instead (null: the database).
+  std::vector<std::shared_ptr<const ApiConfig>> class_api;
 };
 
 // A named part of a run measured on its own (Summary::Window).

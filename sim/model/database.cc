@@ -14,13 +14,18 @@ Database::Database(Simulator& sim, const DatabaseConfig& config, const std::vect
       stampede_(stampede),
       read_service_(config.read_service),
       write_service_(config.write_service),
-      rng_(MakeStream(seed, "db.service")) {
+      rng_(MakeStream(seed, "db.service")),
+      api_rng_(MakeStream(seed, "api")) {
   for (size_t k = 0; k < sizes.size(); ++k) rows_[k].size = sizes[k];
   for (const auto& d : config.class_read) {
     class_read_.push_back(d ? std::make_unique<Sampler>(*d) : nullptr);
   }
   for (const auto& d : config.class_write) {
     class_write_.push_back(d ? std::make_unique<Sampler>(*d) : nullptr);
+  }
+  for (const auto& a : config.class_api) {
+    if (a) apis_.emplace_back(*a);
+    class_api_.push_back(a ? static_cast<uint32_t>(apis_.size()) : 0);
   }
 }
 
@@ -51,6 +56,15 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
   s.acknowledges = q.acknowledges_;
   s.version = q.version_;
   s.enqueued = sim_.now();
+
+  s.api = false;
+  if (!q.write_ && !class_api_.empty()) {
+    const size_t c = config_.classes.Of(q.key_);
+    if (c < class_api_.size() && class_api_[c] != 0) {
+      CallApi(slot, class_api_[c] - 1);
+      return slot;
+    }
+  }
 
   ++stats_.queries;
   if (q.write_) {
@@ -152,6 +166,49 @@ void Database::OnSharedTick(void* self, uint64_t generation) {
   // submissions); each reschedules, and the last schedule stands.
   for (const uint32_t slot : done) db->Complete(slot);
   db->ScheduleNextCompletion();
+}
+
+void Database::CallApi(uint32_t slot, size_t api) {
+  Slot& s = slots_[slot];
+  Api& a = apis_[api];
+  s.api = true;
+  s.state = SlotState::kRunning;
+  ++stats_.api_calls;
+  stampede_.LoadStarted(s.key);
+  const Time now = sim_.now();
+  bool ok = true;
+  if (a.config.rate_limit > 0) {
+    const double refill = a.config.rate_limit * (now - a.refilled).seconds();
+    a.tokens = std::min(a.config.burst, a.tokens + refill);
+    a.refilled = now;
+    if (a.tokens >= 1) {
+      a.tokens -= 1;
+    } else {
+      ok = false;
+      ++stats_.api_rate_limited;
+    }
+  }
+  // Both draws always happen, so one call's fate does not shift the next's.
+  const Duration latency = a.latency.DrawDuration(api_rng_);
+  const bool fails = Uniform01(api_rng_) < a.config.error_fraction;
+  if (ok && fails) {
+    ok = false;
+    ++stats_.api_errors;
+  }
+  s.ok = ok;
+  const Value row = Row(s.key);  // what the API answers, as of the call
+  s.version = row.version;
+  s.size = row.size;
+  s.exists = row.exists;
+  sim_.ScheduleAfter(latency, &Database::OnApiAnswer, this, slot);
+}
+
+void Database::OnApiAnswer(void* self, uint64_t arg) {
+  auto* db = static_cast<Database*>(self);
+  Slot& s = db->slots_[static_cast<uint32_t>(arg)];
+  db->stampede_.LoadFinished(s.key);
+  s.state = SlotState::kDone;
+  s.handle.resume();
 }
 
 void Database::OnComplete(void* self, uint64_t arg) {

@@ -20,6 +20,11 @@
 //  - Keys >= workload keys have no row: reads return exists == false.
 //  - Every read counts as a load of its key for stampede tracking, from the
 //    moment it is issued until it returns.
+//  - A read of a key class backed by an external API (DatabaseConfig::
+//    class_api) takes no connection and never queues: it answers after its
+//    drawn latency, failing (ok == false) when the API's token bucket is
+//    empty or the call is drawn to fail. It counts in api_calls, not in
+//    queries or reads.
 #pragma once
 
 #include <coroutine>
@@ -58,6 +63,9 @@ struct DatabaseStats {
   uint64_t peak_concurrency = 0;  // running + waiting
   uint64_t peak_queue = 0;
   double busy_ns = 0;  // integral of busy connections over time
+  // External API calls (reads of API-backed classes), those refused by its
+  // rate limit and those that failed otherwise.
+  uint64_t api_calls = 0, api_rate_limited = 0, api_errors = 0;
 };
 
 class Database {
@@ -155,6 +163,7 @@ class Database {
     bool acknowledges = false;
     bool ok = false;      // served (false: rejected or timed out)
     bool exists = false;  // reads: the row existed
+    bool api = false;     // a call to an external API, holding no connection
     SlotState state = SlotState::kFree;
   };
   static_assert(sizeof(Slot) <= 56);
@@ -176,6 +185,9 @@ class Database {
   void AdvanceBusy();
   void ReleaseSlot(uint32_t slot);
   static void OnComplete(void* self, uint64_t arg);
+  // Starts the external API call in `slot` (a read of an API-backed class).
+  void CallApi(uint32_t slot, size_t api);
+  static void OnApiAnswer(void* self, uint64_t arg);
   static void OnTimeout(void* self, uint64_t arg);
   // Queues the timeout event of the first query in line. Queries time out in
   // queue order (one timeout for all), so one queued event at a time does for
@@ -197,7 +209,18 @@ class Database {
   Sampler write_service_;
   // Per key class: its own sampler, or null for the two above.
   std::vector<std::unique_ptr<Sampler>> class_read_, class_write_;
+  // The external APIs, and per class the index of its API + 1 (0: none).
+  struct Api {
+    explicit Api(const ApiConfig& c) : config(c), latency(c.latency), tokens(c.burst) {}
+    ApiConfig config;
+    Sampler latency;
+    double tokens;  // the bucket as of `refilled`
+    Time refilled;
+  };
+  std::vector<Api> apis_;
+  std::vector<uint32_t> class_api_;
   RandomEngine rng_;
+  RandomEngine api_rng_;  // its own stream: API draws leave the database's untouched
   SlotPool<Slot> slots_;
   std::deque<uint32_t> queue_;   // waiting queries, in arrival order
   bool timeout_queued_ = false;  // an OnTimeout event is in the simulator's queue

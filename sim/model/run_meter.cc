@@ -225,6 +225,9 @@ void FillDatabaseSummary(Summary& s, const DatabaseStats& db, uint32_t connectio
   s.db.writes = db.writes;
   s.db.timeouts = db.timeouts;
   s.db.rejected = db.rejected;
+  s.api.calls = db.api_calls;
+  s.api.rate_limited = db.api_rate_limited;
+  s.api.errors = db.api_errors;
   s.db.peak_concurrency = db.peak_concurrency;
   s.db.peak_queue_depth = db.peak_queue;
   s.db.mean_wait_ms = db.started > 0 ? static_cast<double>(db.wait_ns_total) * 1e-6 /

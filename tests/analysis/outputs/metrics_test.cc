@@ -93,6 +93,9 @@ Summary Distinct() {
                       &s.invalidation.lost,
                       &s.degradation.breaker_bypasses,
                       &s.warming.keys_loaded,
+                      &s.api.calls,
+                      &s.api.rate_limited,
+                      &s.api.errors,
                       &s.peak.db_queue_depth}) {
     *f = next++;
   }
@@ -223,6 +226,7 @@ TEST_CASE(
   s.invalidation = {};
   s.degradation = {};
   s.warming = {};
+  s.api = {};
   s.writes = {};
   const std::string plain = FormatSummaryTable(s);
   CHECK(plain.find("policy stack") == std::string::npos);

@@ -640,6 +640,25 @@ TEST_CASE("key classes load with the workload-wide means, and bad ones name the 
   CHECK(s.world.database.classes.Of(1010 + 3) == 0);  // user:3's missing row
   CHECK(s.resolved["workload"]["classes"][1]["database"]["read"] == s.resolved["database"]["read"]);
   CHECK(LoadScenarioText(s.resolved.dump(), "r.json").resolved == s.resolved);
+  CHECK(s.world.database.class_api == std::vector<std::shared_ptr<const ApiConfig>>(2));
+
+  // A class served by an external API: its resolved form shows the API (the
+  // burst defaulting to one second's calls) and no database times.
+  json api = doc;
+  api["workload"]["classes"][1]["api"] = json::parse(
+      R"({"latency": {"kind": "constant", "value": "120ms"}, "rate_limit": {"per_s": 7.5}})");
+  const Scenario a = LoadScenarioText(api.dump(), "x.json");
+  REQUIRE(a.world.database.class_api.size() == 2);
+  CHECK_FALSE(a.world.database.class_api[0]);
+  REQUIRE(a.world.database.class_api[1]);
+  CHECK(a.world.database.class_api[1]->latency.mean == 120e6);
+  CHECK(a.world.database.class_api[1]->rate_limit == 7.5);
+  CHECK(a.world.database.class_api[1]->burst == 8);
+  CHECK(a.world.database.class_api[1]->error_fraction == 0);
+  const json& resolved = a.resolved["workload"]["classes"][1];
+  CHECK_FALSE(resolved.contains("database"));
+  CHECK(resolved["api"]["rate_limit"]["burst"] == 8);
+  CHECK(LoadScenarioText(a.resolved.dump(), "r.json").resolved == a.resolved);
 
   const std::string base = R"({"name": "user", "share": 1, "keys": {"count": 10}})";
   const std::vector<std::pair<std::string, std::string>> bad = {
@@ -662,6 +681,19 @@ TEST_CASE("key classes load with the workload-wide means, and bad ones name the 
        "/workload/classes/0/tll: unknown field"},
       {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "database": {"read": "-1ms"}}]})",
        "/workload/classes/0/database/read"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "api": {"latency": "1ms", "rate_limit": {"per_s": 0}}}]})",
+       "/workload/classes/0/api/rate_limit/per_s: must be > 0"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "api": {"latency": "1ms", "rate_limit": {"per_s": 5, "burst": 0.5}}}]})",
+       "/workload/classes/0/api/rate_limit/burst: must be at least 1 (one call)"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "api": {"rate_limit": {"per_s": 5}}}]})",
+       "/workload/classes/0/api/latency: required field is missing"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "api": {"latency": "1ms"}, "database": {}}]})",
+       "/workload/classes/0/api: is a class's backend instead of \"database\": give one of the "
+       "two"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "write_fraction": 0.1, "api": {"latency": "1ms"}}]})",
+       "/workload/classes/0/write_fraction: must be 0 for a class served by an external API"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "api": {"latency": "1ms", "error_fraction": 1.5}}]})",
+       "/workload/classes/0/api/error_fraction: must be"},
   };
   for (const auto& [workload, message] : bad) {
     CAPTURE(workload);

@@ -613,5 +613,87 @@ TEST_CASE("one core shared by every running query is an M/G/1 processor-sharing 
   }
 }
 
+// Keys 0-4 are class "db", keys 5-9 class "api", whose reads call an API.
+DatabaseConfig WithApi(const ApiConfig& api) {
+  DatabaseConfig c = Config(1, Duration::Millis(10), Duration::Millis(10));
+  WorkloadConfig w;
+  w.keys = 10;
+  w.classes.resize(2);
+  w.classes[0].keys = 5;
+  w.classes[1].keys = 5;
+  c.classes = KeyClassMap(w);
+  c.class_api = {nullptr, std::make_shared<ApiConfig>(api)};
+  return c;
+}
+
+TEST_CASE("an API-backed class's reads take no connection and answer after the API's latency",
+          "[sim][model][database][api]") {
+  ApiConfig api;
+  api.latency = Constant(Duration::Millis(150));
+  Rig w(WithApi(api));
+  // Three API reads and a database read at once: one connection, yet none waits for it.
+  std::vector<Rec> r(4);
+  for (int i = 0; i < 3; ++i) Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 5 + i, &r[i]));
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 1, &r[3]));
+  w.sim.Run();
+  for (int i = 0; i < 3; ++i) {
+    CHECK(r[i].result.ok);
+    CHECK(r[i].result.value.exists);
+    CHECK(r[i].result.value.size == static_cast<uint32_t>(105 + i));
+    CHECK(r[i].latency() == Duration::Millis(150));
+  }
+  CHECK(r[3].latency() == Duration::Millis(10));
+  const DatabaseStats& st = w.db.stats();
+  CHECK(st.api_calls == 3);
+  CHECK(st.reads == 1);  // API calls are not database reads
+  CHECK(st.queries == 1);
+  CHECK(st.queued == 0);
+}
+
+TEST_CASE("an API's rate limit is a token bucket: a burst, then rate_limit calls a second",
+          "[sim][model][database][api]") {
+  ApiConfig api;
+  api.latency = Constant(Duration::Millis(1));
+  api.rate_limit = 10;
+  api.burst = 4;
+  Rig w(WithApi(api));
+  // 20 calls at t = 0 drain the burst of 4; then one call every 50 ms for 2 s,
+  // at twice the rate: the bucket refills 0.5 token per call, so every other
+  // call passes (20 of 40).
+  std::vector<Rec> r(60);
+  for (int i = 0; i < 20; ++i) Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 5, &r[i]));
+  for (int i = 0; i < 40; ++i) Spawn(w.sim, ReadAt(w.sim, w.db, Ms(50 * (i + 1)), 6, &r[20 + i]));
+  w.sim.Run();
+  const auto ok = [&](int from, int to) {
+    return std::count_if(r.begin() + from, r.begin() + to,
+                         [](const Rec& q) { return q.result.ok; });
+  };
+  CHECK(ok(0, 20) == 4);
+  CHECK(ok(20, 60) == 20);
+  // A limited call still takes its latency (the 429 comes over the network).
+  CHECK(r[19].latency() == Duration::Millis(1));
+  CHECK(w.db.stats().api_rate_limited == 36);
+  CHECK(w.db.stats().api_errors == 0);
+}
+
+TEST_CASE("an API's error_fraction fails that share of its calls, and its loads are tracked",
+          "[sim][model][database][api]") {
+  ApiConfig api;
+  api.latency = Constant(Duration::Millis(4));
+  api.error_fraction = 0.2;
+  Rig w(WithApi(api));
+  std::vector<Rec> r(20'000);
+  for (size_t i = 0; i < r.size(); ++i) {
+    Spawn(w.sim, ReadAt(w.sim, w.db, Ms(static_cast<int64_t>(i)), 5 + i % 5, &r[i]));
+  }
+  w.sim.Run();
+  const auto failed = std::count_if(r.begin(), r.end(), [](const Rec& q) { return !q.result.ok; });
+  // Binomial(20000, 0.2): sd 57; 5 sd either side.
+  CHECK(std::abs(static_cast<double>(failed) - 4000) < 285);
+  CHECK(w.db.stats().api_errors == static_cast<uint64_t>(failed));
+  // Calls 1 ms apart lasting 4 ms: each key has one in flight at a time (5 keys).
+  CHECK(w.stampede.max_concurrent() == 1);
+}
+
 }  // namespace
 }  // namespace cachelab
