@@ -67,6 +67,16 @@ const std::vector<SummaryMetric>& SummaryMetrics() {
        CACHELAB_SUMMARY(cache.sets), S::kCache, "sets", F::kGrouped},
       {"cache.deletes", "count", "delete operations the server received", K::kCount,
        CACHELAB_SUMMARY(cache.deletes), S::kCache, "deletes", F::kGrouped},
+      {"cache.stored", "count",
+       "entries stored: read fills, write-through and write-behind sets, refreshes, warming (not "
+       "locks)",
+       K::kCount, CACHELAB_SUMMARY(cache.stored), S::kNone, "", F::kNone},
+      {"cache.unused", "count",
+       "stored entries that never answered a read: evicted, expired, deleted, replaced or flushed "
+       "before their first hit, or never hit by the end of the run",
+       K::kCount, CACHELAB_SUMMARY(cache.unused), S::kNone, "", F::kNone},
+      {"cache.unused_ratio", "fraction", "`unused / stored`, 0 when nothing was stored", K::kReal,
+       CACHELAB_SUMMARY(cache.unused_ratio), S::kNone, "", F::kNone},
 
       {"db.queries", "count", "queries issued (reads + writes, timed-out ones included)", K::kCount,
        CACHELAB_SUMMARY(db.queries), S::kDatabase, "queries", F::kGrouped},

@@ -31,6 +31,10 @@ struct Summary {
     uint64_t evictions = 0, expirations = 0;
     uint64_t peak_bytes = 0, peak_items = 0;
     uint64_t gets = 0, sets = 0, deletes = 0;  // server-side operations
+    // Entries stored (fills, writes, refreshes, warming; not locks), and
+    // those that never served a hit before they left or the run ended.
+    uint64_t stored = 0, unused = 0;
+    double unused_ratio = 0;  // unused / stored; 0 when nothing was stored
   } cache;
 
   struct Db {

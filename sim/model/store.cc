@@ -24,6 +24,7 @@ void Store::ReplayAccesses() {
 }
 
 void Store::Remove(Slot* slot) {
+  if (!slot->entry.value.used) ++unused_removed_;
   bytes_ -= Charge(slot->entry.value);
   eviction_->Erase(slot->entry.handle);
   map_.Erase(slot);
@@ -48,6 +49,7 @@ const Store::Entry* Store::Peek(Key k, Time now) {
 const Store::Entry* Store::Get(Key k, Time now) {
   Entry* e = Live(k, now);
   if (e == nullptr) return nullptr;
+  e->value.used = true;
   if (deferring_) {
     Stamp(*e);
   } else {
@@ -71,7 +73,12 @@ bool Store::MakeRoom(Key k, uint64_t need) {
 }
 
 bool Store::Set(Key k, const Value& v, Duration ttl, Time now) {
+  return Insert(k, v, ttl, now, false);
+}
+
+bool Store::Insert(Key k, Value v, Duration ttl, Time now, bool used) {
   if (Slot* old = map_.Find(k)) Remove(old);
+  v.used = used;
   const uint64_t need = Charge(v);
   if (!MakeRoom(k, need)) return false;
   const Time expires = ttl > Duration() ? now + ttl : Time::Max();
@@ -86,12 +93,13 @@ bool Store::Set(Key k, const Value& v, Duration ttl, Time now) {
   }
   peak_bytes_ = std::max(peak_bytes_, bytes_);
   peak_items_ = std::max<uint64_t>(peak_items_, map_.size());
+  if (!used) ++stored_;
   return true;
 }
 
 bool Store::SetIfAbsent(Key k, const Value& v, Duration ttl, Time now) {
   if (Peek(k, now) != nullptr) return false;
-  return Set(k, v, ttl, now);
+  return Insert(k, v, ttl, now, true);
 }
 
 bool Store::Delete(Key k, Time now) {
@@ -154,7 +162,14 @@ void Store::RecordWatched(Key k, Time expires) {
   }
 }
 
+uint64_t Store::UnusedResident() const {
+  uint64_t n = 0;
+  map_.ForEach([&](const Slot& s) { n += s.entry.value.used ? 0 : 1; });
+  return n;
+}
+
 void Store::Flush() {
+  unused_removed_ += UnusedResident();
   map_.ForEach([&](const Slot& s) { eviction_->Erase(s.entry.handle); });
   map_.Clear();
   bytes_ = 0;

@@ -16,6 +16,10 @@
 //    EvictionPolicy::OrderIsLastAccess), hits are stamped in the entry and
 //    handed to the policy in one ordered pass before the first eviction;
 //    what is evicted, and when, is exactly what eager Touch calls give.
+//  - An entry stored by Set that leaves (evicted, expired, deleted, replaced,
+//    flushed) without having served a Get is counted in unused_removed();
+//    UnusedResident() counts those still stored. Entries of SetIfAbsent
+//    (locks) are not data and never counted.
 //  - Watched keys (WatchExpiries): every expiration of a watched key's entry
 //    is recorded with the entry's expiry time (not the moment it was
 //    noticed). Other keys pay one branch per expiration, nothing per hit.
@@ -99,12 +103,17 @@ class Store {
   uint64_t peak_items() const { return peak_items_; }
   uint64_t evictions() const { return evictions_; }
   uint64_t expirations() const { return expirations_; }
+  uint64_t stored() const { return stored_; }  // entries stored by Set
+  uint64_t unused_removed() const { return unused_removed_; }
+  uint64_t UnusedResident() const;
   uint64_t capacity_bytes() const { return capacity_bytes_; }
   const EvictionPolicy& eviction() const { return *eviction_; }
   uint64_t Charge(const Value& v) const { return v.size + overhead_; }
 
  private:
   void Remove(Slot* slot);
+  // Set, or SetIfAbsent's store with `used` true (not data: never counted).
+  bool Insert(Key k, Value v, Duration ttl, Time now, bool used);
   // The live entry of `k` (an expired one is removed), or nullptr.
   Entry* Live(Key k, Time now);
   // While deferring_, a hit or an insertion stamps the entry instead of
@@ -137,6 +146,7 @@ class Store {
   bool deferring_;
   uint32_t stamp_ = 0;
   uint64_t next_seq_ = 0;
+  uint64_t stored_ = 0, unused_removed_ = 0;
   bool active_expiry_ = true;
   uint64_t bytes_ = 0;
   uint64_t peak_bytes_ = 0;

@@ -14,6 +14,10 @@ struct Value {
   // How long the load that produced this copy took (XFetch's delta); 0 when
   // unknown. Travels with the value into the cache, as the paper stores it.
   uint32_t compute_us = 0;
+  // A Store's mark on its own copy (in what was padding): the entry has
+  // served a hit, or is not data (a lock). Meaningless outside a Store.
+  bool used = false;
 };
+static_assert(sizeof(Value) == 24);
 
 }  // namespace cachelab

@@ -276,6 +276,11 @@ Summary World::BuildSummary() {
   s.cache.expirations = store.expirations();
   s.cache.peak_bytes = store.peak_bytes();
   s.cache.peak_items = store.peak_items();
+  s.cache.stored = store.stored();
+  s.cache.unused = store.unused_removed() + store.UnusedResident();
+  s.cache.unused_ratio =
+      s.cache.stored > 0 ? static_cast<double>(s.cache.unused) / static_cast<double>(s.cache.stored)
+                         : 0;
   s.cache.gets = cache_.stats().gets;
   s.cache.sets = cache_.stats().sets;
   s.cache.deletes = cache_.stats().deletes;

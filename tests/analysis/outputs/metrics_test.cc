@@ -93,6 +93,8 @@ Summary Distinct() {
                       &s.invalidation.lost,
                       &s.degradation.breaker_bypasses,
                       &s.warming.keys_loaded,
+                      &s.cache.stored,
+                      &s.cache.unused,
                       &s.api.calls,
                       &s.api.rate_limited,
                       &s.api.errors,
@@ -102,6 +104,7 @@ Summary Distinct() {
   double x = 0.5;
   for (double* f : {&s.simulated_seconds,
                     &s.cache.hit_ratio,
+                    &s.cache.unused_ratio,
                     &s.db.mean_wait_ms,
                     &s.db.wait_probability,
                     &s.db.utilization,

@@ -367,6 +367,40 @@ TEST_CASE("deleting an expired entry counts an expiration, not a removal", "[sim
   CheckPolicyInSync(s);
 }
 
+TEST_CASE("an entry that leaves or stays without serving a Get is counted unused; locks never",
+          "[sim][model][store]") {
+  Store s = MakeStore(300);
+  REQUIRE(s.Set(1, V(1, 100), kNoTtl, Ms(0)));
+  REQUIRE(s.Set(2, V(1, 100), Duration::Millis(10), Ms(0)));
+  REQUIRE(s.Set(3, V(1, 100), kNoTtl, Ms(0)));
+  REQUIRE(s.Get(1, Ms(1)) != nullptr);  // 1 is used
+  CHECK(s.Peek(3, Ms(1)) != nullptr);   // a Peek is no read
+  CHECK(s.stored() == 3);
+  CHECK(s.unused_removed() == 0);
+  CHECK(s.UnusedResident() == 2);
+  CHECK(s.Get(2, Ms(10)) == nullptr);  // expired unread
+  CHECK(s.unused_removed() == 1);
+  // Replacing 3 unread counts the old copy; the new one starts unused, even
+  // from a value that was read somewhere else.
+  const Value read_elsewhere = s.Get(1, Ms(11))->value;
+  REQUIRE(read_elsewhere.used);
+  REQUIRE(s.Set(3, read_elsewhere, kNoTtl, Ms(12)));
+  CHECK(s.unused_removed() == 2);
+  CHECK(s.UnusedResident() == 1);
+  // A lock (SetIfAbsent) is not data: neither stored nor unused.
+  REQUIRE(s.SetIfAbsent(9, V(1, 1), Duration::Millis(5), Ms(12)));
+  CHECK(s.Delete(9, Ms(13)));
+  CHECK(s.stored() == 4);
+  CHECK(s.unused_removed() == 2);
+  // Evicting and deleting the used entry 1 adds nothing; deleting 3 (unread) does.
+  REQUIRE(s.Set(4, V(1, 250), kNoTtl, Ms(14)));  // evicts 1 (LRU) and 3
+  CHECK(s.evictions() == 2);
+  CHECK(s.unused_removed() == 3);
+  s.Flush();  // 4 was never read
+  CHECK(s.unused_removed() == 4);
+  CHECK(s.UnusedResident() == 0);
+}
+
 TEST_CASE("peak bytes and items keep the high-water mark", "[sim][model][store]") {
   Store s = MakeStore(1000, 0, 10);
   REQUIRE(s.Set(1, V(1, 100), kNoTtl, Time::Zero()));
