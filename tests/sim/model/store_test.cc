@@ -367,7 +367,7 @@ TEST_CASE("deleting an expired entry counts an expiration, not a removal", "[sim
   CheckPolicyInSync(s);
 }
 
-TEST_CASE("an entry that leaves or stays without serving a Get is counted unused; locks never",
+TEST_CASE("an entry that leaves or stays without serving a Get is counted unused, a lock never",
           "[sim][model][store]") {
   Store s = MakeStore(300);
   REQUIRE(s.Set(1, V(1, 100), kNoTtl, Ms(0)));
