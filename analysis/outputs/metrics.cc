@@ -103,6 +103,10 @@ const std::vector<SummaryMetric>& SummaryMetrics() {
       {"db.rejected", "count",
        "queries that found `database.queue_limit` queries waiting and failed at once", K::kCount,
        CACHELAB_SUMMARY(db.rejected), S::kDatabase, "rejected", F::kGrouped},
+      {"db.rows_created", "count",
+       "rows inserted outside the application during the run (`row_creations_per_s`); counted in "
+       "`db.writes` and `db.queries`",
+       K::kCount, CACHELAB_SUMMARY(db.rows_created), S::kPolicyStack, "rows created", F::kGrouped},
       {"db.capacity_qps", "1/s",
        "queries per second the database can serve: min(connections, cores) / mean service time "
        "over the run's mix of reads and writes",

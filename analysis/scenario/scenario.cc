@@ -372,12 +372,14 @@ class Loader {
       Trace(r.Required("trace", "an object"), w, &(*out)["trace"]);
       return;
     }
-    r.CheckFields({"rate", "keys", "write_fraction", "missing_fraction", "value_size", "classes"});
+    r.CheckFields({"rate", "keys", "write_fraction", "missing_fraction", "row_creations_per_s",
+                   "value_size", "classes"});
     *out = json::object();
     Rate(r.Required("rate", "{\"kind\": \"constant\", \"rps\": ...} or steps or ramp"), &w->rate,
          &(*out)["rate"]);
     if (r.Has("classes")) {
-      for (const char* per_class : {"keys", "write_fraction", "missing_fraction", "value_size"}) {
+      for (const char* per_class :
+           {"keys", "write_fraction", "missing_fraction", "row_creations_per_s", "value_size"}) {
         if (r.Has(per_class)) {
           Expected(o_, r.Required(per_class, ""),
                    "is set per key class when workload.classes is given (move it into each class)");
@@ -434,6 +436,11 @@ class Loader {
     w->write_fraction = FractionField(r.Optional("write_fraction", 0), &(*out)["write_fraction"]);
     w->missing_fraction =
         FractionField(r.Optional("missing_fraction", 0), &(*out)["missing_fraction"]);
+    w->row_creations_per_s = RowCreations(r, w->missing_fraction, &(*out)["row_creations_per_s"]);
+    if (w->row_creations_per_s > 0 && w->popularity == WorkloadConfig::Popularity::kLruStack) {
+      Expected(o_, r.Required("row_creations_per_s", ""),
+               "needs zipf or uniform popularity (no key is hot by id in an lru-stack)");
+    }
     const Node size = r.Optional("value_size", {{"kind", "constant"}, {"value", "1KiB"}});
     if (size.value->is_object() && size.value->contains("kind") &&
         *size.value->find("kind") == "empirical") {
@@ -460,8 +467,8 @@ class Loader {
     for (size_t i = 0; i < n.value->size(); ++i) {
       const Node item{&(*n.value)[i], Child(n.pointer, i)};
       ObjectReader r(o_, item);
-      r.CheckFields({"name", "share", "keys", "write_fraction", "missing_fraction", "value_size",
-                     "ttl", "database", "api"});
+      r.CheckFields({"name", "share", "keys", "write_fraction", "missing_fraction",
+                     "row_creations_per_s", "value_size", "ttl", "database", "api"});
       json c = json::object();
       WorkloadConfig::KeyClass kc;
       const Node name = r.Required("name", "a name such as \"user\"");
@@ -499,6 +506,7 @@ class Loader {
       kc.write_fraction = FractionField(r.Optional("write_fraction", 0), &c["write_fraction"]);
       kc.missing_fraction =
           FractionField(r.Optional("missing_fraction", 0), &c["missing_fraction"]);
+      kc.row_creations_per_s = RowCreations(r, kc.missing_fraction, &c["row_creations_per_s"]);
       kc.value_size =
           Distribution(r.Optional("value_size", {{"kind", "constant"}, {"value", "1KiB"}}),
                        Quantity::kSize, Lower::kPositive, &c["value_size"]);
@@ -550,6 +558,18 @@ class Loader {
     w->missing_fraction = reads > 0 ? missing / shares / reads : 0;
     w->value_size = DistributionConfig{};
     w->value_size.mean = bytes / static_cast<double>(keys);
+  }
+
+  // "row_creations_per_s": rows created outside the application per second,
+  // drawn among the missing rows, so only with missing_fraction > 0.
+  double RowCreations(ObjectReader& r, double missing_fraction, json* out) {
+    const double rate = RateField(r.Optional("row_creations_per_s", 0), Lower::kNonNegative, out);
+    if (rate > 0 && missing_fraction == 0) {
+      Expected(o_, r.Required("row_creations_per_s", ""),
+               "creates missing rows, so it needs missing_fraction > 0 (reads of rows that do "
+               "not exist)");
+    }
+    return rate;
   }
 
   // {"latency": <duration distribution>, "rate_limit": {"per_s": 20, "burst":

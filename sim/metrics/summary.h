@@ -45,7 +45,8 @@ struct Summary {
     double mean_wait_ms = 0;        // mean wait for a connection over queries that got one
     double wait_probability = 0;    // share of queries that found every connection busy
     double utilization = 0;         // busy connection time / (connections * simulated time)
-    uint64_t rejected = 0;  // queries that found database.queue_limit waiting, failed at once
+    uint64_t rejected = 0;      // queries that found database.queue_limit waiting, failed at once
+    uint64_t rows_created = 0;  // rows inserted outside the application (row_creations_per_s)
     // The queries' demand against the database's capacity: capacity_qps =
     // min(connections, cores) / mean service time (over the run's mix of reads
     // and writes); offered_load = queries per second of arrivals / capacity_qps.

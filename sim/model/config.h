@@ -101,9 +101,13 @@ struct WorkloadConfig {
   RateProfileConfig rate;
   uint64_t keys = 100'000;  // existing keys are 0..keys-1, rank 0 the hottest
   Popularity popularity = Popularity::kZipf;
-  double zipf_alpha = 1.0;        // >= 0
-  double write_fraction = 0;      // [0,1]: share of requests that are writes
-  double missing_fraction = 0;    // [0,1]: share of reads for keys with no row
+  double zipf_alpha = 1.0;      // >= 0
+  double write_fraction = 0;    // [0,1]: share of requests that are writes
+  double missing_fraction = 0;  // [0,1]: share of reads for keys with no row
+  // Rows created outside the application (another service, an import), per
+  // second (Poisson): each draws a missing row by popularity and inserts it
+  // in the database; a draw of a row created already creates nothing.
+  double row_creations_per_s = 0;
   DistributionConfig value_size;  // bytes; drawn once per key (rounded, at least 1)
   // kLruStack only. stack_depths: quantiles of the depth D of a non-cold
   // request, in bytes, at evenly spaced probabilities 0, 1/m, ..., 1
@@ -133,6 +137,7 @@ struct WorkloadConfig {
     Popularity popularity = Popularity::kZipf;  // zipf or uniform
     double zipf_alpha = 1.0;
     double write_fraction = 0, missing_fraction = 0;
+    double row_creations_per_s = 0;  // of the class's missing rows (as above)
     DistributionConfig value_size;
     // Overrides every fill's TTL of an existing row of the class (read
     // fills, refreshes, write-through and write-behind sets); 0 = the policy's.

@@ -30,7 +30,12 @@ Database::Database(Simulator& sim, const DatabaseConfig& config, const std::vect
 }
 
 Value Database::Row(Key k) const {
-  if (k >= rows_.size()) return Value{0, 0, false};
+  if (k >= rows_.size()) {
+    if (created_.empty()) return Value{0, 0, false};
+    const auto it = created_.find(k);
+    if (it == created_.end()) return Value{0, 0, false};
+    return Value{it->second.version, it->second.size, true};
+  }
   const RowState& r = rows_[k];
   return Value{r.version, r.size, true};
 }
@@ -217,7 +222,16 @@ void Database::OnComplete(void* self, uint64_t arg) {
 
 void Database::Complete(uint32_t slot) {
   Slot& s = slots_[slot];
-  if (s.write) {
+  if (s.write && s.key >= rows_.size()) {
+    // A Create: the row appears with version 1 (unless a duplicate insert).
+    s.version = 1;
+    s.exists = true;
+    if (created_.emplace(s.key, RowState{1, sim_.now().nanos(), s.size}).second) {
+      ledger_.Create(s.key, sim_.now());
+      ++stats_.rows_created;
+      for (const auto& f : commit_listeners_) f(s.key, 1);
+    }
+  } else if (s.write) {
     RowState& row = rows_[s.key];
     const uint64_t v = row.version = std::max(row.version + 1, s.version);
     row.size = s.size;

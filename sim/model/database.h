@@ -17,7 +17,9 @@
 //    snapshot), so a write committing during a read is not visible to it.
 //  - A write commits when its service ends: the row's version goes up by
 //    one and, when the write acknowledges, the ledger records it then.
-//  - Keys >= workload keys have no row: reads return exists == false.
+//  - Keys >= workload keys have no row: reads return exists == false, until
+//    a Create of the key commits (a row inserted by someone else: version 1,
+//    acknowledged at its commit, commit listeners called).
 //  - Every read counts as a load of its key for stampede tracking, from the
 //    moment it is issued until it returns.
 //  - A read of a key class backed by an external API (DatabaseConfig::
@@ -27,6 +29,7 @@
 //    queries or reads.
 #pragma once
 
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <coroutine>
 #include <cstdint>
 #include <deque>
@@ -66,6 +69,7 @@ struct DatabaseStats {
   // External API calls (reads of API-backed classes), those refused by its
   // rate limit and those that failed otherwise.
   uint64_t api_calls = 0, api_rate_limited = 0, api_errors = 0;
+  uint64_t rows_created = 0;  // Create commits
 };
 
 class Database {
@@ -110,10 +114,18 @@ class Database {
   // `version`: 0 = the row's next version; otherwise the version the commit
   // installs (write-behind applies versions it acknowledged earlier, possibly
   // coalesced; a version not above the row's is committed as the next one).
-  // Keys without a row cannot be written (std::logic_error): rows are never created.
+  // Keys without a row (k >= keys()) cannot be written (std::logic_error),
+  // created or not: nothing writes a row created during the run.
   Query Write(Key k, uint32_t size, bool acknowledges = true, uint64_t version = 0) {
     if (k >= rows_.size()) throw std::logic_error("write of a key without a row");
     return Query(this, k, true, size, acknowledges, version);
+  }
+  // Inserts the row of a key that has none (k >= keys()): a write query whose
+  // commit creates it with version 1, or does nothing when an earlier Create
+  // of the key committed first (a duplicate insert).
+  Query Create(Key k, uint32_t size) {
+    if (k < rows_.size()) throw std::logic_error("create of a key that has a row");
+    return Query(this, k, true, size, true, 1);
   }
 
   // Called at every commit with the key and the committed version, after the
@@ -130,7 +142,9 @@ class Database {
   }
   // When the row's current version committed (time 0 for the initial version).
   Time CommitTime(Key k) const {
-    return k < rows_.size() ? Time::FromNanos(rows_[k].commit_ns) : Time::Zero();
+    if (k < rows_.size()) return Time::FromNanos(rows_[k].commit_ns);
+    const auto it = created_.find(k);
+    return it == created_.end() ? Time::Zero() : Time::FromNanos(it->second.commit_ns);
   }
   uint64_t keys() const { return rows_.size(); }
   uint32_t busy() const { return busy_; }
@@ -203,6 +217,7 @@ class Database {
     uint32_t size = 0;
   };
   std::vector<RowState, HugePageAllocator<RowState>> rows_;  // random access: huge pages
+  boost::unordered_flat_map<Key, RowState> created_;         // rows Create inserted
   VersionLedger& ledger_;
   StampedeTracker& stampede_;
   Sampler read_service_;

@@ -4,7 +4,8 @@
 // caller's acknowledgement precedes the database commit.
 //
 // Contract: existing keys 0..keys-1 start at version 1, acknowledged at time 0;
-// other keys (rows that do not exist) are at version 0 and are never written.
+// other keys (rows that do not exist) are at version 0 until Create() makes
+// them version 1, acknowledged then; they are never written after.
 // Acknowledge() must be called with versions in increasing order per key.
 //
 // acked() runs on every read: it reads one per-key counter of acknowledged
@@ -30,7 +31,7 @@ class VersionLedger {
   explicit VersionLedger(uint64_t keys) : keys_(keys) {}
 
   uint64_t acked(Key k) const {
-    if (k >= keys_) return 0;
+    if (k >= keys_) return created_.empty() ? 0 : created_.count(k);
     return writes_.empty() ? 1 : 1 + uint64_t{writes_[k]};
   }
   // Starts loading what acked(k) reads; changes nothing.
@@ -50,8 +51,17 @@ class VersionLedger {
     writes_[k] = static_cast<uint32_t>(times.size());
   }
 
-  // When `version` (>= 2) of `k` was acknowledged; version 1 counts as time 0.
+  // A row without one (k >= keys) created at `at` (at most once per key).
+  void Create(Key k, Time at) {
+    if (k < keys_) throw std::logic_error("created a row that exists");
+    created_.emplace(k, at);
+  }
+  bool Created(Key k) const { return k >= keys_ && created_.contains(k); }
+
+  // When `version` (>= 2) of `k` was acknowledged; version 1 counts as time 0
+  // (a created row's: its creation).
   Time AckTime(Key k, uint64_t version) const {
+    if (version == 1 && k >= keys_) return created_.at(k);
     if (version <= 1) return Time::Zero();
     return written_.at(k)[version - 2];
   }
@@ -63,6 +73,7 @@ class VersionLedger {
   Counts writes_;
   // Acknowledgement times of versions 2, 3, ... of every key ever written.
   boost::unordered_flat_map<Key, std::vector<Time>> written_;
+  boost::unordered_flat_map<Key, Time> created_;  // rows created during the run
 };
 
 }  // namespace cachelab

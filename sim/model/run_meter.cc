@@ -39,7 +39,10 @@ bool RunMeter::Read(const ReadOutcome& out, Key key, const VersionLedger& ledger
     return false;
   }
   ++c.successful_reads;
-  if (!out.value.exists || out.value.version >= ledger.acked(key)) return false;
+  // "Not found" is stale only for a row created since (rows are never deleted).
+  if (out.value.exists ? out.value.version >= ledger.acked(key) : !ledger.Created(key)) {
+    return false;
+  }
   const double age = (now - ledger.AckTime(key, out.value.version + 1)).millis();
   ++c.stale_reads;
   if (kc) ++kc->stale_reads;
@@ -225,6 +228,7 @@ void FillDatabaseSummary(Summary& s, const DatabaseStats& db, uint32_t connectio
   s.db.writes = db.writes;
   s.db.timeouts = db.timeouts;
   s.db.rejected = db.rejected;
+  s.db.rows_created = db.rows_created;
   s.api.calls = db.api_calls;
   s.api.rate_limited = db.api_rate_limited;
   s.api.errors = db.api_errors;

@@ -33,7 +33,17 @@ Workload::Workload(const WorkloadConfig& config, Duration duration, uint64_t see
       arrivals_(MakeStream(seed, "arrivals")),
       thinning_(MakeStream(seed, "arrivals.thinning")),
       keys_(MakeStream(seed, "keys")),
-      ops_(MakeStream(seed, "ops")) {
+      ops_(MakeStream(seed, "ops")),
+      creations_(MakeStream(seed, "creations")) {
+  creation_rate_ = config.row_creations_per_s;
+  if (!config.classes.empty()) {
+    creation_rate_ = 0;
+    for (const WorkloadConfig::KeyClass& c : config.classes) {
+      creation_rate_ += c.row_creations_per_s;
+      creation_cumulative_.push_back(creation_rate_);
+    }
+    for (double& x : creation_cumulative_) x /= creation_rate_ > 0 ? creation_rate_ : 1;
+  }
   if (config.trace) {
     sizes_ = *config.trace->sizes;
     source_ = config.trace->open();
@@ -156,6 +166,24 @@ std::optional<Request> Workload::Next() {
     r.key += config_.keys;  // the same popularity, over ids that have no row
   }
   return r;
+}
+
+std::optional<Request> Workload::NextCreation() {
+  if (creation_rate_ <= 0) return std::nullopt;
+  const double gap = -std::log(1.0 - Uniform01(creations_)) / creation_rate_;
+  last_creation_ += std::max(Duration::FromSecondsF(gap), Duration::Nanos(1));
+  if (last_creation_ >= end_) return std::nullopt;
+  Key row;
+  if (creation_cumulative_.empty()) {
+    row = popularity_(creations_);
+  } else {
+    const double u = Uniform01(creations_);
+    size_t c = 0;
+    // The first class whose cumulative share exceeds u (classes with none are skipped).
+    while (c + 1 < creation_cumulative_.size() && creation_cumulative_[c] <= u) ++c;
+    row = class_map_.First(c) + class_keys_[c](creations_);
+  }
+  return Request{last_creation_, row + config_.keys, true, sizes_[row]};
 }
 
 Request Workload::ClassRequest(Time at) {

@@ -45,6 +45,13 @@ class Workload {
   // the trace's next request (until the trace or the duration ends).
   std::optional<Request> Next();
 
+  // The next row created outside the application (row_creations_per_s of
+  // the workload or its classes): a write of a missing row's key (>= keys)
+  // with the row's size, at Poisson times strictly after the previous one;
+  // nullopt once the duration is over or without creations. Its own streams
+  // ("creations"), so the requests are the same with or without them.
+  std::optional<Request> NextCreation();
+
   // Rate of the profile at time t, requests per second.
   double RateAt(Time t) const;
 
@@ -80,6 +87,11 @@ class Workload {
   std::vector<ZipfSampler> class_keys_;
   KeyClassMap class_map_;
   Request ClassRequest(Time at);
+  // Row creations: their total rate, per class the cumulative share of it.
+  double creation_rate_ = 0;
+  std::vector<double> creation_cumulative_;
+  RandomEngine creations_;
+  Time last_creation_;
 };
 
 }  // namespace cachelab

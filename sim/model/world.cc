@@ -49,6 +49,7 @@ RunResult World::Run(const std::function<void(double)>& progress, const StopRule
   if (config_.cache.enabled) stack_->Start(services_);
   next_ = TakeNext();
   ScheduleNextArrival();
+  ScheduleNextCreation();
   sim_.ScheduleAfter(config_.metrics.interval, &World::OnTick, this);
   sim_.OnCancel(&World::OnCancel, this);
   sim_.Run();
@@ -109,6 +110,25 @@ void World::OnArrival(void* self, uint64_t) {
   }
   w->next_ = w->TakeNext();
   w->ScheduleNextArrival();
+}
+
+void World::ScheduleNextCreation() {
+  next_creation_ = workload_.NextCreation();
+  if (next_creation_) sim_.Schedule(next_creation_->at, &World::OnCreation, this);
+}
+
+void World::OnCreation(void* self, uint64_t) {
+  auto* w = static_cast<World*>(self);
+  if (!w->stopped_early_.empty()) return;
+  // A row created already (or being created) is not inserted again.
+  if (!w->db_.Row(w->next_creation_->key).exists) {
+    w->CreateRow(w->next_creation_->key, w->next_creation_->size);
+  }
+  w->ScheduleNextCreation();
+}
+
+Process World::CreateRow(Key key, uint32_t size) {
+  co_await db_.Create(key, size);
 }
 
 std::optional<Request> World::TakeNext() {

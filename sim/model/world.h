@@ -58,6 +58,11 @@ class World {
 
  private:
   static void OnArrival(void* self, uint64_t);
+  // Rows created outside the application (Workload::NextCreation), until the
+  // duration or an early stop.
+  static void OnCreation(void* self, uint64_t);
+  void ScheduleNextCreation();
+  Process CreateRow(Key key, uint32_t size);
   static void OnTick(void* self, uint64_t);
   static void OnCancel(void* self, uint64_t);
   void ScheduleNextArrival();
@@ -100,6 +105,7 @@ class World {
   bool interrupted_ = false;  // cancellation seen: Run() throws Interrupted
 
   std::optional<Request> next_;
+  std::optional<Request> next_creation_;
   // Requests drawn ahead of their arrival (a ring), so that the cache slot of
   // each is prefetched kAhead arrivals before its lookup: a lookup is a random
   // access into a table far larger than the CPU's caches. The workload's

@@ -93,6 +93,7 @@ Summary Distinct() {
                       &s.invalidation.lost,
                       &s.degradation.breaker_bypasses,
                       &s.warming.keys_loaded,
+                      &s.db.rows_created,
                       &s.cache.stored,
                       &s.cache.unused,
                       &s.api.calls,
@@ -230,6 +231,7 @@ TEST_CASE(
   s.degradation = {};
   s.warming = {};
   s.api = {};
+  s.db.rows_created = 0;
   s.writes = {};
   const std::string plain = FormatSummaryTable(s);
   CHECK(plain.find("policy stack") == std::string::npos);

@@ -211,7 +211,7 @@ TEST_CASE("a minimal scenario gets every default, in canonical form", "[analysis
     "workload": {
       "rate": {"kind": "constant", "rps": 1},
       "keys": {"count": 100000, "popularity": "zipf", "alpha": 1},
-      "write_fraction": 0, "missing_fraction": 0,
+      "write_fraction": 0, "missing_fraction": 0, "row_creations_per_s": 0,
       "value_size": {"kind": "constant", "value": "1KiB"}
     },
     "instances": {"count": 1, "serialization": {"per_kib": "0", "cached_fraction": 1.0}},
@@ -694,6 +694,14 @@ TEST_CASE("key classes load with the workload-wide means, and bad ones name the 
        "/workload/classes/0/write_fraction: must be 0 for a class served by an external API"},
       {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "api": {"latency": "1ms", "error_fraction": 1.5}}]})",
        "/workload/classes/0/api/error_fraction: must be"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "row_creations_per_s": 2}]})",
+       "/workload/classes/0/row_creations_per_s: creates missing rows, so it needs "
+       "missing_fraction > 0"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "missing_fraction": 0.1, "row_creations_per_s": -1}]})",
+       "/workload/classes/0/row_creations_per_s: must be >= 0"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "row_creations_per_s": 1, "classes": [)" + base +
+           "]}",
+       "/workload/row_creations_per_s: is set per key class when workload.classes is given"},
   };
   for (const auto& [workload, message] : bad) {
     CAPTURE(workload);

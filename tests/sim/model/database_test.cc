@@ -695,5 +695,39 @@ TEST_CASE("an API's error_fraction fails that share of its calls, and its loads 
   CHECK(w.stampede.max_concurrent() == 1);
 }
 
+Task<void> CreateAt(Simulator& sim, Database& db, Time at, Key k, uint32_t size, Rec* out) {
+  co_await Sleep(sim, at - sim.now());
+  out->issued = sim.now();
+  out->result = co_await db.Create(k, size);
+  out->done = sim.now();
+  out->finished = true;
+}
+
+TEST_CASE("a Create inserts a missing row at its commit, and a duplicate insert changes nothing",
+          "[sim][model][database]") {
+  Rig w(Config(2, Duration::Millis(10), Duration::Millis(20)));
+  std::vector<std::pair<Key, uint64_t>> commits;
+  w.db.AddCommitListener([&](Key k, uint64_t v) { commits.emplace_back(k, v); });
+  Rec before, create, duplicate, after;
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(0), 13, &before));             // runs 0-10 ms
+  Spawn(w.sim, CreateAt(w.sim, w.db, Ms(5), 13, 333, &create));      // commits at 25 ms
+  Spawn(w.sim, CreateAt(w.sim, w.db, Ms(12), 13, 444, &duplicate));  // commits at 32 ms
+  Spawn(w.sim, ReadAt(w.sim, w.db, Ms(40), 13, &after));
+  w.sim.Run();
+  CHECK_FALSE(before.result.value.exists);
+  CHECK(create.result.ok);
+  CHECK(duplicate.result.ok);
+  REQUIRE(after.result.value.exists);
+  CHECK(after.result.value.version == 1);
+  CHECK(after.result.value.size == 333);  // the first insert's row
+  CHECK(w.db.CommitTime(13) == Ms(25));
+  CHECK(w.ledger.acked(13) == 1);
+  CHECK(w.ledger.AckTime(13, 1) == Ms(25));
+  CHECK(w.db.stats().rows_created == 1);
+  CHECK(commits == std::vector<std::pair<Key, uint64_t>>{{13, 1}});
+  CHECK_THROWS_AS(w.db.Create(3, 1), std::logic_error);  // key 3 has a row
+  CHECK_THROWS_AS(w.db.Write(13, 1), std::logic_error);  // nothing writes a created row
+}
+
 }  // namespace
 }  // namespace cachelab

@@ -1,6 +1,7 @@
 #include "sim/model/ledger.h"
 
 #include <catch2/catch.hpp>
+#include <stdexcept>
 
 namespace cachelab {
 namespace {
@@ -51,6 +52,20 @@ TEST_CASE("versions skipped by an acknowledgement share its time", "[sim][model]
   CHECK(ledger.AckTime(1, 3) == Ms(9));
   CHECK(ledger.AckTime(1, 4) == Ms(9));
   CHECK(ledger.AckTime(1, 5) == Ms(9));
+}
+
+TEST_CASE("a created row is version 1 acknowledged at its creation, and others stay absent",
+          "[sim][model][ledger]") {
+  VersionLedger ledger(5);
+  ledger.Create(7, Ms(250));
+  CHECK(ledger.acked(7) == 1);
+  CHECK(ledger.Created(7));
+  CHECK(ledger.AckTime(7, 1) == Ms(250));
+  CHECK(ledger.acked(6) == 0);
+  CHECK_FALSE(ledger.Created(6));
+  CHECK_FALSE(ledger.Created(2));  // an existing row was never created
+  CHECK(ledger.AckTime(2, 1) == Time::Zero());
+  CHECK_THROWS_AS(ledger.Create(2, Ms(1)), std::logic_error);
 }
 
 }  // namespace

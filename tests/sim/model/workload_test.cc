@@ -377,5 +377,51 @@ TEST_CASE("key classes get their share of requests, their own keys, mix and size
   CHECK(hot[2] == 2);  // user:2 = 0.033
 }
 
+TEST_CASE(
+    "row creations are Poisson at their rate, of missing rows by popularity, apart from "
+    "the requests",
+    "[sim][model][workload]") {
+  WorkloadConfig c = Config();
+  c.missing_fraction = 0.2;
+  Workload plain(c, Duration::Seconds(100), 3);
+  c.row_creations_per_s = 50;
+  Workload w(c, Duration::Seconds(100), 3);
+  // The requests are those of the same workload without creations.
+  const std::vector<Request> a = All(plain), b = All(w);
+  REQUIRE(a.size() == b.size());
+  for (size_t i = 0; i < a.size(); ++i) CHECK((a[i].at == b[i].at && a[i].key == b[i].key));
+  uint64_t n = 0, first_row = 0;
+  Time last;
+  while (auto r = w.NextCreation()) {
+    CHECK(r->write);
+    CHECK(r->at > last);
+    last = r->at;
+    REQUIRE(r->key >= c.keys);
+    REQUIRE(r->key < 2 * c.keys);
+    CHECK(r->size == 100);
+    first_row += r->key == c.keys ? 1 : 0;
+    ++n;
+  }
+  // Poisson(5000): sd 71. Zipf(1) over 1000 rows gives row 0 1/H(1000) = 13.4%.
+  CHECK(std::abs(static_cast<double>(n) - 5000) < 360);
+  CHECK(static_cast<double>(first_row) / static_cast<double>(n) == Approx(0.134).margin(0.02));
+  CHECK_FALSE(plain.NextCreation());
+}
+
+TEST_CASE("a key class's row creations draw among that class's missing rows",
+          "[sim][model][workload][classes]") {
+  WorkloadConfig c = Classes();
+  c.classes[1].row_creations_per_s = 20;  // config: keys 1000-1009, missing 2010-2019
+  Workload w(c, Duration::Seconds(10), 7);
+  uint64_t n = 0;
+  while (auto r = w.NextCreation()) {
+    CHECK(r->key >= 2010);
+    CHECK(r->key < 2020);
+    CHECK(r->size == 500);
+    ++n;
+  }
+  CHECK(n > 100);
+}
+
 }  // namespace
 }  // namespace cachelab
