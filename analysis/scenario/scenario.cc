@@ -468,7 +468,7 @@ class Loader {
       const Node item{&(*n.value)[i], Child(n.pointer, i)};
       ObjectReader r(o_, item);
       r.CheckFields({"name", "share", "keys", "write_fraction", "missing_fraction",
-                     "row_creations_per_s", "value_size", "ttl", "database", "api"});
+                     "row_creations_per_s", "value_size", "ttl", "cached", "database", "api"});
       json c = json::object();
       WorkloadConfig::KeyClass kc;
       const Node name = r.Required("name", "a name such as \"user\"");
@@ -512,6 +512,8 @@ class Loader {
                        Quantity::kSize, Lower::kPositive, &c["value_size"]);
       // 0: the policies' TTL.
       kc.ttl = DurationField(r.Optional("ttl", "0"), Lower::kNonNegative, &c["ttl"]);
+      kc.cached = jsonread::ReadBool(o_, r.Optional("cached", true));
+      c["cached"] = kc.cached;
       // Unset service times are the database's (filled in by the caller).
       json& out_db = c["database"] = json::object();
       if (r.Has("database")) {

@@ -144,6 +144,10 @@ struct WorkloadConfig {
     Duration ttl;
     // The database's service time for the class's rows; unset: the database's.
     std::shared_ptr<const DistributionConfig> db_read, db_write;
+    // false: the application never caches the class's rows (reads and writes
+    // go to the database, or its API, directly; the article's advice for
+    // security-sensitive data).
+    bool cached = true;
     // Set: the class's rows come from an external API instead (ApiConfig);
     // such a class is read-only (write_fraction 0).
     std::shared_ptr<const ApiConfig> api;

@@ -19,6 +19,15 @@ World::World(const WorldConfig& config, std::unique_ptr<PolicyStack> stack,
       stack_(std::move(stack)),
       instances_(std::max<uint32_t>(config.instances.count, 1)) {
   services_.writable_ledger = &ledger_;
+  for (const WorkloadConfig::KeyClass& c : config.workload.classes) {
+    if (!c.cached) {
+      class_map_ = KeyClassMap(config.workload);
+      for (const WorkloadConfig::KeyClass& d : config.workload.classes) {
+        uncached_class_.push_back(!d.cached);
+      }
+      break;
+    }
+  }
   cache_.SetMissHint(
       [](const void* db, Key k) { static_cast<const Database*>(db)->PrefetchRow(k); }, &db_);
   cache_.WatchExpiries(workload_.HottestKeys(kHotKeys), config.metrics.hot_key_expiries);
@@ -103,7 +112,7 @@ void World::OnArrival(void* self, uint64_t) {
   const uint64_t id = w->next_request_++;
   if (r.write) {
     w->ServeWrite(r.key, r.size, instance, id);
-  } else if (w->config_.cache.enabled) {
+  } else if (w->Cached(r.key)) {
     w->ServeRead(r.key, instance, id);
   } else {
     w->ServeReadUncached(r.key, instance, id);
@@ -201,7 +210,7 @@ Process World::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_
   if (Tracing(key)) Note(key, instance, request, "write request");
   const uint32_t size = new_size > 0 ? new_size : db_.Row(key).size;
   bool ok;
-  if (config_.cache.enabled) {
+  if (Cached(key)) {
     ok = co_await stack_->Write(instance, key, size, request);
   } else {
     ok = (co_await db_.Write(key, size)).ok;

@@ -106,6 +106,13 @@ class World {
 
   std::optional<Request> next_;
   std::optional<Request> next_creation_;
+  // Per key class: the application does not cache it (KeyClass::cached); empty
+  // when every class is cached (no look-up per request then).
+  std::vector<bool> uncached_class_;
+  KeyClassMap class_map_;
+  bool Cached(Key k) const {
+    return config_.cache.enabled && (uncached_class_.empty() || !uncached_class_[class_map_.Of(k)]);
+  }
   // Requests drawn ahead of their arrival (a ring), so that the cache slot of
   // each is prefetched kAhead arrivals before its lookup: a lookup is a random
   // access into a table far larger than the CPU's caches. The workload's

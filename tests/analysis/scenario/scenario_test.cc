@@ -702,6 +702,8 @@ TEST_CASE("key classes load with the workload-wide means, and bad ones name the 
       {R"({"rate": {"kind": "constant", "rps": 1}, "row_creations_per_s": 1, "classes": [)" + base +
            "]}",
        "/workload/row_creations_per_s: is set per key class when workload.classes is given"},
+      {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "cached": "no"}]})",
+       "/workload/classes/0/cached: must be true or false"},
   };
   for (const auto& [workload, message] : bad) {
     CAPTURE(workload);
