@@ -610,6 +610,22 @@ TEST_CASE("lru-stack popularity and empirical sizes load, and bad tables name th
   zipf_cold["workload"]["keys"]["cold"] = 0.5;
   CHECK(ErrorOf([&] { LoadScenarioText(zipf_cold.dump(), "x.json"); }) ==
         "x.json: /workload/keys/cold: is for lru-stack only, got 0.5");
+
+  // Rows created outside the application are drawn among the missing rows.
+  json creations = BaseScenario();
+  creations["workload"]["row_creations_per_s"] = 2;
+  CHECK(ErrorOf([&] { LoadScenarioText(creations.dump(), "x.json"); })
+            .rfind("x.json: /workload/row_creations_per_s: creates missing rows, so it needs "
+                   "missing_fraction > 0",
+                   0) == 0);
+  creations["workload"]["missing_fraction"] = 0.1;
+  CHECK(LoadScenarioText(creations.dump(), "x.json").world.workload.row_creations_per_s == 2);
+  creations["workload"]["keys"] =
+      json::parse(R"({"count": 10, "popularity": "lru-stack", "cold": 0.1, "depths": [1, 2]})");
+  CHECK(ErrorOf([&] {
+          LoadScenarioText(creations.dump(), "x.json");
+        }).rfind("x.json: /workload/row_creations_per_s: needs zipf or uniform popularity", 0) ==
+        0);
 }
 
 TEST_CASE("key classes load with the workload-wide means, and bad ones name the JSON pointer",
