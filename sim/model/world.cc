@@ -129,7 +129,8 @@ void World::ScheduleNextCreation() {
 void World::OnCreation(void* self, uint64_t) {
   auto* w = static_cast<World*>(self);
   if (!w->stopped_early_.empty()) return;
-  // A row created already (or being created) is not inserted again.
+  // A row created already is not inserted again (one whose insert is still
+  // running may be: the second insert changes nothing, Database::Create).
   if (!w->db_.Row(w->next_creation_->key).exists) {
     w->CreateRow(w->next_creation_->key, w->next_creation_->size);
   }
