@@ -30,14 +30,15 @@ Database::Database(Simulator& sim, const DatabaseConfig& config, const std::vect
 }
 
 Value Database::Row(Key k) const {
-  if (k >= rows_.size()) {
-    if (created_.empty()) return Value{0, 0, false};
-    const auto it = created_.find(k);
-    if (it == created_.end()) return Value{0, 0, false};
-    return Value{it->second.version, it->second.size, true};
-  }
-  const RowState& r = rows_[k];
-  return Value{r.version, r.size, true};
+  const RowState* r = FindRow(k);
+  return r != nullptr ? Value{r->version, r->size, true} : Value{0, 0, false};
+}
+
+void Database::Snapshot(Slot& s) const {
+  const Value row = Row(s.key);
+  s.version = row.version;
+  s.size = row.size;
+  s.exists = row.exists;
 }
 
 void Database::AdvanceBusy() {
@@ -62,7 +63,6 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
   s.version = q.version_;
   s.enqueued = sim_.now();
 
-  s.api = false;
   if (!q.write_ && !class_api_.empty()) {
     const size_t c = config_.classes.Of(q.key_);
     if (c < class_api_.size() && class_api_[c] != 0) {
@@ -121,10 +121,7 @@ void Database::StartService(uint32_t slot) {
     service = (special ? *special : write_service_).DrawDuration(rng_);
   } else {
     service = (special ? *special : read_service_).DrawDuration(rng_);
-    const Value row = Row(s.key);  // statement snapshot at start of service
-    s.version = row.version;
-    s.size = row.size;
-    s.exists = row.exists;
+    Snapshot(s);  // at the start of service
   }
   if (config_.cores == 0) {
     sim_.ScheduleAfter(service, &Database::OnComplete, this, slot);
@@ -176,7 +173,6 @@ void Database::OnSharedTick(void* self, uint64_t generation) {
 void Database::CallApi(uint32_t slot, size_t api) {
   Slot& s = slots_[slot];
   Api& a = apis_[api];
-  s.api = true;
   s.state = SlotState::kRunning;
   ++stats_.api_calls;
   stampede_.LoadStarted(s.key);
@@ -201,10 +197,7 @@ void Database::CallApi(uint32_t slot, size_t api) {
     ++stats_.api_errors;
   }
   s.ok = ok;
-  const Value row = Row(s.key);  // what the API answers, as of the call
-  s.version = row.version;
-  s.size = row.size;
-  s.exists = row.exists;
+  Snapshot(s);  // what the API answers, as of the call
   sim_.ScheduleAfter(latency, &Database::OnApiAnswer, this, slot);
 }
 

@@ -142,9 +142,8 @@ class Database {
   }
   // When the row's current version committed (time 0 for the initial version).
   Time CommitTime(Key k) const {
-    if (k < rows_.size()) return Time::FromNanos(rows_[k].commit_ns);
-    const auto it = created_.find(k);
-    return it == created_.end() ? Time::Zero() : Time::FromNanos(it->second.commit_ns);
+    const RowState* r = FindRow(k);
+    return r != nullptr ? Time::FromNanos(r->commit_ns) : Time::Zero();
   }
   uint64_t keys() const { return rows_.size(); }
   uint32_t busy() const { return busy_; }
@@ -177,7 +176,6 @@ class Database {
     bool acknowledges = false;
     bool ok = false;      // served (false: rejected or timed out)
     bool exists = false;  // reads: the row existed
-    bool api = false;     // a call to an external API, holding no connection
     SlotState state = SlotState::kFree;
   };
   static_assert(sizeof(Slot) <= 56);
@@ -199,6 +197,8 @@ class Database {
   void AdvanceBusy();
   void ReleaseSlot(uint32_t slot);
   static void OnComplete(void* self, uint64_t arg);
+  // A read's statement snapshot: the row as it is now, into the slot.
+  void Snapshot(Slot& s) const;
   // Starts the external API call in `slot` (a read of an API-backed class).
   void CallApi(uint32_t slot, size_t api);
   static void OnApiAnswer(void* self, uint64_t arg);
@@ -218,6 +218,13 @@ class Database {
   };
   std::vector<RowState, HugePageAllocator<RowState>> rows_;  // random access: huge pages
   boost::unordered_flat_map<Key, RowState> created_;         // rows Create inserted
+  // The row of `k` (existing or created during the run), or nullptr.
+  const RowState* FindRow(Key k) const {
+    if (k < rows_.size()) return &rows_[k];
+    if (created_.empty()) return nullptr;
+    const auto it = created_.find(k);
+    return it == created_.end() ? nullptr : &it->second;
+  }
   VersionLedger& ledger_;
   StampedeTracker& stampede_;
   Sampler read_service_;
