@@ -45,7 +45,8 @@ CacheOps::CacheOps(const OpsEnv& env, const StackRules& rules)
       l1_(rules.l1),
       instances_(rules.instances),
       breaker_until_(rules.instances, Time::Zero()),
-      classes_(env.config.workload) {
+      classes_(env.config.workload),
+      spelling_(env.config.workload) {
   for (const WorkloadConfig::KeyClass& c : env.config.workload.classes) class_ttl_.push_back(c.ttl);
 }
 
@@ -156,7 +157,11 @@ Task<ReadOutcome> CacheOps::LoadAndFill(const Ctx& c, Key k, CacheStatus why) {
 }
 
 Key CacheOps::CacheKey(Key k) const {
-  return invalidation_.CacheKey(k, rt_.now());
+  return invalidation_.CacheKey(spelling_.Spell(k), rt_.now());
+}
+
+Key CacheOps::DeleteKey(Key k) const {
+  return invalidation_.CacheKey(spelling_.SpellForDelete(k), rt_.now());
 }
 
 Duration CacheOps::FillTtlFor(Key k, Duration ttl) const {

@@ -52,6 +52,7 @@
 #include "sim/core/task.h"
 #include "sim/model/cache_server.h"
 #include "sim/model/database.h"
+#include "sim/model/key_spelling.h"
 #include "sim/model/roles.h"
 
 namespace cachelab {
@@ -324,6 +325,14 @@ class CacheOps {
   Task<void> Fill(const Ctx& c, Key k, const Value& v, Duration extra_ttl);
   Task<ReadOutcome> LoadAndFill(const Ctx& c, Key k, CacheStatus why);
   Key CacheKey(Key k) const;
+  // The cache key a delete of `k` reaches: CacheKey(k) unless the class's
+  // keys are not predictable (KeySpelling::SpellForDelete).
+  Key DeleteKey(Key k) const;
+  // `v` stamped as `k`'s copy (KeySpelling::Stamp), as every stored copy is.
+  Value Stamped(Key k, Value v) const {
+    spelling_.Stamp(k, &v);
+    return v;
+  }
   Duration FillTtl(Key k, const Value& v) const;
   Duration FillTtlFor(Key k, Duration ttl) const;
   bool Fillable(const Value& v) const;
@@ -342,6 +351,7 @@ class CacheOps {
   std::vector<Time> breaker_until_;  // per instance
   KeyClassMap classes_;
   std::vector<Duration> class_ttl_;  // per key class; 0: the policy's TTL
+  KeySpelling spelling_;
 };
 
 // The simulator's CacheOps: the simulated cache server, database and clock of

@@ -16,6 +16,8 @@
 //   auto Read(Key k)                                         -> DbResult
 //   auto Write(Key k, uint32_t size, bool acknowledges, uint64_t version)
 //   void Detach(op)  an operation the caller does not await still happens
+// A value argument may be a temporary: a port copies it when the operation is
+// issued (the simulator's servers do; a coroutine takes it by value).
 //   bool CacheDown(Time), AddFlushListener(f), AddCommitListener(f),
 //   std::unique_ptr<Channel> MakeChannel(Duration delay, double loss, stream)
 #pragma once
@@ -88,6 +90,7 @@ class PortOps final : public CacheOps {
     DbResult r = co_await port_.Read(k);
     const Duration took = rt_.now() - start;
     if (r.ok) {
+      spelling_.Stamp(k, &r.value);
       r.value.compute_us =
           static_cast<uint32_t>(std::min<int64_t>(took.nanos() / 1000, UINT32_MAX));
       r.value.size = CachedSize(r.value.size);
@@ -101,7 +104,7 @@ class PortOps final : public CacheOps {
     const Duration cost = SerializationCost(v.size);
     if (cost > Duration()) co_await rt_.Sleep(cost);
     // An operation acts when issued; not awaiting it only spares the caller the round trip.
-    auto op = port_.Set(CacheKey(k), v, ttl);
+    auto op = port_.Set(CacheKey(k), Stamped(k, v), ttl);
     if (c.Tracing(k)) ops_notes::Set(c, k, v, ttl, wait);
     if (!wait) {
       port_.Detach(std::move(op));
@@ -116,7 +119,7 @@ class PortOps final : public CacheOps {
                                   uint64_t token) override {
     const Duration cost = SerializationCost(v.size);
     if (cost > Duration()) co_await rt_.Sleep(cost);
-    const CacheWriteStatus s = co_await port_.LeaseSet(CacheKey(k), v, ttl, token);
+    const CacheWriteStatus s = co_await port_.LeaseSet(CacheKey(k), Stamped(k, v), ttl, token);
     if (c.Tracing(k)) ops_notes::LeaseSet(c, k, v, token, s);
     if (s == CacheWriteStatus::kError) NoteCacheError(c);
     co_return s;
@@ -143,13 +146,16 @@ class PortOps final : public CacheOps {
     const bool tracing = c.Tracing(k);
     if (tracing) c.Note(k, "db", "UPDATE issued");
     DbResult r = co_await port_.Write(k, size, acknowledges, version);
-    if (r.ok) r.value.size = CachedSize(r.value.size);
+    if (r.ok) {
+      r.value.size = CachedSize(r.value.size);
+      spelling_.Stamp(k, &r.value);
+    }
     if (tracing) ops_notes::Commit(c, k, r);
     co_return r;
   }
 
   Task<CacheWriteStatus> Delete(const Ctx& c, Key k) override {
-    auto op = port_.Delete(CacheKey(k));
+    auto op = port_.Delete(DeleteKey(k));
     if (c.Tracing(k)) c.Note(k, "cache", "DEL");
     const CacheWriteStatus s = co_await std::move(op);
     if (s == CacheWriteStatus::kError) NoteCacheError(c);

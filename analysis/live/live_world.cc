@@ -271,14 +271,16 @@ struct LivePort {
     co_return r;
   }
 
-  Task<CacheWriteStatus> Set(Key ck, const Value& v, Duration ttl) {
+  // Values by copy: a coroutine's reference parameter would outlive a
+  // temporary argument (PortOps passes the stamped copy it makes).
+  Task<CacheWriteStatus> Set(Key ck, Value v, Duration ttl) {
     if (p->closed) co_return CacheWriteStatus::kError;
     ++p->counters.sets;
     std::string key = p->RedisKey(ck), value = Encode(v);
     co_return ToStatus(co_await p->redis->Set(std::move(key), std::move(value), ttl));
   }
 
-  Task<CacheWriteStatus> LeaseSet(Key ck, const Value& v, Duration ttl, uint64_t token) {
+  Task<CacheWriteStatus> LeaseSet(Key ck, Value v, Duration ttl, uint64_t token) {
     if (p->closed) co_return CacheWriteStatus::kError;
     ++p->counters.sets;
     std::string key = p->RedisKey(ck), value = Encode(v);
@@ -288,7 +290,7 @@ struct LivePort {
     co_return s;
   }
 
-  Task<CacheWriteStatus> SetIfAbsent(Key ck, const Value& v, Duration ttl) {
+  Task<CacheWriteStatus> SetIfAbsent(Key ck, Value v, Duration ttl) {
     if (p->closed) co_return CacheWriteStatus::kError;
     ++p->counters.sets;
     std::string key = p->RedisKey(ck), value = Encode(v);

@@ -169,6 +169,12 @@ const std::vector<SummaryMetric>& SummaryMetrics() {
       {"staleness.mean_age_ms", "ms", "mean age over stale reads (0 when there were none)",
        K::kReal, CACHELAB_SUMMARY(staleness.mean_age_ms), S::kStaleness, "mean age", F::kMillis},
 
+      {"staleness.wrong_reads", "count",
+       "reads answered with another key's cached copy: keys that collide (a key class's `key` "
+       "design without its namespace or without a query parameter); not counted as stale",
+       K::kCount, CACHELAB_SUMMARY(staleness.wrong_reads), S::kPolicyStack, "wrong reads",
+       F::kGrouped},
+
       {"stampede.episodes", "count", "episodes with more than one concurrent load (stampedes)",
        K::kCount, CACHELAB_SUMMARY(stampede.episodes), S::kStampede, "episodes", F::kGrouped},
       {"stampede.max_concurrent_loads", "count",

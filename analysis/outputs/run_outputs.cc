@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <optional>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
@@ -239,15 +239,17 @@ nlohmann::json SummaryToJson(const Summary& s) {
   // Key classes by name, so a reader writes classes.config.hit_ratio.
   nlohmann::json classes = nlohmann::json::object();
   for (const Summary::KeyClass& c : s.classes) {
-    classes[c.name] = {{"reads", c.reads},
-                       {"writes", c.writes},
-                       {"hits", c.hits},
-                       {"misses", c.misses},
-                       {"errors", c.errors},
-                       {"stale_reads", c.stale_reads},
-                       {"hit_ratio", RoundedJson(c.hit_ratio)},
-                       {"read_latency_ms", {{"mean", RoundedJson(c.read_mean_ms)},
-                                            {"p99", RoundedJson(c.read_p99_ms)}}}};
+    classes[c.name] = {
+        {"reads", c.reads},
+        {"writes", c.writes},
+        {"hits", c.hits},
+        {"misses", c.misses},
+        {"errors", c.errors},
+        {"stale_reads", c.stale_reads},
+        {"wrong_reads", c.wrong_reads},
+        {"hit_ratio", RoundedJson(c.hit_ratio)},
+        {"read_latency_ms",
+         {{"mean", RoundedJson(c.read_mean_ms)}, {"p99", RoundedJson(c.read_p99_ms)}}}};
   }
   j["classes"] = std::move(classes);
   if (s.live) {
@@ -485,9 +487,16 @@ struct ClassMetric {
   std::string name, field;
 };
 std::optional<ClassMetric> AsClassMetric(std::string_view metric) {
-  static const std::vector<std::string_view> kFields = {
-      "reads",     "writes",      "hits", "misses", "errors", "stale_reads", "hit_ratio",
-      "read_latency_ms.mean", "read_latency_ms.p99"};
+  static const std::vector<std::string_view> kFields = {"reads",
+                                                        "writes",
+                                                        "hits",
+                                                        "misses",
+                                                        "errors",
+                                                        "stale_reads",
+                                                        "wrong_reads",
+                                                        "hit_ratio",
+                                                        "read_latency_ms.mean",
+                                                        "read_latency_ms.p99"};
   if (metric.rfind("classes.", 0) != 0) return std::nullopt;
   const std::string_view rest = metric.substr(8);
   const size_t dot = rest.find('.');
@@ -540,12 +549,13 @@ std::string FormatMetric(std::string_view name, const Summary& s) {
       if (f == "hit_ratio") return Percent(k.hit_ratio);
       if (f == "read_latency_ms.mean") return Millis(k.read_mean_ms);
       if (f == "read_latency_ms.p99") return Millis(k.read_p99_ms);
-      return Grouped(f == "reads"    ? k.reads
-                     : f == "writes" ? k.writes
-                     : f == "hits"   ? k.hits
-                     : f == "misses" ? k.misses
-                     : f == "errors" ? k.errors
-                                     : k.stale_reads);
+      return Grouped(f == "reads"         ? k.reads
+                     : f == "writes"      ? k.writes
+                     : f == "hits"        ? k.hits
+                     : f == "misses"      ? k.misses
+                     : f == "errors"      ? k.errors
+                     : f == "wrong_reads" ? k.wrong_reads
+                                          : k.stale_reads);
     }
     return "-";  // no such class in this run
   }

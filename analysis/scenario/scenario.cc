@@ -464,11 +464,13 @@ class Loader {
     *out = json::array();
     double shares = 0, writes = 0, missing = 0, bytes = 0;
     uint64_t keys = 0;
+    bool designed = false;  // a class spells its keys other than "class:id"
     for (size_t i = 0; i < n.value->size(); ++i) {
       const Node item{&(*n.value)[i], Child(n.pointer, i)};
       ObjectReader r(o_, item);
       r.CheckFields({"name", "share", "keys", "write_fraction", "missing_fraction",
-                     "row_creations_per_s", "value_size", "ttl", "cached", "database", "api"});
+                     "row_creations_per_s", "value_size", "ttl", "cached", "database", "api",
+                     "key"});
       json c = json::object();
       WorkloadConfig::KeyClass kc;
       const Node name = r.Required("name", "a name such as \"user\"");
@@ -541,6 +543,13 @@ class Loader {
         c.erase("database");
         kc.api = std::make_shared<ApiConfig>(Api(r.Required("api", ""), &c["api"]));
       }
+      kc.key = KeyDesign(r, &c["key"]);
+      designed = designed || !kc.key.namespaced || !kc.key.predictable || kc.key.rows_per_key > 1;
+      if (designed && 2 * (keys + kc.keys) > (uint64_t{1} << 46)) {
+        Expected(o_, k.Required("count", ""),
+                 "makes the classes' keys (and their missing rows) more than 2^46 in all, too many "
+                 "for a class's \"key\" design");
+      }
       if (keys + kc.keys > (uint64_t{1} << 53)) {
         Expected(o_, k.Required("count", ""), "makes the classes' keys more than 2^53 in all");
       }
@@ -560,6 +569,26 @@ class Loader {
     w->missing_fraction = reads > 0 ? missing / shares / reads : 0;
     w->value_size = DistributionConfig{};
     w->value_size.mean = bytes / static_cast<double>(keys);
+  }
+
+  // {"namespace": true, "predictable": true, "rows_per_key": 1}
+  // (WorkloadConfig::KeyClass::KeyDesign): how the application spells the
+  // class's cache keys; absent: "class:id", one key per row.
+  WorkloadConfig::KeyClass::KeyDesign KeyDesign(ObjectReader& parent, json* out) {
+    WorkloadConfig::KeyClass::KeyDesign d;
+    *out = json::object();
+    if (parent.Has("key")) {
+      ObjectReader r(o_, parent.Required("key", "an object such as {\"namespace\": false}"));
+      r.CheckFields({"namespace", "predictable", "rows_per_key"});
+      d.namespaced = jsonread::ReadBool(o_, r.Optional("namespace", true));
+      d.predictable = jsonread::ReadBool(o_, r.Optional("predictable", true));
+      d.rows_per_key = static_cast<uint32_t>(IntegerField(
+          r.Optional("rows_per_key", 1), Lower::kPositive, 256, &(*out)["rows_per_key"]));
+    }
+    (*out)["namespace"] = d.namespaced;
+    (*out)["predictable"] = d.predictable;
+    (*out)["rows_per_key"] = d.rows_per_key;
+    return d;
   }
 
   // "row_creations_per_s": rows created outside the application per second,

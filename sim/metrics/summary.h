@@ -72,6 +72,9 @@ struct Summary {
     double stale_read_ratio = 0;  // stale_reads / successful reads
     double max_age_ms = 0;
     double mean_age_ms = 0;  // over stale reads
+    // Reads answered with another key's cached copy: keys that collide
+    // (KeySpelling). Neither stale nor counted in stale_reads.
+    uint64_t wrong_reads = 0;
   } staleness;
 
   // Per key, a load episode lasts while at least one DB load of the key is in flight.
@@ -159,6 +162,7 @@ struct Summary {
   struct KeyClass {
     std::string name;
     uint64_t reads = 0, writes = 0, hits = 0, misses = 0, errors = 0, stale_reads = 0;
+    uint64_t wrong_reads = 0;
     double hit_ratio = 0;                      // hits / (hits + misses)
     double read_mean_ms = 0, read_p99_ms = 0;  // end-to-end latency of its reads
   };

@@ -151,6 +151,13 @@ struct WorkloadConfig {
     // Set: the class's rows come from an external API instead (ApiConfig);
     // such a class is read-only (write_fraction 0).
     std::shared_ptr<const ApiConfig> api;
+    // How the application spells the class's cache keys (KeySpelling,
+    // sim/model/key_spelling.h); the default is "class:id", one key per row.
+    struct KeyDesign {
+      bool namespaced = true;     // false: the bare id, shared with other bare classes
+      bool predictable = true;    // false: code with only the id cannot build it
+      uint32_t rows_per_key = 1;  // > 1: the key leaves out a query parameter
+    } key;
   };
   std::vector<KeyClass> classes;
 };

@@ -9,6 +9,7 @@ namespace cachelab {
 
 void RunMeter::Classes(const WorkloadConfig& w) {
   class_map_ = KeyClassMap(w);
+  spelling_ = KeySpelling(w);
   classes_.clear();
   for (const WorkloadConfig::KeyClass& c : w.classes) classes_.push_back({c.name});
   class_latency_.assign(classes_.size(), LatencyHistogram());
@@ -39,6 +40,12 @@ bool RunMeter::Read(const ReadOutcome& out, Key key, const VersionLedger& ledger
     return false;
   }
   ++c.successful_reads;
+  // Another key's copy (keys that collide): wrong, whatever its version.
+  if (spelling_.Wrong(key, out.value)) {
+    ++c.wrong_reads;
+    if (kc) ++kc->wrong_reads;
+    return false;
+  }
   // "Not found" is stale only for a row created since (rows are never deleted).
   if (out.value.exists ? out.value.version >= ledger.acked(key) : !ledger.Created(key)) {
     return false;
@@ -195,6 +202,7 @@ void RunMeter::FillSummary(Summary& s) const {
   fill(s.read_latency_ms, read_latency_);
   fill(s.write_latency_ms, write_latency_);
   s.staleness.stale_reads = c.stale_reads;
+  s.staleness.wrong_reads = c.wrong_reads;
   s.staleness.stale_read_ratio =
       c.successful_reads > 0
           ? static_cast<double>(c.stale_reads) / static_cast<double>(c.successful_reads)

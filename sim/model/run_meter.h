@@ -8,7 +8,8 @@
 //    row satisfies reads = hits + misses + errors.
 //  - A read is stale when it answers an existing row older than the latest
 //    acknowledged version; its age runs from the acknowledgement of the next
-//    version (VersionLedger::AckTime) to the answer.
+//    version (VersionLedger::AckTime) to the answer. A read answered with
+//    another key's copy (KeySpelling::Wrong) is wrong instead, never stale.
 //  - Row(end, totals) closes the interval that started at the previous
 //    Row's end (time 0 for the first) with the world's cumulative `totals`.
 //  - Measure(metrics, duration) names the parts of the run measured apart
@@ -25,6 +26,7 @@
 #include "sim/metrics/stampede.h"
 #include "sim/metrics/summary.h"
 #include "sim/model/config.h"
+#include "sim/model/key_spelling.h"
 #include "sim/model/ledger.h"
 #include "sim/model/roles.h"
 #include "sim/model/value.h"
@@ -74,7 +76,7 @@ class RunMeter {
   struct Counters {
     uint64_t requests = 0, reads = 0, writes = 0, failed = 0;
     uint64_t hits = 0, misses = 0, errors = 0;
-    uint64_t successful_reads = 0, stale_reads = 0;
+    uint64_t successful_reads = 0, stale_reads = 0, wrong_reads = 0;
     double stale_age_ms_sum = 0, stale_age_ms_max = 0;
   };
   Counters counters_;
@@ -99,6 +101,7 @@ class RunMeter {
   };
   std::vector<WindowSums> windows_;
   KeyClassMap class_map_;
+  KeySpelling spelling_;
   std::vector<Summary::KeyClass> classes_;
   std::vector<LatencyHistogram> class_latency_;  // reads, per class
   Summary::Peak peak_;

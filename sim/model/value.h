@@ -11,6 +11,12 @@ struct Value {
   uint64_t version = 0;  // 0: no row has ever been written
   uint32_t size = 0;     // bytes of the serialized value
   bool exists = false;
+  // Whose copy this is among the keys that share one cache key (KeySpelling:
+  // a key without its class's namespace or without a query parameter): the
+  // key class and the part of the key the spelling leaves out. A read of
+  // another key's copy is a wrong read. In what was padding.
+  uint8_t owner_part = 0;
+  uint16_t owner_class = 0;
   // How long the load that produced this copy took (XFetch's delta); 0 when
   // unknown. Travels with the value into the cache, as the paper stores it.
   uint32_t compute_us = 0;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "sim/core/cancel.h"
+#include "sim/model/key_spelling.h"
 
 namespace cachelab {
 
@@ -30,7 +31,12 @@ World::World(const WorldConfig& config, std::unique_ptr<PolicyStack> stack,
   }
   cache_.SetMissHint(
       [](const void* db, Key k) { static_cast<const Database*>(db)->PrefetchRow(k); }, &db_);
-  cache_.WatchExpiries(workload_.HottestKeys(kHotKeys), config.metrics.hot_key_expiries);
+  // The cache keys of the hot keys, in the same order (KeySpelling).
+  hot_keys_ = workload_.HottestKeys(kHotKeys);
+  const KeySpelling spelling(config.workload);
+  std::vector<Key> spelled;
+  for (Key k : hot_keys_) spelled.push_back(spelling.Spell(k));
+  cache_.WatchExpiries(spelled, config.metrics.hot_key_expiries);
 }
 
 bool World::Tracing(Key k) const {
@@ -72,9 +78,10 @@ RunResult World::Run(const std::function<void(double)>& progress, const StopRule
   result.summary = BuildSummary();
   result.stopped_early = stopped_early_;
   result.timeseries = std::move(rows_);
-  for (const Store::WatchedKey& w : cache_.store().watched()) {
+  for (size_t i = 0; i < cache_.store().watched().size(); ++i) {
+    const Store::WatchedKey& w = cache_.store().watched()[i];
     HotKeyExpiries h;
-    h.key = w.key;
+    h.key = hot_keys_[i];
     h.truncated = w.truncated;
     std::vector<Time> at = w.expiries;
     // Lazy and active expiry may count entries of different generations out of order.

@@ -109,6 +109,7 @@ class World {
   // Per key class: the application does not cache it (KeyClass::cached); empty
   // when every class is cached (no look-up per request then).
   std::vector<bool> uncached_class_;
+  std::vector<Key> hot_keys_;  // workload keys of the watched cache keys, in order
   KeyClassMap class_map_;
   bool Cached(Key k) const {
     return config_.cache.enabled && (uncached_class_.empty() || !uncached_class_[class_map_.Of(k)]);

@@ -73,6 +73,7 @@ Summary Distinct() {
                       &s.db.peak_queue_depth,
                       &s.db.rejected,
                       &s.staleness.stale_reads,
+                      &s.staleness.wrong_reads,
                       &s.stampede.episodes,
                       &s.stampede.max_concurrent_loads,
                       &s.stampede.duplicate_loads,
@@ -232,6 +233,7 @@ TEST_CASE(
   s.warming = {};
   s.api = {};
   s.db.rows_created = 0;
+  s.staleness.wrong_reads = 0;
   s.writes = {};
   const std::string plain = FormatSummaryTable(s);
   CHECK(plain.find("policy stack") == std::string::npos);

@@ -296,3 +296,58 @@ TEST_CASE("a key class's own database service time is the one its queries take",
   CHECK(s.latency_ms.p50 >= 9.9);
   CHECK(s.latency_ms.max == Approx(50).epsilon(0.001));
 }
+
+TEST_CASE(
+    "two classes keyed by the bare id share one entry per id, so the class that "
+    "did not fill it reads the other's copy",
+    "[sim][model][key_spelling]") {
+  // 10 ids, two classes, no writes, nothing expires: each entry belongs to
+  // whichever class missed first, and every read of the other class's row
+  // with that id is answered with the wrong copy.
+  WorldConfig w = TwoClasses(2000, Duration::Seconds(20));
+  for (WorkloadConfig::KeyClass& c : w.workload.classes) c.key.namespaced = false;
+  const Summary s = RunSimulation(w, CacheAsideWithTtl(Duration())).summary;
+  CHECK(s.cache.peak_items == 10);
+  CHECK(s.cache.misses == 10);  // one load per id, by whichever class came first
+  const double reads = static_cast<double>(s.requests.reads);
+  // Half the reads (the other class's) are wrong, within 5 binomial sd.
+  CHECK(std::abs(static_cast<double>(s.staleness.wrong_reads) - reads / 2) <
+        5 * std::sqrt(reads / 4) + 10);
+  CHECK(s.classes[0].wrong_reads + s.classes[1].wrong_reads == s.staleness.wrong_reads);
+  CHECK(s.staleness.stale_reads == 0);
+
+  // Namespaced, the same traffic fills 20 entries and reads nothing wrong.
+  for (WorkloadConfig::KeyClass& c : w.workload.classes) c.key.namespaced = true;
+  const Summary n = RunSimulation(w, CacheAsideWithTtl(Duration())).summary;
+  CHECK(n.cache.peak_items == 20);
+  CHECK(n.staleness.wrong_reads == 0);
+}
+
+TEST_CASE(
+    "deletes by id of unpredictable keys change nothing: the reads are those of a "
+    "write path that deletes nothing",
+    "[sim][model][key_spelling]") {
+  WorldConfig w = TwoClasses(2000, Duration::Seconds(30));
+  for (WorkloadConfig::KeyClass& c : w.workload.classes) {
+    c.write_fraction = 0.05;
+    c.key.predictable = false;
+  }
+  StackConfig invalidate = CacheAsideWithTtl(Duration::Seconds(10));
+  StackConfig write_around = invalidate;
+  write_around.write.name = "write-around";
+  const Summary a = RunSimulation(w, invalidate).summary;
+  const Summary b = RunSimulation(w, write_around).summary;
+  CHECK(a.cache.deletes > 1000);  // every write still sends its DEL ...
+  CHECK(b.cache.deletes == 0);
+  CHECK(a.cache.hits == b.cache.hits);  // ... which finds nothing
+  CHECK(a.staleness.stale_reads == b.staleness.stale_reads);
+  CHECK(a.staleness.stale_reads > 100);
+  // Stale until the entry's 10 s TTL ends, never longer.
+  CHECK(a.staleness.max_age_ms <= 10'000);
+  CHECK(a.staleness.max_age_ms > 5'000);
+
+  // Predictable keys: the deletes land and the stale reads all but vanish.
+  for (WorkloadConfig::KeyClass& c : w.workload.classes) c.key.predictable = true;
+  const Summary p = RunSimulation(w, invalidate).summary;
+  CHECK(p.staleness.stale_reads < a.staleness.stale_reads / 10);
+}
