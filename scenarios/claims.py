@@ -12,7 +12,7 @@ Grammar:
     claim  := expr OP expr            OP: < <= > >= == !=
     expr   := term (('+' | ' - ') term)*    (a minus needs spaces: labels hold '-')
     term   := factor (('*' | '/') factor)*
-    factor := NUMBER | "STRING" | REF | FUNC '(' expr {',' expr} ')' | '(' expr ')'
+    factor := NUMBER | "STRING" | true | false | REF | FUNC '(' expr {',' expr} ')' | '(' expr ')'
     REF    := [LABELS ':'] PATH       LABELS: label{'|'label} or '*'; PATH: summary.json's
                                       dotted path, list items by index (alerts.0.name)
     FUNC   := len | first | last | min | max | abs
@@ -51,6 +51,7 @@ TOKEN = re.compile(r"""
   | (?P<op><=|>=|==|!=|<|>)
   | (?P<func>(?:len|first|last|min|max|abs)(?=\())
   | (?P<string>"[^"]*")
+  | (?P<bool>(?:true|false)(?![\w.:|-]))
   | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?(?![\w.:]))
   | (?P<ref>(?:(?:\*|[A-Za-z0-9_.+-]+(?:\|[A-Za-z0-9_.+-]+)*):)?[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*)
   | (?P<punct>[()*/+,])
@@ -113,6 +114,8 @@ class Parser:
             return ("num", float(text))
         if kind == "string":
             return ("num", text[1:-1])
+        if kind == "bool":  # JSON's true and false, for flags in the resolved scenario
+            return ("num", text == "true")
         if kind == "func":
             self.take("(")
             args = [self.expr()]

@@ -37,6 +37,12 @@ class ClaimsAreChecked(unittest.TestCase):
         self.assertFalse(ok)  # 461 < 400 fails though 300 < 400 holds
         self.assertIn("461 < 400", detail)
 
+    def test_true_and_false_are_json_flags_not_metric_names(self):
+        flags = {"run": {"key": {"namespace": False}, "cache": {"enabled": True}}}
+        self.assertTrue(claims.check("key.namespace == false", flags)[0])
+        self.assertFalse(claims.check("key.namespace == true", flags)[0])
+        self.assertTrue(claims.check("cache.enabled != false", flags)[0])
+
     def test_arithmetic_functions_and_lists(self):
         self.assertTrue(claims.check("none:db.reads - lock:db.reads > 9000", RESULTS)[0])
         self.assertTrue(claims.check("(none:db.reads + 64) / 100 == 103", RESULTS)[0])
