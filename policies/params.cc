@@ -37,8 +37,9 @@ Params Params::WithDefaults(const std::vector<ParamSpec>& specs, const Params& g
     out.Set(spec.name, spec.default_value);
   }
   for (const auto& [name, value] : given.values()) {
+    const std::string& wanted = name;  // clang 14 (the WebAssembly build) cannot capture `name`
     auto spec = std::find_if(specs.begin(), specs.end(),
-                             [&](const ParamSpec& s) { return s.name == name; });
+                             [&](const ParamSpec& s) { return s.name == wanted; });
     if (spec == specs.end()) throw std::logic_error("undeclared policy parameter: " + name);
     check_type(*spec, value, "value");
     out.Set(name, value);

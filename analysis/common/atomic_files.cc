@@ -64,11 +64,13 @@ void PublishFolder(const fs::path& tmp, const fs::path& dir) {
     throw std::runtime_error(
         fmt::format("cannot write {}: exists and is not a folder", dir.string()));
   }
+#if defined(RENAME_EXCHANGE)
   if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, dir.c_str(), RENAME_EXCHANGE) == 0) {
     fs::remove_all(tmp, ec);  // the previous run; failing to delete it loses nothing
     return;
   }
   if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) ThrowErrno("cannot replace", dir);
+#endif  // (the WebAssembly build's in-memory file system has no exchange)
   // No atomic exchange here: move the old folder aside, then the new one in.
   fs::path old = dir;
   old += fmt::format(".old-{}", ::getpid());

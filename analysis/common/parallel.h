@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstddef>
 #include <exception>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -36,7 +37,13 @@ void ParallelFor(size_t n, unsigned threads, Task&& task) {
     }
   };
   std::vector<std::thread> pool;
-  for (unsigned t = 1; t < workers; ++t) pool.emplace_back(work);
+  for (unsigned t = 1; t < workers; ++t) {
+    try {
+      pool.emplace_back(work);
+    } catch (const std::system_error&) {
+      break;  // no more threads (or none at all: the WebAssembly build); fewer do the work
+    }
+  }
   work();
   for (std::thread& t : pool) t.join();
   for (const std::exception_ptr& e : errors) {

@@ -11,6 +11,7 @@
 
 #include "analysis/common/atomic_files.h"
 #include "analysis/common/errors.h"
+#include "analysis/common/from_chars.h"
 #include "analysis/common/json_reader.h"
 #include "analysis/common/parallel.h"
 #include "analysis/experiments/value_list.h"
@@ -213,7 +214,7 @@ Slo ParseSlo(const std::string& text) {
   }
   const char* first = number.data();
   const char* last = number.data() + number.size();
-  auto [end, ec] = std::from_chars(first, last, slo.threshold);
+  auto [end, ec] = FromChars(first, last, slo.threshold);
   if (number.empty() || ec != std::errc() || end != last || !std::isfinite(slo.threshold)) {
     fail(fmt::format("expected a number after {}, got \"{}\"", OpText(slo.op), number));
   }

@@ -19,6 +19,7 @@
 
 #include "analysis/common/atomic_files.h"
 #include "analysis/common/errors.h"
+#include "analysis/common/from_chars.h"
 #include "analysis/common/json_reader.h"
 #include "analysis/common/parallel.h"
 #include "analysis/experiments/value_list.h"
@@ -68,7 +69,7 @@ std::optional<Quantity> ParseNumber(const std::string& text, const std::string& 
     return q;
   }
   q.kind = Quantity::Kind::kReal;
-  auto [end, ec] = std::from_chars(first, last, q.real);
+  auto [end, ec] = FromChars(first, last, q.real);
   if (ec != std::errc() || end != last || !std::isfinite(q.real)) {
     throw InputError(fmt::format("{}: {} is out of range", where, text));
   }
@@ -424,7 +425,7 @@ Grid ParseSensitivity(const std::string& text, const json& resolved) {
   const bool relative = !spread.empty() && spread.back() == '%';
   if (relative) spread.pop_back();
   double x = 0;
-  const auto [end, ec] = std::from_chars(spread.data(), spread.data() + spread.size(), x);
+  const auto [end, ec] = FromChars(spread.data(), spread.data() + spread.size(), x);
   if (ec != std::errc() || end != spread.data() + spread.size() || !(x > 0) || !std::isfinite(x)) {
     throw InputError(where + ": the spread must be a number > 0, got \"" + spread + "\"");
   }

@@ -14,6 +14,7 @@
 
 #include "analysis/common/atomic_files.h"
 #include "analysis/common/errors.h"
+#include "analysis/common/from_chars.h"
 #include "analysis/common/json_reader.h"
 #include "analysis/outputs/metrics.h"
 #include "analysis/scenario/keys.h"
@@ -40,7 +41,7 @@ double RoundSignificant(double x, int digits) {
   if (x == 0) return 0;             // also turns -0.0 into 0
   std::string text = fmt::format("{:.{}g}", x, digits);
   double out = 0;
-  std::from_chars(text.data(), text.data() + text.size(), out);
+  FromChars(text.data(), text.data() + text.size(), out);
   return out;
 }
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "analysis/common/errors.h"
+#include "analysis/common/from_chars.h"
 #include "analysis/scenario/scenario.h"
 #include "policies/registry.h"
 #include "sim/core/cancel.h"
@@ -45,7 +46,7 @@ CacheSizeSpec ParseCacheSize(std::string_view text) {
     spec.absolute = ParseSize(std::string(text), "--size");
     spec.in_bytes = true;
   } else if (text.find('.') != std::string_view::npos) {
-    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), spec.fraction);
+    auto [p, ec] = FromChars(text.data(), text.data() + text.size(), spec.fraction);
     if (ec != std::errc() || p != text.data() + text.size() || !(spec.fraction > 0) ||
         spec.fraction > 1) {
       throw InputError(bad);

@@ -18,6 +18,7 @@
 #include <utility>
 
 #include "analysis/common/errors.h"
+#include "analysis/common/from_chars.h"
 #include "analysis/common/json_reader.h"
 #include "analysis/experiments/plan.h"
 #include "analysis/outputs/flat_json.h"
@@ -108,7 +109,7 @@ double ParseCell(std::string_view cell, const std::string& source, size_t line,
                  const std::string& column) {
   double v = 0;
   const char* end = cell.data() + cell.size();
-  const auto [ptr, ec] = std::from_chars(cell.data(), end, v);
+  const auto [ptr, ec] = FromChars(cell.data(), end, v);
   if (cell.empty() || ec != std::errc() || ptr != end || !std::isfinite(v)) {
     throw InputError(fmt::format("{}: line {}: column {}: expected a number, got \"{}\"", source,
                                  line, column, cell));

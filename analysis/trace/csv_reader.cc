@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "analysis/common/errors.h"
+#include "analysis/common/from_chars.h"
 #include "analysis/trace/input.h"
 #include "analysis/trace/reader.h"
 
@@ -145,7 +146,7 @@ class CsvReader final : public TraceReader {
     if (time_ != kNone) {
       const std::string_view t = fields_[time_];
       double v = 0;
-      auto [p, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
+      auto [p, ec] = FromChars(t.data(), t.data() + t.size(), v);
       if (ec != std::errc() || p != t.data() + t.size()) Fail(fmt::format("bad time \"{}\"", t));
       r->time = v;
     }

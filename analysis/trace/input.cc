@@ -4,7 +4,9 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if !defined(CACHELAB_NO_ZSTD)
 #include <zstd.h>
+#endif
 
 #include <algorithm>
 #include <boost/iostreams/categories.hpp>
@@ -21,6 +23,7 @@
 namespace cachelab {
 namespace {
 
+#if !defined(CACHELAB_NO_ZSTD)
 // A Boost.Iostreams input filter over libzstd's streaming decoder. Boost's own
 // zstd_decompressor (1.81) ends quietly at a truncated frame; this one knows
 // whether the last frame was complete when the compressed data ends, and
@@ -82,6 +85,8 @@ class ZstdDecompressor {
   std::shared_ptr<State> s_;  // Boost copies filters; the copies share one decoder
 };
 
+#endif  // CACHELAB_NO_ZSTD
+
 }  // namespace
 
 TraceInput::TraceInput(const std::string& path) : path_(path) {
@@ -94,11 +99,16 @@ TraceInput::TraceInput(const std::string& path) : path_(path) {
     if (::fstat(fd_, &st) == 0) file_size_ = static_cast<uint64_t>(st.st_size);
     return;
   }
+#if defined(CACHELAB_NO_ZSTD)
+  throw InputError(path + ": zstd-compressed traces are not supported in this build (the " +
+                   "WebAssembly one); decompress it with `zstd -d` first");
+#else
   file_.open(path, std::ios::binary);
   if (!file_) throw InputError(path + ": cannot open the trace file");
   in_.push(ZstdDecompressor());
   in_.push(file_);
   in_.exceptions(std::ios::badbit);
+#endif
 }
 
 TraceInput::~TraceInput() {

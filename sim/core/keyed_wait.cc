@@ -24,8 +24,8 @@ void KeyedWait::Wake(uint32_t slot, WakeReason reason) {
 void KeyedWait::OnWake(void* self, uint64_t arg) {
   auto* kw = static_cast<KeyedWait*>(self);
   const auto slot = static_cast<uint32_t>(arg);
-  const auto h = kw->slots_[slot].handle;
-  kw->slots_.Invalidate(slot);  // a pending timeout of this wait is now stale
+  auto h = kw->slots_[slot].handle;  // not const: resume() is non-const in older libc++
+  kw->slots_.Invalidate(slot);       // a pending timeout of this wait is now stale
   kw->slots_.Release(slot);
   h.resume();
 }

@@ -23,6 +23,8 @@
 //    rows included) below 2^46 when any class changes its design.
 //  - Owner(k) tells apart the keys that share a cache key; a copy stamped
 //    with another owner than the key read is a wrong read.
+//  - The spelling is the shared cache's: the in-process near cache (L1)
+//    keeps one entry per row, so keys collide in the shared cache only.
 #pragma once
 
 #include <cassert>
