@@ -8,7 +8,7 @@ PACKAGES := libboost1.81-dev libboost-iostreams1.81-dev libboost-math1.81-dev li
             libhiredis-dev libpq-dev redis-server postgresql-15
 JOBS ?= $(shell nproc)
 
-.PHONY: deps clang-deps build demo demo-live test asan-test fuzz install bench clean
+.PHONY: deps clang-deps build demo demo-live test asan-test fuzz install bench clean playground
 
 # Installs those of the Debian packages $(1) that are missing.
 install_missing = missing=""; for p in $(1); do \
@@ -62,6 +62,13 @@ fuzz: deps clang-deps
 	cmake --preset fuzz
 	cmake --build --preset fuzz -j $(JOBS)
 	ASAN_SYMBOLIZER_PATH=/usr/lib/llvm-16/bin/llvm-symbolizer tests/fuzz/run_fuzz.sh $(FUZZ_SECONDS) $(JOBS)
+
+# The WebAssembly build for the playground page (playground/CMakeLists.txt) with
+# Debian's emscripten; its JS optimizer finds acorn through NODE_PATH.
+playground: build
+	@$(call install_missing,emscripten)
+	NODE_PATH=/usr/share/nodejs emcmake cmake -S playground -B build/wasm -G Ninja
+	NODE_PATH=/usr/share/nodejs cmake --build build/wasm -j $(JOBS)
 
 # The CLI into $(PREFIX)/bin (default /usr/local/bin).
 PREFIX ?= /usr/local
