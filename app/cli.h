@@ -74,8 +74,8 @@ class ProgressLine {
   int width_ = 0;
 };
 
-// Only on a terminal, so that redirected stderr stays clean: when stderr is a
-// TTY, emplaces `line` named `name` and returns a function that updates it
+// Only on a terminal, so that redirected stderr stays clean (or with
+// CACHELAB_PROGRESS=1 in the environment): when stderr is a TTY, emplaces `line` named `name` and returns a function that updates it
 // with a fraction in [0, 1]; else returns an empty function.
 std::function<void(double)> ProgressOnTerminal(std::optional<ProgressLine>& line,
                                                const std::string& name);
