@@ -83,13 +83,14 @@ def main():
     parts = {"STYLE": read(os.path.join(PAGE, "playground.css")),
              "LESSONS": lessons_json,
              "WORKER": worker,
+             "CLAIMS": script_safe(read(os.path.join(PAGE, "claims.js")), "claims.js"),
              "SCRIPT": script_safe(read(os.path.join(PAGE, "playground.js")), "playground.js")}
     page = read(os.path.join(PAGE, "playground.html"))
     for marker in parts:
         if page.count("/*%s*/" % marker) != 1:
             raise SystemExit("playground.html must hold /*%s*/ once" % marker)
     # One pass, so that no inserted text is searched for markers.
-    page = re.sub(r"/\*(STYLE|LESSONS|WORKER|SCRIPT)\*/", lambda m: parts[m.group(1)], page)
+    page = re.sub(r"/\*(STYLE|LESSONS|WORKER|CLAIMS|SCRIPT)\*/", lambda m: parts[m.group(1)], page)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
     tmp = a.out + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:

@@ -122,8 +122,11 @@
     if (x) {
       $("question").textContent = "Exercise " + x.n + ". " + x.question;
       $("change").textContent = "Change only " + x.change + ".";
+      $("exercise-start").hidden = x.start.length === 0;
+      $("exercise-result").hidden = true;
     }
     $("results").hidden = true;
+    $("timeline").hidden = true;
     validate();
   }
 
@@ -158,6 +161,7 @@
     running = on;
     $("run").disabled = on;
     $("compare").disabled = on;
+    $("explain").disabled = on;
     $("stop").disabled = !on;
     $("progress").hidden = !on;
     if (!on && validateAgain) { validateAgain = false; validate(); }
@@ -182,6 +186,27 @@
     api.result = r;
     api.result.seconds = (performance.now() - began) / 1000;
     showResult(r);
+    setStatus(r.code === 0 ? "done" : "failed");
+  }
+
+  // `cachelab explain`: one key's events as a sequence diagram, its window
+  // found by the simulator (--around) or the run's first second.
+  async function explain() {
+    const args = ["--key", $("explain-key").value.trim() || "0"];
+    if ($("explain-around").value) args.push("--around", $("explain-around").value);
+    setRunning(true);
+    setStatus("running");
+    $("state").className = "";
+    $("state").textContent = "explaining...";
+    const r = await send("explain", $("scenario").value, args, (f) => { $("progress").value = f; });
+    if (!running) return;
+    setRunning(false);
+    api.result = r;
+    const t = $("timeline");
+    t.hidden = false;
+    t.textContent = r.code === 0 ? r.stdout : clean(r.stderr);
+    $("state").className = r.code === 0 ? "" : "bad";
+    $("state").textContent = r.code === 0 ? "explained" : "failed (exit " + r.code + ")";
     setStatus(r.code === 0 ? "done" : "failed");
   }
 
@@ -222,6 +247,57 @@
     setStatus("stopped");
   }
 
+  // --- exercises -----------------------------------------------------------
+  // The exercise's start (CLI --set arguments) applied to the lesson's scenario.
+  function applySets(text, args) {
+    const doc = JSON.parse(text);
+    for (let i = 0; i + 1 < args.length; i += 2) {
+      if (args[i] !== "--set") continue;
+      const eq = args[i + 1].indexOf("=");
+      const keys = args[i + 1].slice(1, eq).split("/").map((k) => k.replace(/~1/g, "/").replace(/~0/g, "~"));
+      let value = args[i + 1].slice(eq + 1);
+      try { value = JSON.parse(value); } catch (e) { /* a string, as --set takes it */ }
+      let node = doc;
+      for (const k of keys.slice(0, -1)) node = node[k];
+      node[keys[keys.length - 1]] = value;
+    }
+    return JSON.stringify(doc, null, 2) + "\n";
+  }
+
+  // As scenarios/check_exercise.py: the run must be of the lesson's scenario,
+  // then every check holds on its summary (the resolved scenario as `resolved`).
+  function checkExercise() {
+    const x = exercises.get(api.lesson.file);
+    const out = $("exercise-result");
+    out.hidden = false;
+    const r = api.result;
+    if (!r || !r.files || !r.files["summary.json"] || !r.files["scenario.resolved.json"]) {
+      out.className = "";
+      out.textContent = "Run the scenario first (Run, not Compare): the check reads that run's summary.";
+      api.exercise = { answered: false };
+      return;
+    }
+    const run = { ...JSON.parse(r.files["summary.json"]), resolved: JSON.parse(r.files["scenario.resolved.json"]) };
+    const checks = ['resolved.name == "' + JSON.parse(api.lesson.scenario).name + '"', ...x.checks];
+    const lines = [];
+    let all = true;
+    for (const text of checks) {
+      let ok, detail;
+      try {
+        [ok, detail] = cachelabClaims.check(text, { run });
+      } catch (e) {
+        ok = false;
+        detail = e.message;
+      }
+      all = all && ok;
+      lines.push((ok ? "ok   " : "not  ") + text + "  (" + detail + ")");
+    }
+    lines.push(all ? "yes: this run answers exercise " + x.n : "not yet: change " + x.change + " and run again");
+    out.className = all ? "yes" : "";
+    out.textContent = lines.join("\n");
+    api.exercise = { answered: all, lines };
+  }
+
   // --- wiring --------------------------------------------------------------
   buildNav();
   $("scenario").addEventListener("input", () => { validate(); });
@@ -229,6 +305,15 @@
   $("run").addEventListener("click", () => start("run"));
   $("compare").addEventListener("click", () => start("compare"));
   $("stop").addEventListener("click", stop);
+  $("explain").addEventListener("click", explain);
+  $("exercise-check").addEventListener("click", checkExercise);
+  $("exercise-start").addEventListener("click", () => {
+    const x = exercises.get(api.lesson.file);
+    $("scenario").value = applySets(api.lesson.scenario, x.start);
+    $("exercise-result").hidden = true;
+    writeUrl();
+    validate();
+  });
   $("reset").addEventListener("click", () => { show(api.lesson); writeUrl(); });
   $("share").addEventListener("click", async () => {
     writeUrl();

@@ -198,6 +198,39 @@ try {
   const again = await act(linked, "run");
   check(again.code === 0, "and the next run works");
 
+  // 8. An exercise: its start does not answer it, the teacher's answer does,
+  // checked in the page as scenarios/check_exercise.py checks a folder.
+  const exercises = JSON.parse(fs.readFileSync(path.join(root, "scenarios/exercises.json"), "utf8"));
+  const n = exercises.findIndex((x) => x.lesson === "keys/namespaced.json") + 1;
+  const ex = exercises[n - 1];
+  await linked.click('#lessons button[data-file="keys/namespaced.json"]');
+  await act(linked, "run");
+  await linked.click("#exercise-check");
+  const notYet = await linked.evaluate(() => [window.cachelabPlayground.exercise.answered, document.getElementById("exercise-result").textContent]);
+  check(notYet[0] === false && notYet[1].includes("not yet: change " + ex.change), `exercise ${n} at its start: not yet`);
+  const solved = JSON.parse(fs.readFileSync(path.join(root, "scenarios/keys/namespaced.json"), "utf8"));
+  for (let i = 0; i < ex.solution.length; i += 2) {
+    const [ptr, value] = [ex.solution[i + 1].slice(0, ex.solution[i + 1].indexOf("=")), ex.solution[i + 1].slice(ex.solution[i + 1].indexOf("=") + 1)];
+    const keys = ptr.slice(1).split("/");
+    let node = solved;
+    for (const k of keys.slice(0, -1)) node = node[k];
+    node[keys[keys.length - 1]] = JSON.parse(value);
+  }
+  await linked.fill("#scenario", JSON.stringify(solved, null, 2));
+  await act(linked, "run");
+  await linked.click("#exercise-check");
+  const yes = await linked.evaluate(() => [window.cachelabPlayground.exercise.answered, document.getElementById("exercise-result").textContent]);
+  check(yes[0] === true && yes[1].includes("yes: this run answers exercise " + n), `and with the teacher's answer: yes`);
+
+  // 9. Explain: the hot key's events around its first stampede.
+  await linked.click('#lessons button[data-file="stampede/hot-key-expiry.json"]');
+  await linked.fill("#explain-key", "0");
+  await linked.selectOption("#explain-around", "first-stampede");
+  const explained = await act(linked, "explain");
+  const timeline = await linked.textContent("#timeline");
+  check(explained.code === 0 && /first|GET/.test(timeline) && timeline.split("\n").length > 5,
+        `Explain shows the hot key's events around its first stampede (${timeline.split("\n").length} lines)`);
+
   // Speed: the default scenario (scenarios/default.json) simulated in the
   // page against the native CLI, interleaved (this machine's speed varies).
   const defaultText = fs.readFileSync(path.join(root, "scenarios/default.json"), "utf8");
