@@ -45,7 +45,12 @@ def lessons():
     out = []
     for entry in json.loads(read(os.path.join(ROOT, "scenarios", "catalog.json"))):
         text = read(os.path.join(ROOT, "scenarios", entry["file"]))
+        trace = json.loads(text).get("workload", {}).get("trace")
         out.append({
+            # A trace file is not in the page (and .zst traces need the native
+            # build): the lesson is shown, with its reference numbers, not run.
+            "native_only": ("it replays the trace file %s, which the playground does not carry; "
+                            "run it with the native CLI" % trace["path"]) if trace else "",
             "file": entry["file"],
             "title": entry["title"],
             "article": entry["article"],

@@ -127,6 +127,9 @@
     }
     $("results").hidden = true;
     $("timeline").hidden = true;
+    $("native-only").hidden = !l.native_only;
+    $("native-only").textContent = l.native_only ? "Not runnable here: " + l.native_only + "." : "";
+    for (const id of ["run", "compare", "explain"]) $(id).disabled = Boolean(l.native_only);
     validate();
   }
 
@@ -159,9 +162,10 @@
   let running = false;
   function setRunning(on) {
     running = on;
-    $("run").disabled = on;
-    $("compare").disabled = on;
-    $("explain").disabled = on;
+    const off = on || Boolean(api.lesson && api.lesson.native_only);
+    $("run").disabled = off;
+    $("compare").disabled = off;
+    $("explain").disabled = off;
     $("stop").disabled = !on;
     $("progress").hidden = !on;
     if (!on && validateAgain) { validateAgain = false; validate(); }

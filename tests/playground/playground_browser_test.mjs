@@ -17,6 +17,7 @@
 // and the page's size.
 //
 // node playground_browser_test.mjs --page FILE --cachelab BIN --node-modules DIR --work DIR
+//      [--repeat N] [--time-lessons 1]
 // Exit 0 pass, 1 fail, 77 skipped (no page built, or no Chromium).
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -91,6 +92,12 @@ async function charts(page) {
   if (!frame) return { figures: [] };
   await frame.waitForFunction(() => ["ready", "error"].includes(document.body.dataset.status), null, { timeout: 60000 });
   return frame.evaluate(() => ({
+    png: (() => {
+      const f = document.querySelector("figure.chart");
+      const url = f && window.cachelabReport.png(f.dataset.chartId);
+      return url ? url.slice(0, 22) + ":" + url.length : null;
+    })(),
+    pngButtons: document.querySelectorAll("figure.chart button.png").length,
     status: document.body.dataset.status,
     images: document.querySelectorAll("img").length,
     text: document.body.innerText,
@@ -127,6 +134,8 @@ try {
   const runCharts = await charts(page);
   check(runCharts.figures.length > 0 && runCharts.figures.every((f) => f.points > 0 && f.coloured > 0),
         `the run's report drew ${runCharts.figures.length} charts with data`);
+  check(runCharts.pngButtons === runCharts.figures.length && /^data:image\/png;base64,:\d{4,}$/.test(runCharts.png),
+        `every chart has its PNG button, and the first exports a PNG (${runCharts.png})`);
   const downloads = await page.$$eval("#downloads a", (as) => as.map((a) => a.download));
   check(["summary.json", "timeseries.csv", "report.html"].every((n) => downloads.includes(n)), `downloads offered: ${downloads.join(", ")}`);
 
@@ -252,6 +261,24 @@ try {
               `median ${rate(med(pageSeconds))}/s; native CLI best ${rate(Math.min(...nativeSeconds))}/s median ${rate(med(nativeSeconds))}/s; ` +
               `ratio of bests ${(Math.min(...nativeSeconds) / Math.min(...pageSeconds)).toFixed(2)}`);
   console.log(`page size: ${(fs.statSync(args.page).size / 1e6).toFixed(2)} MB`);
+
+  // --time-lessons: every lesson as its guide runs it (Compare with its
+  // variants, else Run), in the page; prints each one's seconds (not asserted).
+  if (args["time-lessons"]) {
+    const catalog = JSON.parse(fs.readFileSync(path.join(root, "scenarios/catalog.json"), "utf8"));
+    const times = [];
+    for (const e of catalog) {
+      await linked.click('#lessons button[data-file="' + e.file + '"]');
+      if (await linked.isDisabled("#run")) {
+        console.log(`lesson ${e.file}: ${await linked.textContent("#native-only")}`);
+        continue;
+      }
+      const r = await act(linked, e.vary.length ? "compare" : "run");
+      times.push([r.seconds, e.file, r.code]);
+    }
+    times.sort((a, b) => b[0] - a[0]);
+    for (const [t, file, code] of times) console.log(`lesson ${t.toFixed(2)} s  ${file}${code ? "  exit " + code : ""}`);
+  }
 
   check(problems.length === 0, "no page error, console error or dialog" + (problems.length ? ": " + problems.join("; ") : ""));
   check(requests.length === 0, "no network request" + (requests.length ? ": " + requests.join(", ") : ""));
