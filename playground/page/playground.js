@@ -202,13 +202,18 @@
     setStatus("running");
     $("state").className = "";
     $("state").textContent = "explaining...";
+    const began = performance.now();
     const r = await send("explain", $("scenario").value, args, (f) => { $("progress").value = f; });
     if (!running) return;
     setRunning(false);
     api.result = r;
+    api.result.seconds = (performance.now() - began) / 1000;
     const t = $("timeline");
     t.hidden = false;
     t.textContent = r.code === 0 ? r.stdout : clean(r.stderr);
+    // The report of an explain folder draws the same events as a timeline,
+    // a lane per actor; explain.json is among the downloads.
+    if (r.code === 0) showResult(r);
     $("state").className = r.code === 0 ? "" : "bad";
     $("state").textContent = r.code === 0 ? "explained" : "failed (exit " + r.code + ")";
     setStatus(r.code === 0 ? "done" : "failed");

@@ -239,6 +239,10 @@ try {
   const timeline = await linked.textContent("#timeline");
   check(explained.code === 0 && /first|GET/.test(timeline) && timeline.split("\n").length > 5,
         `Explain shows the hot key's events around its first stampede (${timeline.split("\n").length} lines)`);
+  const explainDownloads = await linked.$$eval("#downloads a", (as) => as.map((a) => a.download));
+  const explainReport = await charts(linked);
+  check(explainDownloads.includes("explain.json") && explainReport.status === "ready" && /explain report/i.test(explainReport.text),
+        `and its report (the timeline) and explain.json (${explainDownloads.join(", ")})`);
 
   // Speed: the default scenario (scenarios/default.json) simulated in the
   // page against the native CLI, interleaved (this machine's speed varies).
