@@ -544,7 +544,7 @@ class Loader {
         kc.api = std::make_shared<ApiConfig>(Api(r.Required("api", ""), &c["api"]));
       }
       kc.key = KeyDesign(r, &c["key"]);
-      designed = designed || !kc.key.namespaced || !kc.key.predictable || kc.key.rows_per_key > 1;
+      designed = designed || !kc.key.IsDefault();
       if (designed && 2 * (keys + kc.keys) > (uint64_t{1} << 46)) {
         Expected(o_, k.Required("count", ""),
                  "makes the classes' keys (and their missing rows) more than 2^46 in all, too many "

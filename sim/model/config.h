@@ -157,6 +157,7 @@ struct WorkloadConfig {
       bool namespaced = true;     // false: the bare id, shared with other bare classes
       bool predictable = true;    // false: code with only the id cannot build it
       uint32_t rows_per_key = 1;  // > 1: the key leaves out a query parameter
+      bool IsDefault() const { return namespaced && predictable && rows_per_key == 1; }
     } key;
   };
   std::vector<KeyClass> classes;

@@ -44,7 +44,7 @@ class KeySpelling {
   KeySpelling() = default;
   explicit KeySpelling(const WorkloadConfig& w) : map_(w), keys_(w.keys) {
     for (const WorkloadConfig::KeyClass& c : w.classes) {
-      designed_ = designed_ || !c.key.namespaced || !c.key.predictable || c.key.rows_per_key > 1;
+      designed_ = designed_ || !c.key.IsDefault();
       classes_.emplace_back(c);
     }
     if (!designed_) classes_.clear();
@@ -54,22 +54,14 @@ class KeySpelling {
   bool designed() const { return designed_; }
 
   // The cache key of workload key `k` (see the header comment).
-  Key Spell(Key k) const {
-    if (!designed_) return k;
-    const size_t c = map_.Of(k);
-    const Class& d = classes_[c];
-    if (!d.namespaced) return kBareBit | (Local(k, c) / d.rows_per_key);
-    // In the class's own ranges of existing and of missing rows.
-    const Key base = k >= keys_ ? keys_ + map_.First(c) : map_.First(c);
-    return base + (k - base) / d.rows_per_key;
-  }
+  Key Spell(Key k) const { return designed_ ? SpellIn(k, map_.Of(k)) : k; }
 
   // The key code that knows only the id deletes: Spell(k), or for a class
   // whose keys are not predictable a key no read fills.
   Key SpellForDelete(Key k) const {
     if (!designed_) return k;
-    const Key spelled = Spell(k);
-    return classes_[map_.Of(k)].predictable ? spelled : spelled | kUnfindableBit;
+    const size_t c = map_.Of(k);
+    return classes_[c].predictable ? SpellIn(k, c) : SpellIn(k, c) | kUnfindableBit;
   }
 
   // Stamps `v` as the copy of `k` (Value::owner_class, owner_part).
@@ -106,6 +98,14 @@ class KeySpelling {
     const Class& d = classes_[c];
     assert(d.rows_per_key <= 256 && c < 65536);
     return Owner{static_cast<uint16_t>(c), static_cast<uint8_t>(Local(k, c) % d.rows_per_key)};
+  }
+  // Spell(k) for `k` of class `c`.
+  Key SpellIn(Key k, size_t c) const {
+    const Class& d = classes_[c];
+    if (!d.namespaced) return kBareBit | (Local(k, c) / d.rows_per_key);
+    // In the class's own ranges of existing and of missing rows.
+    const Key base = k >= keys_ ? keys_ + map_.First(c) : map_.First(c);
+    return base + (k - base) / d.rows_per_key;
   }
   // The row's id within its class: existing rows 0..rows-1, missing rows
   // after them (as an application's ids would run on).
