@@ -34,11 +34,7 @@ def read(path):
 def reference_results(entry):
     """The lesson's baseline summaries by label, as the catalog checked them."""
     base = os.path.join(ROOT, "results", "baselines", entry["file"][:-len(".json")])
-    if entry["vary"]:
-        rows = [(v["label"], v["summary"]) for v in json.loads(read(os.path.join(base, "compare.json")))]
-    else:
-        rows = [("run", json.loads(read(os.path.join(base, "summary.json"))))]
-    return {catalog.result_key(label): summary for label, summary in rows}
+    return {catalog.result_key(label): summary for label, summary in catalog.result_rows(entry, base)}
 
 
 def lessons():

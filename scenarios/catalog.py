@@ -97,14 +97,16 @@ def run_entry(entry, cachelab, root):
         raise SystemExit("%s failed (exit %d):\n%s" % (" ".join(map(shlex.quote, args)),
                                                      proc.returncode, proc.stderr))
     seconds = time.time() - started
+    return result_rows(entry, out), seconds, out
+
+
+def result_rows(entry, folder):
+    """[(label, summary)] of the entry's result folder: its variants (compare.json) or its run."""
     if entry["vary"]:
-        with open(os.path.join(out, "compare.json")) as f:
-            variants = json.load(f)
-        rows = [(v["label"], v["summary"]) for v in variants]
-    else:
-        with open(os.path.join(out, "summary.json")) as f:
-            rows = [("run", json.load(f))]
-    return rows, seconds, out
+        with open(os.path.join(folder, "compare.json"), encoding="utf-8") as f:
+            return [(v["label"], v["summary"]) for v in json.load(f)]
+    with open(os.path.join(folder, "summary.json"), encoding="utf-8") as f:
+        return [("run", json.load(f))]
 
 
 def check_claims(entry, rows):

@@ -105,14 +105,13 @@ onmessage = async (event) => {
       simulated = (performance.now() - began) / 1000;
       if (code === 0 && m.FS.analyzePath(out).exists) {
         files = readTree(m, out, "", {});
-        const printed = { out: sink.out, err: sink.err };
-        sink.out = [];
-        sink.err = [];
+        // The report command's own lines ("report: PATH") are not the result's.
+        const [outLines, errLines] = [sink.out.length, sink.err.length];
         if (call(m, ["report", out, "--out", dir + "/report.html"]) === 0) {
           report = m.FS.readFile(dir + "/report.html", { encoding: "utf8" });
         }
-        sink.out = printed.out;
-        sink.err = printed.err;
+        sink.out.length = outLines;
+        sink.err.length = errLines;
       }
     } else {
       code = 2;
