@@ -16,6 +16,8 @@ seconds=${1:?usage: run_fuzz.sh SECONDS [JOBS] [TARGET...]}
 jobs=${2:-1}
 shift $(($# >= 2 ? 2 : 1))
 build=build/fuzz
+scratch=/tmp
+[ -d /dev/shm ] && [ -w /dev/shm ] && scratch=/dev/shm
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   for f in "$build"/fuzz_*; do targets+=("$(basename "$f" | sed 's/^fuzz_//')"); done
@@ -32,8 +34,12 @@ run_one() {
   local dict=()
   [ "$t" = scenario ] && dict=(-dict=tests/fuzz/scenario.dict)
   # The first folder collects new inputs; the committed seeds are read only.
-  TMPDIR=${TMPDIR:-/tmp} "$build/fuzz_$t" "$corpus" "tests/fuzz/corpus/$t" "${dict[@]}" \
-    -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -max_len=65536 \
+  # Speed (trace_oracle, 30 s runs, 2026-12-06): the targets' scratch files in
+  # /dev/shm instead of a disk-backed /tmp, 1.6x; the vanilla scheduler instead
+  # of the entropic one, whose feature bookkeeping took 40% of the time with a
+  # corpus of ~3,000 inputs, 1.35x. Use-after-return checking stays on (-20%).
+  TMPDIR=${TMPDIR:-$scratch} "$build/fuzz_$t" "$corpus" "tests/fuzz/corpus/$t" "${dict[@]}" \
+    -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -max_len=65536 -entropic=0 \
     -artifact_prefix="$crashes/" -print_final_stats=1 >"$log" 2>&1
   local rc=$?
   local execs speed size
