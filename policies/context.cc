@@ -7,6 +7,7 @@
 
 #include "policies/ops.h"
 #include "policies/stack.h"
+#include "sim/model/cache_cluster.h"
 #include "sim/model/ledger.h"
 #include "sim/model/pubsub.h"
 
@@ -172,28 +173,31 @@ Duration CacheOps::FillTtlFor(Key k, Duration ttl) const {
   return invalidation_.FillTtl(ttl);
 }
 
-bool CacheClient::Down() const {
-  return c_->ops_->CacheDown(c_->now());
+bool CacheClient::Down(Key k) const {
+  return DownRaw(c_->ops_->CacheKey(k));
 }
 
-Time CacheClient::UpAgainAt(Time t) const {
-  const CacheConfig& cache = c_->ops_->env_.config.cache;
-  for (bool moved = true; moved;) {
-    moved = false;
-    for (const FaultWindowConfig& f : cache.faults) {
-      const bool down =
-          f.kind == FaultWindowConfig::Kind::kDown || f.kind == FaultWindowConfig::Kind::kRestart;
-      const Time start = Time::Zero() + f.start, end = start + f.duration;
-      if (down && t >= start && t < end) {
-        t = end;
-        moved = true;
-      }
-    }
-  }
-  return t;
+bool CacheClient::DownRaw(Key cache_key) const {
+  return c_->ops_->CacheDown(c_->now(), cache_key);
 }
 
-void CacheClient::OnFlush(std::function<void()> f) const {
+uint32_t CacheClient::Nodes() const {
+  return c_->ops_->CacheNodes();
+}
+
+uint32_t CacheClient::NodeOf(Key k) const {
+  return NodeOfRaw(c_->ops_->CacheKey(k));
+}
+
+uint32_t CacheClient::NodeOfRaw(Key cache_key) const {
+  return c_->ops_->CacheNodeOf(cache_key);
+}
+
+Time CacheClient::UpAgainAt(Time t, uint32_t node) const {
+  return c_->ops_->CacheUpAgainAt(t, node);
+}
+
+void CacheClient::OnFlush(std::function<void(uint32_t)> f) const {
   c_->ops_->AddFlushListener(std::move(f));
 }
 
@@ -249,8 +253,13 @@ struct SimPort {
   }
   template <typename Op>
   void Detach(Op&&) {}
-  bool CacheDown(Time t) const { return svc->cache.IsDown(t); }
-  void AddFlushListener(std::function<void()> f) { svc->cache.AddFlushListener(std::move(f)); }
+  bool CacheDown(Time t, Key ck) const { return svc->cache.IsDown(t, ck); }
+  uint32_t CacheNodes() const { return svc->cache.nodes(); }
+  uint32_t CacheNodeOf(Key ck) const { return svc->cache.NodeOf(ck); }
+  Time CacheUpAgainAt(Time t, uint32_t node) const { return svc->cache.UpAgainAt(t, node); }
+  void AddFlushListener(std::function<void(uint32_t)> f) {
+    svc->cache.AddFlushListener(std::move(f));
+  }
   void AddCommitListener(std::function<void(Key, uint64_t)> f) {
     svc->db.AddCommitListener(std::move(f));
   }

@@ -38,6 +38,9 @@
 //   bit  63      wait keys of in-instance flights (FlightKey): the instance in
 //                bits 48..62, the workload key below; only ever passed to
 //                Wait/NotifyAll, never to the cache
+//   all of 48..63 (keyspace::kWriteBehindQueue): the key of the list a
+//                write-behind queue keeps in the cache; it is never stored,
+//                only placed (NodeOfRaw, DownRaw) on a node of a cluster
 #pragma once
 
 #include <cstdint>
@@ -67,6 +70,8 @@ inline constexpr uint64_t kFlightBit = uint64_t{1} << 63;
 // The fields must not overlap: the namespace ends below the lock bit.
 static_assert((kNamespaceMask << kNamespaceShift) < kLockBit);
 static_assert(kLockBit < kFlightBit);
+// Flight keys keep bits 48..62 for the instance, and instances are far fewer than 2^15.
+inline constexpr Key kWriteBehindQueue = ~Key{0};
 
 // The cache key of workload key `k` in namespace `generation` (wraps at 14 bits).
 constexpr Key Namespaced(Key k, uint64_t generation) {
@@ -143,13 +148,22 @@ class CacheClient {
   Task<CacheWriteStatus> SetIfAbsentRaw(Key k, Key lock, const Value& v, Duration ttl) const;
   Task<CacheWriteStatus> DeleteRaw(Key k, Key lock) const;
 
-  // The server is down now (a client's failed probe; no round trip modelled).
-  bool Down() const;
-  // When the server is next up at or after `t` (the end of the down or
-  // restart windows holding at `t`; `t` itself when it is up).
-  Time UpAgainAt(Time t) const;
-  // `f` runs whenever the cache is emptied (FLUSHALL, a restart).
-  void OnFlush(std::function<void()> f) const;
+  // The node holding `k`'s entry (workload key) or raw cache key
+  // `cache_key` is down now (a client's failed probe; no round trip modelled).
+  bool Down(Key k) const;
+  bool DownRaw(Key cache_key) const;
+  // The cache's nodes (CacheConfig::cluster; 1 for a single server), and
+  // which of them holds `k`'s entry or the raw key `cache_key`.
+  uint32_t Nodes() const;
+  uint32_t NodeOf(Key k) const;
+  uint32_t NodeOfRaw(Key cache_key) const;
+  // When `node` (FaultWindowConfig::kAllNodes: every node) is next up at or
+  // after `t` (the end of the down or restart windows holding at `t`; `t`
+  // itself when it is up).
+  Time UpAgainAt(Time t, uint32_t node = FaultWindowConfig::kAllNodes) const;
+  // `f(node)` runs whenever a node is emptied (FLUSHALL, a restart): once per
+  // node, so a window on every node calls it for each.
+  void OnFlush(std::function<void(uint32_t node)> f) const;
 
  private:
   friend class Ctx;
@@ -315,8 +329,11 @@ class CacheOps {
                                              Duration ttl) = 0;
   virtual Task<CacheWriteStatus> DeleteRaw(const Ctx& c, Key k, Key cache_key) = 0;
   virtual Task<CacheWriteStatus> Delete(const Ctx& c, Key k) = 0;
-  virtual bool CacheDown(Time t) const = 0;
-  virtual void AddFlushListener(std::function<void()> f) = 0;
+  virtual bool CacheDown(Time t, Key cache_key) const = 0;
+  virtual uint32_t CacheNodes() const = 0;
+  virtual uint32_t CacheNodeOf(Key cache_key) const = 0;
+  virtual Time CacheUpAgainAt(Time t, uint32_t node) const = 0;
+  virtual void AddFlushListener(std::function<void(uint32_t node)> f) = 0;
   virtual void AddCommitListener(std::function<void(Key, uint64_t)> f) = 0;
   virtual std::unique_ptr<Channel> MakeChannel(Duration delay, double loss,
                                                const std::string& stream) = 0;

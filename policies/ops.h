@@ -18,7 +18,9 @@
 //   void Detach(op)  an operation the caller does not await still happens
 // A value argument may be a temporary: a port copies it when the operation is
 // issued (the simulator's servers do; a coroutine takes it by value).
-//   bool CacheDown(Time), AddFlushListener(f), AddCommitListener(f),
+//   bool CacheDown(Time, Key cache_key), uint32_t CacheNodes(), CacheNodeOf(Key cache_key),
+//   Time CacheUpAgainAt(Time, uint32_t node), AddFlushListener(f(uint32_t node)),
+//   AddCommitListener(f),
 //   std::unique_ptr<Channel> MakeChannel(Duration delay, double loss, stream)
 #pragma once
 
@@ -162,8 +164,15 @@ class PortOps final : public CacheOps {
     co_return s;
   }
 
-  bool CacheDown(Time t) const override { return port_.CacheDown(t); }
-  void AddFlushListener(std::function<void()> f) override { port_.AddFlushListener(std::move(f)); }
+  bool CacheDown(Time t, Key cache_key) const override { return port_.CacheDown(t, cache_key); }
+  uint32_t CacheNodes() const override { return port_.CacheNodes(); }
+  uint32_t CacheNodeOf(Key cache_key) const override { return port_.CacheNodeOf(cache_key); }
+  Time CacheUpAgainAt(Time t, uint32_t node) const override {
+    return port_.CacheUpAgainAt(t, node);
+  }
+  void AddFlushListener(std::function<void(uint32_t)> f) override {
+    port_.AddFlushListener(std::move(f));
+  }
   void AddCommitListener(std::function<void(Key, uint64_t)> f) override {
     port_.AddCommitListener(std::move(f));
   }

@@ -11,9 +11,9 @@ RunResult RunSimulation(const WorldConfig& world, const StackConfig& stack,
   if (eviction == nullptr) {
     throw std::invalid_argument("unknown eviction policy \"" + stack.eviction.name + "\"");
   }
-  World w(world, BuildStack(stack, world.instances.count),
-          eviction->make_eviction(Params::WithDefaults(eviction->params, stack.eviction.params)),
-          options.trace);
+  const Params params = Params::WithDefaults(eviction->params, stack.eviction.params);
+  World w(world, BuildStack(stack, world.instances.count), eviction->make_eviction(params),
+          options.trace, [&] { return eviction->make_eviction(params); });
   return w.Run(options.progress, options.stop);
 }
 

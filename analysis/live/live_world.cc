@@ -128,7 +128,7 @@ struct LiveParts {
   std::string prefix;   // of every Redis key and channel of this run
   bool closed = false;  // the run is over: operations fail at once
   PortCounters counters;
-  std::vector<std::function<void()>> flush_listeners;
+  std::vector<std::function<void(uint32_t node)>> flush_listeners;
   std::vector<std::function<void(Key, uint64_t)>> commit_listeners;
   std::optional<Sampler> read_cost, write_cost;  // --emulate-db-service
   RandomEngine cost_rng;
@@ -334,17 +334,28 @@ struct LivePort {
 
   void Detach(Task<CacheWriteStatus> op) { p->rt->Spawn(Ignore(std::move(op))); }
 
-  bool CacheDown(Time t) const {
-    for (const FaultWindowConfig& f : p->config->cache.faults) {
-      const bool down =
-          f.kind == FaultWindowConfig::Kind::kDown || f.kind == FaultWindowConfig::Kind::kRestart;
-      if (down && t >= Time::Zero() + f.start && t < Time::Zero() + f.start + f.duration) {
-        return true;
+  // One Redis: node 0 holds every key (the loader refuses a cluster for live runs).
+  bool CacheDown(Time t, Key) const { return CacheUpAgainAt(t, 0) > t; }
+  uint32_t CacheNodes() const { return 1; }
+  uint32_t CacheNodeOf(Key) const { return 0; }
+  Time CacheUpAgainAt(Time t, uint32_t) const {
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (const FaultWindowConfig& f : p->config->cache.faults) {
+        const bool down =
+            f.kind == FaultWindowConfig::Kind::kDown || f.kind == FaultWindowConfig::Kind::kRestart;
+        const Time start = Time::Zero() + f.start, end = start + f.duration;
+        if (down && t >= start && t < end) {
+          t = end;
+          moved = true;
+        }
       }
     }
-    return false;
+    return t;
   }
-  void AddFlushListener(std::function<void()> f) { p->flush_listeners.push_back(std::move(f)); }
+  void AddFlushListener(std::function<void(uint32_t)> f) {
+    p->flush_listeners.push_back(std::move(f));
+  }
   void AddCommitListener(std::function<void(Key, uint64_t)> f) {
     p->commit_listeners.push_back(std::move(f));
   }
@@ -671,7 +682,7 @@ void LiveRun::ConnectPostgres() {
 }
 
 void LiveRun::RunFlushListeners() {
-  for (const auto& f : parts_.flush_listeners) f();
+  for (const auto& f : parts_.flush_listeners) f(0);
 }
 
 Task<void> LiveRun::Fault(FaultWindowConfig f) {

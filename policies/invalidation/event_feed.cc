@@ -27,7 +27,7 @@ void EventFeed::Start(Ctx& c) {
     // A consumer cannot delete from a cache that is down: that invalidation
     // is missed like a lost one (and is not issued, so it does not trip the
     // circuit breaker of the instance whose client the consumer borrows).
-    if (consumer_->cache.Down()) return;
+    if (consumer_->cache.Down(k)) return;
     consumer_->Spawn(DeleteFromCache(k));
   });
   if (NearCache* l1 = c.l1()) {

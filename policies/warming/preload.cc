@@ -1,11 +1,13 @@
 // The preloader every warmer uses (contract in the header):
 //
-//   on start and after every flush or restart:
-//     sleep until the cache server is up again
-//     for k in keys, `rate` per second (a newer pass stops an older one):
+//   on start, and after every flush or restart of a node (that node's keys):
+//     sleep until the node (at start: every node) is up again
+//     for k in keys, `rate` per second (a newer pass for k's node stops an
+//     older pass's loads of its keys):
 //       spawn { v = db.read(k); cache.set(k, v, ttl); count it if stored }
 #include "policies/warming/preload.h"
 
+#include <algorithm>
 #include <optional>
 
 namespace cachelab {
@@ -19,28 +21,50 @@ class Preloader final : public Warmer {
   // context (instance 0's client and circuit breaker, request id 0 in traces).
   void Start(Ctx& c) override {
     bg_.emplace(c.Background());
-    if (o_.at_start) c.Spawn(Pass(++generation_));
+    generation_.assign(c.cache.Nodes(), 0);
+    if (o_.at_start) c.Spawn(Pass(FaultWindowConfig::kAllNodes));
     if (o_.after_flush) {
-      c.cache.OnFlush([this] {
+      c.cache.OnFlush([this](uint32_t node) {
         // A new pass supersedes one still running: the flush emptied what it loaded.
-        bg_->Spawn(Pass(++generation_));
+        ++generation_[node];
+        bg_->Spawn(Pass(node));
       });
     }
   }
 
  private:
-  Task<void> Pass(uint64_t generation) {
+  // Warms the keys on `node` (kAllNodes: every key).
+  Task<void> Pass(uint32_t node) {
     const Ctx& c = *bg_;
-    // After a restart the server is down for a while: loading into it would only fail.
-    const Time up = c.cache.UpAgainAt(c.now());
+    const std::vector<uint64_t> started = generation_;
+    // After a restart the node is down for a while: loading into it would only fail.
+    const Time up = c.cache.UpAgainAt(c.now(), node);
     if (up > c.now()) co_await c.Sleep(up - c.now());
     const Duration gap = Duration::FromSecondsF(1.0 / o_.rate);
+    const bool one_node = c.cache.Nodes() == 1;
     for (size_t i = 0; i < o_.keys.size(); ++i) {
-      if (c.stopped() || generation != generation_) co_return;
+      if (c.stopped() || Superseded(started, node)) co_return;
+      const Key k = o_.keys[i];
+      if (!one_node) {
+        const uint32_t at = c.cache.NodeOf(k);
+        if ((node != FaultWindowConfig::kAllNodes && at != node) ||
+            generation_[at] != started[at]) {
+          continue;
+        }
+      }
       // Each key is its own process so a slow load does not hold back the rate.
-      c.Spawn(WarmOne(o_.keys[i]));
+      c.Spawn(WarmOne(k));
       if (i + 1 < o_.keys.size()) co_await c.Sleep(gap);
     }
+  }
+
+  // Every node the pass warms has had a newer pass.
+  bool Superseded(const std::vector<uint64_t>& started, uint32_t node) const {
+    if (node != FaultWindowConfig::kAllNodes) return generation_[node] != started[node];
+    for (size_t n = 0; n < started.size(); ++n) {
+      if (generation_[n] == started[n]) return false;
+    }
+    return true;
   }
 
   Task<void> WarmOne(Key k) {
@@ -52,8 +76,8 @@ class Preloader final : public Warmer {
   }
 
   PreloadOptions o_;
-  std::optional<Ctx> bg_;  // the background context all passes share
-  uint64_t generation_ = 0;
+  std::optional<Ctx> bg_;             // the background context all passes share
+  std::vector<uint64_t> generation_;  // per node: passes started after its flushes
 };
 
 }  // namespace

@@ -21,6 +21,9 @@
 //    queued write: acknowledged but never persisted (PolicyStats::lost_writes,
 //    summary writes.lost). A write whose SET was issued before the flush but
 //    answered after it lost its queue entry too and is counted the same way.
+//    In a cluster the list is one key (keyspace::kWriteBehindQueue) on one
+//    node: only that node's flush or restart drops it, and while that node is
+//    down a write's push fails, and so does the write.
 //  - while the cache is down a write cannot be acknowledged: the SET fails
 //    after the cache timeout and so does the write (nothing is queued), and
 //    the worker cannot read the queue, so it skips its turns.
@@ -71,8 +74,10 @@ class WriteBehind final : public WritePath {
       throw std::logic_error("write-behind needs a writable version ledger");
     }
     PolicyStats* stats = &c.stats();
-    // FLUSHALL and a crash take the list with them.
-    c.cache.OnFlush([this, stats] {
+    queue_node_ = c.cache.NodeOfRaw(keyspace::kWriteBehindQueue);
+    // FLUSHALL and a crash of the list's node take the list with them.
+    c.cache.OnFlush([this, stats](uint32_t node) {
+      if (node != queue_node_) return;
       stats->lost_writes += queue_.size();
       queue_.clear();
       ++flushes_;
@@ -90,6 +95,7 @@ class WriteBehind final : public WritePath {
     // Rejected (too big to store): the pipelined push still queued it, but
     // the caller cannot read it back; treat it like an error all the same.
     if (s != CacheWriteStatus::kOk) co_return false;
+    if (c.cache.Nodes() > 1 && c.cache.DownRaw(keyspace::kWriteBehindQueue)) co_return false;
     if (version > c.AckedVersion(k)) c.Acknowledge(k, version);
     if (flushes_ != flushes_before) {
       // The list this write was pushed to is gone: acknowledged, never persisted.
@@ -121,7 +127,7 @@ class WriteBehind final : public WritePath {
       next = next + flush_interval_;
       if (next > c.now()) co_await c.Sleep(next - c.now());
       if (c.stopped()) co_return;
-      if (queue_.empty() || c.cache.Down()) continue;
+      if (queue_.empty() || c.cache.DownRaw(keyspace::kWriteBehindQueue)) continue;
       groups.clear();
       group_of.clear();
       for (size_t taken = 0; taken < batch_size_ && !queue_.empty(); ++taken) {
@@ -160,6 +166,7 @@ class WriteBehind final : public WritePath {
   bool coalesce_;
   std::deque<Queued> queue_;  // the list in the cache server
   uint64_t flushes_ = 0;
+  uint32_t queue_node_ = 0;                          // the cache node holding the list
   boost::unordered_flat_map<Key, uint64_t> issued_;  // highest version handed out per key
 };
 

@@ -168,6 +168,31 @@ struct Summary {
   };
   std::vector<KeyClass> classes;
 
+  // The cache's nodes (CacheConfig::cluster, sim/model/cache_cluster.h), set
+  // only when the cache has more than one node or a CPU limit; a single
+  // unlimited server reports none of this.
+  struct CacheNode {
+    uint32_t node = 0;
+    double key_share = 0;  // share of the hash space it owns (slots / 16,384, or the ring's arcs)
+    uint64_t ops = 0;      // gets + sets + deletes (lease and lock operations included)
+    uint64_t gets = 0, hits = 0, errors = 0;
+    double hit_ratio = 0;           // hits / gets that did not fail
+    double ops_per_s = 0;           // over the simulated time
+    double cpu_utilization = 0;     // busy CPU time / simulated time (0 without a CPU limit)
+    double cpu_wait_ms = 0;         // mean wait for the CPU per operation
+    uint64_t bytes = 0, items = 0;  // at the end
+    uint64_t peak_bytes = 0, evictions = 0, flushes = 0;
+  };
+  struct Cluster {
+    uint32_t nodes = 0;
+    std::string sharding;       // "hash-slots" or "consistent-hashing"
+    uint32_t busiest_node = 0;  // most operations (the lowest index on a tie)
+    double ops_imbalance = 0;   // the busiest node's operations / the mean over nodes
+    double max_cpu_utilization = 0;
+    std::vector<CacheNode> per_node;
+  };
+  std::optional<Cluster> cluster;
+
   // Alert rules of the scenario evaluated over the time series (filled by analysis/).
   struct Alert {
     std::string name;
@@ -213,6 +238,15 @@ struct IntervalRow {
   uint64_t stampede_loads = 0;                // duplicate loads started in the interval
 };
 
+// One node's part of an interval (nodes.csv, with Summary::cluster).
+struct NodeIntervalRow {
+  double time_s = 0;  // interval start
+  uint32_t node = 0;
+  uint64_t ops = 0, gets = 0, hits = 0, errors = 0;
+  double cpu_utilization = 0;     // busy CPU time / interval
+  uint64_t bytes = 0, items = 0;  // at the end of the interval
+};
+
 // The shared-cache expiries of one of the workload's hottest keys: the expiry
 // times of its value entries that the cache server counted as expirations
 // (lazily or actively), whatever their namespace generation. Entries deleted,
@@ -227,6 +261,8 @@ struct RunResult {
   Summary summary;
   std::vector<IntervalRow> timeseries;
   std::vector<HotKeyExpiries> hot_keys;  // hottest first (Workload::HottestKeys)
+  // With Summary::cluster: every node's rows, interval-major.
+  std::vector<NodeIntervalRow> node_timeseries;
   // Empty when the run lasted its duration; else why and when its arrivals
   // stopped early (World's StopRule): its figures cover a shorter run.
   std::string stopped_early;

@@ -1,14 +1,17 @@
 #include "sim/model/cache_server.h"
 
+#include <algorithm>
+
 namespace cachelab {
 
 CacheServer::CacheServer(Simulator& sim, const CacheConfig& config,
-                         std::unique_ptr<EvictionPolicy> eviction, uint64_t seed)
+                         std::unique_ptr<EvictionPolicy> eviction, uint64_t seed,
+                         std::string_view rtt_stream)
     : sim_(sim),
       config_(config),
       store_(config.capacity_bytes, config.max_items, config.entry_overhead, std::move(eviction)),
       rtt_(config.rtt),
-      rng_(MakeStream(seed, "cache.rtt")) {
+      rng_(MakeStream(seed, rtt_stream)) {
   store_.set_active_expiry(config.active_expiry_interval > Duration());
 }
 
@@ -21,6 +24,37 @@ bool CacheServer::IsDown(Time t) const {
     }
   }
   return false;
+}
+
+Time CacheServer::UpAgainAt(Time t) const {
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (const auto& f : config_.faults) {
+      const bool down =
+          f.kind == FaultWindowConfig::Kind::kDown || f.kind == FaultWindowConfig::Kind::kRestart;
+      const Time start = Time::Zero() + f.start, end = start + f.duration;
+      if (down && t >= start && t < end) {
+        t = end;
+        moved = true;
+      }
+    }
+  }
+  return t;
+}
+
+Duration CacheServer::Cpu(uint64_t bytes) {
+  if (!config_.cpu.Limited()) return Duration();
+  const Time now = sim_.now();
+  const Duration service =
+      config_.cpu.per_op +
+      Duration::Nanos(static_cast<int64_t>(static_cast<double>(config_.cpu.per_kib.nanos()) *
+                                           static_cast<double>(bytes) / 1024.0));
+  const Time start = std::max(now, cpu_free_);
+  cpu_free_ = start + service;
+  ++stats_.cpu_ops;
+  stats_.cpu_busy_ns += service.nanos();
+  stats_.cpu_wait_ns += (start - now).nanos();
+  return cpu_free_ - now;
 }
 
 Duration CacheServer::Rtt() {
@@ -44,37 +78,39 @@ Delayed<CacheGetResult> CacheServer::Get(Key k) {
   }
   CacheGetResult r;
   if (const Store::Entry* e = store_.Get(k, now)) {
+    ++stats_.hits;
     r.status = CacheStatus::kHit;
     r.value = e->value;
     r.remaining_ttl = e->expires == Time::Max() ? Duration::Max() : e->expires - now;
   } else if (miss_hint_ != nullptr) {
     miss_hint_(miss_hint_ctx_, k);
   }
-  return {sim_, Rtt(), r};
+  return {sim_, Rtt() + Cpu(r.hit() ? r.value.size : 0), r};
 }
 
 template <typename Apply>
-Delayed<CacheWriteStatus> CacheServer::WriteOp(uint64_t& counter, Apply apply) {
+Delayed<CacheWriteStatus> CacheServer::WriteOp(uint64_t& counter, uint64_t bytes, Apply apply) {
   ++counter;
   const Time now = sim_.now();
   if (IsDown(now)) {
     ++stats_.errors;
     return {sim_, config_.timeout, CacheWriteStatus::kError};
   }
-  return {sim_, Rtt(), apply(now) ? CacheWriteStatus::kOk : CacheWriteStatus::kRejected};
+  const CacheWriteStatus s = apply(now) ? CacheWriteStatus::kOk : CacheWriteStatus::kRejected;
+  return {sim_, Rtt() + Cpu(bytes), s};
 }
 
 Delayed<CacheWriteStatus> CacheServer::Set(Key k, const Value& v, Duration ttl) {
-  return WriteOp(stats_.sets, [&](Time now) { return store_.Set(k, v, ttl, now); });
+  return WriteOp(stats_.sets, v.size, [&](Time now) { return store_.Set(k, v, ttl, now); });
 }
 
 Delayed<CacheWriteStatus> CacheServer::SetIfAbsent(Key k, const Value& v, Duration ttl) {
-  return WriteOp(stats_.sets, [&](Time now) { return store_.SetIfAbsent(k, v, ttl, now); });
+  return WriteOp(stats_.sets, v.size, [&](Time now) { return store_.SetIfAbsent(k, v, ttl, now); });
 }
 
 // Deleting an absent key is still a success, as in Redis' DEL.
 Delayed<CacheWriteStatus> CacheServer::Delete(Key k) {
-  return WriteOp(stats_.deletes, [&](Time now) {
+  return WriteOp(stats_.deletes, 0, [&](Time now) {
     store_.Delete(k, now);
     if (!leases_.empty()) leases_.erase(k);
     return true;
@@ -91,10 +127,11 @@ Delayed<LeaseGetResult> CacheServer::LeaseGet(Key k, Duration period) {
     return {sim_, config_.timeout, r};
   }
   if (const Store::Entry* e = store_.Get(k, now)) {
+    ++stats_.hits;
     r.get.status = CacheStatus::kHit;
     r.get.value = e->value;
     r.get.remaining_ttl = e->expires == Time::Max() ? Duration::Max() : e->expires - now;
-    return {sim_, Rtt(), r};
+    return {sim_, Rtt() + Cpu(r.get.value.size), r};
   }
   auto [it, fresh] = leases_.try_emplace(k, Lease{0, now});
   if (fresh || now - it->second.issued >= period) {
@@ -102,12 +139,12 @@ Delayed<LeaseGetResult> CacheServer::LeaseGet(Key k, Duration period) {
     r.token = it->second.token;
     ++stats_.leases_issued;
   }
-  return {sim_, Rtt(), r};
+  return {sim_, Rtt() + Cpu(0), r};
 }
 
 Delayed<CacheWriteStatus> CacheServer::LeaseSet(Key k, const Value& v, Duration ttl,
                                                 uint64_t token) {
-  return WriteOp(stats_.sets, [&](Time now) {
+  return WriteOp(stats_.sets, v.size, [&](Time now) {
     auto it = leases_.find(k);
     if (it == leases_.end() || it->second.token != token) {
       ++stats_.lease_sets_rejected;

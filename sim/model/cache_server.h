@@ -13,6 +13,15 @@
 // and a flush invalidate tokens, so a fill that loaded the row before a
 // concurrent write's delete is rejected instead of caching the old version.
 //
+// CPU (config.cpu, when limited): the server runs one operation at a time in
+// issue order (the one-way trip is folded into the round trip, so the queue
+// sees operations in the order they act on the store); an answer comes after
+// the wait for the CPU, the operation's service time and the round trip. A
+// single-threaded node under Poisson traffic is then exactly M/G/1.
+//
+// One server is one node of a CacheCluster (sim/model/cache_cluster.h); its
+// config holds only the fault windows that hit it.
+//
 // Background work (active expiry, fault events) runs as events until Stop().
 #pragma once
 
@@ -20,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "sim/core/random.h"
@@ -47,6 +57,9 @@ enum class CacheWriteStatus : uint8_t {
 
 struct CacheServerStats {
   uint64_t gets = 0, sets = 0, deletes = 0, errors = 0;
+  uint64_t hits = 0;                         // gets (and lease gets) that found an entry
+  uint64_t cpu_ops = 0;                      // operations served by a limited CPU
+  int64_t cpu_busy_ns = 0, cpu_wait_ns = 0;  // serving them, and their waits before it
   uint64_t leases_issued = 0, lease_sets_rejected = 0;
   uint64_t flushes = 0;  // flush and restart faults that emptied the store
 };
@@ -58,8 +71,9 @@ struct LeaseGetResult {
 
 class CacheServer {
  public:
+  // `rtt_stream` names the round trips' random stream (one per node).
   CacheServer(Simulator& sim, const CacheConfig& config, std::unique_ptr<EvictionPolicy> eviction,
-              uint64_t seed);
+              uint64_t seed, std::string_view rtt_stream = "cache.rtt");
 
   Delayed<CacheGetResult> Get(Key k);
   Delayed<CacheWriteStatus> Set(Key k, const Value& v, Duration ttl);
@@ -72,6 +86,10 @@ class CacheServer {
 
   // Called (in registration order) when a flush or restart fault empties the store.
   void AddFlushListener(std::function<void()> f) { flush_listeners_.push_back(std::move(f)); }
+
+  // The end of the fault windows holding the server down at `t` (chained:
+  // one window that starts inside another extends it); `t` when it is up.
+  Time UpAgainAt(Time t) const;
 
   // Called with the key of every Get that misses, when the answer is known
   // and one round trip before the caller sees it: the world starts loading
@@ -99,11 +117,14 @@ class CacheServer {
 
  private:
   Duration Rtt();
+  // The wait for the CPU plus the service of an operation carrying `bytes`;
+  // 0 without a CPU limit.
+  Duration Cpu(uint64_t bytes);
   static void OnFaultStart(void* self, uint64_t index);
   // A mutating operation: counted, failed while down, else `apply(now)` on
   // the store decides between kOk and kRejected.
   template <typename Apply>
-  Delayed<CacheWriteStatus> WriteOp(uint64_t& counter, Apply apply);
+  Delayed<CacheWriteStatus> WriteOp(uint64_t& counter, uint64_t bytes, Apply apply);
   static void OnActiveExpiry(void* self, uint64_t);
 
   Simulator& sim_;
@@ -113,6 +134,7 @@ class CacheServer {
   RandomEngine rng_;
   CacheServerStats stats_;
   bool stopped_ = false;
+  Time cpu_free_;  // when the CPU has served every operation issued so far
   struct Lease {
     uint64_t token;
     Time issued;

@@ -214,12 +214,43 @@ struct InstancesConfig {
 //  - flush: at `start` every entry is dropped (FLUSHALL, a deploy); no duration;
 //  - restart: a crash: down for `duration`, then back empty; whatever lived
 //    only in the cache (a write-behind queue) is lost at `start`.
+//
+// With a cluster (CacheConfig::cluster), a window hits one node (`node`) or,
+// without one, every node at once.
 struct FaultWindowConfig {
   enum class Kind { kDown, kSlow, kFlush, kRestart };
+  static constexpr uint32_t kAllNodes = UINT32_MAX;
   Kind kind = Kind::kDown;
   Duration start;
   Duration duration;
-  double factor = 1;  // slow only, >= 1
+  double factor = 1;          // slow only, >= 1
+  uint32_t node = kAllNodes;  // < cluster.nodes
+  bool Hits(uint32_t n) const { return node == kAllNodes || node == n; }
+};
+
+// Several cache nodes that split the key space (Redis Cluster, a Memcached
+// pool); every node has the capacity, round trip, CPU and eviction policy of
+// CacheConfig. A cache key goes to one node, chosen by `sharding`:
+//  - kHashSlots: Redis Cluster's: slot = CRC16 (XMODEM) of the key's text mod
+//    16,384, the slots dealt to the nodes in contiguous ranges of equal size
+//    (what `redis-cli --cluster create` assigns);
+//  - kConsistentHashing: a ketama ring (Memcached clients): `virtual_nodes`
+//    points per node, a key goes to the first point at or after its hash.
+struct ClusterConfig {
+  enum class Sharding { kHashSlots, kConsistentHashing };
+  uint32_t nodes = 1;  // >= 1; 1 is the single server of the rest of this file
+  Sharding sharding = Sharding::kHashSlots;
+  uint32_t virtual_nodes = 160;  // consistent hashing only, >= 1
+};
+
+// A cache node's CPU: Redis runs commands on one thread, so a node serves one
+// operation at a time, in the order they were issued, each for per_op plus
+// per_kib for every KiB of value it carries; an operation waits for those
+// before it. 0 and 0: no CPU limit (an operation takes its round trip only).
+struct CacheCpuConfig {
+  Duration per_op;
+  Duration per_kib;
+  bool Limited() const { return per_op > Duration() || per_kib > Duration(); }
 };
 
 struct CacheConfig {
@@ -232,6 +263,8 @@ struct CacheConfig {
   Duration active_expiry_interval = Duration::Millis(100);  // 0 disables active expiry
   uint32_t active_expiry_limit = 10'000;                    // expired entries removed per cycle
   std::vector<FaultWindowConfig> faults;
+  ClusterConfig cluster;  // capacity_bytes and max_items are each node's
+  CacheCpuConfig cpu;     // each node's
 };
 
 // The scenario loader's defaults differ from these C++ ones where noted: a

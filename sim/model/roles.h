@@ -21,7 +21,7 @@
 
 namespace cachelab {
 
-class CacheServer;
+class CacheCluster;
 class Database;
 class Runtime;
 class Simulator;
@@ -49,7 +49,7 @@ struct PolicyStats {
 struct Services {
   Simulator& sim;
   Runtime& runtime;  // the simulator as a Runtime: what policy code waits, sleeps and spawns on
-  CacheServer& cache;
+  CacheCluster& cache;
   Database& db;
   const VersionLedger& ledger;
   const WorldConfig& config;

@@ -9,12 +9,13 @@
 namespace cachelab {
 
 World::World(const WorldConfig& config, std::unique_ptr<PolicyStack> stack,
-             std::unique_ptr<EvictionPolicy> eviction, KeyTrace* trace)
+             std::unique_ptr<EvictionPolicy> eviction, KeyTrace* trace,
+             const EvictionFactory& more_evictions)
     : config_(config),
       workload_(config.workload, config.duration, config.seed),
       ledger_(config.workload.keys),
       runtime_(sim_),
-      cache_(sim_, config.cache, std::move(eviction), config.seed),
+      cache_(sim_, config.cache, std::move(eviction), more_evictions, config.seed),
       db_(sim_, config.database, workload_.sizes(), ledger_, stampede_, config.seed),
       services_{sim_, runtime_, cache_, db_, ledger_, config_, policy_stats_, trace},
       stack_(std::move(stack)),
@@ -78,15 +79,11 @@ RunResult World::Run(const std::function<void(double)>& progress, const StopRule
   result.summary = BuildSummary();
   result.stopped_early = stopped_early_;
   result.timeseries = std::move(rows_);
-  for (size_t i = 0; i < cache_.store().watched().size(); ++i) {
-    const Store::WatchedKey& w = cache_.store().watched()[i];
+  result.node_timeseries = std::move(node_rows_);
+  for (size_t i = 0; i < hot_keys_.size(); ++i) {
     HotKeyExpiries h;
     h.key = hot_keys_[i];
-    h.truncated = w.truncated;
-    std::vector<Time> at = w.expiries;
-    // Lazy and active expiry may count entries of different generations out of order.
-    std::sort(at.begin(), at.end());
-    for (Time t : at) h.expiries_s.push_back(t.seconds());
+    for (Time t : cache_.WatchedExpiries(i, &h.truncated)) h.expiries_s.push_back(t.seconds());
     result.hot_keys.push_back(std::move(h));
   }
   return result;
@@ -160,11 +157,11 @@ std::optional<Request> World::TakeNext() {
       stack_->Prefetch(static_cast<uint32_t>((next_instance_ + ahead_count_) % instances_), r->key);
     }
     ahead_[(ahead_head_ + ahead_count_++) % kAhead] = *r;
-    cache_.store().Prefetch(r->key);
+    cache_.Prefetch(r->key);
     // The slot of the request drawn kAhead / 2 earlier has had time to load.
     if (ahead_count_ > kAhead / 2) {
       const Key earlier = ahead_[(ahead_head_ + ahead_count_ - 1 - kAhead / 2) % kAhead].key;
-      cache_.store().PrefetchNode(earlier);
+      cache_.PrefetchNode(earlier);
       ledger_.Prefetch(earlier);  // read when the request completes
     }
   }
@@ -284,7 +281,6 @@ void World::OnTick(void* self, uint64_t) {
 
 void World::EmitRow(Time end) {
   const DatabaseStats& db = db_.stats();
-  const Store& store = cache_.store();
   WorldTotals t;
   t.db_queries = db.queries;
   t.db_busy_ns = db.busy_ns;
@@ -293,12 +289,79 @@ void World::EmitRow(Time end) {
   t.db_started = db.started;
   t.db_queued = db.queued;
   t.db_wait_ns = db.wait_ns_total;
-  t.evictions = store.evictions();
-  t.expirations = store.expirations();
-  t.cache_bytes = store.bytes();
-  t.cache_items = store.items();
+  t.evictions = cache_.evictions();
+  t.expirations = cache_.expirations();
+  t.cache_bytes = cache_.bytes();
+  t.cache_items = cache_.items();
   t.duplicate_loads = stampede_.duplicate_loads();
+  const double row_start = meter_.interval_start().seconds();
   rows_.push_back(meter_.Row(end, t));
+  if (ReportsNodes()) EmitNodeRows(row_start, end);
+}
+
+void World::EmitNodeRows(double start_s, Time end) {
+  node_last_.resize(cache_.nodes());
+  const double seconds = (end - node_last_at_).seconds();
+  for (uint32_t i = 0; i < cache_.nodes(); ++i) {
+    const CacheServerStats& now = cache_.node(i).stats();
+    CacheServerStats& last = node_last_[i];
+    NodeIntervalRow r;
+    r.time_s = start_s;
+    r.node = i;
+    r.gets = now.gets - last.gets;
+    r.ops = r.gets + (now.sets - last.sets) + (now.deletes - last.deletes);
+    r.hits = now.hits - last.hits;
+    r.errors = now.errors - last.errors;
+    r.cpu_utilization =
+        seconds > 0 ? static_cast<double>(now.cpu_busy_ns - last.cpu_busy_ns) / 1e9 / seconds : 0;
+    r.bytes = cache_.node(i).store().bytes();
+    r.items = cache_.node(i).store().items();
+    node_rows_.push_back(r);
+    last = now;
+  }
+  node_last_at_ = end;
+}
+
+void World::FillClusterSummary(Summary& s, Time end) const {
+  Summary::Cluster c;
+  c.nodes = cache_.nodes();
+  c.sharding = config_.cache.cluster.sharding == ClusterConfig::Sharding::kHashSlots
+                   ? "hash-slots"
+                   : "consistent-hashing";
+  const double seconds = end.seconds();
+  uint64_t total_ops = 0, most = 0;
+  for (uint32_t i = 0; i < c.nodes; ++i) {
+    const CacheServer& n = cache_.node(i);
+    const CacheServerStats& st = n.stats();
+    Summary::CacheNode o;
+    o.node = i;
+    o.key_share = cache_.shards().Share(i);
+    o.gets = st.gets;
+    o.ops = st.gets + st.sets + st.deletes;
+    o.hits = st.hits;
+    o.errors = st.errors;
+    const uint64_t answered_gets = st.gets - std::min(st.gets, st.errors);
+    o.hit_ratio = answered_gets > 0 ? static_cast<double>(st.hits) / answered_gets : 0;
+    o.ops_per_s = seconds > 0 ? static_cast<double>(o.ops) / seconds : 0;
+    o.cpu_utilization = seconds > 0 ? static_cast<double>(st.cpu_busy_ns) / 1e9 / seconds : 0;
+    o.cpu_wait_ms =
+        st.cpu_ops > 0 ? static_cast<double>(st.cpu_wait_ns) / 1e6 / static_cast<double>(st.cpu_ops)
+                       : 0;
+    o.bytes = n.store().bytes();
+    o.items = n.store().items();
+    o.peak_bytes = n.store().peak_bytes();
+    o.evictions = n.store().evictions();
+    o.flushes = st.flushes;
+    total_ops += o.ops;
+    if (o.ops > most) {
+      most = o.ops;
+      c.busiest_node = i;
+    }
+    c.max_cpu_utilization = std::max(c.max_cpu_utilization, o.cpu_utilization);
+    c.per_node.push_back(o);
+  }
+  c.ops_imbalance = total_ops > 0 ? static_cast<double>(most) * c.nodes / total_ops : 0;
+  s.cluster = std::move(c);
 }
 
 Summary World::BuildSummary() {
@@ -308,25 +371,26 @@ Summary World::BuildSummary() {
   const Time end = std::max(last_finish_, Time::Zero());
   s.simulated_seconds = end.seconds();
   meter_.FillSummary(s);
-  const Store& store = cache_.store();
-  s.cache.evictions = store.evictions();
-  s.cache.expirations = store.expirations();
-  s.cache.peak_bytes = store.peak_bytes();
-  s.cache.peak_items = store.peak_items();
-  s.cache.stored = store.stored();
-  s.cache.unused = store.unused_removed() + store.UnusedResident();
+  s.cache.evictions = cache_.evictions();
+  s.cache.expirations = cache_.expirations();
+  s.cache.peak_bytes = cache_.peak_bytes();
+  s.cache.peak_items = cache_.peak_items();
+  s.cache.stored = cache_.stored();
+  s.cache.unused = cache_.unused();
   s.cache.unused_ratio =
       s.cache.stored > 0 ? static_cast<double>(s.cache.unused) / static_cast<double>(s.cache.stored)
                          : 0;
-  s.cache.gets = cache_.stats().gets;
-  s.cache.sets = cache_.stats().sets;
-  s.cache.deletes = cache_.stats().deletes;
+  const CacheServerStats cs = cache_.stats();
+  s.cache.gets = cs.gets;
+  s.cache.sets = cs.sets;
+  s.cache.deletes = cs.deletes;
   FillDatabaseSummary(s, db_.stats(), db_.connections(), end);
   FillDatabaseVerdict(s, config_.database, config_.duration);
   FillStampedeSummary(s, stampede_);
   FillPolicySummary(s, policy_stats_);
-  s.guard.leases_issued = cache_.stats().leases_issued;
-  s.guard.lease_sets_rejected = cache_.stats().lease_sets_rejected;
+  s.guard.leases_issued = cs.leases_issued;
+  s.guard.lease_sets_rejected = cs.lease_sets_rejected;
+  if (ReportsNodes()) FillClusterSummary(s, end);
   return s;
 }
 

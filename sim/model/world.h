@@ -29,7 +29,7 @@
 #include "sim/core/simulator.h"
 #include "sim/metrics/stampede.h"
 #include "sim/metrics/summary.h"
-#include "sim/model/cache_server.h"
+#include "sim/model/cache_cluster.h"
 #include "sim/model/database.h"
 #include "sim/model/eviction.h"
 #include "sim/model/ledger.h"
@@ -42,9 +42,11 @@ namespace cachelab {
 class World {
  public:
   // `trace`, when given, records the events of one key (for `explain`); it
-  // must outlive the world.
+  // must outlive the world. `eviction` is the cache's (node 0's, with a
+  // cluster); `more_evictions` makes those of the other nodes.
   World(const WorldConfig& config, std::unique_ptr<PolicyStack> stack,
-        std::unique_ptr<EvictionPolicy> eviction, KeyTrace* trace = nullptr);
+        std::unique_ptr<EvictionPolicy> eviction, KeyTrace* trace = nullptr,
+        const EvictionFactory& more_evictions = {});
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
@@ -52,7 +54,7 @@ class World {
 
   // For tests and policies that need to look inside.
   Simulator& sim() { return sim_; }
-  const CacheServer& cache() const { return cache_; }
+  const CacheCluster& cache() const { return cache_; }
   Database& db() { return db_; }
   const VersionLedger& ledger() const { return ledger_; }
 
@@ -75,6 +77,10 @@ class World {
   Process ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_t request);
   void Finish(Time started, bool read, Key key);
   void EmitRow(Time end);
+  // With Summary::cluster: each node's row of the interval ending at `end`.
+  void EmitNodeRows(double start_s, Time end);
+  void FillClusterSummary(Summary& s, Time end) const;
+  bool ReportsNodes() const { return cache_.nodes() > 1 || config_.cache.cpu.Limited(); }
   bool Done() const { return arrivals_done_ && in_flight_ == 0; }
   void CheckStopRule();
   void StopEarly(const char* why);
@@ -93,7 +99,7 @@ class World {
   VersionLedger ledger_;
   StampedeTracker stampede_;
   SimRuntime runtime_;
-  CacheServer cache_;
+  CacheCluster cache_;
   Database db_;
   PolicyStats policy_stats_;
   Services services_;
@@ -132,6 +138,9 @@ class World {
 
   RunMeter meter_;
   std::vector<IntervalRow> rows_;
+  std::vector<NodeIntervalRow> node_rows_;
+  std::vector<CacheServerStats> node_last_;  // each node's counts at the last row
+  Time node_last_at_;
 };
 
 }  // namespace cachelab
