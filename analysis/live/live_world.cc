@@ -1027,6 +1027,14 @@ void CheckLiveForm(const Scenario& scenario, bool external_redis) {
     throw InputError(scenario.source +
                      ": /cache/max_items has no live form (Redis limits memory, not entries)");
   }
+  if (cache.cluster.nodes > 1) {
+    throw InputError(scenario.source +
+                     ": /cache/cluster/nodes has no live form yet (a live run uses one Redis)");
+  }
+  if (cache.cpu.Limited()) {
+    throw InputError(scenario.source +
+                     ": /cache/cpu has no live form (the real Redis spends its own CPU)");
+  }
   if (scenario.world.database.cores > 0) {
     throw InputError(scenario.source +
                      ": /database/cores has no live form (the real PostgreSQL's own cores share "

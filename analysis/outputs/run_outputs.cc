@@ -253,6 +253,34 @@ nlohmann::json SummaryToJson(const Summary& s) {
          {{"mean", RoundedJson(c.read_mean_ms)}, {"p99", RoundedJson(c.read_p99_ms)}}}};
   }
   j["classes"] = std::move(classes);
+  // Only with several nodes or a CPU limit: a single server's summary is unchanged.
+  if (s.cluster) {
+    const Summary::Cluster& c = *s.cluster;
+    nlohmann::json nodes = nlohmann::json::array();
+    for (const Summary::CacheNode& n : c.per_node) {
+      nodes.push_back({{"node", n.node},
+                       {"key_share", RoundedJson(n.key_share)},
+                       {"ops", n.ops},
+                       {"gets", n.gets},
+                       {"hits", n.hits},
+                       {"errors", n.errors},
+                       {"hit_ratio", RoundedJson(n.hit_ratio)},
+                       {"ops_per_s", RoundedJson(n.ops_per_s)},
+                       {"cpu_utilization", RoundedJson(n.cpu_utilization)},
+                       {"cpu_wait_ms", RoundedJson(n.cpu_wait_ms)},
+                       {"bytes", n.bytes},
+                       {"items", n.items},
+                       {"peak_bytes", n.peak_bytes},
+                       {"evictions", n.evictions},
+                       {"flushes", n.flushes}});
+    }
+    j["cluster"] = {{"nodes", c.nodes},
+                    {"sharding", c.sharding},
+                    {"busiest_node", c.busiest_node},
+                    {"ops_imbalance", RoundedJson(c.ops_imbalance)},
+                    {"max_cpu_utilization", RoundedJson(c.max_cpu_utilization)},
+                    {"per_node", std::move(nodes)}};
+  }
   if (s.live) {
     const Summary::Live& l = *s.live;
     j["live"] = {{"redis_version", l.redis_version},
@@ -292,6 +320,19 @@ std::string TimeSeriesToCsv(const std::vector<IntervalRow>& rows) {
           columns[i].get(r));
     }
     out += '\n';
+  }
+  return out;
+}
+
+std::string NodeTimeSeriesToCsv(const std::vector<NodeIntervalRow>& rows) {
+  std::string out = "time_s,node,ops,gets,hits,errors,hit_ratio,cpu_utilization,bytes,items\n";
+  for (const NodeIntervalRow& r : rows) {
+    const uint64_t answered = r.gets - std::min(r.gets, r.errors);
+    const double hit_ratio = answered > 0 ? static_cast<double>(r.hits) / answered : 0;
+    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{},{},{},{}\n",
+                   FormatDouble(r.time_s, kTimeDigits), r.node, r.ops, r.gets, r.hits, r.errors,
+                   FormatDouble(hit_ratio, 6), FormatDouble(r.cpu_utilization, 6), r.bytes,
+                   r.items);
   }
   return out;
 }
@@ -408,6 +449,19 @@ std::string FormatSummaryTable(const Summary& s) {
           "  {:<12} {:>12} reads  hit ratio {:>8}  read p99 {:>10}  {:>10} stale  {:>10} writes\n",
           c.name, Grouped(c.reads), Percent(c.hit_ratio), Millis(c.read_p99_ms),
           Grouped(c.stale_reads), Grouped(c.writes));
+    }
+  }
+  if (s.cluster) {
+    const Summary::Cluster& c = *s.cluster;
+    out += fmt::format("\ncache nodes ({}, busiest node {} with {:.2f}x the mean operations)\n",
+                       c.sharding, c.busiest_node, c.ops_imbalance);
+    for (const Summary::CacheNode& n : c.per_node) {
+      out += fmt::format(
+          "  node {:<4} {:>7} keys {:>12} ops  hit ratio {:>8}  cpu {:>7}  wait {:>10}  {:>10}  "
+          "{:>8} evictions\n",
+          n.node, Percent(n.key_share), Grouped(n.ops), Percent(n.hit_ratio),
+          Percent(n.cpu_utilization), Millis(n.cpu_wait_ms), HumanBytes(n.bytes),
+          Grouped(n.evictions));
     }
   }
   // Full width: an alert's name and every firing do not fit a column.
@@ -610,10 +664,15 @@ std::string QueueGrowthNote(const Summary& s) {
 
 void WriteRunOutputs(const std::string& dir, const Scenario& scenario, const RunResult& result) {
   // Serialise before touching the file system: a failure here leaves nothing.
-  WriteFolderAtomically(dir, {{"summary.json", SummaryToJson(result.summary).dump(2) + "\n"},
-                              {"timeseries.csv", TimeSeriesToCsv(result.timeseries)},
-                              {"scenario.resolved.json", scenario.resolved.dump(2) + "\n"},
-                              {"events.json", EventsToJson(scenario, result).dump(2) + "\n"}});
+  std::vector<std::pair<std::string, std::string>> files = {
+      {"summary.json", SummaryToJson(result.summary).dump(2) + "\n"},
+      {"timeseries.csv", TimeSeriesToCsv(result.timeseries)},
+      {"scenario.resolved.json", scenario.resolved.dump(2) + "\n"},
+      {"events.json", EventsToJson(scenario, result).dump(2) + "\n"}};
+  if (result.summary.cluster) {
+    files.emplace_back("nodes.csv", NodeTimeSeriesToCsv(result.node_timeseries));
+  }
+  WriteFolderAtomically(dir, files);
 }
 
 std::string DefaultRunDir(const Scenario& scenario) {

@@ -139,10 +139,12 @@ RunEstimate EstimateRun(const Scenario& s) {
   e.parts.emplace_back("/workload/keys/count", keys * (stack ? kBytesPerStackKey : kBytesPerKey));
 
   if (w.cache.enabled) {
+    // Capacity and the item limit are each node's.
+    const double nodes = w.cache.cluster.nodes;
     double entries = static_cast<double>(w.cache.capacity_bytes) /
                      (MeanValueSize(w.workload) + static_cast<double>(w.cache.entry_overhead));
-    entries = std::min(entries, keys);
     if (w.cache.max_items > 0) entries = std::min(entries, static_cast<double>(w.cache.max_items));
+    entries = std::min(entries * nodes, keys);
     e.parts.emplace_back("/cache/capacity", entries * kBytesPerEntry);
   }
 
@@ -157,7 +159,11 @@ RunEstimate EstimateRun(const Scenario& s) {
       db.queue_timeout.seconds();
   const double span = w.duration.seconds() + drain;
   const double rows = span / w.metrics.interval.seconds();
-  e.parts.emplace_back("/metrics/interval", rows * kBytesPerRow);
+  const bool node_rows = w.cache.cluster.nodes > 1 || w.cache.cpu.Limited();
+  e.parts.emplace_back(
+      "/metrics/interval",
+      rows * (kBytesPerRow +
+              (node_rows ? w.cache.cluster.nodes * double{sizeof(NodeIntervalRow)} : 0)));
   e.timer_events = rows;
   if (w.cache.enabled && w.cache.active_expiry_interval.nanos() > 0) {
     e.timer_events += span / w.cache.active_expiry_interval.seconds();

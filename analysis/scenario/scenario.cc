@@ -691,7 +691,7 @@ class Loader {
   void Cache(const Node& n, CacheConfig* c, PolicyChoice* eviction, json* out) {
     ObjectReader r(o_, n);
     r.CheckFields({"enabled", "capacity", "max_items", "entry_overhead", "eviction", "rtt",
-                   "timeout", "active_expiry", "faults"});
+                   "timeout", "active_expiry", "faults", "cluster", "cpu"});
     *out = json::object();
     {
       const Node en = r.Optional("enabled", true);
@@ -719,6 +719,16 @@ class Loader {
           DurationField(a.Optional("interval", "100ms"), Lower::kNonNegative, &ae["interval"]);
       c->active_expiry_limit = Count32Field(a.Optional("limit", 10'000), &ae["limit"]);
     }
+    Cluster(r.Optional("cluster", json::object()), &c->cluster, &(*out)["cluster"]);
+    {
+      ObjectReader u(o_, r.Optional("cpu", json::object()));
+      u.CheckFields({"per_op", "per_kib"});
+      json& cpu = (*out)["cpu"] = json::object();
+      c->cpu.per_op =
+          DurationField(u.Optional("per_op", "0s"), Lower::kNonNegative, &cpu["per_op"]);
+      c->cpu.per_kib =
+          DurationField(u.Optional("per_kib", "0s"), Lower::kNonNegative, &cpu["per_kib"]);
+    }
     {
       const Node faults = r.Optional("faults", json::array());
       if (!faults.value->is_array()) {
@@ -743,11 +753,22 @@ class Loader {
         }
         json out_fault = {{"kind", k}};
         if (w.kind == FaultWindowConfig::Kind::kFlush) {
-          f.CheckFields({"kind", "start"});
+          f.CheckFields({"kind", "start", "node"});
         } else if (w.kind == FaultWindowConfig::Kind::kSlow) {
-          f.CheckFields({"kind", "start", "duration", "factor"});
+          f.CheckFields({"kind", "start", "duration", "factor", "node"});
         } else {
-          f.CheckFields({"kind", "start", "duration"});
+          f.CheckFields({"kind", "start", "duration", "node"});
+        }
+        // "all" (the default) hits every node: the only one, without a cluster.
+        if (const Node node = f.Optional("node", "all"); !node.value->is_string()) {
+          w.node = static_cast<uint32_t>(
+              IntegerField(node, Lower::kNonNegative, c->cluster.nodes - 1, &out_fault["node"]));
+        } else if (node.value->get<std::string>() == "all") {
+          out_fault["node"] = "all";
+        } else {
+          Expected(o_, node,
+                   "must be \"all\" or a node's index from 0 to " +
+                       std::to_string(c->cluster.nodes - 1));
         }
         w.start = DurationField(f.Required("start", "a duration"), Lower::kNonNegative,
                                 &out_fault["start"]);
@@ -765,6 +786,28 @@ class Loader {
         out_faults.push_back(std::move(out_fault));
       }
     }
+  }
+
+  // cache.cluster: how many nodes share the key space, and how keys are dealt.
+  void Cluster(const Node& n, ClusterConfig* c, json* out) {
+    ObjectReader r(o_, n);
+    r.CheckFields({"nodes", "sharding", "virtual_nodes"});
+    *out = json::object();
+    // Redis Cluster's advice is at most 1,000 nodes; each needs a slot.
+    c->nodes = static_cast<uint32_t>(
+        IntegerField(r.Optional("nodes", 1), Lower::kPositive, 1000, &(*out)["nodes"]));
+    const Node sharding = r.Optional("sharding", "hash-slots");
+    const std::string& name = jsonread::ReadString(o_, sharding);
+    if (name == "hash-slots") {
+      c->sharding = ClusterConfig::Sharding::kHashSlots;
+    } else if (name == "consistent-hashing") {
+      c->sharding = ClusterConfig::Sharding::kConsistentHashing;
+    } else {
+      Expected(o_, sharding, "must be \"hash-slots\" or \"consistent-hashing\"");
+    }
+    (*out)["sharding"] = name;
+    c->virtual_nodes = static_cast<uint32_t>(IntegerField(
+        r.Optional("virtual_nodes", 160), Lower::kPositive, 10'000, &(*out)["virtual_nodes"]));
   }
 
   void Database(const Node& n, DatabaseConfig* db, json* out) {

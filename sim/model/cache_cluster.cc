@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <string>
 
 namespace cachelab {
@@ -59,10 +60,16 @@ ShardMap::ShardMap(const ClusterConfig& config)
     : nodes_(std::max<uint32_t>(config.nodes, 1)), sharding_(config.sharding) {
   if (nodes_ == 1) return;
   if (sharding_ == ClusterConfig::Sharding::kHashSlots) {
+    // redis-cli --cluster create's allocation: node n gets the slots up to
+    // round((n + 1) * 16384 / N - 1), the last node the rest.
     slot_node_.resize(kSlots);
+    const double per = static_cast<double>(kSlots) / nodes_;
+    uint32_t first = 0;
     for (uint32_t n = 0; n < nodes_; ++n) {
-      const uint64_t from = uint64_t{n} * kSlots / nodes_, to = uint64_t{n + 1} * kSlots / nodes_;
-      for (uint64_t s = from; s < to; ++s) slot_node_[s] = static_cast<uint16_t>(n);
+      uint32_t last = static_cast<uint32_t>(std::llround(per * n + per - 1));
+      if (last > kSlots - 1 || n == nodes_ - 1) last = kSlots - 1;
+      for (uint32_t s = first; s <= last; ++s) slot_node_[s] = static_cast<uint16_t>(n);
+      first = last + 1;
     }
     return;
   }

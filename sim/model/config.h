@@ -232,8 +232,8 @@ struct FaultWindowConfig {
 // pool); every node has the capacity, round trip, CPU and eviction policy of
 // CacheConfig. A cache key goes to one node, chosen by `sharding`:
 //  - kHashSlots: Redis Cluster's: slot = CRC16 (XMODEM) of the key's text mod
-//    16,384, the slots dealt to the nodes in contiguous ranges of equal size
-//    (what `redis-cli --cluster create` assigns);
+//    16,384, the slots dealt to the nodes in contiguous ranges of (nearly)
+//    equal size, as `redis-cli --cluster create` deals them;
 //  - kConsistentHashing: a ketama ring (Memcached clients): `virtual_nodes`
 //    points per node, a key goes to the first point at or after its hash.
 struct ClusterConfig {

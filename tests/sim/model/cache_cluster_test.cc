@@ -1,0 +1,289 @@
+#include "sim/model/cache_cluster.h"
+
+#include <boost/random/exponential_distribution.hpp>
+#include <boost/random/uniform_int_distribution.hpp>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "policies/registry.h"
+#include "sim/core/random.h"
+#include "sim/core/simulator.h"
+#include "sim/core/task.h"
+
+namespace cachelab {
+namespace {
+
+std::unique_ptr<EvictionPolicy> MakeLru() {
+  const PolicyInfo* info = FindPolicy(Role::kEviction, "lru");
+  REQUIRE(info != nullptr);
+  return info->make_eviction(Params{});
+}
+
+CacheConfig Config(uint32_t nodes) {
+  CacheConfig c;
+  c.capacity_bytes = 1'000'000;
+  c.entry_overhead = 0;
+  c.rtt.kind = DistributionConfig::Kind::kConstant;
+  c.rtt.mean = 1e6;  // 1 ms
+  c.timeout = Duration::Millis(50);
+  c.active_expiry_interval = Duration();
+  c.cluster.nodes = nodes;
+  return c;
+}
+
+ClusterConfig Ring(uint32_t nodes, uint32_t virtual_nodes = 160) {
+  ClusterConfig c;
+  c.nodes = nodes;
+  c.sharding = ClusterConfig::Sharding::kConsistentHashing;
+  c.virtual_nodes = virtual_nodes;
+  return c;
+}
+
+// Keys 0..n-1 counted per node; each count must lie within 5 standard
+// deviations of Binomial(n, the node's share).
+void CheckBinomialSpread(const ShardMap& m, uint64_t n) {
+  std::vector<uint64_t> count(m.nodes());
+  for (Key k = 0; k < n; ++k) ++count[m.NodeOf(k)];
+  double shares = 0;
+  for (uint32_t i = 0; i < m.nodes(); ++i) {
+    const double p = m.Share(i);
+    shares += p;
+    const double mean = static_cast<double>(n) * p, sd = std::sqrt(mean * (1 - p));
+    INFO("node " << i << " share " << p << ": " << count[i] << " keys, expected " << mean);
+    CHECK(std::fabs(static_cast<double>(count[i]) - mean) <= 5 * sd + 1);
+  }
+  CHECK(shares == Approx(1).epsilon(1e-12));
+}
+
+TEST_CASE("hash slots are Redis Cluster's: CRC16/XMODEM of the key's text mod 16384",
+          "[sim][model][cache_cluster]") {
+  // The CRC's check value (the Redis Cluster specification) and CLUSTER KEYSLOT answers.
+  CHECK(ShardMap::Slot("123456789") == (0x31C3 % 16384));
+  CHECK(ShardMap::Slot("foo") == 12182);
+  CHECK(ShardMap::Slot("bar") == 5061);
+  CHECK(ShardMap::Slot("hello") == 866);
+  CHECK(ShardMap::SlotOfKey(123456789) == ShardMap::Slot("123456789"));
+}
+
+TEST_CASE("slots are dealt in contiguous ranges as redis-cli --cluster create deals them",
+          "[sim][model][cache_cluster]") {
+  ClusterConfig c;
+  c.nodes = 3;
+  const ShardMap m(c);
+  // redis-cli: 0-5460, 5461-10922, 10923-16383.
+  CHECK(m.Share(0) == Approx(5461.0 / 16384));
+  CHECK(m.Share(1) == Approx(5462.0 / 16384));
+  CHECK(m.Share(2) == Approx(5461.0 / 16384));
+  // A key goes to the owner of its slot.
+  for (Key k : {0ull, 7ull, 999ull, 123456789ull}) {
+    const uint32_t slot = ShardMap::SlotOfKey(k);
+    const uint32_t owner = slot <= 5460 ? 0 : slot <= 10922 ? 1 : 2;
+    CHECK(m.NodeOf(k) == owner);
+  }
+}
+
+TEST_CASE("both shardings spread uniform keys within binomial bounds",
+          "[sim][model][cache_cluster]") {
+  SECTION("hash slots, 10 nodes") {
+    ClusterConfig c;
+    c.nodes = 10;
+    CheckBinomialSpread(ShardMap(c), 200'000);
+  }
+  SECTION("consistent hashing, 7 nodes of 160 points") {
+    CheckBinomialSpread(ShardMap(Ring(7)), 200'000);
+  }
+  SECTION(
+      "consistent hashing, 3 nodes of 1 point: shares far from equal, counts still follow them") {
+    const ShardMap m(Ring(3, 1));
+    CheckBinomialSpread(m, 200'000);
+  }
+}
+
+TEST_CASE("adding a node to a ring moves only the keys the new node takes",
+          "[sim][model][cache_cluster]") {
+  const ShardMap before(Ring(5)), after(Ring(6));
+  const uint64_t n = 100'000;
+  uint64_t moved = 0;
+  for (Key k = 0; k < n; ++k) {
+    const uint32_t a = before.NodeOf(k), b = after.NodeOf(k);
+    if (a == b) continue;
+    ++moved;
+    CHECK(b == 5);  // a key that moves, moves to the new node
+  }
+  const double p = after.Share(5), mean = n * p, sd = std::sqrt(mean * (1 - p));
+  CHECK(std::fabs(static_cast<double>(moved) - mean) <= 5 * sd);
+  // Hash slots, by contrast, re-deal ranges: far more keys move.
+  ClusterConfig five, six;
+  five.nodes = 5;
+  six.nodes = 6;
+  uint64_t slot_moved = 0;
+  for (Key k = 0; k < n; ++k) slot_moved += ShardMap(five).NodeOf(k) != ShardMap(six).NodeOf(k);
+  CHECK(slot_moved > 2 * moved);
+}
+
+// Poisson GETs at `rate` per second for `seconds`, each of a key drawn
+// uniformly from `keys`, against one node.
+Task<void> PoissonGets(Simulator& sim, CacheCluster& cache, double rate, double seconds,
+                       const std::vector<Key>& keys, uint64_t seed) {
+  RandomEngine rng = MakeStream(seed, "test.arrivals");
+  boost::random::exponential_distribution<double> gap(rate);
+  boost::random::uniform_int_distribution<size_t> pick(0, keys.size() - 1);
+  const Time end = Time::Zero() + Duration::FromSecondsF(seconds);
+  while (true) {
+    co_await Sleep(sim, Duration::FromSecondsF(gap(rng)));
+    if (sim.now() >= end) co_return;
+    Spawn(sim,
+          [](CacheCluster& c, Key k) -> Task<void> { co_await c.Get(k); }(cache, keys[pick(rng)]));
+  }
+}
+
+TEST_CASE("a single-threaded node queues like M/G/1 (Pollaczek-Khinchine)",
+          "[sim][model][cache_cluster]") {
+  // Mean wait for the CPU: W = lambda E[S^2] / (2 (1 - rho)), rho = lambda E[S].
+  Simulator sim;
+  CacheConfig config = Config(1);
+  config.cpu.per_op = Duration::Micros(4);
+  config.cpu.per_kib = Duration::Micros(2);
+  CacheCluster cache(sim, config, MakeLru(), {}, 1);
+  // Values of 1, 2, 4 and 8 KiB, one key each: services of 6, 8, 12 and 20 us.
+  std::vector<Key> keys = {1, 2, 3, 4};
+  std::vector<double> service_us;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    const uint32_t bytes = 1024u << i;
+    Spawn(sim, [](CacheCluster& c, Key k, uint32_t b) -> Task<void> {
+      co_await c.Set(k, Value{1, b, true}, Duration());
+    }(cache, keys[i], bytes));
+    service_us.push_back(4 + 2.0 * (1u << i));
+  }
+  sim.Run();
+  const CacheServerStats before = cache.node(0).stats();
+  double es = 0, es2 = 0;
+  for (double s : service_us) {
+    es += s / service_us.size();
+    es2 += s * s / service_us.size();
+  }
+  const double rho = 0.7, rate = rho / (es * 1e-6);
+  Spawn(sim, PoissonGets(sim, cache, rate, 20, keys, 7));
+  sim.Run();
+  const CacheServerStats& st = cache.node(0).stats();
+  const double ops = static_cast<double>(st.cpu_ops - before.cpu_ops);
+  const double wait_us = static_cast<double>(st.cpu_wait_ns - before.cpu_wait_ns) / 1e3 / ops;
+  const double theory_us = rate * es2 * 1e-12 / (2 * (1 - rho)) * 1e6;
+  INFO(ops << " gets, mean wait " << wait_us << " us, Pollaczek-Khinchine " << theory_us << " us");
+  CHECK(st.hits - before.hits == st.cpu_ops - before.cpu_ops);
+  CHECK(wait_us == Approx(theory_us).epsilon(0.05));
+  // Utilization is rho: busy time over the 20 s.
+  const double busy = static_cast<double>(st.cpu_busy_ns - before.cpu_busy_ns) / 1e9;
+  CHECK(busy / 20 == Approx(rho).epsilon(0.02));
+}
+
+TEST_CASE("without a CPU limit an operation takes its round trip only",
+          "[sim][model][cache_cluster]") {
+  Simulator sim;
+  CacheCluster cache(sim, Config(1), MakeLru(), {}, 1);
+  Time answered;
+  Spawn(sim, [](Simulator& s, CacheCluster& c, Time* at) -> Task<void> {
+    co_await c.Set(1, Value{1, 1 << 20, false}, Duration());
+    *at = s.now();
+  }(sim, cache, &answered));
+  sim.Run();
+  CHECK(answered == Time::Zero() + Duration::Millis(1));
+  CHECK(cache.node(0).stats().cpu_ops == 0);
+}
+
+TEST_CASE("a fault window with a node hits that node only", "[sim][model][cache_cluster]") {
+  Simulator sim;
+  CacheConfig config = Config(4);
+  FaultWindowConfig restart;
+  restart.kind = FaultWindowConfig::Kind::kRestart;
+  restart.start = Duration::Seconds(1);
+  restart.duration = Duration::Seconds(1);
+  restart.node = 2;
+  config.faults.push_back(restart);
+  CacheCluster cache(sim, config, MakeLru(), MakeLru, 1);
+  std::vector<uint32_t> flushed;
+  cache.AddFlushListener([&](uint32_t node) { flushed.push_back(node); });
+  cache.Start();
+  const uint64_t keys = 400;
+  for (Key k = 0; k < keys; ++k) {
+    Spawn(sim, [](CacheCluster& c, Key key) -> Task<void> {
+      co_await c.Set(key, Value{1, 10, true}, Duration());
+    }(cache, k));
+  }
+  std::vector<CacheStatus> during(keys), after(keys);
+  // Every key read at once, inside the window and after it.
+  auto get_at = [](Simulator& s, CacheCluster& c, Duration at, Key k,
+                   CacheStatus* out) -> Task<void> {
+    co_await Sleep(s, at);
+    *out = (co_await c.Get(k)).status;
+  };
+  for (Key k = 0; k < keys; ++k) {
+    Spawn(sim, get_at(sim, cache, Duration::Millis(1500), k, &during[k]));
+    Spawn(sim, get_at(sim, cache, Duration::Millis(2500), k, &after[k]));
+  }
+  sim.Run();
+  CHECK(flushed == std::vector<uint32_t>{2});
+  uint64_t on_two = 0;
+  for (Key k = 0; k < keys; ++k) {
+    const bool hit_node = cache.NodeOf(k) == 2;
+    on_two += hit_node;
+    CHECK(during[k] == (hit_node ? CacheStatus::kError : CacheStatus::kHit));
+    CHECK(after[k] == (hit_node ? CacheStatus::kMiss : CacheStatus::kHit));
+  }
+  CHECK(on_two > 0);
+  CHECK(cache.node(2).stats().flushes == 1);
+  CHECK(cache.stats().flushes == 1);
+  CHECK(cache.UpAgainAt(Time::Zero() + Duration::Millis(1500), 2) ==
+        Time::Zero() + Duration::Seconds(2));
+  CHECK(cache.UpAgainAt(Time::Zero() + Duration::Millis(1500), 1) ==
+        Time::Zero() + Duration::Millis(1500));
+  CHECK(cache.UpAgainAt(Time::Zero() + Duration::Millis(1500), FaultWindowConfig::kAllNodes) ==
+        Time::Zero() + Duration::Seconds(2));
+}
+
+TEST_CASE("a window without a node flushes every node, each telling the listeners once",
+          "[sim][model][cache_cluster]") {
+  Simulator sim;
+  CacheConfig config = Config(3);
+  FaultWindowConfig flush;
+  flush.kind = FaultWindowConfig::Kind::kFlush;
+  flush.start = Duration::Seconds(1);
+  config.faults.push_back(flush);
+  CacheCluster cache(sim, config, MakeLru(), MakeLru, 1);
+  std::vector<uint32_t> flushed;
+  cache.AddFlushListener([&](uint32_t node) { flushed.push_back(node); });
+  cache.Start();
+  Spawn(sim, [](Simulator& s, CacheCluster& c) -> Task<void> {
+    co_await Sleep(s, Duration::Seconds(2));
+    c.Stop();
+  }(sim, cache));
+  sim.Run();
+  CHECK(flushed == std::vector<uint32_t>{0, 1, 2});
+}
+
+TEST_CASE("each node holds at most its own capacity", "[sim][model][cache_cluster]") {
+  Simulator sim;
+  CacheConfig config = Config(4);
+  config.capacity_bytes = 10'000;
+  CacheCluster cache(sim, config, MakeLru(), MakeLru, 1);
+  for (Key k = 0; k < 2'000; ++k) {
+    Spawn(sim, [](CacheCluster& c, Key key) -> Task<void> {
+      co_await c.Set(key, Value{1, 100, true}, Duration());
+    }(cache, k));
+  }
+  sim.Run();
+  uint64_t total = 0;
+  for (uint32_t i = 0; i < cache.nodes(); ++i) {
+    CHECK(cache.node(i).store().bytes() <= 10'000);
+    CHECK(cache.node(i).store().bytes() >= 9'900);  // every node got more than it holds
+    total += cache.node(i).store().bytes();
+  }
+  CHECK(cache.bytes() == total);
+  CHECK(cache.evictions() == 2'000 - cache.items());
+}
+
+}  // namespace
+}  // namespace cachelab
