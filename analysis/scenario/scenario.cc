@@ -892,10 +892,13 @@ class Loader {
     }
     // A window is a summary.json object named after it: no name of a summary group.
     // (summary.json's top-level names; a test checks them against analysis/outputs/metrics.cc.)
-    std::set<std::string> taken = {
-        "scenario",     "seed",        "simulated_seconds", "requests", "cache",  "db",
-        "latency_ms",   "staleness",   "stampede",          "writes",   "l1",     "guard",
-        "invalidation", "degradation", "warming",           "peak",     "alerts", "live"};
+    std::set<std::string> taken = {"scenario",     "seed",        "simulated_seconds",
+                                   "requests",     "cache",       "db",
+                                   "latency_ms",   "staleness",   "stampede",
+                                   "writes",       "l1",          "guard",
+                                   "invalidation", "degradation", "warming",
+                                   "peak",         "alerts",      "live",
+                                   "classes",      "cluster",     "api"};
     if (m->warmup > Duration()) taken.insert("steady");
     json& out_windows = (*out)["windows"] = json::array();
     for (size_t i = 0; i < windows.value->size(); ++i) {

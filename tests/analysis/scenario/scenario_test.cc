@@ -221,7 +221,9 @@ TEST_CASE("a minimal scenario gets every default, in canonical form", "[analysis
       "rtt": {"kind": "lognormal", "mean": "300us", "sigma": 0.3},
       "timeout": "50ms",
       "active_expiry": {"interval": "100ms", "limit": 10000},
-      "faults": []
+      "faults": [],
+      "cluster": {"nodes": 1, "sharding": "hash-slots", "virtual_nodes": 160},
+      "cpu": {"per_op": "0", "per_kib": "0"}
     },
     "database": {
       "connections": 16, "cores": 0, "queue_timeout": "30s", "queue_limit": 10000,
@@ -264,6 +266,9 @@ TEST_CASE("every variant loads, and resolved loads back to itself", "[analysis][
       {"/cache/rtt", R"({"kind": "uniform", "min": "100us", "max": "1ms"})"},
       {"/database/read", R"({"kind": "exponential", "mean": "2.5ms"})"},
       {"/cache/faults", R"([{"kind": "down", "start": "5m", "duration": "30s"}])"},
+      {"/cache/faults", R"([{"kind": "flush", "start": "5m", "node": "all"}])"},
+      {"/cache/cluster", R"({"nodes": 3, "sharding": "consistent-hashing"})"},
+      {"/cache/cpu", R"({"per_op": "10us", "per_kib": "1us"})"},
       {"/cache/eviction", R"({"name": "lru"})"},
       {"/workload/keys", R"({"popularity": "uniform"})"},
       {"/cache/enabled", "false"},
@@ -373,7 +378,9 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
       "name, description, seed, duration, workload, instances, cache, database, policies, metrics, "
       "alerts";
   const std::string cache_fields =
-      "enabled, capacity, max_items, entry_overhead, eviction, rtt, timeout, active_expiry, faults";
+      "enabled, capacity, max_items, entry_overhead, eviction, rtt, timeout, active_expiry, "
+      "faults, "
+      "cluster, cpu";
   const std::string long_name = R"({"name": ")" + std::string(20000, 'x') + R"("})";
   const std::vector<BadField> cases = {
       // unknown keys, at the top and deep down
@@ -542,6 +549,26 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
       {"window name with a dot", "/metrics",
        R"({"interval": "1s", "windows": [{"name": "a.b", "from": "0s", "to": "2s"}]})",
        R"(/metrics/windows/0/name: must be a name of lower-case letters, digits and '_', got "a.b")"},
+      // cache clusters
+      {"no nodes", "/cache/cluster", R"({"nodes": 0})",
+       "/cache/cluster/nodes: must be an integer > 0, got 0"},
+      {"more nodes than Redis Cluster advises", "/cache/cluster", R"({"nodes": 1001})",
+       "/cache/cluster/nodes: must be an integer <= 1000, got 1001"},
+      {"unknown sharding", "/cache/cluster", R"({"nodes": 3, "sharding": "modulo"})",
+       R"(/cache/cluster/sharding: must be "hash-slots" or "consistent-hashing", got "modulo")"},
+      {"unknown cluster field", "/cache/cluster", R"({"replicas": 1})",
+       "/cache/cluster/replicas: unknown field; valid fields are nodes, sharding, virtual_nodes"},
+      {"negative CPU time", "/cache/cpu", R"({"per_op": "-1us"})",
+       R"(/cache/cpu/per_op: must be >= 0, got "-1us")"},
+      {"a fault on a node past the last", "/cache/faults",
+       R"([{"kind": "down", "start": "1s", "duration": "1s", "node": 1}])",
+       "/cache/faults/0/node: must be an integer <= 0, got 1"},
+      {"a fault's node named otherwise", "/cache/faults",
+       R"([{"kind": "flush", "start": "1s", "node": "some"}])",
+       R"(/cache/faults/0/node: must be "all" or a node's index from 0 to 0, got "some")"},
+      {"window named like the cluster section", "/metrics",
+       R"({"interval": "1s", "windows": [{"name": "cluster", "from": "0s", "to": "2s"}]})",
+       R"(/metrics/windows/0/name: must differ from the other windows' names and from summary.json's sections (cluster is taken), got "cluster")"},
       {"windows not an array", "/metrics/windows", "{}",
        R"(/metrics/windows: must be an array of {"name": ..., "from": ..., "to": ...}, got an object)"},
   };
@@ -708,7 +735,8 @@ TEST_CASE("key classes load with the workload-wide means, and bad ones name the 
       {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "key": "a:{id}"}]})",
        "/workload/classes/0/key"},
       {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 9007199254740992}, "key": {"namespace": false}}]})",
-       "/workload/classes/0/keys/count: makes the classes' keys (and their missing rows) more than 2^46"},
+       "/workload/classes/0/keys/count: makes the classes' keys (and their missing rows) more than "
+       "2^46"},
       {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "api": {"latency": "1ms", "rate_limit": {"per_s": 0}}}]})",
        "/workload/classes/0/api/rate_limit/per_s: must be > 0"},
       {R"({"rate": {"kind": "constant", "rps": 1}, "classes": [{"name": "a", "share": 1, "keys": {"count": 1}, "api": {"latency": "1ms", "rate_limit": {"per_s": 5, "burst": 0.5}}}]})",
@@ -812,7 +840,9 @@ TEST_CASE("overrides replace fields, add optional ones and index arrays", "[anal
 
 TEST_CASE("bad overrides name the override and the pointer", "[analysis][scenario]") {
   const std::string cache_fields =
-      "enabled, capacity, max_items, entry_overhead, eviction, rtt, timeout, active_expiry, faults";
+      "enabled, capacity, max_items, entry_overhead, eviction, rtt, timeout, active_expiry, "
+      "faults, "
+      "cluster, cpu";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"/cache/capcity=1GiB",
        "--set /cache/capcity=1GiB: unknown field; valid fields are " + cache_fields},
