@@ -126,6 +126,26 @@ class TestWorld {
     return *this;
   }
 
+  // The cache as `nodes` nodes (Redis Cluster hash slots unless `sharding` says otherwise).
+  TestWorld& Nodes(uint32_t nodes,
+                   ClusterConfig::Sharding sharding = ClusterConfig::Sharding::kHashSlots) {
+    w_.cache.cluster.nodes = nodes;
+    w_.cache.cluster.sharding = sharding;
+    return *this;
+  }
+  // Each cache node's single-threaded CPU: `per_op` per operation.
+  TestWorld& CacheCpu(Duration per_op) {
+    w_.cache.cpu.per_op = per_op;
+    return *this;
+  }
+  // Cache node `node` crashes at `start`, is down for `length`, comes back empty.
+  TestWorld& NodeRestart(uint32_t node, Duration start, Duration length) {
+    FaultWindowConfig f{FaultWindowConfig::Kind::kRestart, start, length, 1};
+    f.node = node;
+    w_.cache.faults.push_back(f);
+    return *this;
+  }
+
   const WorldConfig& config() const { return w_; }
   operator WorldConfig() const { return w_; }  // NOLINT: a builder reads best converting
 
