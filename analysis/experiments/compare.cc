@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 #include <numeric>
 
@@ -161,22 +162,27 @@ nlohmann::json CompareToJson(const CompareResult& r) {
 }
 
 std::string CompareToCsv(const CompareResult& r) {
-  std::string out;
-  for (size_t i = 0; i < r.variants.size(); ++i) {
-    const CompareVariant& v = r.variants[i];
-    std::vector<std::string> names, cells;
-    for (const Override& o : v.overrides) {
-      names.push_back(o.pointer);
-      cells.push_back(CsvCell(json(o.value)));
-    }
+  // One row per variant; the columns are every variant's fields in the order
+  // first seen (a variant with one cache node has no cluster figures: its
+  // cells stay empty).
+  std::vector<std::vector<std::pair<std::string, std::string>>> rows;
+  std::vector<std::string> names;
+  std::map<std::string, size_t> column;
+  for (const CompareVariant& v : r.variants) {
+    std::vector<std::pair<std::string, std::string>>& row = rows.emplace_back();
+    for (const Override& o : v.overrides) row.emplace_back(o.pointer, CsvCell(json(o.value)));
     json summary = SummaryToJson(v.result.summary);
     summary.erase("alerts");   // per-rule lists; they stay in compare.json
     summary.erase("classes");  // variants may differ in classes; also in compare.json only
-    for (auto& [name, value] : FlattenJson(summary)) {
-      names.push_back(std::move(name));
-      cells.push_back(CsvCell(value));
+    for (auto& [name, value] : FlattenJson(summary)) row.emplace_back(name, CsvCell(value));
+    for (const auto& cell : row) {
+      if (column.emplace(cell.first, names.size()).second) names.push_back(cell.first);
     }
-    if (i == 0) out += fmt::format("{}\n", fmt::join(names, ","));
+  }
+  std::string out = fmt::format("{}\n", fmt::join(names, ","));
+  for (const auto& row : rows) {
+    std::vector<std::string> cells(names.size());
+    for (const auto& [name, cell] : row) cells[column.at(name)] = cell;
     out += fmt::format("{}\n", fmt::join(cells, ","));
   }
   return out;

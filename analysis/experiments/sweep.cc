@@ -382,7 +382,8 @@ std::vector<MetricStats> SummarizeReplications(const std::vector<json>& summarie
   std::vector<MetricStats> out;
   for (size_t m = 0; m < flat[0].size(); ++m) {
     const auto& [name, first] = flat[0][m];
-    if (name == "seed" || !first.is_number()) continue;
+    // Alert rules are lists of firings, not metrics (sweep.json keeps each replication's).
+    if (name == "seed" || !first.is_number() || name.rfind("alerts.", 0) == 0) continue;
     std::vector<double> x;
     for (const auto& f : flat) {
       if (f.size() != flat[0].size() || f[m].first != name || !f[m].second.is_number()) {
@@ -764,21 +765,34 @@ json SweepToJson(const SweepPlan& plan, const std::vector<PointResult>& points) 
 }
 
 std::string SweepToCsv(const SweepPlan& plan, const std::vector<PointResult>& points) {
+  // Points may report different fields (a cluster's per-node figures exist
+  // only with several nodes): the columns are every point's, in the order
+  // first seen, and a point without one leaves its cells empty.
+  std::vector<std::string> names;
+  std::map<std::string, size_t> column;
+  for (const PointResult& r : points) {
+    for (const MetricStats& m : r.metrics) {
+      if (column.emplace(m.name, names.size()).second) names.push_back(m.name);
+    }
+  }
   std::vector<std::string> header;
   for (const Grid& g : plan.grids) header.push_back(CsvCell(json(g.pointer)));
-  for (const MetricStats& m : points.front().metrics) {
-    header.push_back(m.name + ".mean");
-    header.push_back(m.name + ".ci95");
+  for (const std::string& name : names) {
+    header.push_back(name + ".mean");
+    header.push_back(name + ".ci95");
   }
   std::string out = fmt::format("{}\n", fmt::join(header, ","));
   for (const PointResult& r : points) {
     std::vector<std::string> cells;
     for (const Override& o : plan.points.at(r.index).values)
       cells.push_back(CsvCell(json(o.value)));
+    std::vector<std::string> metric_cells(2 * names.size());
     for (const MetricStats& m : r.metrics) {
-      cells.push_back(fmt::format("{}", m.mean));
-      cells.push_back(m.ci95 ? fmt::format("{}", *m.ci95) : std::string());
+      const size_t c = column.at(m.name);
+      metric_cells[2 * c] = fmt::format("{}", m.mean);
+      if (m.ci95) metric_cells[2 * c + 1] = fmt::format("{}", *m.ci95);
     }
+    cells.insert(cells.end(), metric_cells.begin(), metric_cells.end());
     out += fmt::format("{}\n", fmt::join(cells, ","));
   }
   return out;

@@ -1,5 +1,7 @@
 #include "analysis/outputs/flat_json.h"
 
+#include <algorithm>
+
 namespace cachelab {
 namespace {
 
@@ -9,6 +11,11 @@ void FlattenInto(const json& j, const std::string& prefix,
                  std::vector<std::pair<std::string, json>>* out) {
   if (j.is_object()) {
     for (const auto& [k, v] : j.items()) FlattenInto(v, prefix.empty() ? k : prefix + "." + k, out);
+    return;
+  }
+  if (j.is_array() && !j.empty() &&
+      std::all_of(j.begin(), j.end(), [](const json& e) { return e.is_object(); })) {
+    for (size_t i = 0; i < j.size(); ++i) FlattenInto(j[i], prefix + "." + std::to_string(i), out);
     return;
   }
   out->emplace_back(prefix, j);

@@ -561,6 +561,64 @@ std::optional<ClassMetric> AsClassMetric(std::string_view metric) {
   return ClassMetric{std::string(rest.substr(0, dot)), std::string(field)};
 }
 
+// A cache cluster's metric (summary.json's cluster object): cluster.<field>
+// or cluster.per_node.<i>.<field>.
+struct ClusterMetric {
+  std::optional<size_t> node;
+  std::string field;
+};
+std::optional<ClusterMetric> AsClusterMetric(std::string_view metric) {
+  static const std::vector<std::string_view> kTop = {"nodes", "busiest_node", "ops_imbalance",
+                                                     "max_cpu_utilization"};
+  static const std::vector<std::string_view> kNode = {
+      "key_share",       "ops",         "gets",  "hits",  "errors",     "hit_ratio", "ops_per_s",
+      "cpu_utilization", "cpu_wait_ms", "bytes", "items", "peak_bytes", "evictions", "flushes"};
+  if (metric.rfind("cluster.", 0) != 0) return std::nullopt;
+  std::string_view rest = metric.substr(8);
+  if (std::find(kTop.begin(), kTop.end(), rest) != kTop.end()) {
+    return ClusterMetric{std::nullopt, std::string(rest)};
+  }
+  if (rest.rfind("per_node.", 0) != 0) return std::nullopt;
+  rest = rest.substr(9);
+  const size_t dot = rest.find('.');
+  if (dot == std::string_view::npos || dot == 0) return std::nullopt;
+  size_t node = 0;
+  const auto [end, ec] = std::from_chars(rest.data(), rest.data() + dot, node);
+  if (ec != std::errc() || end != rest.data() + dot) return std::nullopt;
+  const std::string_view field = rest.substr(dot + 1);
+  if (std::find(kNode.begin(), kNode.end(), field) == kNode.end()) return std::nullopt;
+  return ClusterMetric{node, std::string(field)};
+}
+
+std::string FormatClusterMetric(const ClusterMetric& c, const Summary& s) {
+  if (!s.cluster) return "-";  // one node without a CPU limit
+  const Summary::Cluster& k = *s.cluster;
+  const std::string& f = c.field;
+  if (!c.node) {
+    if (f == "nodes") return Grouped(k.nodes);
+    if (f == "busiest_node") return Grouped(k.busiest_node);
+    if (f == "ops_imbalance") return Significant(k.ops_imbalance) + "x";
+    return Percent(k.max_cpu_utilization);
+  }
+  if (*c.node >= k.per_node.size()) return "-";
+  const Summary::CacheNode& n = k.per_node[*c.node];
+  if (f == "key_share" || f == "hit_ratio" || f == "cpu_utilization") {
+    return Percent(f == "key_share"   ? n.key_share
+                   : f == "hit_ratio" ? n.hit_ratio
+                                      : n.cpu_utilization);
+  }
+  if (f == "cpu_wait_ms") return Millis(n.cpu_wait_ms);
+  if (f == "ops_per_s") return Significant(n.ops_per_s) + " /s";
+  if (f == "bytes" || f == "peak_bytes") return HumanBytes(f == "bytes" ? n.bytes : n.peak_bytes);
+  return Grouped(f == "ops"         ? n.ops
+                 : f == "gets"      ? n.gets
+                 : f == "hits"      ? n.hits
+                 : f == "errors"    ? n.errors
+                 : f == "items"     ? n.items
+                 : f == "evictions" ? n.evictions
+                                    : n.flushes);
+}
+
 std::vector<std::string> ParseMetricList(const std::string& text) {
   std::vector<std::string> names;
   size_t start = 0;
@@ -569,12 +627,13 @@ std::vector<std::string> ParseMetricList(const std::string& text) {
     if (comma == std::string::npos) comma = text.size();
     std::string name = text.substr(start, comma - start);
     const SummaryMetric* m = FindMetric(name);
-    if (name != "alerts" && !AsClassMetric(name) &&
+    if (name != "alerts" && !AsClassMetric(name) && !AsClusterMetric(name) &&
         (m == nullptr || m->kind == MetricKind::kString)) {
       throw InputError(fmt::format(
           "--metrics {}: {} is not a metric of summary.json; expected dotted names such as "
           "cache.hit_ratio,latency_ms.p99 (results/README.md lists them), "
-          "classes.<class>.hit_ratio, or alerts",
+          "classes.<class>.hit_ratio, cluster.max_cpu_utilization, "
+          "cluster.per_node.<i>.cpu_utilization, or alerts",
           jsonread::QuoteClipped(text), jsonread::QuoteClipped(name)));
     }
     names.push_back(std::move(name));
@@ -589,6 +648,11 @@ std::string MetricRowLabel(std::string_view name) {
     std::replace(field.begin(), field.end(), '_', ' ');
     if (field.rfind("read latency ms.", 0) == 0) field = "read " + field.substr(16);
     return c->name + " " + field;
+  }
+  if (const std::optional<ClusterMetric> c = AsClusterMetric(name)) {
+    std::string field = c->field;
+    std::replace(field.begin(), field.end(), '_', ' ');
+    return c->node ? fmt::format("cache node {} {}", *c->node, field) : "cache nodes " + field;
   }
   const SummaryMetric* m = FindMetric(name);
   if (m == nullptr || m->label.empty()) return std::string(name);
@@ -614,6 +678,8 @@ std::string FormatMetric(std::string_view name, const Summary& s) {
     }
     return "-";  // no such class in this run
   }
+  if (const std::optional<ClusterMetric> c = AsClusterMetric(name))
+    return FormatClusterMetric(*c, s);
   const SummaryMetric* m = FindMetric(name);
   if (m == nullptr) throw std::logic_error("FormatMetric: unknown metric " + std::string(name));
   const MetricValue v = m->get(s);

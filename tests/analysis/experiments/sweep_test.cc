@@ -200,6 +200,40 @@ TEST_CASE("one replication has no confidence interval, not a zero one", "[analys
   CHECK(j["points"][0]["metrics"]["cache.hit_ratio"]["ci95"].is_null());
 }
 
+TEST_CASE("points with different fields share one sweep.csv, each cell under its own column",
+          "[analysis][sweep]") {
+  // One node reports no cluster, three nodes report three per-node objects.
+  const SweepPlan plan = MakeSweepPlan(kTiny, {}, {ParseGrid("/cache/cluster/nodes=1,3")}, 1);
+  const std::vector<PointResult> r = RunSweepPoints(plan, {0, 1}, 1);
+  const std::string csv = SweepToCsv(plan, r);
+  std::vector<std::vector<std::string>> rows;
+  for (size_t start = 0; start < csv.size();) {
+    const size_t end = csv.find('\n', start);
+    std::vector<std::string>& row = rows.emplace_back();
+    std::string line = csv.substr(start, end - start);
+    for (size_t a = 0;;) {
+      const size_t b = line.find(',', a);
+      row.push_back(line.substr(a, b == std::string::npos ? std::string::npos : b - a));
+      if (b == std::string::npos) break;
+      a = b + 1;
+    }
+    start = end + 1;
+  }
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[1].size() == rows[0].size());
+  CHECK(rows[2].size() == rows[0].size());
+  const auto col = [&](const std::string& name) {
+    const auto it = std::find(rows[0].begin(), rows[0].end(), name);
+    REQUIRE(it != rows[0].end());
+    return static_cast<size_t>(it - rows[0].begin());
+  };
+  CHECK(rows[1][col("cluster.nodes.mean")].empty());
+  CHECK(rows[2][col("cluster.nodes.mean")] == "3");
+  CHECK(!rows[2][col("cluster.per_node.2.ops.mean")].empty());
+  CHECK(!rows[1][col("cache.hit_ratio.mean")].empty());
+  CHECK(!rows[2][col("cache.hit_ratio.mean")].empty());
+}
+
 TEST_CASE("replications that split into two separated groups are flagged unstable",
           "[analysis][sweep][unstable]") {
   // One seed of three collapsed: the mean and interval describe neither.

@@ -332,4 +332,29 @@ TEST_CASE("metric lists take a key class's metrics by the class's name", "[outpu
   CHECK(FormatMetric("classes.user.hit_ratio", s) == "-");  // not a class of this run
 }
 
+TEST_CASE("metric lists take a cache cluster's figures, whole and per node", "[outputs][console]") {
+  CHECK(ParseMetricList("cluster.max_cpu_utilization,cluster.per_node.12.cpu_wait_ms") ==
+        std::vector<std::string>{"cluster.max_cpu_utilization", "cluster.per_node.12.cpu_wait_ms"});
+  CHECK_THROWS_AS(ParseMetricList("cluster.per_node.x.ops"), InputError);
+  CHECK_THROWS_AS(ParseMetricList("cluster.per_node.1"), InputError);
+  CHECK_THROWS_AS(ParseMetricList("cluster.cpu"), InputError);
+  CHECK(MetricRowLabel("cluster.ops_imbalance") == "cache nodes ops imbalance");
+  CHECK(MetricRowLabel("cluster.per_node.2.hit_ratio") == "cache node 2 hit ratio");
+  Summary s;
+  CHECK(FormatMetric("cluster.ops_imbalance", s) == "-");  // one node: no cluster figures
+  Summary::Cluster c;
+  c.nodes = 2;
+  c.ops_imbalance = 1.5;
+  c.max_cpu_utilization = 0.25;
+  c.per_node.resize(2);
+  c.per_node[1].cpu_wait_ms = 0.0125;
+  c.per_node[1].ops = 12345;
+  s.cluster = c;
+  CHECK(FormatMetric("cluster.ops_imbalance", s) == "1.5x");
+  CHECK(FormatMetric("cluster.max_cpu_utilization", s) == "25.00 %");
+  CHECK(FormatMetric("cluster.per_node.1.cpu_wait_ms", s) == "12.5 us");
+  CHECK(FormatMetric("cluster.per_node.1.ops", s) == "12,345");
+  CHECK(FormatMetric("cluster.per_node.2.ops", s) == "-");  // no node 2
+}
+
 }  // namespace cachelab
