@@ -122,6 +122,16 @@ def check_claims(entry, rows):
     return out
 
 
+BEYOND = "beyond the article: "
+
+
+def source_note(article):
+    """Where a lesson's idea comes from: the article's section, or a topic past it."""
+    if article.startswith(BEYOND):
+        return "beyond the article: *%s*" % article[len(BEYOND):]
+    return "article: *%s*" % article
+
+
 def render(entry, rows, checked):
     args, _ = command_for(entry)
     results = {result_key(label): summary for label, summary in rows}
@@ -130,8 +140,8 @@ def render(entry, rows, checked):
     lines.append("")
     with open(os.path.join("scenarios", entry["file"])) as f:
         scenario = json.load(f)
-    lines.append("`scenarios/%s` (article: *%s*). %s" % (entry["file"], entry["article"],
-                                                        scenario.get("description", "")))
+    lines.append("`scenarios/%s` (%s). %s" % (entry["file"], source_note(entry["article"]),
+                                             scenario.get("description", "")))
     lines.append("")
     lines.append("```")
     lines.append(" ".join(shlex.quote(a) for a in args))

@@ -619,6 +619,40 @@ std::string FormatClusterMetric(const ClusterMetric& c, const Summary& s) {
                                     : n.flushes);
 }
 
+// A named window's metric (metrics.windows, or "steady" with a warmup):
+// <window>.<field>, the field one of WindowMetrics(). Which windows a run has
+// is the scenario's business: a name no window has formats as "-".
+struct WindowMetricRef {
+  std::string window;
+  const WindowMetric* metric;
+};
+std::optional<WindowMetricRef> AsWindowMetric(std::string_view name) {
+  const size_t dot = name.find('.');
+  if (dot == std::string_view::npos || dot == 0) return std::nullopt;
+  const std::string_view window = name.substr(0, dot), field = name.substr(dot + 1);
+  for (const SummaryGroup& g : SummaryGroups()) {
+    if (g.name == window) return std::nullopt;  // a summary section, not a window
+  }
+  for (const WindowMetric& m : WindowMetrics()) {
+    if (m.name == field) return WindowMetricRef{std::string(window), &m};
+  }
+  return std::nullopt;
+}
+
+std::string FormatWindowMetric(const WindowMetricRef& w, const Summary& s) {
+  for (const Summary::Window& win : s.windows) {
+    if (win.name != w.window) continue;
+    const MetricValue v = w.metric->get(win);
+    if (const auto* count = std::get_if<uint64_t>(&v)) return Grouped(*count);
+    const double x = std::get<double>(v);
+    if (w.metric->unit == "ms") return Millis(x);
+    if (w.metric->unit == "s") return Millis(x * 1e3);
+    if (w.metric->unit == "fraction") return Percent(x);
+    return Significant(x);
+  }
+  return "-";  // no such window in this run
+}
+
 std::vector<std::string> ParseMetricList(const std::string& text) {
   std::vector<std::string> names;
   size_t start = 0;
@@ -628,12 +662,12 @@ std::vector<std::string> ParseMetricList(const std::string& text) {
     std::string name = text.substr(start, comma - start);
     const SummaryMetric* m = FindMetric(name);
     if (name != "alerts" && !AsClassMetric(name) && !AsClusterMetric(name) &&
-        (m == nullptr || m->kind == MetricKind::kString)) {
+        !AsWindowMetric(name) && (m == nullptr || m->kind == MetricKind::kString)) {
       throw InputError(fmt::format(
           "--metrics {}: {} is not a metric of summary.json; expected dotted names such as "
           "cache.hit_ratio,latency_ms.p99 (results/README.md lists them), "
           "classes.<class>.hit_ratio, cluster.max_cpu_utilization, "
-          "cluster.per_node.<i>.cpu_utilization, or alerts",
+          "cluster.per_node.<i>.cpu_utilization, <window>.latency_ms.p99, or alerts",
           jsonread::QuoteClipped(text), jsonread::QuoteClipped(name)));
     }
     names.push_back(std::move(name));
@@ -648,6 +682,12 @@ std::string MetricRowLabel(std::string_view name) {
     std::replace(field.begin(), field.end(), '_', ' ');
     if (field.rfind("read latency ms.", 0) == 0) field = "read " + field.substr(16);
     return c->name + " " + field;
+  }
+  if (const std::optional<WindowMetricRef> w = AsWindowMetric(name)) {
+    std::string field(w->metric->name);
+    std::replace(field.begin(), field.end(), '_', ' ');
+    std::replace(field.begin(), field.end(), '.', ' ');
+    return w->window + ": " + field;
   }
   if (const std::optional<ClusterMetric> c = AsClusterMetric(name)) {
     std::string field = c->field;
@@ -678,8 +718,12 @@ std::string FormatMetric(std::string_view name, const Summary& s) {
     }
     return "-";  // no such class in this run
   }
-  if (const std::optional<ClusterMetric> c = AsClusterMetric(name))
+  if (const std::optional<ClusterMetric> c = AsClusterMetric(name)) {
     return FormatClusterMetric(*c, s);
+  }
+  if (const std::optional<WindowMetricRef> w = AsWindowMetric(name)) {
+    return FormatWindowMetric(*w, s);
+  }
   const SummaryMetric* m = FindMetric(name);
   if (m == nullptr) throw std::logic_error("FormatMetric: unknown metric " + std::string(name));
   const MetricValue v = m->get(s);

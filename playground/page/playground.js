@@ -110,7 +110,8 @@
     api.lesson = l;
     for (const b of $("lessons").querySelectorAll("button")) b.setAttribute("aria-current", String(b.dataset.file === l.file));
     $("title").textContent = l.title;
-    $("meta").textContent = "scenarios/" + l.file + " · article: " + l.article;
+    const beyond = l.article.startsWith("beyond the article: ");
+    $("meta").textContent = "scenarios/" + l.file + " · " + (beyond ? "" : "article: ") + l.article;
     $("description").textContent = l.description;
     $("text").textContent = l.text;
     $("scenario").value = scenario !== undefined ? scenario : l.scenario;
