@@ -10,6 +10,7 @@
 #include "sim/model/cache_cluster.h"
 #include "sim/model/ledger.h"
 #include "sim/model/pubsub.h"
+#include "sim/model/read_router.h"
 
 namespace cachelab {
 
@@ -247,8 +248,12 @@ struct SimPort {
     return svc->cache.SetIfAbsent(ck, v, ttl);
   }
   auto Delete(Key ck) { return svc->cache.Delete(ck); }
-  auto Read(Key k) { return svc->db.Read(k); }
-  auto Write(Key k, uint32_t size, bool acknowledges, uint64_t version) {
+  auto Read(Key k, uint32_t instance) {
+    return svc->reads != nullptr ? svc->reads->For(instance, k, svc->sim.now()).Read(k)
+                                 : svc->db.Read(k);
+  }
+  auto Write(Key k, uint32_t size, bool acknowledges, uint64_t version, uint32_t instance) {
+    if (svc->reads != nullptr) svc->reads->Wrote(instance, k, svc->sim.now());
     return svc->db.Write(k, size, acknowledges, version);
   }
   template <typename Op>

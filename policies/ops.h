@@ -13,8 +13,9 @@
 //   auto LeaseSet(Key cache_key, const Value&, Duration ttl, uint64_t token)
 //   auto SetIfAbsent(Key cache_key, const Value&, Duration ttl)
 //   auto Delete(Key cache_key)                               -> CacheWriteStatus
-//   auto Read(Key k)                                         -> DbResult
-//   auto Write(Key k, uint32_t size, bool acknowledges, uint64_t version)
+//   auto Read(Key k, uint32_t instance)                      -> DbResult
+//   auto Write(Key k, uint32_t size, bool acknowledges, uint64_t version, uint32_t instance)
+//        (the instance: a world with read replicas routes by it, read_your_writes)
 //   void Detach(op)  an operation the caller does not await still happens
 // A value argument may be a temporary: a port copies it when the operation is
 // issued (the simulator's servers do; a coroutine takes it by value).
@@ -89,7 +90,7 @@ class PortOps final : public CacheOps {
     const bool tracing = c.Tracing(k);
     if (tracing) c.Note(k, "db", "SELECT issued");
     const Time start = rt_.now();
-    DbResult r = co_await port_.Read(k);
+    DbResult r = co_await port_.Read(k, c.instance());
     const Duration took = rt_.now() - start;
     if (r.ok) {
       spelling_.Stamp(k, &r.value);
@@ -147,7 +148,7 @@ class PortOps final : public CacheOps {
                         uint64_t version) override {
     const bool tracing = c.Tracing(k);
     if (tracing) c.Note(k, "db", "UPDATE issued");
-    DbResult r = co_await port_.Write(k, size, acknowledges, version);
+    DbResult r = co_await port_.Write(k, size, acknowledges, version, c.instance());
     if (r.ok) {
       r.value.size = CachedSize(r.value.size);
       spelling_.Stamp(k, &r.value);

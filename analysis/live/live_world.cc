@@ -304,7 +304,8 @@ struct LivePort {
     co_return ToStatus(co_await p->redis->Delete(std::move(key)));
   }
 
-  Task<DbResult> Read(Key k) {
+  // One PostgreSQL: the instance does not choose a server.
+  Task<DbResult> Read(Key k, uint32_t /*instance*/) {
     if (p->closed) co_return DbResult{};
     const Duration extra = p->read_cost ? p->read_cost->DrawDuration(p->cost_rng) : Duration();
     p->stampede->LoadStarted(k);
@@ -316,7 +317,8 @@ struct LivePort {
     co_return d;
   }
 
-  Task<DbResult> Write(Key k, uint32_t size, bool acknowledges, uint64_t version) {
+  Task<DbResult> Write(Key k, uint32_t size, bool acknowledges, uint64_t version,
+                       uint32_t /*instance*/) {
     if (p->closed) co_return DbResult{};
     const Duration extra = p->write_cost ? p->write_cost->DrawDuration(p->cost_rng) : Duration();
     const PgResult r = co_await p->db->Write(k, size, version, extra);
@@ -723,7 +725,7 @@ Task<void> LiveRun::ServeRead(Key key, uint32_t instance, uint64_t request, Time
     out = co_await stack_->Read(instance, key, request);
   } else {
     LivePort port{&parts_};
-    const DbResult row = co_await port.Read(key);
+    const DbResult row = co_await port.Read(key, instance);
     out = ReadOutcome{row.value, CacheOutcome::kMiss, !row.ok};
   }
   meter_.Read(out, key, ledger_, rt_->now());
@@ -738,7 +740,7 @@ Task<void> LiveRun::ServeWrite(Key key, uint32_t new_size, uint32_t instance, ui
     ok = co_await stack_->Write(instance, key, size, request);
   } else {
     LivePort port{&parts_};
-    ok = (co_await port.Write(key, size, true, 0)).ok;
+    ok = (co_await port.Write(key, size, true, 0, instance)).ok;
   }
   meter_.Write(ok, key);
   Finish(scheduled, false, key);
@@ -1034,6 +1036,10 @@ void CheckLiveForm(const Scenario& scenario, bool external_redis) {
   if (cache.cpu.Limited()) {
     throw InputError(scenario.source +
                      ": /cache/cpu has no live form (the real Redis spends its own CPU)");
+  }
+  if (scenario.world.database.replicas.count > 0) {
+    throw InputError(scenario.source +
+                     ": /database/replicas has no live form yet (a live run uses one PostgreSQL)");
   }
   if (scenario.world.database.cores > 0) {
     throw InputError(scenario.source +

@@ -349,6 +349,13 @@ const std::vector<SummaryGroup>& SummaryGroups() {
        "`peak_bytes`, `evictions`, `flushes` (flush and restart faults that emptied it). The "
        "run folder then also holds `nodes.csv`: per interval and node, `time_s`, `node`, `ops`, "
        "`gets`, `hits`, `errors`, `hit_ratio`, `cpu_utilization`, `bytes`, `items`"},
+      // Written by SummaryToJson itself, only with read replicas.
+      {"replicas", "object",
+       "the database's read replicas (`database.replicas`); present only when it has some (the "
+       "`db` section is then the primary's): `count`, `reads` (application reads a replica "
+       "served), `pinned_reads` (reads `read_your_writes` sent to the primary), `timeouts`, "
+       "`rejected`, `peak_queue_depth` (the largest of any replica), `max_utilization` (the "
+       "busiest replica's busy connection time / (connections x simulated time))"},
   };
   return kGroups;
 }

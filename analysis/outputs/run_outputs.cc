@@ -281,6 +281,16 @@ nlohmann::json SummaryToJson(const Summary& s) {
                     {"max_cpu_utilization", RoundedJson(c.max_cpu_utilization)},
                     {"per_node", std::move(nodes)}};
   }
+  if (s.replicas) {
+    const Summary::Replicas& r = *s.replicas;
+    j["replicas"] = {{"count", r.count},
+                     {"reads", r.reads},
+                     {"pinned_reads", r.pinned_reads},
+                     {"timeouts", r.timeouts},
+                     {"rejected", r.rejected},
+                     {"peak_queue_depth", r.peak_queue_depth},
+                     {"max_utilization", RoundedJson(r.max_utilization)}};
+  }
   if (s.live) {
     const Summary::Live& l = *s.live;
     j["live"] = {{"redis_version", l.redis_version},
@@ -463,6 +473,13 @@ std::string FormatSummaryTable(const Summary& s) {
           Percent(n.cpu_utilization), Millis(n.cpu_wait_ms), HumanBytes(n.bytes),
           Grouped(n.evictions));
     }
+  }
+  if (s.replicas) {
+    const Summary::Replicas& r = *s.replicas;
+    out += fmt::format(
+        "\ndatabase replicas: {} reads on {} replicas (busiest at {}), {} pinned to the "
+        "primary by read_your_writes\n",
+        Grouped(r.reads), r.count, Percent(r.max_utilization), Grouped(r.pinned_reads));
   }
   // Full width: an alert's name and every firing do not fit a column.
   if (!s.alerts.empty()) {

@@ -812,7 +812,8 @@ class Loader {
 
   void Database(const Node& n, DatabaseConfig* db, json* out) {
     ObjectReader r(o_, n);
-    r.CheckFields({"connections", "cores", "queue_timeout", "queue_limit", "read", "write"});
+    r.CheckFields(
+        {"connections", "cores", "queue_timeout", "queue_limit", "read", "write", "replicas"});
     *out = json::object();
     db->connections = Count32Field(r.Optional("connections", 16), &(*out)["connections"]);
     // 0 = not limited; a count otherwise.
@@ -833,6 +834,19 @@ class Loader {
     db->write_service =
         Distribution(r.Optional("write", {{"kind", "lognormal"}, {"mean", "10ms"}, {"sigma", 0.5}}),
                      Quantity::kDuration, Lower::kNonNegative, &(*out)["write"]);
+    {
+      ObjectReader p(o_, r.Optional("replicas", json::object()));
+      p.CheckFields({"count", "connections", "lag", "read_your_writes"});
+      json& rep = (*out)["replicas"] = json::object();
+      ReplicaConfig& c = db->replicas;
+      c.count = static_cast<uint32_t>(
+          IntegerField(p.Optional("count", 0), Lower::kNonNegative, 64, &rep["count"]));
+      c.connections = Count32Field(p.Optional("connections", db->connections), &rep["connections"]);
+      c.lag = Distribution(p.Optional("lag", "0s"), Quantity::kDuration, Lower::kNonNegative,
+                           &rep["lag"]);
+      c.read_your_writes = DurationField(p.Optional("read_your_writes", "0s"), Lower::kNonNegative,
+                                         &rep["read_your_writes"]);
+    }
   }
 
   void Alerts(const Node& n, std::vector<AlertRule>* rules, json* out) {
@@ -898,7 +912,8 @@ class Loader {
                                    "writes",       "l1",          "guard",
                                    "invalidation", "degradation", "warming",
                                    "peak",         "alerts",      "live",
-                                   "classes",      "cluster",     "api"};
+                                   "classes",      "cluster",     "api",
+                                   "replicas"};
     if (m->warmup > Duration()) taken.insert("steady");
     json& out_windows = (*out)["windows"] = json::array();
     for (size_t i = 0; i < windows.value->size(); ++i) {

@@ -193,6 +193,19 @@ struct Summary {
   };
   std::optional<Cluster> cluster;
 
+  // The database's read replicas (DatabaseConfig::replicas), set only when
+  // it has some; the `db` section stays the primary's.
+  struct Replicas {
+    uint32_t count = 0;
+    uint64_t reads = 0;         // application reads served by a replica
+    uint64_t pinned_reads = 0;  // reads read_your_writes sent to the primary
+    uint64_t timeouts = 0, rejected = 0;
+    uint64_t peak_queue_depth = 0;
+    double max_utilization =
+        0;  // the busiest replica's busy connection time / (connections x time)
+  };
+  std::optional<Replicas> replicas;
+
   // Alert rules of the scenario evaluated over the time series (filled by analysis/).
   struct Alert {
     std::string name;

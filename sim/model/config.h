@@ -267,6 +267,22 @@ struct CacheConfig {
   CacheCpuConfig cpu;     // each node's
 };
 
+// Read replicas of the database (PostgreSQL streaming replication): every
+// application read of a row goes to a replica, chosen round robin, each with
+// its own `connections`, queue and the primary's service times; writes go to
+// the primary. A replica applies the primary's commits `lag` late: a read that
+// starts service at t sees the row as the primary committed it by t - L, with
+// L drawn per read from `lag` (the replica's replay lag at that moment).
+// read_your_writes > 0: an instance's read of a key it wrote less than this
+// long ago goes to the primary (a session pinned to the primary after a
+// write, as Rails' database selector does); 0 = never.
+struct ReplicaConfig {
+  uint32_t count = 0;  // 0: no replicas, every query on the primary
+  uint32_t connections = 16;
+  DistributionConfig lag;
+  Duration read_your_writes;
+};
+
 // The scenario loader's defaults differ from these C++ ones where noted: a
 // scenario without them gets queue_timeout 30s and queue_limit 10,000.
 struct DatabaseConfig {
@@ -289,6 +305,7 @@ struct DatabaseConfig {
   std::vector<std::shared_ptr<const DistributionConfig>> class_read, class_write;
   // Per class: the external API its reads call instead (null: the database).
   std::vector<std::shared_ptr<const ApiConfig>> class_api;
+  ReplicaConfig replicas;
 };
 
 // A named part of a run measured on its own (Summary::Window).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 namespace cachelab {
 
@@ -27,6 +28,43 @@ Database::Database(Simulator& sim, const DatabaseConfig& config, const std::vect
     if (a) apis_.emplace_back(*a);
     class_api_.push_back(a ? static_cast<uint32_t>(apis_.size()) : 0);
   }
+  keep_history_ = config.replicas.count > 0;
+}
+
+Database::Database(Simulator& sim, const DatabaseConfig& config, const Database& primary,
+                   uint32_t index, StampedeTracker& stampede, uint64_t seed)
+    : sim_(sim),
+      config_(config),
+      ledger_(primary.ledger_),
+      stampede_(stampede),
+      read_service_(config.read_service),
+      write_service_(config.write_service),
+      rng_(MakeStream(seed, "db.replica" + std::to_string(index) + ".service")),
+      api_rng_(MakeStream(seed, "api")),
+      primary_(&primary),
+      lag_(std::make_unique<Sampler>(config.replicas.lag)),
+      lag_rng_(MakeStream(seed, "db.replica" + std::to_string(index) + ".lag")) {
+  config_.connections = config.replicas.connections;
+  for (const auto& d : config.class_read) {
+    class_read_.push_back(d ? std::make_unique<Sampler>(*d) : nullptr);
+  }
+  class_write_.resize(config.class_write.size());  // replicas take no writes
+  class_api_.assign(config.class_api.size(), 0);  // API reads stay with the primary
+}
+
+Value Database::RowAsOf(Key k, Time t) const {
+  const auto it = history_.empty() ? history_.end() : history_.find(k);
+  if (it == history_.end()) {
+    // Never written: the row as it is (an existing key's first version), or
+    // not there (a key without a row that nobody created).
+    return k < rows_.size() ? Value{1, rows_[k].size, true} : Value{0, 0, false};
+  }
+  const std::vector<Commit>& h = it->second;
+  const auto after = std::upper_bound(h.begin(), h.end(), t.nanos(),
+                                      [](int64_t x, const Commit& c) { return x < c.commit_ns; });
+  if (after == h.begin()) return Value{0, 0, false};  // created after t
+  const Commit& c = *(after - 1);
+  return Value{c.version, c.size, true};
 }
 
 Value Database::Row(Key k) const {
@@ -34,8 +72,12 @@ Value Database::Row(Key k) const {
   return r != nullptr ? Value{r->version, r->size, true} : Value{0, 0, false};
 }
 
-void Database::Snapshot(Slot& s) const {
-  const Value row = Row(s.key);
+void Database::Snapshot(Slot& s) {
+  const Value row =
+      primary_ != nullptr
+          ? primary_->RowAsOf(s.key,
+                              std::max(Time::Zero(), sim_.now() - lag_->DrawDuration(lag_rng_)))
+          : Row(s.key);
   s.version = row.version;
   s.size = row.size;
   s.exists = row.exists;
@@ -220,18 +262,24 @@ void Database::Complete(uint32_t slot) {
     s.version = 1;
     s.exists = true;
     if (created_.emplace(s.key, RowState{1, sim_.now().nanos(), s.size}).second) {
+      if (keep_history_) history_[s.key].push_back(Commit{1, sim_.now().nanos(), s.size});
       ledger_.Create(s.key, sim_.now());
       ++stats_.rows_created;
       for (const auto& f : commit_listeners_) f(s.key, 1);
     }
   } else if (s.write) {
     RowState& row = rows_[s.key];
+    if (keep_history_) {
+      std::vector<Commit>& h = history_[s.key];
+      if (h.empty()) h.push_back(Commit{row.version, row.commit_ns, row.size});  // the initial row
+    }
     const uint64_t v = row.version = std::max(row.version + 1, s.version);
     row.size = s.size;
     row.commit_ns = sim_.now().nanos();
     if (s.acknowledges) ledger_.Acknowledge(s.key, v, sim_.now());
     s.version = v;
     s.exists = true;
+    if (keep_history_) history_[s.key].push_back(Commit{v, row.commit_ns, s.size});
     for (const auto& f : commit_listeners_) f(s.key, v);
   } else {
     stampede_.LoadFinished(s.key);

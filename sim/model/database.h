@@ -22,6 +22,10 @@
 //    acknowledged at its commit, commit listeners called).
 //  - Every read counts as a load of its key for stampede tracking, from the
 //    moment it is issued until it returns.
+//  - A replica (the constructor with a primary) serves reads only, with its
+//    own connections and queue: its statement snapshot is the primary's row
+//    as of a lag drawn per read (RowAsOf). A primary with replicas keeps
+//    every committed version's time for them.
 //  - A read of a key class backed by an external API (DatabaseConfig::
 //    class_api) takes no connection and never queues: it answers after its
 //    drawn latency, failing (ok == false) when the API's token bucket is
@@ -77,6 +81,11 @@ class Database {
   // `sizes[k]` is the value size of existing key k (keys = sizes.size()).
   Database(Simulator& sim, const DatabaseConfig& config, const std::vector<uint32_t>& sizes,
            VersionLedger& ledger, StampedeTracker& stampede, uint64_t seed);
+  // Read replica `index` of `primary` (config: the primary's, with the
+  // replica's connections): reads only, each seeing the primary's row as of
+  // a drawn lag ago.
+  Database(Simulator& sim, const DatabaseConfig& config, const Database& primary, uint32_t index,
+           StampedeTracker& stampede, uint64_t seed);
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
@@ -109,6 +118,7 @@ class Database {
   };
 
   Query Read(Key k) { return Query(this, k, false, 0, false, 0); }
+  bool replica() const { return primary_ != nullptr; }
   // `acknowledges`: the commit is the acknowledgement the caller sees (false
   // for write-behind, whose acknowledgement happened at the cache).
   // `version`: 0 = the row's next version; otherwise the version the commit
@@ -136,6 +146,8 @@ class Database {
 
   // Current committed row (exists == false for keys without a row).
   Value Row(Key k) const;
+  // The row as committed by `t` (a primary with replicas only).
+  Value RowAsOf(Key k, Time t) const;
   // Starts loading k's row, which a coming query of k reads; changes nothing.
   void PrefetchRow(Key k) const {
     if (k < rows_.size()) __builtin_prefetch(&rows_[k]);
@@ -198,7 +210,7 @@ class Database {
   void ReleaseSlot(uint32_t slot);
   static void OnComplete(void* self, uint64_t arg);
   // A read's statement snapshot: the row as it is now, into the slot.
-  void Snapshot(Slot& s) const;
+  void Snapshot(Slot& s);
   // Starts the external API call in `slot` (a read of an API-backed class).
   void CallApi(uint32_t slot, size_t api);
   static void OnApiAnswer(void* self, uint64_t arg);
@@ -252,6 +264,19 @@ class Database {
   Time busy_since_;
   DatabaseStats stats_;
   std::vector<std::function<void(Key, uint64_t)>> commit_listeners_;
+  // A primary with replicas: every commit of every key written or created,
+  // in commit order (an existing key's first entry is its initial row).
+  struct Commit {
+    uint64_t version;
+    int64_t commit_ns;
+    uint32_t size;
+  };
+  bool keep_history_ = false;
+  boost::unordered_flat_map<Key, std::vector<Commit>> history_;
+  // A replica: whose rows it serves, and its lag.
+  const Database* primary_ = nullptr;
+  std::unique_ptr<Sampler> lag_;
+  RandomEngine lag_rng_;
   // Processor sharing: running queries by the virtual time their work ends.
   using Finish = std::pair<double, uint32_t>;
   std::priority_queue<Finish, std::vector<Finish>, std::greater<>> finishes_;

@@ -23,6 +23,7 @@ namespace cachelab {
 
 class CacheCluster;
 class Database;
+class ReadRouter;
 class Runtime;
 class Simulator;
 class VersionLedger;
@@ -61,6 +62,8 @@ struct Services {
   VersionLedger* writable_ledger = nullptr;
   // Set when the last request has finished: background loops stop at their next step.
   bool stopped = false;
+  // With read replicas: where each read goes (else every query goes to `db`).
+  ReadRouter* reads = nullptr;
 };
 
 // How a read request used the caches; hits + misses + errors == reads.

@@ -17,10 +17,16 @@ World::World(const WorldConfig& config, std::unique_ptr<PolicyStack> stack,
       runtime_(sim_),
       cache_(sim_, config.cache, std::move(eviction), more_evictions, config.seed),
       db_(sim_, config.database, workload_.sizes(), ledger_, stampede_, config.seed),
+      router_(config_.database, db_, replicas_, std::max<uint32_t>(config.instances.count, 1)),
       services_{sim_, runtime_, cache_, db_, ledger_, config_, policy_stats_, trace},
       stack_(std::move(stack)),
       instances_(std::max<uint32_t>(config.instances.count, 1)) {
   services_.writable_ledger = &ledger_;
+  for (uint32_t i = 0; i < config.database.replicas.count; ++i) {
+    replicas_.push_back(
+        std::make_unique<Database>(sim_, config.database, db_, i, stampede_, config.seed));
+  }
+  if (!replicas_.empty()) services_.reads = &router_;
   for (const WorkloadConfig::KeyClass& c : config.workload.classes) {
     if (!c.cached) {
       class_map_ = KeyClassMap(config.workload);
@@ -183,7 +189,7 @@ Process World::ServeRead(Key key, uint32_t instance, uint64_t request) {
 Process World::ServeReadUncached(Key key, uint32_t instance, uint64_t request) {
   const Time started = sim_.now();
   if (Tracing(key)) Note(key, instance, request, "read request");
-  const DbResult row = co_await db_.Read(key);
+  const DbResult row = co_await router_.For(instance, key, sim_.now()).Read(key);
   Answered(key, instance, request, ReadOutcome{row.value, CacheOutcome::kMiss, !row.ok}, started);
 }
 
@@ -218,6 +224,7 @@ Process World::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_
   if (Cached(key)) {
     ok = co_await stack_->Write(instance, key, size, request);
   } else {
+    router_.Wrote(instance, key, sim_.now());
     ok = (co_await db_.Write(key, size)).ok;
   }
   meter_.Write(ok, key);
@@ -322,6 +329,25 @@ void World::EmitNodeRows(double start_s, Time end) {
   node_last_at_ = end;
 }
 
+void World::FillReplicaSummary(Summary& s, Time end) {
+  Summary::Replicas r;
+  r.count = static_cast<uint32_t>(replicas_.size());
+  r.reads = router_.replica_reads();
+  r.pinned_reads = router_.pinned_reads();
+  const double seconds = end.seconds();
+  for (const auto& d : replicas_) {
+    const DatabaseStats& st = d->stats();
+    r.timeouts += st.timeouts;
+    r.rejected += st.rejected;
+    r.peak_queue_depth = std::max(r.peak_queue_depth, st.peak_queue);
+    if (seconds > 0) {
+      r.max_utilization = std::max(
+          r.max_utilization, st.busy_ns / 1e9 / seconds / static_cast<double>(d->connections()));
+    }
+  }
+  s.replicas = r;
+}
+
 void World::FillClusterSummary(Summary& s, Time end) const {
   Summary::Cluster c;
   c.nodes = cache_.nodes();
@@ -391,6 +417,7 @@ Summary World::BuildSummary() {
   s.guard.leases_issued = cs.leases_issued;
   s.guard.lease_sets_rejected = cs.lease_sets_rejected;
   if (ReportsNodes()) FillClusterSummary(s, end);
+  if (!replicas_.empty()) FillReplicaSummary(s, end);
   return s;
 }
 

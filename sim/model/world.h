@@ -33,6 +33,7 @@
 #include "sim/model/database.h"
 #include "sim/model/eviction.h"
 #include "sim/model/ledger.h"
+#include "sim/model/read_router.h"
 #include "sim/model/roles.h"
 #include "sim/model/run_meter.h"
 #include "sim/model/workload.h"
@@ -80,6 +81,7 @@ class World {
   // With Summary::cluster: each node's row of the interval ending at `end`.
   void EmitNodeRows(double start_s, Time end);
   void FillClusterSummary(Summary& s, Time end) const;
+  void FillReplicaSummary(Summary& s, Time end);
   bool ReportsNodes() const { return cache_.nodes() > 1 || config_.cache.cpu.Limited(); }
   bool Done() const { return arrivals_done_ && in_flight_ == 0; }
   void CheckStopRule();
@@ -101,6 +103,8 @@ class World {
   SimRuntime runtime_;
   CacheCluster cache_;
   Database db_;
+  std::vector<std::unique_ptr<Database>> replicas_;  // read replicas, if any
+  ReadRouter router_;
   PolicyStats policy_stats_;
   Services services_;
   std::unique_ptr<PolicyStack> stack_;

@@ -228,7 +228,9 @@ TEST_CASE("a minimal scenario gets every default, in canonical form", "[analysis
     "database": {
       "connections": 16, "cores": 0, "queue_timeout": "30s", "queue_limit": 10000,
       "read": {"kind": "lognormal", "mean": "5ms", "sigma": 0.5},
-      "write": {"kind": "lognormal", "mean": "10ms", "sigma": 0.5}
+      "write": {"kind": "lognormal", "mean": "10ms", "sigma": 0.5},
+      "replicas": {"count": 0, "connections": 16, "lag": {"kind": "constant", "value": "0"},
+                   "read_your_writes": "0"}
     },
     "policies": {
       "read": {"name": "cache-aside", "params": {"negative_ttl": "0", "ttl": "1h"}},
@@ -269,6 +271,8 @@ TEST_CASE("every variant loads, and resolved loads back to itself", "[analysis][
       {"/cache/faults", R"([{"kind": "flush", "start": "5m", "node": "all"}])"},
       {"/cache/cluster", R"({"nodes": 3, "sharding": "consistent-hashing"})"},
       {"/cache/cpu", R"({"per_op": "10us", "per_kib": "1us"})"},
+      {"/database/replicas",
+       R"({"count": 2, "lag": {"kind": "exponential", "mean": "200ms"}, "read_your_writes": "2s"})"},
       {"/cache/eviction", R"({"name": "lru"})"},
       {"/workload/keys", R"({"popularity": "uniform"})"},
       {"/cache/enabled", "false"},
@@ -566,6 +570,10 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
       {"a fault's node named otherwise", "/cache/faults",
        R"([{"kind": "flush", "start": "1s", "node": "some"}])",
        R"(/cache/faults/0/node: must be "all" or a node's index from 0 to 0, got "some")"},
+      {"too many replicas", "/database/replicas", R"({"count": 65})",
+       "/database/replicas/count: must be an integer <= 64, got 65"},
+      {"a negative replication lag", "/database/replicas", R"({"count": 1, "lag": "-1s"})",
+       R"(/database/replicas/lag: must be >= 0, got "-1s")"},
       {"window named like the cluster section", "/metrics",
        R"({"interval": "1s", "windows": [{"name": "cluster", "from": "0s", "to": "2s"}]})",
        R"(/metrics/windows/0/name: must differ from the other windows' names and from summary.json's sections (cluster is taken), got "cluster")"},
