@@ -146,6 +146,20 @@ class TestWorld {
     return *this;
   }
 
+  // No cache: every read is a database query.
+  TestWorld& NoCache() {
+    w_.cache.enabled = false;
+    return *this;
+  }
+  // `count` read replicas, each `lag_ms` behind the primary (constant).
+  TestWorld& Replicas(uint32_t count, double lag_ms, Duration read_your_writes = {}) {
+    w_.database.replicas.count = count;
+    w_.database.replicas.connections = w_.database.connections;
+    w_.database.replicas.lag = Constant(lag_ms * 1e6);
+    w_.database.replicas.read_your_writes = read_your_writes;
+    return *this;
+  }
+
   const WorldConfig& config() const { return w_; }
   operator WorldConfig() const { return w_; }  // NOLINT: a builder reads best converting
 
