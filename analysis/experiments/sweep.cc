@@ -436,11 +436,18 @@ Grid ParseSensitivity(const std::string& text, const json& resolved) {
   } catch (const json::exception&) {
     throw InputError(where + ": " + pointer + " is not a JSON pointer");
   }
-  if (!resolved.contains(ptr) || !resolved.at(ptr).is_number()) {
+  // nlohmann's contains() itself throws for some pointers into arrays ("/alerts//").
+  const json* found = nullptr;
+  try {
+    if (resolved.contains(ptr)) found = &resolved.at(ptr);
+  } catch (const json::exception&) {
+    found = nullptr;
+  }
+  if (found == nullptr || !found->is_number()) {
     throw InputError(where + ": " + pointer +
                      " must be a numeric field of the scenario (a count, a rate, an exponent)");
   }
-  const json& base = resolved.at(ptr);
+  const json& base = *found;
   const double b = base.get<double>();
   const double d = relative ? std::abs(b) * x / 100 : x;
   Grid g{text, pointer, {}};

@@ -296,9 +296,9 @@ TEST_CASE("a sensitivity input is the scenario's value and X either side of it",
   const Grid g = ParseSensitivity("/workload/keys/count=±25%", resolved);
   CHECK(g.pointer == "/workload/keys/count");
   CHECK(g.values == Values{"750", "1000", "1250"});
-  for (const char* bad :
-       {"/workload/keys/alpha=0.1", "/workload/keys/alpha=±", "/workload/keys/alpha=±-1",
-        "workload/keys/alpha=±0.1", "/cache/eviction=±1", "/no/such=±1"}) {
+  for (const char* bad : {"/workload/keys/alpha=0.1", "/workload/keys/alpha=±",
+                          "/workload/keys/alpha=±-1", "workload/keys/alpha=±0.1",
+                          "/cache/eviction=±1", "/no/such=±1", "/alerts///=±1", "/alerts/0=±1"}) {
     INFO(bad);
     CHECK_THROWS_WITH(ParseSensitivity(bad, resolved),
                       Catch::StartsWith(std::string("--sensitivity ") + bad + ":"));
