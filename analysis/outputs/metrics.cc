@@ -338,14 +338,18 @@ const std::vector<SummaryGroup>& SummaryGroups() {
        "`read_latency_ms` (`mean`, `p99`: end-to-end latency of the class's reads)"},
       // Written by SummaryToJson itself, only with several cache nodes or a CPU limit.
       {"cluster", "object",
-       "the cache's nodes (`cache.cluster`, `cache.cpu`); present only when the cache has more "
-       "than one node or a CPU limit, so a single server's summary has no such object: `nodes`, "
-       "`sharding`, `busiest_node` (most operations), `ops_imbalance` (the busiest node's "
-       "operations / the mean over nodes), `max_cpu_utilization`, and `per_node`, one object per "
+       "the cache's nodes (`cache.cluster`, `cache.cpu`, `cache.network`); present only when the "
+       "cache has more than one node, a CPU limit or a link limit, so a single server's summary "
+       "has no such object: `nodes`, `sharding`, `busiest_node` (most operations), "
+       "`ops_imbalance` (the busiest node's operations / the mean over nodes), "
+       "`max_cpu_utilization`, `max_net_utilization` (the busiest link direction), and "
+       "`per_node`, one object per "
        "node: `node`, `key_share` (its share of the hash space), `ops` (gets + sets + deletes, "
        "locks and leases included), `gets`, `hits`, `errors`, `hit_ratio` (hits / gets that did "
        "not fail), `ops_per_s`, `cpu_utilization` (busy CPU time / simulated time), "
-       "`cpu_wait_ms` (mean wait for the CPU per operation), `bytes` and `items` (at the end), "
+       "`cpu_wait_ms` (mean wait for the CPU per operation), `net_in_utilization` and "
+       "`net_out_utilization` (busy time of each link direction / simulated time), `bytes` and "
+       "`items` (at the end), "
        "`peak_bytes`, `evictions`, `flushes` (flush and restart faults that emptied it). The "
        "run folder then also holds `nodes.csv`: per interval and node, `time_s`, `node`, `ops`, "
        "`gets`, `hits`, `errors`, `hit_ratio`, `cpu_utilization`, `bytes`, `items`"},

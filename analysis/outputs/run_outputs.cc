@@ -268,6 +268,8 @@ nlohmann::json SummaryToJson(const Summary& s) {
                        {"ops_per_s", RoundedJson(n.ops_per_s)},
                        {"cpu_utilization", RoundedJson(n.cpu_utilization)},
                        {"cpu_wait_ms", RoundedJson(n.cpu_wait_ms)},
+                       {"net_in_utilization", RoundedJson(n.net_in_utilization)},
+                       {"net_out_utilization", RoundedJson(n.net_out_utilization)},
                        {"bytes", n.bytes},
                        {"items", n.items},
                        {"peak_bytes", n.peak_bytes},
@@ -279,6 +281,7 @@ nlohmann::json SummaryToJson(const Summary& s) {
                     {"busiest_node", c.busiest_node},
                     {"ops_imbalance", RoundedJson(c.ops_imbalance)},
                     {"max_cpu_utilization", RoundedJson(c.max_cpu_utilization)},
+                    {"max_net_utilization", RoundedJson(c.max_net_utilization)},
                     {"per_node", std::move(nodes)}};
   }
   if (s.replicas) {
@@ -586,10 +589,23 @@ struct ClusterMetric {
 };
 std::optional<ClusterMetric> AsClusterMetric(std::string_view metric) {
   static const std::vector<std::string_view> kTop = {"nodes", "busiest_node", "ops_imbalance",
-                                                     "max_cpu_utilization"};
-  static const std::vector<std::string_view> kNode = {
-      "key_share",       "ops",         "gets",  "hits",  "errors",     "hit_ratio", "ops_per_s",
-      "cpu_utilization", "cpu_wait_ms", "bytes", "items", "peak_bytes", "evictions", "flushes"};
+                                                     "max_cpu_utilization", "max_net_utilization"};
+  static const std::vector<std::string_view> kNode = {"key_share",
+                                                      "ops",
+                                                      "gets",
+                                                      "hits",
+                                                      "errors",
+                                                      "hit_ratio",
+                                                      "ops_per_s",
+                                                      "cpu_utilization",
+                                                      "cpu_wait_ms",
+                                                      "bytes",
+                                                      "items",
+                                                      "peak_bytes",
+                                                      "evictions",
+                                                      "flushes",
+                                                      "net_in_utilization",
+                                                      "net_out_utilization"};
   if (metric.rfind("cluster.", 0) != 0) return std::nullopt;
   std::string_view rest = metric.substr(8);
   if (std::find(kTop.begin(), kTop.end(), rest) != kTop.end()) {
@@ -615,6 +631,7 @@ std::string FormatClusterMetric(const ClusterMetric& c, const Summary& s) {
     if (f == "nodes") return Grouped(k.nodes);
     if (f == "busiest_node") return Grouped(k.busiest_node);
     if (f == "ops_imbalance") return Significant(k.ops_imbalance) + "x";
+    if (f == "max_net_utilization") return Percent(k.max_net_utilization);
     return Percent(k.max_cpu_utilization);
   }
   if (*c.node >= k.per_node.size()) return "-";
@@ -624,6 +641,8 @@ std::string FormatClusterMetric(const ClusterMetric& c, const Summary& s) {
                    : f == "hit_ratio" ? n.hit_ratio
                                       : n.cpu_utilization);
   }
+  if (f == "net_in_utilization") return Percent(n.net_in_utilization);
+  if (f == "net_out_utilization") return Percent(n.net_out_utilization);
   if (f == "cpu_wait_ms") return Millis(n.cpu_wait_ms);
   if (f == "ops_per_s") return Significant(n.ops_per_s) + " /s";
   if (f == "bytes" || f == "peak_bytes") return HumanBytes(f == "bytes" ? n.bytes : n.peak_bytes);

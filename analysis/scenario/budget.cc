@@ -159,7 +159,8 @@ RunEstimate EstimateRun(const Scenario& s) {
       db.queue_timeout.seconds();
   const double span = w.duration.seconds() + drain;
   const double rows = span / w.metrics.interval.seconds();
-  const bool node_rows = w.cache.cluster.nodes > 1 || w.cache.cpu.Limited();
+  const bool node_rows =
+      w.cache.cluster.nodes > 1 || w.cache.cpu.Limited() || w.cache.network.Limited();
   e.parts.emplace_back(
       "/metrics/interval",
       rows * (kBytesPerRow +

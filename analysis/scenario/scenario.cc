@@ -691,7 +691,7 @@ class Loader {
   void Cache(const Node& n, CacheConfig* c, PolicyChoice* eviction, json* out) {
     ObjectReader r(o_, n);
     r.CheckFields({"enabled", "capacity", "max_items", "entry_overhead", "eviction", "rtt",
-                   "timeout", "active_expiry", "faults", "cluster", "cpu"});
+                   "timeout", "active_expiry", "faults", "cluster", "cpu", "network"});
     *out = json::object();
     {
       const Node en = r.Optional("enabled", true);
@@ -728,6 +728,18 @@ class Loader {
           DurationField(u.Optional("per_op", "0s"), Lower::kNonNegative, &cpu["per_op"]);
       c->cpu.per_kib =
           DurationField(u.Optional("per_kib", "0s"), Lower::kNonNegative, &cpu["per_kib"]);
+    }
+    {
+      ObjectReader u(o_, r.Optional("network", json::object()));
+      u.CheckFields({"bandwidth_mbit"});
+      json& net = (*out)["network"] = json::object();
+      const Node bw = u.Optional("bandwidth_mbit", 0);
+      c->network.bandwidth_mbit = jsonread::ReadNumber(o_, bw);
+      // Up to 10 Tbit/s: beyond any NIC, and far from a transfer time below 1 ns.
+      if (!(c->network.bandwidth_mbit >= 0 && c->network.bandwidth_mbit <= 1e7)) {
+        Expected(o_, bw, "must be a number of megabits per second from 0 to 10,000,000");
+      }
+      net["bandwidth_mbit"] = CanonicalNumber(c->network.bandwidth_mbit);
     }
     {
       const Node faults = r.Optional("faults", json::array());

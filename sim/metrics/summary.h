@@ -169,8 +169,8 @@ struct Summary {
   std::vector<KeyClass> classes;
 
   // The cache's nodes (CacheConfig::cluster, sim/model/cache_cluster.h), set
-  // only when the cache has more than one node or a CPU limit; a single
-  // unlimited server reports none of this.
+  // only when the cache has more than one node, a CPU limit or a link
+  // limit; a single unlimited server reports none of this.
   struct CacheNode {
     uint32_t node = 0;
     double key_share = 0;  // share of the hash space it owns (slots / 16,384, or the ring's arcs)
@@ -180,6 +180,8 @@ struct Summary {
     double ops_per_s = 0;           // over the simulated time
     double cpu_utilization = 0;     // busy CPU time / simulated time (0 without a CPU limit)
     double cpu_wait_ms = 0;         // mean wait for the CPU per operation
+    // Busy time of the node's link each way / simulated time (0 without a limit).
+    double net_in_utilization = 0, net_out_utilization = 0;
     uint64_t bytes = 0, items = 0;  // at the end
     uint64_t peak_bytes = 0, evictions = 0, flushes = 0;
   };
@@ -189,6 +191,7 @@ struct Summary {
     uint32_t busiest_node = 0;  // most operations (the lowest index on a tie)
     double ops_imbalance = 0;   // the busiest node's operations / the mean over nodes
     double max_cpu_utilization = 0;
+    double max_net_utilization = 0;  // the busiest link direction of any node
     std::vector<CacheNode> per_node;
   };
   std::optional<Cluster> cluster;

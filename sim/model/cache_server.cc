@@ -42,19 +42,45 @@ Time CacheServer::UpAgainAt(Time t) const {
   return t;
 }
 
-Duration CacheServer::Cpu(uint64_t bytes) {
-  if (!config_.cpu.Limited()) return Duration();
+Duration CacheServer::Serve(uint64_t bytes, bool value_out) {
+  const bool link = config_.network.Limited() && bytes > 0;
+  if (!config_.cpu.Limited() && !link) return Duration();
   const Time now = sim_.now();
+  Time t = now;
+  if (link && !value_out) {
+    stats_.bytes_in += bytes;
+    t = Link(&link_in_free_, &stats_.link_in_busy_ns, bytes, t);
+  }
+  t = Cpu(bytes, t);
+  if (link && value_out) {
+    stats_.bytes_out += bytes;
+    t = Link(&link_out_free_, &stats_.link_out_busy_ns, bytes, t);
+  }
+  return t - now;
+}
+
+Time CacheServer::Cpu(uint64_t bytes, Time ready) {
+  if (!config_.cpu.Limited()) return ready;
   const Duration service =
       config_.cpu.per_op +
       Duration::Nanos(static_cast<int64_t>(static_cast<double>(config_.cpu.per_kib.nanos()) *
                                            static_cast<double>(bytes) / 1024.0));
-  const Time start = std::max(now, cpu_free_);
+  const Time start = std::max(ready, cpu_free_);
   cpu_free_ = start + service;
   ++stats_.cpu_ops;
   stats_.cpu_busy_ns += service.nanos();
-  stats_.cpu_wait_ns += (start - now).nanos();
-  return cpu_free_ - now;
+  stats_.cpu_wait_ns += (start - ready).nanos();
+  return cpu_free_;
+}
+
+Time CacheServer::Link(Time* free, int64_t* busy_ns, uint64_t bytes, Time ready) {
+  const Duration transfer = Duration::FromSecondsF(static_cast<double>(bytes) * 8.0 /
+                                                   (config_.network.bandwidth_mbit * 1e6));
+  const Time start = std::max(ready, *free);
+  *free = start + transfer;
+  *busy_ns += transfer.nanos();
+  stats_.link_wait_ns += (start - ready).nanos();
+  return *free;
 }
 
 Duration CacheServer::Rtt() {
@@ -85,7 +111,7 @@ Delayed<CacheGetResult> CacheServer::Get(Key k) {
   } else if (miss_hint_ != nullptr) {
     miss_hint_(miss_hint_ctx_, k);
   }
-  return {sim_, Rtt() + Cpu(r.hit() ? r.value.size : 0), r};
+  return {sim_, Rtt() + Serve(r.hit() ? r.value.size : 0, true), r};
 }
 
 template <typename Apply>
@@ -97,7 +123,7 @@ Delayed<CacheWriteStatus> CacheServer::WriteOp(uint64_t& counter, uint64_t bytes
     return {sim_, config_.timeout, CacheWriteStatus::kError};
   }
   const CacheWriteStatus s = apply(now) ? CacheWriteStatus::kOk : CacheWriteStatus::kRejected;
-  return {sim_, Rtt() + Cpu(bytes), s};
+  return {sim_, Rtt() + Serve(bytes, false), s};
 }
 
 Delayed<CacheWriteStatus> CacheServer::Set(Key k, const Value& v, Duration ttl) {
@@ -131,7 +157,7 @@ Delayed<LeaseGetResult> CacheServer::LeaseGet(Key k, Duration period) {
     r.get.status = CacheStatus::kHit;
     r.get.value = e->value;
     r.get.remaining_ttl = e->expires == Time::Max() ? Duration::Max() : e->expires - now;
-    return {sim_, Rtt() + Cpu(r.get.value.size), r};
+    return {sim_, Rtt() + Serve(r.get.value.size, true), r};
   }
   auto [it, fresh] = leases_.try_emplace(k, Lease{0, now});
   if (fresh || now - it->second.issued >= period) {
@@ -139,7 +165,7 @@ Delayed<LeaseGetResult> CacheServer::LeaseGet(Key k, Duration period) {
     r.token = it->second.token;
     ++stats_.leases_issued;
   }
-  return {sim_, Rtt() + Cpu(0), r};
+  return {sim_, Rtt() + Serve(0, true), r};
 }
 
 Delayed<CacheWriteStatus> CacheServer::LeaseSet(Key k, const Value& v, Duration ttl,

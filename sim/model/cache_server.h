@@ -60,6 +60,10 @@ struct CacheServerStats {
   uint64_t hits = 0;                         // gets (and lease gets) that found an entry
   uint64_t cpu_ops = 0;                      // operations served by a limited CPU
   int64_t cpu_busy_ns = 0, cpu_wait_ns = 0;  // serving them, and their waits before it
+  // A limited link (config.network): bytes and busy time each way, and the
+  // waits of values for their direction.
+  uint64_t bytes_in = 0, bytes_out = 0;
+  int64_t link_in_busy_ns = 0, link_out_busy_ns = 0, link_wait_ns = 0;
   uint64_t leases_issued = 0, lease_sets_rejected = 0;
   uint64_t flushes = 0;  // flush and restart faults that emptied the store
 };
@@ -117,9 +121,15 @@ class CacheServer {
 
  private:
   Duration Rtt();
-  // The wait for the CPU plus the service of an operation carrying `bytes`;
-  // 0 without a CPU limit.
-  Duration Cpu(uint64_t bytes);
+  // What an operation carrying `bytes` of value waits and takes at the node
+  // beyond its round trip: the value's transfer in (a SET, `value_out`
+  // false), the CPU, the value's transfer out (a GET's answer). 0 without
+  // CPU and link limits.
+  Duration Serve(uint64_t bytes, bool value_out);
+  // When the CPU finishes an operation ready for it at `ready`.
+  Time Cpu(uint64_t bytes, Time ready);
+  // When the link direction free at `*free` has carried `bytes` ready at `ready`.
+  Time Link(Time* free, int64_t* busy_ns, uint64_t bytes, Time ready);
   static void OnFaultStart(void* self, uint64_t index);
   // A mutating operation: counted, failed while down, else `apply(now)` on
   // the store decides between kOk and kRejected.
@@ -134,7 +144,8 @@ class CacheServer {
   RandomEngine rng_;
   CacheServerStats stats_;
   bool stopped_ = false;
-  Time cpu_free_;  // when the CPU has served every operation issued so far
+  Time cpu_free_;                      // when the CPU has served every operation issued so far
+  Time link_in_free_, link_out_free_;  // when each link direction is free
   struct Lease {
     uint64_t token;
     Time issued;

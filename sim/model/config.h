@@ -247,6 +247,15 @@ struct ClusterConfig {
 // operation at a time, in the order they were issued, each for per_op plus
 // per_kib for every KiB of value it carries; an operation waits for those
 // before it. 0 and 0: no CPU limit (an operation takes its round trip only).
+// A cache node's network link (its NIC), full duplex: values going out (GET
+// answers) share one direction, values coming in (SETs) the other; each
+// direction carries one value at a time, value bytes x 8 / bandwidth, in
+// issue order, so big values queue behind each other. 0 = no limit.
+struct CacheNetworkConfig {
+  double bandwidth_mbit = 0;  // megabits per second each way
+  bool Limited() const { return bandwidth_mbit > 0; }
+};
+
 struct CacheCpuConfig {
   Duration per_op;
   Duration per_kib;
@@ -263,8 +272,9 @@ struct CacheConfig {
   Duration active_expiry_interval = Duration::Millis(100);  // 0 disables active expiry
   uint32_t active_expiry_limit = 10'000;                    // expired entries removed per cycle
   std::vector<FaultWindowConfig> faults;
-  ClusterConfig cluster;  // capacity_bytes and max_items are each node's
-  CacheCpuConfig cpu;     // each node's
+  ClusterConfig cluster;       // capacity_bytes and max_items are each node's
+  CacheCpuConfig cpu;          // each node's
+  CacheNetworkConfig network;  // each node's
 };
 
 // Read replicas of the database (PostgreSQL streaming replication): every

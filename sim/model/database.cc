@@ -49,7 +49,7 @@ Database::Database(Simulator& sim, const DatabaseConfig& config, const Database&
     class_read_.push_back(d ? std::make_unique<Sampler>(*d) : nullptr);
   }
   class_write_.resize(config.class_write.size());  // replicas take no writes
-  class_api_.assign(config.class_api.size(), 0);  // API reads stay with the primary
+  class_api_.assign(config.class_api.size(), 0);   // API reads stay with the primary
 }
 
 Value Database::RowAsOf(Key k, Time t) const {

@@ -370,6 +370,12 @@ void World::FillClusterSummary(Summary& s, Time end) const {
     o.hit_ratio = answered_gets > 0 ? static_cast<double>(st.hits) / answered_gets : 0;
     o.ops_per_s = seconds > 0 ? static_cast<double>(o.ops) / seconds : 0;
     o.cpu_utilization = seconds > 0 ? static_cast<double>(st.cpu_busy_ns) / 1e9 / seconds : 0;
+    if (seconds > 0) {
+      o.net_in_utilization = static_cast<double>(st.link_in_busy_ns) / 1e9 / seconds;
+      o.net_out_utilization = static_cast<double>(st.link_out_busy_ns) / 1e9 / seconds;
+    }
+    c.max_net_utilization =
+        std::max({c.max_net_utilization, o.net_in_utilization, o.net_out_utilization});
     o.cpu_wait_ms =
         st.cpu_ops > 0 ? static_cast<double>(st.cpu_wait_ns) / 1e6 / static_cast<double>(st.cpu_ops)
                        : 0;

@@ -82,7 +82,9 @@ class World {
   void EmitNodeRows(double start_s, Time end);
   void FillClusterSummary(Summary& s, Time end) const;
   void FillReplicaSummary(Summary& s, Time end);
-  bool ReportsNodes() const { return cache_.nodes() > 1 || config_.cache.cpu.Limited(); }
+  bool ReportsNodes() const {
+    return cache_.nodes() > 1 || config_.cache.cpu.Limited() || config_.cache.network.Limited();
+  }
   bool Done() const { return arrivals_done_ && in_flight_ == 0; }
   void CheckStopRule();
   void StopEarly(const char* why);

@@ -349,11 +349,13 @@ TEST_CASE("metric lists take a cache cluster's figures, whole and per node", "[o
   c.per_node.resize(2);
   c.per_node[1].cpu_wait_ms = 0.0125;
   c.per_node[1].ops = 12345;
+  c.per_node[1].net_out_utilization = 0.5;
   s.cluster = c;
   CHECK(FormatMetric("cluster.ops_imbalance", s) == "1.5x");
   CHECK(FormatMetric("cluster.max_cpu_utilization", s) == "25.00 %");
   CHECK(FormatMetric("cluster.per_node.1.cpu_wait_ms", s) == "12.5 us");
   CHECK(FormatMetric("cluster.per_node.1.ops", s) == "12,345");
+  CHECK(FormatMetric("cluster.per_node.1.net_out_utilization", s) == "50.00 %");
   CHECK(FormatMetric("cluster.per_node.2.ops", s) == "-");  // no node 2
 }
 

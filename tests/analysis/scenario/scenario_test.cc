@@ -223,7 +223,8 @@ TEST_CASE("a minimal scenario gets every default, in canonical form", "[analysis
       "active_expiry": {"interval": "100ms", "limit": 10000},
       "faults": [],
       "cluster": {"nodes": 1, "sharding": "hash-slots", "virtual_nodes": 160},
-      "cpu": {"per_op": "0", "per_kib": "0"}
+      "cpu": {"per_op": "0", "per_kib": "0"},
+      "network": {"bandwidth_mbit": 0}
     },
     "database": {
       "connections": 16, "cores": 0, "queue_timeout": "30s", "queue_limit": 10000,
@@ -384,7 +385,7 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
   const std::string cache_fields =
       "enabled, capacity, max_items, entry_overhead, eviction, rtt, timeout, active_expiry, "
       "faults, "
-      "cluster, cpu";
+      "cluster, cpu, network";
   const std::string long_name = R"({"name": ")" + std::string(20000, 'x') + R"("})";
   const std::vector<BadField> cases = {
       // unknown keys, at the top and deep down
@@ -850,7 +851,7 @@ TEST_CASE("bad overrides name the override and the pointer", "[analysis][scenari
   const std::string cache_fields =
       "enabled, capacity, max_items, entry_overhead, eviction, rtt, timeout, active_expiry, "
       "faults, "
-      "cluster, cpu";
+      "cluster, cpu, network";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"/cache/capcity=1GiB",
        "--set /cache/capcity=1GiB: unknown field; valid fields are " + cache_fields},

@@ -125,9 +125,11 @@ TEST_CASE("adding a node to a ring moves only the keys the new node takes",
 }
 
 // Poisson GETs at `rate` per second for `seconds`, each of a key drawn
-// uniformly from `keys`, against one node.
+// uniformly from `keys`, against one node. `keys` by value: the coroutine
+// outlives its caller's arguments.
 Task<void> PoissonGets(Simulator& sim, CacheCluster& cache, double rate, double seconds,
-                       const std::vector<Key>& keys, uint64_t seed) {
+                       std::vector<Key> keys,
+                       uint64_t seed) {  // by value: a coroutine outlives its arguments
   RandomEngine rng = MakeStream(seed, "test.arrivals");
   boost::random::exponential_distribution<double> gap(rate);
   boost::random::uniform_int_distribution<size_t> pick(0, keys.size() - 1);
@@ -178,6 +180,33 @@ TEST_CASE("a single-threaded node queues like M/G/1 (Pollaczek-Khinchine)",
   // Utilization is rho: busy time over the 20 s.
   const double busy = static_cast<double>(st.cpu_busy_ns - before.cpu_busy_ns) / 1e9;
   CHECK(busy / 20 == Approx(rho).epsilon(0.02));
+}
+
+TEST_CASE("a node's outgoing link queues answers like M/D/1", "[sim][model][cache_cluster]") {
+  // 100 KiB answers over 100 Mbit/s: 8.192 ms each; W = rho S / (2 (1 - rho)).
+  Simulator sim;
+  CacheConfig config = Config(1);
+  config.network.bandwidth_mbit = 100;
+  CacheCluster cache(sim, config, MakeLru(), {}, 1);
+  const uint32_t bytes = 100 * 1024;
+  Spawn(sim, [](CacheCluster& c, uint32_t b) -> Task<void> {
+    co_await c.Set(1, Value{1, b, true}, Duration());
+  }(cache, bytes));
+  sim.Run();
+  const CacheServerStats before = cache.node(0).stats();
+  const double s = bytes * 8.0 / 100e6, rho = 0.6, rate = rho / s;
+  Spawn(sim, PoissonGets(sim, cache, rate, 2000, {1}, 3));
+  sim.Run();
+  const CacheServerStats& st = cache.node(0).stats();
+  const double gets = static_cast<double>(st.gets - before.gets);
+  const double wait = static_cast<double>(st.link_wait_ns - before.link_wait_ns) / 1e9 / gets;
+  const double theory = rho * s / (2 * (1 - rho));
+  INFO(gets << " answers, mean wait " << wait * 1e3 << " ms, M/D/1 " << theory * 1e3 << " ms");
+  CHECK(wait == Approx(theory).epsilon(0.05));
+  CHECK(static_cast<double>(st.link_out_busy_ns - before.link_out_busy_ns) / 1e9 / 2000 ==
+        Approx(rho).epsilon(0.03));
+  CHECK(st.bytes_out - before.bytes_out == (st.gets - before.gets) * bytes);
+  CHECK(st.link_in_busy_ns == before.link_in_busy_ns);  // GETs carry nothing in
 }
 
 TEST_CASE("without a CPU limit an operation takes its round trip only",
