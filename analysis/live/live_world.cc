@@ -340,21 +340,7 @@ struct LivePort {
   bool CacheDown(Time t, Key) const { return CacheUpAgainAt(t, 0) > t; }
   uint32_t CacheNodes() const { return 1; }
   uint32_t CacheNodeOf(Key) const { return 0; }
-  Time CacheUpAgainAt(Time t, uint32_t) const {
-    for (bool moved = true; moved;) {
-      moved = false;
-      for (const FaultWindowConfig& f : p->config->cache.faults) {
-        const bool down =
-            f.kind == FaultWindowConfig::Kind::kDown || f.kind == FaultWindowConfig::Kind::kRestart;
-        const Time start = Time::Zero() + f.start, end = start + f.duration;
-        if (down && t >= start && t < end) {
-          t = end;
-          moved = true;
-        }
-      }
-    }
-    return t;
-  }
+  Time CacheUpAgainAt(Time t, uint32_t) const { return UpAgainAt(p->config->cache.faults, t); }
   void AddFlushListener(std::function<void(uint32_t)> f) {
     p->flush_listeners.push_back(std::move(f));
   }

@@ -27,19 +27,7 @@ bool CacheServer::IsDown(Time t) const {
 }
 
 Time CacheServer::UpAgainAt(Time t) const {
-  for (bool moved = true; moved;) {
-    moved = false;
-    for (const auto& f : config_.faults) {
-      const bool down =
-          f.kind == FaultWindowConfig::Kind::kDown || f.kind == FaultWindowConfig::Kind::kRestart;
-      const Time start = Time::Zero() + f.start, end = start + f.duration;
-      if (down && t >= start && t < end) {
-        t = end;
-        moved = true;
-      }
-    }
-  }
-  return t;
+  return cachelab::UpAgainAt(config_.faults, t);
 }
 
 Duration CacheServer::Serve(uint64_t bytes, bool value_out) {

@@ -228,6 +228,24 @@ struct FaultWindowConfig {
   bool Hits(uint32_t n) const { return node == kAllNodes || node == n; }
 };
 
+// The end of the down and restart windows among `faults` that hold at `t`
+// (chained: a window that starts inside another extends it); `t` when none does.
+inline Time UpAgainAt(const std::vector<FaultWindowConfig>& faults, Time t) {
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (const FaultWindowConfig& f : faults) {
+      const bool down =
+          f.kind == FaultWindowConfig::Kind::kDown || f.kind == FaultWindowConfig::Kind::kRestart;
+      const Time start = Time::Zero() + f.start, end = start + f.duration;
+      if (down && t >= start && t < end) {
+        t = end;
+        moved = true;
+      }
+    }
+  }
+  return t;
+}
+
 // Several cache nodes that split the key space (Redis Cluster, a Memcached
 // pool); every node has the capacity, round trip, CPU and eviction policy of
 // CacheConfig. A cache key goes to one node, chosen by `sharding`:
