@@ -340,8 +340,7 @@ std::string TimeSeriesToCsv(const std::vector<IntervalRow>& rows) {
 std::string NodeTimeSeriesToCsv(const std::vector<NodeIntervalRow>& rows) {
   std::string out = "time_s,node,ops,gets,hits,errors,hit_ratio,cpu_utilization,bytes,items\n";
   for (const NodeIntervalRow& r : rows) {
-    const uint64_t answered = r.gets - std::min(r.gets, r.errors);
-    const double hit_ratio = answered > 0 ? static_cast<double>(r.hits) / answered : 0;
+    const double hit_ratio = GetHitRatio(r.gets, r.hits, r.errors);
     fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{},{},{},{}\n",
                    FormatDouble(r.time_s, kTimeDigits), r.node, r.ops, r.gets, r.hits, r.errors,
                    FormatDouble(hit_ratio, 6), FormatDouble(r.cpu_utilization, 6), r.bytes,
@@ -675,16 +674,19 @@ std::optional<WindowMetricRef> AsWindowMetric(std::string_view name) {
   return std::nullopt;
 }
 
+// A count, or a real number as its unit reads best (summary and window metrics alike).
+std::string FormatByUnit(const MetricValue& v, std::string_view unit) {
+  if (const auto* count = std::get_if<uint64_t>(&v)) return Grouped(*count);
+  const double x = std::get<double>(v);
+  if (unit == "ms") return Millis(x);
+  if (unit == "s") return Millis(x * 1e3);
+  if (unit == "fraction") return Percent(x);
+  return Significant(x) + (unit == "1/s" ? " /s" : "");
+}
+
 std::string FormatWindowMetric(const WindowMetricRef& w, const Summary& s) {
   for (const Summary::Window& win : s.windows) {
-    if (win.name != w.window) continue;
-    const MetricValue v = w.metric->get(win);
-    if (const auto* count = std::get_if<uint64_t>(&v)) return Grouped(*count);
-    const double x = std::get<double>(v);
-    if (w.metric->unit == "ms") return Millis(x);
-    if (w.metric->unit == "s") return Millis(x * 1e3);
-    if (w.metric->unit == "fraction") return Percent(x);
-    return Significant(x);
+    if (win.name == w.window) return FormatByUnit(w.metric->get(win), w.metric->unit);
   }
   return "-";  // no such window in this run
 }
@@ -764,14 +766,9 @@ std::string FormatMetric(std::string_view name, const Summary& s) {
   if (m == nullptr) throw std::logic_error("FormatMetric: unknown metric " + std::string(name));
   const MetricValue v = m->get(s);
   if (m->format != ConsoleFormat::kNone) return FormatConsoleValue(m->format, v);
-  if (const auto* count = std::get_if<uint64_t>(&v)) return Grouped(*count);
   if (const auto* counts = std::get_if<std::vector<uint64_t>>(&v)) return SizeCounts(*counts);
   if (const auto* text = std::get_if<std::string>(&v)) return *text;
-  const double x = std::get<double>(v);
-  if (m->unit == "ms") return Millis(x);
-  if (m->unit == "s") return Millis(x * 1e3);
-  if (m->unit == "fraction") return Percent(x);
-  return Significant(x) + (m->unit == "1/s" ? " /s" : "");
+  return FormatByUnit(v, m->unit);
 }
 
 std::string FormatSelectedMetrics(const Summary& s, const std::vector<std::string>& names) {

@@ -6,6 +6,7 @@
 // summaries (except the `live` section of a live run).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <optional>
@@ -176,10 +177,10 @@ struct Summary {
     double key_share = 0;  // share of the hash space it owns (slots / 16,384, or the ring's arcs)
     uint64_t ops = 0;      // gets + sets + deletes (lease and lock operations included)
     uint64_t gets = 0, hits = 0, errors = 0;
-    double hit_ratio = 0;           // hits / gets that did not fail
-    double ops_per_s = 0;           // over the simulated time
-    double cpu_utilization = 0;     // busy CPU time / simulated time (0 without a CPU limit)
-    double cpu_wait_ms = 0;         // mean wait for the CPU per operation
+    double hit_ratio = 0;        // hits / gets that did not fail
+    double ops_per_s = 0;        // over the simulated time
+    double cpu_utilization = 0;  // busy CPU time / simulated time (0 without a CPU limit)
+    double cpu_wait_ms = 0;      // mean wait for the CPU per operation
     // Busy time of the node's link each way / simulated time (0 without a limit).
     double net_in_utilization = 0, net_out_utilization = 0;
     uint64_t bytes = 0, items = 0;  // at the end
@@ -253,6 +254,12 @@ struct IntervalRow {
   uint64_t cache_bytes = 0, cache_items = 0;  // at the end of the interval
   uint64_t stampede_loads = 0;                // duplicate loads started in the interval
 };
+
+// Hits / the GETs that did not fail, 0 without any: a cache node's hit ratio.
+inline double GetHitRatio(uint64_t gets, uint64_t hits, uint64_t errors) {
+  const uint64_t answered = gets - std::min(gets, errors);
+  return answered > 0 ? static_cast<double>(hits) / static_cast<double>(answered) : 0;
+}
 
 // One node's part of an interval (nodes.csv, with Summary::cluster).
 struct NodeIntervalRow {

@@ -16,14 +16,7 @@ CacheServer::CacheServer(Simulator& sim, const CacheConfig& config,
 }
 
 bool CacheServer::IsDown(Time t) const {
-  for (const auto& f : config_.faults) {
-    const bool down =
-        f.kind == FaultWindowConfig::Kind::kDown || f.kind == FaultWindowConfig::Kind::kRestart;
-    if (down && t >= Time::Zero() + f.start && t < Time::Zero() + f.start + f.duration) {
-      return true;
-    }
-  }
-  return false;
+  return UpAgainAt(t) > t;
 }
 
 Time CacheServer::UpAgainAt(Time t) const {

@@ -66,6 +66,7 @@ struct CacheServerStats {
   int64_t link_in_busy_ns = 0, link_out_busy_ns = 0, link_wait_ns = 0;
   uint64_t leases_issued = 0, lease_sets_rejected = 0;
   uint64_t flushes = 0;  // flush and restart faults that emptied the store
+  uint64_t ops() const { return gets + sets + deletes; }
 };
 
 struct LeaseGetResult {

@@ -316,7 +316,7 @@ void World::EmitNodeRows(double start_s, Time end) {
     r.time_s = start_s;
     r.node = i;
     r.gets = now.gets - last.gets;
-    r.ops = r.gets + (now.sets - last.sets) + (now.deletes - last.deletes);
+    r.ops = now.ops() - last.ops();
     r.hits = now.hits - last.hits;
     r.errors = now.errors - last.errors;
     r.cpu_utilization =
@@ -363,11 +363,10 @@ void World::FillClusterSummary(Summary& s, Time end) const {
     o.node = i;
     o.key_share = cache_.shards().Share(i);
     o.gets = st.gets;
-    o.ops = st.gets + st.sets + st.deletes;
+    o.ops = st.ops();
     o.hits = st.hits;
     o.errors = st.errors;
-    const uint64_t answered_gets = st.gets - std::min(st.gets, st.errors);
-    o.hit_ratio = answered_gets > 0 ? static_cast<double>(st.hits) / answered_gets : 0;
+    o.hit_ratio = GetHitRatio(st.gets, st.hits, st.errors);
     o.ops_per_s = seconds > 0 ? static_cast<double>(o.ops) / seconds : 0;
     o.cpu_utilization = seconds > 0 ? static_cast<double>(st.cpu_busy_ns) / 1e9 / seconds : 0;
     if (seconds > 0) {
