@@ -5,7 +5,8 @@ PACKAGES := libboost1.81-dev libboost-iostreams1.81-dev libboost-math1.81-dev li
             libcli11-dev nlohmann-json3-dev libbenchmark-dev catch2 libfmt-dev cmake ninja-build \
             libzstd-dev python3-jsonschema g++ \
             libboost-mpi1.81-dev openmpi-bin libopenmpi-dev \
-            libhiredis-dev libpq-dev redis-server postgresql-15
+            libhiredis-dev libpq-dev redis-server postgresql-15 \
+            pybind11-dev python3-dev python3-pytest python3-pandas
 JOBS ?= $(shell nproc)
 
 .PHONY: deps clang-deps build demo demo-live test asan-test fuzz install bench clean playground
@@ -70,7 +71,8 @@ playground: build
 	NODE_PATH=/usr/share/nodejs emcmake cmake -S playground -B build/wasm -G Ninja
 	NODE_PATH=/usr/share/nodejs cmake --build build/wasm -j $(JOBS)
 
-# The CLI into $(PREFIX)/bin (default /usr/local/bin).
+# The CLI into $(PREFIX)/bin (default /usr/local/bin) and the Python package
+# into $(PREFIX)/lib/python3/dist-packages/cachelab (python/CMakeLists.txt).
 PREFIX ?= /usr/local
 install: build
 	cmake --install build/release --prefix $(PREFIX)
