@@ -19,7 +19,9 @@ import sys
 
 TOP = {"sim": {"sim"}, "policies": {"sim", "policies"},
        "analysis": {"sim", "policies", "analysis"},
-       "app": {"sim", "policies", "analysis", "app"}}
+       "app": {"sim", "policies", "analysis", "app"},
+       # The Python module sits beside the CLI, above analysis, never in app.
+       "python": {"sim", "policies", "analysis", "python"}}
 ANALYSIS_RANK = {"common": 0, "trace": 1, "scenario": 2, "outputs": 3,
                  "replay": 4, "models": 4, "experiments": 4, "live": 5, "report": 5}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')

@@ -181,8 +181,9 @@ CachePart PredictCache(const Scenario& s, const Window& win, double fill_delay_s
     // empirical table (value_size then holds only the table's mean).
     const Workload workload(wl, w.duration, w.seed);
     in.charges.reserve(workload.sizes().size());
+    const EntryCharge charge(w.cache.memory);
     for (uint32_t size : workload.sizes()) {
-      in.charges.push_back(static_cast<double>(size) + static_cast<double>(w.cache.entry_overhead));
+      in.charges.push_back(static_cast<double>(charge(size, ttl.nanos() > 0)));
     }
   }
   const CacheModel m = SolveCacheModel(in);

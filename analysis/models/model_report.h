@@ -7,7 +7,7 @@
 //                   LRU, FIFO and RANDOM"): Che for LRU, in objects or in
 //                   bytes with the workload's own per-key sizes (the sizes
 //                   the world draws, from value_size or its "empirical"
-//                   table, plus cache.entry_overhead), TTL and
+//                   table, charged as cache.memory says), TTL and
 //                   capacity together, writes that delete (invalidate-on-
 //                   write) or update (write-through, write-behind) entries,
 //                   FIFO and RANDOM as TTL caches without reset; Redis'

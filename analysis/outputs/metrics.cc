@@ -353,6 +353,16 @@ const std::vector<SummaryGroup>& SummaryGroups() {
        "`peak_bytes`, `evictions`, `flushes` (flush and restart faults that emptied it). The "
        "run folder then also holds `nodes.csv`: per interval and node, `time_s`, `node`, `ops`, "
        "`gets`, `hits`, `errors`, `hit_ratio`, `cpu_utilization`, `bytes`, `items`"},
+      // Written by SummaryToJson itself, only with a memory model or RAM.
+      {"memory", "object",
+       "the cache nodes' memory (`cache.memory`); present only with the `redis` model, a "
+       "`fragmentation` above 1 or a `ram` size: `model`, `fullest_node` (the node with the "
+       "highest peak), `maxmemory_bytes` (each node's capacity), `peak_used_bytes` (that node's "
+       "peak, entries charged as the model says), `fragmentation`, `peak_rss_bytes` "
+       "(peak_used_bytes x fragmentation), `ram_bytes` (0: not given), `ram_utilization` "
+       "(peak_rss_bytes / ram_bytes) and `verdict`: `not checked` (no RAM given), `fits` (a "
+       "full node, maxmemory x fragmentation, fits in RAM), `fits at peak only` (the run's "
+       "peak fits, a full node would not) or `exceeds RAM` (the node would swap or be killed)"},
       // Written by SummaryToJson itself, only with read replicas.
       {"replicas", "object",
        "the database's read replicas (`database.replicas`); present only when it has some (the "

@@ -284,6 +284,18 @@ nlohmann::json SummaryToJson(const Summary& s) {
                     {"max_net_utilization", RoundedJson(c.max_net_utilization)},
                     {"per_node", std::move(nodes)}};
   }
+  if (s.memory) {
+    const Summary::Memory& m = *s.memory;
+    j["memory"] = {{"model", m.model},
+                   {"fullest_node", m.fullest_node},
+                   {"maxmemory_bytes", m.maxmemory_bytes},
+                   {"peak_used_bytes", m.peak_used_bytes},
+                   {"fragmentation", RoundedJson(m.fragmentation)},
+                   {"peak_rss_bytes", m.peak_rss_bytes},
+                   {"ram_bytes", m.ram_bytes},
+                   {"ram_utilization", RoundedJson(m.ram_utilization)},
+                   {"verdict", m.verdict}};
+  }
   if (s.replicas) {
     const Summary::Replicas& r = *s.replicas;
     j["replicas"] = {{"count", r.count},
@@ -475,6 +487,17 @@ std::string FormatSummaryTable(const Summary& s) {
           Percent(n.cpu_utilization), Millis(n.cpu_wait_ms), HumanBytes(n.bytes),
           Grouped(n.evictions));
     }
+  }
+  if (s.memory) {
+    const Summary::Memory& m = *s.memory;
+    out += fmt::format("\ncache memory ({} model): fullest node {} peaked at {} of {} maxmemory",
+                       m.model, m.fullest_node, HumanBytes(m.peak_used_bytes),
+                       HumanBytes(m.maxmemory_bytes));
+    if (m.ram_bytes > 0) {
+      out += fmt::format(", RSS {} (x{}) of {} RAM: {}", HumanBytes(m.peak_rss_bytes),
+                         Significant(m.fragmentation), HumanBytes(m.ram_bytes), m.verdict);
+    }
+    out += '\n';
   }
   if (s.replicas) {
     const Summary::Replicas& r = *s.replicas;

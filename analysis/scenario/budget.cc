@@ -141,8 +141,11 @@ RunEstimate EstimateRun(const Scenario& s) {
   if (w.cache.enabled) {
     // Capacity and the item limit are each node's.
     const double nodes = w.cache.cluster.nodes;
-    double entries = static_cast<double>(w.cache.capacity_bytes) /
-                     (MeanValueSize(w.workload) + static_cast<double>(w.cache.entry_overhead));
+    // The smallest charge per entry (flat: the overhead; redis: a key without
+    // a TTL), so the estimate is an upper bound.
+    const double overhead = static_cast<double>(EntryCharge(w.cache.memory)(0, false));
+    double entries =
+        static_cast<double>(w.cache.capacity_bytes) / (MeanValueSize(w.workload) + overhead);
     if (w.cache.max_items > 0) entries = std::min(entries, static_cast<double>(w.cache.max_items));
     entries = std::min(entries * nodes, keys);
     e.parts.emplace_back("/cache/capacity", entries * kBytesPerEntry);

@@ -690,8 +690,8 @@ class Loader {
 
   void Cache(const Node& n, CacheConfig* c, PolicyChoice* eviction, json* out) {
     ObjectReader r(o_, n);
-    r.CheckFields({"enabled", "capacity", "max_items", "entry_overhead", "eviction", "rtt",
-                   "timeout", "active_expiry", "faults", "cluster", "cpu", "network"});
+    r.CheckFields({"enabled", "capacity", "max_items", "entry_overhead", "memory", "eviction",
+                   "rtt", "timeout", "active_expiry", "faults", "cluster", "cpu", "network"});
     *out = json::object();
     {
       const Node en = r.Optional("enabled", true);
@@ -703,8 +703,8 @@ class Loader {
     c->max_items = static_cast<uint64_t>(
         IntegerField(r.Optional("max_items", 0), Lower::kNonNegative,
                      std::numeric_limits<int64_t>::max(), &(*out)["max_items"]));
-    c->entry_overhead = SizeField(r.Optional("entry_overhead", "64B"), Lower::kNonNegative,
-                                  &(*out)["entry_overhead"]);
+    c->memory.entry_overhead = SizeField(r.Optional("entry_overhead", "64B"), Lower::kNonNegative,
+                                         &(*out)["entry_overhead"]);
     *eviction = Choice(r.Optional("eviction", "lru"), Role::kEviction, &(*out)["eviction"]);
     c->rtt =
         Distribution(r.Optional("rtt", {{"kind", "lognormal"}, {"mean", "300us"}, {"sigma", 0.3}}),
@@ -720,6 +720,12 @@ class Loader {
       c->active_expiry_limit = Count32Field(a.Optional("limit", 10'000), &ae["limit"]);
     }
     Cluster(r.Optional("cluster", json::object()), &c->cluster, &(*out)["cluster"]);
+    Memory(r.Optional("memory", json::object()), c, &(*out)["memory"]);
+    if (c->memory.kind == MemoryModelConfig::Kind::kRedis && r.Has("entry_overhead")) {
+      Expected(o_, r.Optional("entry_overhead", "64B"),
+               "to be left out with /cache/memory/model \"redis\", which computes each entry's "
+               "overhead");
+    }
     {
       ObjectReader u(o_, r.Optional("cpu", json::object()));
       u.CheckFields({"per_op", "per_kib"});
@@ -820,6 +826,36 @@ class Loader {
     (*out)["sharding"] = name;
     c->virtual_nodes = static_cast<uint32_t>(IntegerField(
         r.Optional("virtual_nodes", 160), Lower::kPositive, 10'000, &(*out)["virtual_nodes"]));
+  }
+
+  // After Cluster: Redis Cluster's nodes hold per-key slot links.
+  void Memory(const Node& n, CacheConfig* c, json* out) {
+    ObjectReader r(o_, n);
+    r.CheckFields({"model", "key_bytes", "fragmentation", "ram"});
+    *out = json::object();
+    MemoryModelConfig& m = c->memory;
+    const Node model = r.Optional("model", "flat");
+    const std::string& name = jsonread::ReadString(o_, model);
+    if (name == "flat") {
+      m.kind = MemoryModelConfig::Kind::kFlat;
+    } else if (name == "redis") {
+      m.kind = MemoryModelConfig::Kind::kRedis;
+    } else {
+      Expected(o_, model, "must be \"flat\" (value + entry_overhead) or \"redis\"");
+    }
+    (*out)["model"] = name;
+    // Redis keys are at most 512 MB; a name beyond 64 KiB is no cache key.
+    m.key_bytes = static_cast<uint32_t>(
+        IntegerField(r.Optional("key_bytes", 24), Lower::kPositive, 65'536, &(*out)["key_bytes"]));
+    m.cluster_enabled =
+        c->cluster.nodes > 1 && c->cluster.sharding == ClusterConfig::Sharding::kHashSlots;
+    const Node frag = r.Optional("fragmentation", 1.0);
+    m.fragmentation = jsonread::ReadNumber(o_, frag);
+    if (!(m.fragmentation >= 1 && m.fragmentation <= 100)) {
+      Expected(o_, frag, "must be a number from 1 to 100 (RSS / used memory)");
+    }
+    (*out)["fragmentation"] = CanonicalNumber(m.fragmentation);
+    m.ram_bytes = SizeField(r.Optional("ram", "0B"), Lower::kNonNegative, &(*out)["ram"]);
   }
 
   void Database(const Node& n, DatabaseConfig* db, json* out) {
@@ -925,7 +961,7 @@ class Loader {
                                    "invalidation", "degradation", "warming",
                                    "peak",         "alerts",      "live",
                                    "classes",      "cluster",     "api",
-                                   "replicas"};
+                                   "replicas",     "memory"};
     if (m->warmup > Duration()) taken.insert("steady");
     json& out_windows = (*out)["windows"] = json::array();
     for (size_t i = 0; i < windows.value->size(); ++i) {

@@ -31,7 +31,7 @@ void InstanceNearCache::Start(Ctx& c) {
   for (uint32_t i = 0; i < c.instances(); ++i) {
     // An in-process object has no per-entry key/metadata charge worth
     // modelling next to its value: capacity counts value bytes only.
-    auto store = std::make_unique<Store>(capacity_, 0, 0,
+    auto store = std::make_unique<Store>(capacity_, 0, EntryCharge::Flat(0),
                                          lru->make_eviction(Params::WithDefaults(lru->params)));
     store->set_active_expiry(false);  // expired copies go when next looked up
     stores_.push_back(std::move(store));

@@ -197,6 +197,26 @@ struct Summary {
   };
   std::optional<Cluster> cluster;
 
+  // The cache nodes' memory against their RAM (CacheConfig::memory), set only
+  // with the redis model, a fragmentation ratio or a RAM size; the flat
+  // model's summary is unchanged.
+  struct Memory {
+    std::string model;             // "flat" or "redis"
+    uint32_t fullest_node = 0;     // the node with the highest peak (the lowest index on a tie)
+    uint64_t maxmemory_bytes = 0;  // each node's capacity
+    uint64_t peak_used_bytes = 0;  // that node's peak, as the model charges entries
+    double fragmentation = 1;
+    uint64_t peak_rss_bytes = 0;  // peak_used_bytes x fragmentation
+    uint64_t ram_bytes = 0;       // each node's; 0: not given
+    double ram_utilization = 0;   // peak_rss_bytes / ram_bytes; 0 without RAM
+    // "not checked" (no RAM given), "fits" (a full node, maxmemory x
+    // fragmentation, fits in RAM), "fits at peak only" (the run's peak fits,
+    // a full node would not) or "exceeds RAM" (the run's peak does not fit:
+    // the node would swap or be killed).
+    std::string verdict;
+  };
+  std::optional<Memory> memory;
+
   // The database's read replicas (DatabaseConfig::replicas), set only when
   // it has some; the `db` section stays the primary's.
   struct Replicas {

@@ -9,7 +9,7 @@ CacheServer::CacheServer(Simulator& sim, const CacheConfig& config,
                          std::string_view rtt_stream)
     : sim_(sim),
       config_(config),
-      store_(config.capacity_bytes, config.max_items, config.entry_overhead, std::move(eviction)),
+      store_(config.capacity_bytes, config.max_items, EntryCharge(config.memory), std::move(eviction)),
       rtt_(config.rtt),
       rng_(MakeStream(seed, rtt_stream)) {
   store_.set_active_expiry(config.active_expiry_interval > Duration());

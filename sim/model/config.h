@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sim/core/time.h"
+#include "sim/model/memory_model.h"
 
 namespace cachelab {
 
@@ -281,12 +282,12 @@ struct CacheCpuConfig {
 };
 
 struct CacheConfig {
-  bool enabled = true;           // false: every read goes to the database
-  uint64_t capacity_bytes = 0;   // > 0
-  uint64_t max_items = 0;        // 0 = no item limit
-  uint64_t entry_overhead = 64;  // bytes charged per entry on top of the value (key, metadata)
-  DistributionConfig rtt;        // client round trip of one operation
-  Duration timeout;              // while the server is down an operation fails after this long
+  bool enabled = true;          // false: every read goes to the database
+  uint64_t capacity_bytes = 0;  // > 0
+  uint64_t max_items = 0;       // 0 = no item limit
+  MemoryModelConfig memory;     // what an entry is charged (flat 64 B overhead by default)
+  DistributionConfig rtt;       // client round trip of one operation
+  Duration timeout;             // while the server is down an operation fails after this long
   Duration active_expiry_interval = Duration::Millis(100);  // 0 disables active expiry
   uint32_t active_expiry_limit = 10'000;                    // expired entries removed per cycle
   std::vector<FaultWindowConfig> faults;

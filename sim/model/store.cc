@@ -4,11 +4,11 @@
 
 namespace cachelab {
 
-Store::Store(uint64_t capacity_bytes, uint64_t max_items, uint64_t entry_overhead,
+Store::Store(uint64_t capacity_bytes, uint64_t max_items, EntryCharge charge,
              std::unique_ptr<EvictionPolicy> eviction)
     : capacity_bytes_(capacity_bytes),
       max_items_(max_items),
-      overhead_(entry_overhead),
+      charge_(charge),
       eviction_(std::move(eviction)),
       deferring_(eviction_->OrderIsLastAccess()) {
   eviction_->SetCapacity(capacity_bytes_);
@@ -25,7 +25,7 @@ void Store::ReplayAccesses() {
 
 void Store::Remove(Slot* slot) {
   if (!slot->entry.value.used) ++unused_removed_;
-  bytes_ -= Charge(slot->entry.value);
+  bytes_ -= Charge(slot->entry.value, slot->entry.expires != Time::Max());
   eviction_->Erase(slot->entry.handle);
   map_.Erase(slot);
 }
@@ -79,9 +79,9 @@ bool Store::Set(Key k, const Value& v, Duration ttl, Time now) {
 bool Store::Insert(Key k, Value v, Duration ttl, Time now, bool used) {
   if (Slot* old = map_.Find(k)) Remove(old);
   v.used = used;
-  const uint64_t need = Charge(v);
-  if (!MakeRoom(k, need)) return false;
   const Time expires = ttl > Duration() ? now + ttl : Time::Max();
+  const uint64_t need = Charge(v, expires != Time::Max());
+  if (!MakeRoom(k, need)) return false;
   const auto handle = eviction_->Insert(k, need);
   if (expires != Time::Max()) eviction_->SetExpiry(handle, expires);
   Entry& e = map_.Insert(Slot{k, Entry{v, expires, handle}})->entry;

@@ -6,7 +6,8 @@
 //  - bytes() <= capacity_bytes and items() <= max_items (when set) after every
 //    call; an entry charged more than the capacity is not admitted (Set
 //    returns false and removes any previous entry for the key).
-//  - An entry is charged value.size + entry_overhead bytes.
+//  - An entry is charged what `charge` says for its value size and whether it
+//    has a TTL (sim/model/memory_model.h: flat overhead, or Redis' layout).
 //  - Expiry is lazy (an expired entry is removed when it is next looked up)
 //    and active (ActiveExpire removes due entries in expiry order, like
 //    Redis' expire cycle but exact). Either way it counts as an expiration,
@@ -33,6 +34,7 @@
 #include "sim/core/time.h"
 #include "sim/model/eviction.h"
 #include "sim/model/expiry_queue.h"
+#include "sim/model/memory_model.h"
 #include "sim/model/value.h"
 
 namespace cachelab {
@@ -55,7 +57,7 @@ class Store {
     bool used() const { return entry.expires.nanos() != kFree; }
   };
 
-  Store(uint64_t capacity_bytes, uint64_t max_items, uint64_t entry_overhead,
+  Store(uint64_t capacity_bytes, uint64_t max_items, EntryCharge charge,
         std::unique_ptr<EvictionPolicy> eviction);
 
   // The live entry for `k`, or nullptr (absent, or expired: then removed).
@@ -108,7 +110,7 @@ class Store {
   uint64_t UnusedResident() const;
   uint64_t capacity_bytes() const { return capacity_bytes_; }
   const EvictionPolicy& eviction() const { return *eviction_; }
-  uint64_t Charge(const Value& v) const { return v.size + overhead_; }
+  uint64_t Charge(const Value& v, bool has_ttl) const { return charge_(v.size, has_ttl); }
 
  private:
   void Remove(Slot* slot);
@@ -137,7 +139,7 @@ class Store {
 
   uint64_t capacity_bytes_;
   uint64_t max_items_;
-  uint64_t overhead_;
+  EntryCharge charge_;
   std::unique_ptr<EvictionPolicy> eviction_;
   OpenTable<Slot> map_;
   // A record is stale when its key's entry is gone or expires at another

@@ -1,6 +1,7 @@
 #include "sim/model/world.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "sim/core/cancel.h"
@@ -348,6 +349,35 @@ void World::FillReplicaSummary(Summary& s, Time end) {
   s.replicas = r;
 }
 
+void World::FillMemorySummary(Summary& s) const {
+  const MemoryModelConfig& m = config_.cache.memory;
+  if (m.kind == MemoryModelConfig::Kind::kFlat && m.fragmentation == 1 && m.ram_bytes == 0) return;
+  Summary::Memory o;
+  o.model = m.kind == MemoryModelConfig::Kind::kRedis ? "redis" : "flat";
+  o.maxmemory_bytes = config_.cache.capacity_bytes;
+  for (uint32_t i = 0; i < cache_.nodes(); ++i) {
+    const uint64_t peak = cache_.node(i).store().peak_bytes();
+    if (peak > o.peak_used_bytes) {
+      o.peak_used_bytes = peak;
+      o.fullest_node = i;
+    }
+  }
+  o.fragmentation = m.fragmentation;
+  o.peak_rss_bytes =
+      static_cast<uint64_t>(std::llround(static_cast<double>(o.peak_used_bytes) * m.fragmentation));
+  o.ram_bytes = m.ram_bytes;
+  if (m.ram_bytes == 0) {
+    o.verdict = "not checked";
+  } else {
+    o.ram_utilization = static_cast<double>(o.peak_rss_bytes) / static_cast<double>(m.ram_bytes);
+    const double full = static_cast<double>(o.maxmemory_bytes) * m.fragmentation;
+    o.verdict = o.peak_rss_bytes > m.ram_bytes            ? "exceeds RAM"
+                : full > static_cast<double>(m.ram_bytes) ? "fits at peak only"
+                                                          : "fits";
+  }
+  s.memory = std::move(o);
+}
+
 void World::FillClusterSummary(Summary& s, Time end) const {
   Summary::Cluster c;
   c.nodes = cache_.nodes();
@@ -423,6 +453,7 @@ Summary World::BuildSummary() {
   s.guard.lease_sets_rejected = cs.lease_sets_rejected;
   if (ReportsNodes()) FillClusterSummary(s, end);
   if (!replicas_.empty()) FillReplicaSummary(s, end);
+  FillMemorySummary(s);
   return s;
 }
 

@@ -81,6 +81,7 @@ class World {
   // With Summary::cluster: each node's row of the interval ending at `end`.
   void EmitNodeRows(double start_s, Time end);
   void FillClusterSummary(Summary& s, Time end) const;
+  void FillMemorySummary(Summary& s) const;
   void FillReplicaSummary(Summary& s, Time end);
   bool ReportsNodes() const {
     return cache_.nodes() > 1 || config_.cache.cpu.Limited() || config_.cache.network.Limited();

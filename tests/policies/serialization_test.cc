@@ -72,7 +72,7 @@ TEST_CASE("caching a tenth of the row cuts cache bytes and the per-hit cost tenf
   REQUIRE(tenth.summary.cache.peak_items == kKeys);
   REQUIRE(whole.summary.cache.peak_items == kKeys);
   // Value bytes: the peak less the per-entry overhead the server charges.
-  const uint64_t overhead = CacheConfig{}.entry_overhead * kKeys;
+  const uint64_t overhead = CacheConfig{}.memory.entry_overhead * kKeys;
   const double whole_bytes = static_cast<double>(whole.summary.cache.peak_bytes - overhead);
   const double tenth_bytes = static_cast<double>(tenth.summary.cache.peak_bytes - overhead);
   CHECK(whole_bytes == kKeys * kRowBytes);

@@ -171,7 +171,8 @@ TEST_CASE("the default scenario loads with the values of scenarios/default.json"
   CHECK(c.enabled);
   CHECK(c.capacity_bytes == 256ull << 20);
   CHECK(c.max_items == 0);
-  CHECK(c.entry_overhead == 64);
+  CHECK(c.memory.entry_overhead == 64);
+  CHECK(c.memory.kind == MemoryModelConfig::Kind::kFlat);
   CHECK(c.rtt.kind == DistributionConfig::Kind::kLognormal);
   CHECK(c.rtt.mean == 300'000);
   CHECK(c.rtt.sigma == 0.3);
@@ -217,6 +218,7 @@ TEST_CASE("a minimal scenario gets every default, in canonical form", "[analysis
     "instances": {"count": 1, "serialization": {"per_kib": "0", "cached_fraction": 1.0}},
     "cache": {
       "enabled": true, "capacity": "1MiB", "max_items": 0, "entry_overhead": "64B",
+      "memory": {"model": "flat", "key_bytes": 24, "fragmentation": 1, "ram": "0B"},
       "eviction": {"name": "lru", "params": {}},
       "rtt": {"kind": "lognormal", "mean": "300us", "sigma": 0.3},
       "timeout": "50ms",
@@ -383,7 +385,8 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
       "name, description, seed, duration, workload, instances, cache, database, policies, metrics, "
       "alerts";
   const std::string cache_fields =
-      "enabled, capacity, max_items, entry_overhead, eviction, rtt, timeout, active_expiry, "
+      "enabled, capacity, max_items, entry_overhead, memory, eviction, rtt, timeout, "
+      "active_expiry, "
       "faults, "
       "cluster, cpu, network";
   const std::string long_name = R"({"name": ")" + std::string(20000, 'x') + R"("})";
@@ -571,6 +574,16 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
       {"a fault's node named otherwise", "/cache/faults",
        R"([{"kind": "flush", "start": "1s", "node": "some"}])",
        R"(/cache/faults/0/node: must be "all" or a node's index from 0 to 0, got "some")"},
+      // cache memory
+      {"an unknown memory model", "/cache/memory", R"({"model": "memcached"})",
+       R"(/cache/memory/model: must be "flat" (value + entry_overhead) or "redis", got "memcached")"},
+      {"fragmentation below 1", "/cache/memory", R"({"model": "redis", "fragmentation": 0.9})",
+       "/cache/memory/fragmentation: must be a number from 1 to 100 (RSS / used memory), got 0.9"},
+      {"an empty key name", "/cache/memory", R"({"model": "redis", "key_bytes": 0})",
+       "/cache/memory/key_bytes: must be an integer > 0, got 0"},
+      {"a flat overhead beside the redis model", "/cache",
+       R"({"capacity": "1MiB", "entry_overhead": "32B", "memory": {"model": "redis"}})",
+       R"(/cache/entry_overhead: to be left out with /cache/memory/model "redis", which computes each entry's overhead, got "32B")"},
       {"too many replicas", "/database/replicas", R"({"count": 65})",
        "/database/replicas/count: must be an integer <= 64, got 65"},
       {"a negative replication lag", "/database/replicas", R"({"count": 1, "lag": "-1s"})",
@@ -849,7 +862,8 @@ TEST_CASE("overrides replace fields, add optional ones and index arrays", "[anal
 
 TEST_CASE("bad overrides name the override and the pointer", "[analysis][scenario]") {
   const std::string cache_fields =
-      "enabled, capacity, max_items, entry_overhead, eviction, rtt, timeout, active_expiry, "
+      "enabled, capacity, max_items, entry_overhead, memory, eviction, rtt, timeout, "
+      "active_expiry, "
       "faults, "
       "cluster, cpu, network";
   const std::vector<std::pair<std::string, std::string>> cases = {

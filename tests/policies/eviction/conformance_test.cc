@@ -75,7 +75,7 @@ TEST_CASE("in the store, a just-stored entry is a hit and a deleted one is gone"
   for (const std::string& name : Names()) {
     INFO(name);
     // Objects well below every policy's smallest segment (1% of the cache).
-    Store s(100000, 0, 0, Make(name));
+    Store s(100000, 0, EntryCharge::Flat(0), Make(name));
     REQUIRE(s.Set(1, V(100), kNoTtl, Time::Zero()));
     REQUIRE(s.Set(2, V(100), kNoTtl, Time::Zero()));
     CHECK(s.Get(1, Time::Zero()) != nullptr);
@@ -92,7 +92,7 @@ TEST_CASE("in the store, an entry larger than the cache is refused and evicts no
           "[eviction]") {
   for (const std::string& name : Names()) {
     INFO(name);
-    Store s(100000, 0, 0, Make(name));
+    Store s(100000, 0, EntryCharge::Flat(0), Make(name));
     REQUIRE(s.Set(1, V(10), kNoTtl, Time::Zero()));
     CHECK_FALSE(s.Set(2, V(100001), kNoTtl, Time::Zero()));
     CHECK(s.Peek(1, Time::Zero()) != nullptr);
@@ -104,7 +104,7 @@ TEST_CASE("in the store, capacity holds and the policy stays in step under churn
   const auto trace = Workload(20000, 2000, 64, 7);
   for (const std::string& name : Names()) {
     INFO(name);
-    Store s(40000, 0, 16, Make(name));
+    Store s(40000, 0, EntryCharge::Flat(16), Make(name));
     uint64_t hits = 0;
     for (size_t i = 0; i < trace.size(); ++i) {
       const ReplayRequest& r = trace[i];

@@ -25,7 +25,7 @@ std::unique_ptr<EvictionPolicy> MakeLru() {
 CacheConfig Config(uint32_t nodes) {
   CacheConfig c;
   c.capacity_bytes = 1'000'000;
-  c.entry_overhead = 0;
+  c.memory.entry_overhead = 0;
   c.rtt.kind = DistributionConfig::Kind::kConstant;
   c.rtt.mean = 1e6;  // 1 ms
   c.timeout = Duration::Millis(50);

@@ -34,7 +34,7 @@ constexpr Duration kTimeout = Duration::Millis(50);
 CacheConfig Config() {
   CacheConfig c;
   c.capacity_bytes = 1'000'000;
-  c.entry_overhead = 0;
+  c.memory.entry_overhead = 0;
   c.rtt.kind = DistributionConfig::Kind::kConstant;
   c.rtt.mean = static_cast<double>(kRtt.nanos());
   c.timeout = kTimeout;

@@ -21,7 +21,7 @@ std::unique_ptr<EvictionPolicy> MakeLru() {
 // A store with the registry's LRU; overhead 0 unless a test is about it, so
 // an entry's charge is its value size.
 Store MakeStore(uint64_t capacity, uint64_t max_items = 0, uint64_t overhead = 0) {
-  return Store(capacity, max_items, overhead, MakeLru());
+  return Store(capacity, max_items, EntryCharge::Flat(overhead), MakeLru());
 }
 
 Value V(uint64_t version, uint32_t size) {
@@ -514,8 +514,8 @@ TEST_CASE(
   // 400 keys of 50-150 bytes in 20,000 bytes: the first ~200 sets fit, the
   // deferred touches are replayed at the first eviction, and from then on
   // both stores must agree on every entry after every step.
-  Store deferring(20'000, 0, 0, MakeLru());
-  Store eager(20'000, 0, 0, std::make_unique<EagerLru>());
+  Store deferring(20'000, 0, EntryCharge::Flat(0), MakeLru());
+  Store eager(20'000, 0, EntryCharge::Flat(0), std::make_unique<EagerLru>());
   RandomEngine rng = MakeStream(41, "store.deferred");
   boost::random::uniform_int_distribution<int> op(0, 9), key(0, 399), size(50, 150), ttl(0, 3);
   uint64_t mismatches = 0, hits = 0;
