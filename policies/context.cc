@@ -249,12 +249,12 @@ struct SimPort {
   }
   auto Delete(Key ck) { return svc->cache.Delete(ck); }
   auto Read(Key k, uint32_t instance) {
-    return svc->reads != nullptr ? svc->reads->For(instance, k, svc->sim.now()).Read(k)
-                                 : svc->db.Read(k);
+    return svc->reads != nullptr ? svc->reads->For(instance, k, svc->sim.now()).Read(k, instance)
+                                 : svc->db.Read(k, instance);
   }
   auto Write(Key k, uint32_t size, bool acknowledges, uint64_t version, uint32_t instance) {
     if (svc->reads != nullptr) svc->reads->Wrote(instance, k, svc->sim.now());
-    return svc->db.Write(k, size, acknowledges, version);
+    return svc->db.Write(k, size, acknowledges, version, instance);
   }
   template <typename Op>
   void Detach(Op&&) {}

@@ -1027,6 +1027,11 @@ void CheckLiveForm(const Scenario& scenario, bool external_redis) {
     throw InputError(scenario.source +
                      ": /database/replicas has no live form yet (a live run uses one PostgreSQL)");
   }
+  if (DatabasePools(scenario.world) > 1) {
+    throw InputError(scenario.source +
+                     ": /database/pool \"per_instance\" has no live form yet (a live run's "
+                     "instances share one connection pool)");
+  }
   if (scenario.world.database.cores > 0) {
     throw InputError(scenario.source +
                      ": /database/cores has no live form (the real PostgreSQL's own cores share "

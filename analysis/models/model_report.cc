@@ -277,22 +277,27 @@ DbPart PredictDb(const Scenario& s, const CachePart& cache, Prediction& p) {
                          writes * sw * sw * (1 + Cv2Of(db.write_service))) /
                         rate;
   const double cv2 = mean > 0 ? std::max(0.0, second / (mean * mean) - 1) : 0;
+  // Per-instance pools: each instance's pool takes 1/pools of the queries
+  // (requests are dealt round robin) and is an M/G/c queue of its own.
+  const uint32_t pools = DatabasePools(w);
+  const uint64_t connections = uint64_t{db.connections} * pools;
   const double load = rate * mean;
-  if (db.cores > 0 && db.cores < db.connections) {
+  if (db.cores > 0 && db.cores < connections) {
     p["DB utilization"].note = fmt::format(
         "{} cores for {} connections: processor sharing stretches service under load (no "
         "M/G/c formula)",
-        db.cores, db.connections);
+        db.cores, connections);
     return na_wait(p["DB utilization"].note);
   }
-  p["DB utilization"].model = load / db.connections;
-  p["DB utilization"].note = fmt::format("{:.4g} queries/s x {:.4g} ms / {} connections", rate,
-                                         mean * 1e3, db.connections);
-  if (load >= db.connections) {
+  p["DB utilization"].model = load / static_cast<double>(connections);
+  p["DB utilization"].note =
+      fmt::format("{:.4g} queries/s x {:.4g} ms / {} connections", rate, mean * 1e3, connections);
+  if (load >= static_cast<double>(connections)) {
     return na_wait(
-        fmt::format("overloaded: offered load {:.4g} >= {} connections", load, db.connections));
+        fmt::format("overloaded: offered load {:.4g} >= {} connections", load, connections));
   }
-  const MgcWait q = AllenCunneenWait(db.connections, rate, mean, cv2);
+  const double pool_rate = rate / pools;
+  const MgcWait q = AllenCunneenWait(db.connections, pool_rate, mean, cv2);
   const double beyond_timeout =
       db.queue_timeout.nanos() > 0 && q.conditional_wait_s > 0
           ? q.prob_wait * std::exp(-db.queue_timeout.seconds() / q.conditional_wait_s)
@@ -302,7 +307,7 @@ DbPart PredictDb(const Scenario& s, const CachePart& cache, Prediction& p) {
         "the queue timeout binds ({:.3g} of queries would wait longer): no abandonment in M/G/c",
         beyond_timeout));
   }
-  const double rho = load / db.connections;
+  const double rho = load / static_cast<double>(connections);
   const double at_limit =
       db.queue_limit > 0 ? q.prob_wait * std::pow(rho, static_cast<double>(db.queue_limit)) : 0;
   if (at_limit > kNegligible) {
@@ -314,7 +319,11 @@ DbPart PredictDb(const Scenario& s, const CachePart& cache, Prediction& p) {
   p["DB P(wait)"].note = "Erlang C";
   p["DB mean wait (ms)"].model = q.mean_wait_s * 1e3;
   p["DB mean wait (ms)"].note =
-      fmt::format("Allen-Cunneen M/G/{}: Erlang C x (1 + {:.3g}) / 2{}", db.connections, cv2,
+      fmt::format("Allen-Cunneen M/G/{}: Erlang C x (1 + {:.3g}) / 2{}{}", db.connections, cv2,
+                  pools > 1 ? fmt::format(" in each of {} per-instance pools at 1/{} of the "
+                                          "queries (taken as Poisson)",
+                                          pools, pools)
+                            : "",
                   w.cache.enabled ? "; misses taken as Poisson" : "");
   return part;
 }

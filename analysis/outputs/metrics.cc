@@ -370,6 +370,18 @@ const std::vector<SummaryGroup>& SummaryGroups() {
        "served), `pinned_reads` (reads `read_your_writes` sent to the primary), `timeouts`, "
        "`rejected`, `peak_queue_depth` (the largest of any replica), `max_utilization` (the "
        "busiest replica's busy connection time / (connections x simulated time))"},
+      // Written by SummaryToJson itself, only with per-instance pools.
+      {"pools", "object",
+       "the primary's connection pools (`database.pool`); present only with `per_instance` "
+       "pools (the `db` section then holds their totals, its `utilization` over every pool's "
+       "connections): `count` (one per application instance), `connections` (each pool's), "
+       "`busiest_pool` (the highest utilization), `queries_imbalance` (the most queries of a pool "
+       "/ the mean over pools), `max_utilization`, `max_wait_probability`, `max_mean_wait_ms`, "
+       "`max_peak_queue_depth` (each the largest of any pool), and `per_instance`, one object per "
+       "pool: `instance`, `queries`, `timeouts`, `rejected`, `peak_queue_depth`, "
+       "`wait_probability` (share of its queries that found its connections busy), "
+       "`mean_wait_ms` (over its queries that got a connection), `utilization` (its busy "
+       "connection time / (connections x simulated time))"},
   };
   return kGroups;
 }

@@ -306,6 +306,30 @@ nlohmann::json SummaryToJson(const Summary& s) {
                      {"peak_queue_depth", r.peak_queue_depth},
                      {"max_utilization", RoundedJson(r.max_utilization)}};
   }
+  // Only with a pool per application instance: a global pool's summary is unchanged.
+  if (s.pools) {
+    const Summary::Pools& p = *s.pools;
+    nlohmann::json per = nlohmann::json::array();
+    for (const Summary::Pool& o : p.per_instance) {
+      per.push_back({{"instance", o.instance},
+                     {"queries", o.queries},
+                     {"timeouts", o.timeouts},
+                     {"rejected", o.rejected},
+                     {"peak_queue_depth", o.peak_queue_depth},
+                     {"wait_probability", RoundedJson(o.wait_probability)},
+                     {"mean_wait_ms", RoundedJson(o.mean_wait_ms)},
+                     {"utilization", RoundedJson(o.utilization)}});
+    }
+    j["pools"] = {{"count", p.count},
+                  {"connections", p.connections},
+                  {"busiest_pool", p.busiest_pool},
+                  {"queries_imbalance", RoundedJson(p.queries_imbalance)},
+                  {"max_utilization", RoundedJson(p.max_utilization)},
+                  {"max_wait_probability", RoundedJson(p.max_wait_probability)},
+                  {"max_mean_wait_ms", RoundedJson(p.max_mean_wait_ms)},
+                  {"max_peak_queue_depth", p.max_peak_queue_depth},
+                  {"per_instance", std::move(per)}};
+  }
   if (s.live) {
     const Summary::Live& l = *s.live;
     j["live"] = {{"redis_version", l.redis_version},
@@ -505,6 +529,17 @@ std::string FormatSummaryTable(const Summary& s) {
         "\ndatabase replicas: {} reads on {} replicas (busiest at {}), {} pinned to the "
         "primary by read_your_writes\n",
         Grouped(r.reads), r.count, Percent(r.max_utilization), Grouped(r.pinned_reads));
+  }
+  if (s.pools) {
+    const Summary::Pools& p = *s.pools;
+    const Summary::Pool& b = p.per_instance[p.busiest_pool];
+    out += fmt::format(
+        "\ndatabase pools: {} per instance of {} connections; busiest pool (instance {}) at {}, "
+        "P(wait) {}, mean wait {}, peak queue {}; the worst pool waits with P {} for {} on "
+        "average\n",
+        p.count, p.connections, p.busiest_pool, Percent(b.utilization), Percent(b.wait_probability),
+        Millis(b.mean_wait_ms), Grouped(b.peak_queue_depth), Percent(p.max_wait_probability),
+        Millis(p.max_mean_wait_ms));
   }
   // Full width: an alert's name and every firing do not fit a column.
   if (!s.alerts.empty()) {

@@ -77,7 +77,8 @@ class Loader {
     Instances(r.Optional("instances", json::object()), &s.world.instances, &out["instances"]);
     Cache(r.Required("cache", "an object with at least \"capacity\""), &s.world.cache,
           &s.stack.eviction, &out["cache"]);
-    Database(r.Optional("database", json::object()), &s.world.database, &out["database"]);
+    Database(r.Optional("database", json::object()), s.world.instances.count, &s.world.database,
+             &out["database"]);
     // The key classes' own service times travel with the database; the
     // resolved scenario shows every class's effective ones.
     if (!s.world.workload.classes.empty()) {
@@ -858,12 +859,42 @@ class Loader {
     m.ram_bytes = SizeField(r.Optional("ram", "0B"), Lower::kNonNegative, &(*out)["ram"]);
   }
 
-  void Database(const Node& n, DatabaseConfig* db, json* out) {
+  // `instances`: /instances/count, read already (per-instance pools).
+  void Database(const Node& n, uint32_t instances, DatabaseConfig* db, json* out) {
     ObjectReader r(o_, n);
-    r.CheckFields(
-        {"connections", "cores", "queue_timeout", "queue_limit", "read", "write", "replicas"});
+    r.CheckFields({"pool", "connections", "cores", "queue_timeout", "queue_limit", "read", "write",
+                   "replicas"});
     *out = json::object();
-    db->connections = Count32Field(r.Optional("connections", 16), &(*out)["connections"]);
+    // One pool for every instance, or one per instance (HikariCP in each JVM);
+    // `connections`, `queue_timeout` and `queue_limit` are each pool's.
+    const Node pool = r.Optional("pool", "global");
+    const std::string& scope = jsonread::ReadString(o_, pool);
+    if (scope == "global") {
+      db->pool = DatabaseConfig::PoolScope::kGlobal;
+    } else if (scope == "per_instance") {
+      db->pool = DatabaseConfig::PoolScope::kPerInstance;
+    } else {
+      Expected(o_, pool,
+               "must be \"global\" (one pool for every instance) or \"per_instance\" (a pool "
+               "of `connections` in each application instance)");
+    }
+    (*out)["pool"] = scope;
+    constexpr uint32_t kMaxPools = 10'000;
+    if (db->pool == DatabaseConfig::PoolScope::kPerInstance && instances > kMaxPools) {
+      Expected(o_, pool,
+               "must be \"global\" with more than 10,000 instances (/instances/count is " +
+                   std::to_string(instances) + ")");
+    }
+    const Node connections = r.Optional("connections", 16);
+    db->connections = Count32Field(connections, &(*out)["connections"]);
+    if (db->pool == DatabaseConfig::PoolScope::kPerInstance &&
+        uint64_t{db->connections} * instances > std::numeric_limits<uint32_t>::max()) {
+      Expected(o_, connections,
+               "must be at most " +
+                   std::to_string(std::numeric_limits<uint32_t>::max() / instances) +
+                   " per pool with per_instance pools (times /instances/count, " +
+                   std::to_string(instances) + ", connections in all)");
+    }
     // 0 = not limited; a count otherwise.
     db->cores =
         static_cast<uint32_t>(IntegerField(r.Optional("cores", 0), Lower::kNonNegative,
@@ -961,7 +992,7 @@ class Loader {
                                    "invalidation", "degradation", "warming",
                                    "peak",         "alerts",      "live",
                                    "classes",      "cluster",     "api",
-                                   "replicas",     "memory"};
+                                   "replicas",     "memory",      "pools"};
     if (m->warmup > Duration()) taken.insert("steady");
     json& out_windows = (*out)["windows"] = json::array();
     for (size_t i = 0; i < windows.value->size(); ++i) {

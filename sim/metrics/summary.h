@@ -230,6 +230,29 @@ struct Summary {
   };
   std::optional<Replicas> replicas;
 
+  // The primary's connection pools (DatabaseConfig::pool), set only with a
+  // pool per application instance; `db` holds their totals.
+  struct Pool {
+    uint32_t instance = 0;
+    uint64_t queries = 0, timeouts = 0, rejected = 0;
+    uint64_t peak_queue_depth = 0;
+    double wait_probability = 0;  // share of its queries that found its connections busy
+    double mean_wait_ms = 0;      // over its queries that got a connection
+    double utilization = 0;       // its busy connection time / (connections x time)
+  };
+  struct Pools {
+    uint32_t count = 0;                 // pools: one per instance
+    uint32_t connections = 0;           // each pool's
+    uint32_t busiest_pool = 0;          // highest utilization (the lowest index on a tie)
+    double queries_imbalance = 0;       // the most queries of a pool / the mean over pools
+    double max_utilization = 0;         // the busiest pool's
+    double max_wait_probability = 0;    // the largest of any pool
+    double max_mean_wait_ms = 0;        // the largest of any pool
+    uint64_t max_peak_queue_depth = 0;  // the largest of any pool
+    std::vector<Pool> per_instance;
+  };
+  std::optional<Pools> pools;
+
   // Alert rules of the scenario evaluated over the time series (filled by analysis/).
   struct Alert {
     std::string name;

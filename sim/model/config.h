@@ -4,6 +4,7 @@
 // model may assume the documented ranges hold (it asserts them in debug).
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -315,10 +316,18 @@ struct ReplicaConfig {
 // The scenario loader's defaults differ from these C++ ones where noted: a
 // scenario without them gets queue_timeout 30s and queue_limit 10,000.
 struct DatabaseConfig {
-  uint32_t connections = 16;  // > 0
+  // Where the primary's connection pool lives. kGlobal: one pool that every
+  // application instance shares. kPerInstance: each application instance
+  // (InstancesConfig::count) has a pool of its own, with its own
+  // `connections`, wait queue, queue_timeout and queue_limit (a HikariCP pool
+  // per JVM); all pools' queries run on the one server and share its cores.
+  // Read replicas keep one pool each either way.
+  enum class PoolScope : uint8_t { kGlobal, kPerInstance };
+  PoolScope pool = PoolScope::kGlobal;
+  uint32_t connections = 16;  // > 0; each pool's
   Duration queue_timeout;     // 0 = wait forever for a connection
-  // Most queries waiting for a connection at once; a query that finds the
-  // queue full fails at once (rejected). 0 = unbounded.
+  // Most queries waiting for a connection at once in a pool; a query that
+  // finds its pool's queue full fails at once (rejected). 0 = unbounded.
   uint64_t queue_limit = 0;
   // CPU cores the database's queries share. 0 = every connection runs its
   // query at full speed (service times as drawn). k > 0: processor sharing
@@ -365,5 +374,13 @@ struct WorldConfig {
   DatabaseConfig database;
   MetricsConfig metrics;
 };
+
+// The primary's connection pools: one per application instance with
+// DatabaseConfig::kPerInstance, else one.
+inline uint32_t DatabasePools(const WorldConfig& w) {
+  return w.database.pool == DatabaseConfig::PoolScope::kPerInstance
+             ? std::max<uint32_t>(w.instances.count, 1)
+             : 1;
+}
 
 }  // namespace cachelab

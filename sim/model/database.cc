@@ -7,7 +7,8 @@
 namespace cachelab {
 
 Database::Database(Simulator& sim, const DatabaseConfig& config, const std::vector<uint32_t>& sizes,
-                   VersionLedger& ledger, StampedeTracker& stampede, uint64_t seed)
+                   VersionLedger& ledger, StampedeTracker& stampede, uint64_t seed,
+                   uint32_t instances)
     : sim_(sim),
       config_(config),
       rows_(sizes.size(), HugePageAllocator<RowState>(true)),
@@ -16,7 +17,11 @@ Database::Database(Simulator& sim, const DatabaseConfig& config, const std::vect
       read_service_(config.read_service),
       write_service_(config.write_service),
       rng_(MakeStream(seed, "db.service")),
-      api_rng_(MakeStream(seed, "api")) {
+      api_rng_(MakeStream(seed, "api")),
+      pools_(config.pool == DatabaseConfig::PoolScope::kPerInstance
+                 ? std::max<uint32_t>(instances, 1)
+                 : 1) {
+  for (Pool& p : pools_) p.db = this;
   for (size_t k = 0; k < sizes.size(); ++k) rows_[k].size = sizes[k];
   for (const auto& d : config.class_read) {
     class_read_.push_back(d ? std::make_unique<Sampler>(*d) : nullptr);
@@ -41,10 +46,13 @@ Database::Database(Simulator& sim, const DatabaseConfig& config, const Database&
       write_service_(config.write_service),
       rng_(MakeStream(seed, "db.replica" + std::to_string(index) + ".service")),
       api_rng_(MakeStream(seed, "api")),
+      pools_(1),
       primary_(&primary),
       lag_(std::make_unique<Sampler>(config.replicas.lag)),
       lag_rng_(MakeStream(seed, "db.replica" + std::to_string(index) + ".lag")) {
   config_.connections = config.replicas.connections;
+  config_.pool = DatabaseConfig::PoolScope::kGlobal;
+  pools_[0].db = this;
   for (const auto& d : config.class_read) {
     class_read_.push_back(d ? std::make_unique<Sampler>(*d) : nullptr);
   }
@@ -89,9 +97,21 @@ void Database::AdvanceBusy() {
   busy_since_ = now;
 }
 
+void Database::AdvanceBusy(Pool& p) {
+  const Time now = sim_.now();
+  p.stats.busy_ns +=
+      static_cast<double>(p.busy) * static_cast<double>((now - p.busy_since).nanos());
+  p.busy_since = now;
+}
+
 const DatabaseStats& Database::stats() {
   AdvanceBusy();
   return stats_;
+}
+
+const PoolStats& Database::pool_stats(uint32_t i) {
+  AdvanceBusy(pools_[i]);
+  return pools_[i].stats;
 }
 
 uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
@@ -103,6 +123,7 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
   s.write = q.write_;
   s.acknowledges = q.acknowledges_;
   s.version = q.version_;
+  s.pool = q.pool_;
   s.enqueued = sim_.now();
 
   if (!q.write_ && !class_api_.empty()) {
@@ -113,7 +134,9 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
     }
   }
 
+  Pool& p = pools_[q.pool_];
   ++stats_.queries;
+  ++p.stats.queries;
   if (q.write_) {
     ++stats_.writes;
   } else {
@@ -121,23 +144,27 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
     stampede_.LoadStarted(q.key_);
   }
 
-  if (busy_ < config_.connections) {
+  if (p.busy < config_.connections) {
     StartService(slot);
-  } else if (config_.queue_limit > 0 && waiting_ >= config_.queue_limit) {
+  } else if (config_.queue_limit > 0 && p.waiting >= config_.queue_limit) {
     ++stats_.rejected;
+    ++p.stats.rejected;
     if (!q.write_) stampede_.LoadFinished(q.key_);
     s.ok = false;
     s.state = SlotState::kDone;
   } else {
     s.state = SlotState::kWaiting;
-    queue_.push_back(slot);
+    p.queue.push_back(slot);
     ++stats_.queued;
+    ++p.stats.queued;
     ++waiting_;
+    ++p.waiting;
     stats_.peak_queue = std::max(stats_.peak_queue, waiting_);
+    p.stats.peak_queue = std::max(p.stats.peak_queue, p.waiting);
     interval_peak_queue_ = std::max(interval_peak_queue_, waiting_);
     if (config_.queue_timeout > Duration()) {
       s.timeout_seq = sim_.Reserve();
-      if (!timeout_queued_) ArmTimeout();
+      if (!p.timeout_queued) ArmTimeout(p);
     }
   }
   stats_.peak_concurrency = std::max<uint64_t>(stats_.peak_concurrency, busy_ + waiting_);
@@ -146,11 +173,17 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
 
 void Database::StartService(uint32_t slot) {
   Slot& s = slots_[slot];
+  Pool& p = pools_[s.pool];
   AdvanceBusy();
+  AdvanceBusy(p);
   ++busy_;
+  ++p.busy;
   s.state = SlotState::kRunning;
   ++stats_.started;
-  stats_.wait_ns_total += (sim_.now() - s.enqueued).nanos();
+  ++p.stats.started;
+  const int64_t wait_ns = (sim_.now() - s.enqueued).nanos();
+  stats_.wait_ns_total += wait_ns;
+  p.stats.wait_ns_total += wait_ns;
   Duration service;
   // A key class with its own service time uses it (one stream either way).
   Sampler* special = nullptr;
@@ -286,45 +319,52 @@ void Database::Complete(uint32_t slot) {
   }
   s.ok = true;
   s.state = SlotState::kDone;
+  Pool& p = pools_[s.pool];
   AdvanceBusy();
+  AdvanceBusy(p);
   --busy_;
-  // Hand the connection to the first waiter before resuming the caller,
-  // so the caller's next query queues behind it (FIFO).
-  if (!queue_.empty()) {
-    const uint32_t next = queue_.front();
-    queue_.pop_front();
+  --p.busy;
+  // Hand the connection to its pool's first waiter before resuming the
+  // caller, so the caller's next query queues behind it (FIFO).
+  if (!p.queue.empty()) {
+    const uint32_t next = p.queue.front();
+    p.queue.pop_front();
     --waiting_;
+    --p.waiting;
     StartService(next);
   }
   s.handle.resume();
 }
 
-void Database::ArmTimeout() {
-  if (queue_.empty()) return;
-  const uint32_t first = queue_.front();
+void Database::ArmTimeout(Pool& p) {
+  if (p.queue.empty()) return;
+  const uint32_t first = p.queue.front();
   const Slot& s = slots_[first];
-  timeout_queued_ = true;
-  sim_.ScheduleReserved(s.enqueued + config_.queue_timeout, s.timeout_seq, &Database::OnTimeout,
-                        this, slots_.Ref(first));
+  p.timeout_queued = true;
+  sim_.ScheduleReserved(s.enqueued + config_.queue_timeout, s.timeout_seq, &Database::OnTimeout, &p,
+                        slots_.Ref(first));
 }
 
-// The event of the query that was first in line when it was armed: by now
-// served (then nothing happens to it) or still first in line.
-void Database::OnTimeout(void* self, uint64_t arg) {
-  auto* db = static_cast<Database*>(self);
-  db->timeout_queued_ = false;
+// The event of the query that was first in line of its pool when it was
+// armed: by now served (then nothing happens to it) or still first in line.
+void Database::OnTimeout(void* pool, uint64_t arg) {
+  Pool& p = *static_cast<Pool*>(pool);
+  Database* db = p.db;
+  p.timeout_queued = false;
   if (!db->slots_.Current(arg) || db->slots_[SlotIndex(arg)].state != SlotState::kWaiting) {
-    db->ArmTimeout();
+    db->ArmTimeout(p);
     return;
   }
   Slot& s = db->slots_[SlotIndex(arg)];
-  db->queue_.pop_front();           // it is the first in line: those before it were served
+  p.queue.pop_front();              // it is the first in line: those before it were served
   s.state = SlotState::kAbandoned;  // released when its caller collects the failure
   --db->waiting_;
+  --p.waiting;
   ++db->stats_.timeouts;
+  ++p.stats.timeouts;
   if (!s.write) db->stampede_.LoadFinished(s.key);
   s.ok = false;
-  db->ArmTimeout();  // before the caller runs on: it may queue again
+  db->ArmTimeout(p);  // before the caller runs on: it may queue again
   s.handle.resume();
 }
 

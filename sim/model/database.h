@@ -3,11 +3,18 @@
 // more concurrent misses -> a longer queue -> higher latency.
 //
 // Contract:
-//  - A query takes a free connection at once or waits in FIFO order; with a
-//    queue timeout, a query still waiting after it fails (ok == false) at
-//    exactly enqueue time + timeout and never runs. With a queue limit, a
-//    query that finds the limit's number already waiting fails at once
-//    (rejected, ok == false) without suspending its caller.
+//  - A query takes a free connection of its pool at once or waits in FIFO
+//    order; with a queue timeout, a query still waiting after it fails
+//    (ok == false) at exactly enqueue time + timeout and never runs. With a
+//    queue limit, a query that finds the limit's number already waiting in
+//    its pool fails at once (rejected, ok == false) without suspending its
+//    caller.
+//  - Pools: one (DatabaseConfig::kGlobal), or one per application instance
+//    (kPerInstance, `instances` of them): a query of instance i uses pool
+//    i % pools, whose `connections`, queue, timeout and limit are its own, so
+//    a query may wait in its pool while another pool has idle connections.
+//    Queries of every pool run on the same server (the same cores, rows and
+//    commit order). Stats are totals over the pools; PoolStats each pool's.
 //  - Without cores (config.cores == 0) a query holds its connection for its
 //    drawn service time. With k cores, the running queries share them
 //    (egalitarian processor sharing): while n > k run, each advances at k / n
@@ -61,6 +68,14 @@ struct DbResult {
   Value value;      // reads: the row seen; writes: the version committed
 };
 
+// One connection pool's share of DatabaseStats (API calls take no pool).
+struct PoolStats {
+  uint64_t queries = 0, timeouts = 0, rejected = 0, started = 0, queued = 0;
+  int64_t wait_ns_total = 0;  // over started queries
+  uint64_t peak_queue = 0;
+  double busy_ns = 0;  // integral of the pool's busy connections over time
+};
+
 struct DatabaseStats {
   uint64_t queries = 0, reads = 0, writes = 0, timeouts = 0;
   uint64_t rejected = 0;          // queries that found the wait queue full
@@ -79,11 +94,13 @@ struct DatabaseStats {
 class Database {
  public:
   // `sizes[k]` is the value size of existing key k (keys = sizes.size()).
+  // `instances`: the application instances, each with a pool of its own
+  // when config.pool is kPerInstance (ignored with one global pool).
   Database(Simulator& sim, const DatabaseConfig& config, const std::vector<uint32_t>& sizes,
-           VersionLedger& ledger, StampedeTracker& stampede, uint64_t seed);
+           VersionLedger& ledger, StampedeTracker& stampede, uint64_t seed, uint32_t instances = 1);
   // Read replica `index` of `primary` (config: the primary's, with the
   // replica's connections): reads only, each seeing the primary's row as of
-  // a drawn lag ago.
+  // a drawn lag ago. A replica has one pool.
   Database(Simulator& sim, const DatabaseConfig& config, const Database& primary, uint32_t index,
            StampedeTracker& stampede, uint64_t seed);
   Database(const Database&) = delete;
@@ -101,23 +118,29 @@ class Database {
 
    private:
     friend class Database;
-    Query(Database* db, Key key, bool write, uint32_t size, bool acknowledges, uint64_t version)
+    Query(Database* db, Key key, bool write, uint32_t size, bool acknowledges, uint64_t version,
+          uint32_t pool)
         : db_(db),
           key_(key),
           write_(write),
           size_(size),
           acknowledges_(acknowledges),
-          version_(version) {}
+          version_(version),
+          pool_(pool) {}
     Database* db_;
     Key key_;
     bool write_;
     uint32_t size_;
     bool acknowledges_;
     uint64_t version_;
+    uint32_t pool_;
     uint32_t slot_ = 0;
   };
 
-  Query Read(Key k) { return Query(this, k, false, 0, false, 0); }
+  // `instance`: the application instance asking (its pool, with per-instance pools).
+  Query Read(Key k, uint32_t instance = 0) {
+    return Query(this, k, false, 0, false, 0, PoolOf(instance));
+  }
   bool replica() const { return primary_ != nullptr; }
   // `acknowledges`: the commit is the acknowledgement the caller sees (false
   // for write-behind, whose acknowledgement happened at the cache).
@@ -126,16 +149,17 @@ class Database {
   // coalesced; a version not above the row's is committed as the next one).
   // Keys without a row (k >= keys()) cannot be written (std::logic_error),
   // created or not: nothing writes a row created during the run.
-  Query Write(Key k, uint32_t size, bool acknowledges = true, uint64_t version = 0) {
+  Query Write(Key k, uint32_t size, bool acknowledges = true, uint64_t version = 0,
+              uint32_t instance = 0) {
     if (k >= rows_.size()) throw std::logic_error("write of a key without a row");
-    return Query(this, k, true, size, acknowledges, version);
+    return Query(this, k, true, size, acknowledges, version, PoolOf(instance));
   }
   // Inserts the row of a key that has none (k >= keys()): a write query whose
   // commit creates it with version 1, or does nothing when an earlier Create
-  // of the key committed first (a duplicate insert).
+  // of the key committed first (a duplicate insert). Inserts use instance 0's pool.
   Query Create(Key k, uint32_t size) {
     if (k < rows_.size()) throw std::logic_error("create of a key that has a row");
-    return Query(this, k, true, size, true, 1);
+    return Query(this, k, true, size, true, 1, 0);
   }
 
   // Called at every commit with the key and the committed version, after the
@@ -158,12 +182,18 @@ class Database {
     return r != nullptr ? Time::FromNanos(r->commit_ns) : Time::Zero();
   }
   uint64_t keys() const { return rows_.size(); }
-  uint32_t busy() const { return busy_; }
-  uint64_t queue_depth() const { return waiting_; }
+  uint32_t busy() const { return busy_; }            // over all pools
+  uint64_t queue_depth() const { return waiting_; }  // over all pools
   // Busy-connection integral brought up to now (for utilization).
   const DatabaseStats& stats();
-  uint32_t connections() const { return config_.connections; }
-  // Largest queue depth since the previous call (or the start); restarts the
+  uint32_t connections() const { return config_.connections; }  // each pool's
+  uint32_t pools() const { return static_cast<uint32_t>(pools_.size()); }
+  uint32_t total_connections() const { return config_.connections * pools(); }
+  // Pool `i`'s share of stats(), its busy integral brought up to now.
+  const PoolStats& pool_stats(uint32_t i);
+  uint32_t pool_busy(uint32_t i) const { return pools_[i].busy; }
+  uint64_t pool_queue_depth(uint32_t i) const { return pools_[i].waiting; }
+  // Largest queue depth (over all pools) since the previous call (or the start); restarts the
   // window at the current depth. For per-interval time series.
   uint64_t TakeIntervalPeakQueue() {
     const uint64_t peak = interval_peak_queue_;
@@ -173,6 +203,19 @@ class Database {
 
  private:
   enum class SlotState : uint8_t { kFree, kWaiting, kRunning, kDone, kAbandoned };
+  // A connection pool: its connections in use and its FIFO wait queue.
+  struct Pool {
+    Database* db = nullptr;       // the timeout event's way back
+    std::deque<uint32_t> queue;   // waiting queries, in arrival order
+    bool timeout_queued = false;  // an OnTimeout event of this pool is in the simulator's queue
+    uint64_t waiting = 0;
+    uint32_t busy = 0;
+    Time busy_since;
+    PoolStats stats;
+  };
+  uint32_t PoolOf(uint32_t instance) const {
+    return pools_.size() == 1 ? 0 : instance % static_cast<uint32_t>(pools_.size());
+  }
   // A query's state, 56 bytes: an overloaded database holds one per waiting
   // query, so the answer lives in the request's own fields.
   struct Slot {
@@ -184,6 +227,7 @@ class Database {
     Time enqueued;
     Simulator::EventId timeout_seq = 0;  // reserved when it queues
     uint32_t size = 0;                   // writes: the new size; reads: the row's size seen
+    uint32_t pool = 0;
     bool write = false;
     bool acknowledges = false;
     bool ok = false;      // served (false: rejected or timed out)
@@ -207,6 +251,7 @@ class Database {
   void ScheduleNextCompletion();
   static void OnSharedTick(void* self, uint64_t generation);
   void AdvanceBusy();
+  void AdvanceBusy(Pool& p);
   void ReleaseSlot(uint32_t slot);
   static void OnComplete(void* self, uint64_t arg);
   // A read's statement snapshot: the row as it is now, into the slot.
@@ -214,11 +259,13 @@ class Database {
   // Starts the external API call in `slot` (a read of an API-backed class).
   void CallApi(uint32_t slot, size_t api);
   static void OnApiAnswer(void* self, uint64_t arg);
-  static void OnTimeout(void* self, uint64_t arg);
-  // Queues the timeout event of the first query in line. Queries time out in
-  // queue order (one timeout for all), so one queued event at a time does for
-  // them all, each with the sequence number reserved when its query queued.
-  void ArmTimeout();
+  // `pool`: the Pool whose first query in line it was armed for.
+  static void OnTimeout(void* pool, uint64_t arg);
+  // Queues the timeout event of the first query in line of `p`. Queries time
+  // out in queue order (one timeout for all), so one queued event per pool at
+  // a time does for them all, each with the sequence number reserved when its
+  // query queued.
+  void ArmTimeout(Pool& p);
 
   Simulator& sim_;
   DatabaseConfig config_;
@@ -256,11 +303,10 @@ class Database {
   RandomEngine rng_;
   RandomEngine api_rng_;  // its own stream: API draws leave the database's untouched
   SlotPool<Slot> slots_;
-  std::deque<uint32_t> queue_;   // waiting queries, in arrival order
-  bool timeout_queued_ = false;  // an OnTimeout event is in the simulator's queue
-  uint64_t waiting_ = 0;
+  std::vector<Pool> pools_;  // fixed at construction (timeout events point into it)
+  uint64_t waiting_ = 0;     // over all pools
   uint64_t interval_peak_queue_ = 0;
-  uint32_t busy_ = 0;
+  uint32_t busy_ = 0;  // over all pools
   Time busy_since_;
   DatabaseStats stats_;
   std::vector<std::function<void(Key, uint64_t)>> commit_listeners_;

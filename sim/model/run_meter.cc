@@ -251,7 +251,8 @@ void FillDatabaseSummary(Summary& s, const DatabaseStats& db, uint32_t connectio
       end.nanos() > 0 ? db.busy_ns / (static_cast<double>(end.nanos()) * connections) : 0;
 }
 
-double DatabaseCapacityQps(const DatabaseConfig& db, uint64_t reads, uint64_t writes) {
+double DatabaseCapacityQps(const DatabaseConfig& db, uint32_t pools, uint64_t reads,
+                           uint64_t writes) {
   const double r = static_cast<double>(reads), w = static_cast<double>(writes);
   // Before any query, judge by reads alone.
   const double mean_ns =
@@ -259,12 +260,13 @@ double DatabaseCapacityQps(const DatabaseConfig& db, uint64_t reads, uint64_t wr
                       (r + w)
                 : DistributionMean(db.read_service);
   if (!(mean_ns > 0)) return 0;  // free queries
-  const double servers = db.cores > 0 ? std::min(db.cores, db.connections) : db.connections;
+  const uint32_t connections = db.connections * pools;
+  const double servers = db.cores > 0 ? std::min(db.cores, connections) : connections;
   return servers / (mean_ns * 1e-9);
 }
 
-void FillDatabaseVerdict(Summary& s, const DatabaseConfig& db, Duration duration) {
-  s.db.capacity_qps = DatabaseCapacityQps(db, s.db.reads, s.db.writes);
+void FillDatabaseVerdict(Summary& s, const DatabaseConfig& db, uint32_t pools, Duration duration) {
+  s.db.capacity_qps = DatabaseCapacityQps(db, pools, s.db.reads, s.db.writes);
   if (s.db.capacity_qps == 0) {  // free queries: no load can exceed the capacity
     s.db.offered_load = 0;
     s.db.verdict = "stable";

@@ -110,16 +110,17 @@ class RunMeter {
 };
 
 // The summary's database section from the database's statistics over a run
-// that ended at `end`.
+// that ended at `end`; `connections`: all its pools' together.
 void FillDatabaseSummary(Summary& s, const DatabaseStats& db, uint32_t connections, Time end);
-// Queries per second the database serves at most: min(connections, cores) /
-// mean service time over `reads` and `writes` (reads alone before any query);
-// 0 when queries take no time.
-double DatabaseCapacityQps(const DatabaseConfig& db, uint64_t reads, uint64_t writes);
+// Queries per second the database serves at most: min(connections x pools,
+// cores) / mean service time over `reads` and `writes` (reads alone before
+// any query); 0 when queries take no time.
+double DatabaseCapacityQps(const DatabaseConfig& db, uint32_t pools, uint64_t reads,
+                           uint64_t writes);
 // The database's capacity, offered load and verdict (Summary::Db), for a
 // simulated run whose arrivals lasted `duration`; after FillDatabaseSummary
 // and RunMeter::FillSummary (the verdict reads the peak interval).
-void FillDatabaseVerdict(Summary& s, const DatabaseConfig& db, Duration duration);
+void FillDatabaseVerdict(Summary& s, const DatabaseConfig& db, uint32_t pools, Duration duration);
 // The stampede section.
 void FillStampedeSummary(Summary& s, const StampedeTracker& stampede);
 // The policy stack's counters: writes, l1, guard (but the lease counts, which

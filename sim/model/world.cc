@@ -17,7 +17,8 @@ World::World(const WorldConfig& config, std::unique_ptr<PolicyStack> stack,
       ledger_(config.workload.keys),
       runtime_(sim_),
       cache_(sim_, config.cache, std::move(eviction), more_evictions, config.seed),
-      db_(sim_, config.database, workload_.sizes(), ledger_, stampede_, config.seed),
+      db_(sim_, config.database, workload_.sizes(), ledger_, stampede_, config.seed,
+          std::max<uint32_t>(config.instances.count, 1)),
       router_(config_.database, db_, replicas_, std::max<uint32_t>(config.instances.count, 1)),
       services_{sim_, runtime_, cache_, db_, ledger_, config_, policy_stats_, trace},
       stack_(std::move(stack)),
@@ -190,7 +191,7 @@ Process World::ServeRead(Key key, uint32_t instance, uint64_t request) {
 Process World::ServeReadUncached(Key key, uint32_t instance, uint64_t request) {
   const Time started = sim_.now();
   if (Tracing(key)) Note(key, instance, request, "read request");
-  const DbResult row = co_await router_.For(instance, key, sim_.now()).Read(key);
+  const DbResult row = co_await router_.For(instance, key, sim_.now()).Read(key, instance);
   Answered(key, instance, request, ReadOutcome{row.value, CacheOutcome::kMiss, !row.ok}, started);
 }
 
@@ -226,7 +227,7 @@ Process World::ServeWrite(Key key, uint32_t new_size, uint32_t instance, uint64_
     ok = co_await stack_->Write(instance, key, size, request);
   } else {
     router_.Wrote(instance, key, sim_.now());
-    ok = (co_await db_.Write(key, size)).ok;
+    ok = (co_await db_.Write(key, size, true, 0, instance)).ok;
   }
   meter_.Write(ok, key);
   if (Tracing(key)) NoteWrite(key, instance, request, ok);
@@ -256,7 +257,7 @@ void World::CheckStopRule() {
     // The verdict's rule (FillDatabaseVerdict): offered load >= 1, certain
     // once the queries issued so far reach the whole run's capacity.
     const DatabaseStats& db = db_.stats();
-    const double capacity = DatabaseCapacityQps(config_.database, db.reads, db.writes);
+    const double capacity = DatabaseCapacityQps(config_.database, db_.pools(), db.reads, db.writes);
     const double seconds = config_.duration.seconds();
     if (capacity > 0 && seconds > 0 && static_cast<double>(db.queries) / seconds / capacity >= 1) {
       why = "database unstable";
@@ -292,7 +293,7 @@ void World::EmitRow(Time end) {
   WorldTotals t;
   t.db_queries = db.queries;
   t.db_busy_ns = db.busy_ns;
-  t.db_connections = db_.connections();
+  t.db_connections = db_.total_connections();
   t.db_interval_peak_queue = db_.TakeIntervalPeakQueue();
   t.db_started = db.started;
   t.db_queued = db.queued;
@@ -347,6 +348,41 @@ void World::FillReplicaSummary(Summary& s, Time end) {
     }
   }
   s.replicas = r;
+}
+
+void World::FillPoolSummary(Summary& s, Time end) {
+  Summary::Pools o;
+  o.count = db_.pools();
+  o.connections = db_.connections();
+  const double capacity_ns = static_cast<double>(end.nanos()) * db_.connections();
+  uint64_t total = 0, most = 0;
+  for (uint32_t i = 0; i < o.count; ++i) {
+    const PoolStats& st = db_.pool_stats(i);
+    Summary::Pool p;
+    p.instance = i;
+    p.queries = st.queries;
+    p.timeouts = st.timeouts;
+    p.rejected = st.rejected;
+    p.peak_queue_depth = st.peak_queue;
+    p.wait_probability =
+        st.queries > 0 ? static_cast<double>(st.queued) / static_cast<double>(st.queries) : 0;
+    p.mean_wait_ms = st.started > 0 ? static_cast<double>(st.wait_ns_total) * 1e-6 /
+                                          static_cast<double>(st.started)
+                                    : 0;
+    p.utilization = capacity_ns > 0 ? st.busy_ns / capacity_ns : 0;
+    if (p.utilization > o.max_utilization) {
+      o.max_utilization = p.utilization;
+      o.busiest_pool = i;
+    }
+    o.max_wait_probability = std::max(o.max_wait_probability, p.wait_probability);
+    o.max_mean_wait_ms = std::max(o.max_mean_wait_ms, p.mean_wait_ms);
+    o.max_peak_queue_depth = std::max(o.max_peak_queue_depth, p.peak_queue_depth);
+    total += p.queries;
+    most = std::max(most, p.queries);
+    o.per_instance.push_back(p);
+  }
+  o.queries_imbalance = total > 0 ? static_cast<double>(most) * o.count / total : 0;
+  s.pools = std::move(o);
 }
 
 void World::FillMemorySummary(Summary& s) const {
@@ -445,14 +481,15 @@ Summary World::BuildSummary() {
   s.cache.gets = cs.gets;
   s.cache.sets = cs.sets;
   s.cache.deletes = cs.deletes;
-  FillDatabaseSummary(s, db_.stats(), db_.connections(), end);
-  FillDatabaseVerdict(s, config_.database, config_.duration);
+  FillDatabaseSummary(s, db_.stats(), db_.total_connections(), end);
+  FillDatabaseVerdict(s, config_.database, db_.pools(), config_.duration);
   FillStampedeSummary(s, stampede_);
   FillPolicySummary(s, policy_stats_);
   s.guard.leases_issued = cs.leases_issued;
   s.guard.lease_sets_rejected = cs.lease_sets_rejected;
   if (ReportsNodes()) FillClusterSummary(s, end);
   if (!replicas_.empty()) FillReplicaSummary(s, end);
+  if (config_.database.pool == DatabaseConfig::PoolScope::kPerInstance) FillPoolSummary(s, end);
   FillMemorySummary(s);
   return s;
 }

@@ -83,6 +83,7 @@ class World {
   void FillClusterSummary(Summary& s, Time end) const;
   void FillMemorySummary(Summary& s) const;
   void FillReplicaSummary(Summary& s, Time end);
+  void FillPoolSummary(Summary& s, Time end);
   bool ReportsNodes() const {
     return cache_.nodes() > 1 || config_.cache.cpu.Limited() || config_.cache.network.Limited();
   }

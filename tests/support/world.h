@@ -99,9 +99,20 @@ class TestWorld {
     w_.database.connections = count;
     return *this;
   }
+  // Each application instance with a pool of its own of Connections()
+  // connections (DatabaseConfig::kPerInstance) instead of one global pool.
+  TestWorld& PoolPerInstance() {
+    w_.database.pool = DatabaseConfig::PoolScope::kPerInstance;
+    return *this;
+  }
   // Constant database read service time (default 20 ms).
   TestWorld& DbReadMs(double ms) {
     w_.database.read_service = Constant(ms * 1e6);
+    return *this;
+  }
+  // Exponential database read service time of mean `ms` (an M/M/c database).
+  TestWorld& DbReadExponentialMs(double ms) {
+    w_.database.read_service = Exponential(ms * 1e6);
     return *this;
   }
   // Constant database write service time (default 1 ms).

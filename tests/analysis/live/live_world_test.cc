@@ -186,6 +186,11 @@ TEST_CASE("live: a scenario without a live form is refused before anything start
   const Scenario fifo = Load("cache-aside.json", {{"/cache/eviction", "fifo"}});
   CHECK_THROWS_AS(live::CheckLiveForm(fifo, false), InputError);
   CHECK_THROWS_WITH(live::CheckLiveForm(fifo, false), Catch::Contains("\"fifo\" has no live form"));
+  const Scenario pools =
+      Load("cache-aside.json", {{"/instances/count", "3"}, {"/database/pool", "per_instance"}});
+  CHECK_THROWS_AS(live::CheckLiveForm(pools, false), InputError);
+  CHECK_THROWS_WITH(live::CheckLiveForm(pools, false),
+                    Catch::Contains("/database/pool") && Catch::Contains("per_instance"));
   const Scenario restart = Load("write-behind-restart.json", {});
   CHECK_NOTHROW(live::CheckLiveForm(restart, false));
   CHECK_THROWS_AS(live::CheckLiveForm(restart, true), InputError);

@@ -229,7 +229,7 @@ TEST_CASE("a minimal scenario gets every default, in canonical form", "[analysis
       "network": {"bandwidth_mbit": 0}
     },
     "database": {
-      "connections": 16, "cores": 0, "queue_timeout": "30s", "queue_limit": 10000,
+      "pool": "global", "connections": 16, "cores": 0, "queue_timeout": "30s", "queue_limit": 10000,
       "read": {"kind": "lognormal", "mean": "5ms", "sigma": 0.5},
       "write": {"kind": "lognormal", "mean": "10ms", "sigma": 0.5},
       "replicas": {"count": 0, "connections": 16, "lag": {"kind": "constant", "value": "0"},
@@ -276,6 +276,7 @@ TEST_CASE("every variant loads, and resolved loads back to itself", "[analysis][
       {"/cache/cpu", R"({"per_op": "10us", "per_kib": "1us"})"},
       {"/database/replicas",
        R"({"count": 2, "lag": {"kind": "exponential", "mean": "200ms"}, "read_your_writes": "2s"})"},
+      {"/database/pool", R"("per_instance")"},
       {"/cache/eviction", R"({"name": "lru"})"},
       {"/workload/keys", R"({"popularity": "uniform"})"},
       {"/cache/enabled", "false"},
@@ -588,6 +589,14 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
        "/database/replicas/count: must be an integer <= 64, got 65"},
       {"a negative replication lag", "/database/replicas", R"({"count": 1, "lag": "-1s"})",
        R"(/database/replicas/lag: must be >= 0, got "-1s")"},
+      // per-instance pools
+      {"an unknown pool scope", "/database/pool", R"("per_thread")",
+       R"(/database/pool: must be "global" (one pool for every instance) or "per_instance" (a pool of `connections` in each application instance), got "per_thread")"},
+      {"a pool scope that is not a string", "/database/pool", "4",
+       "/database/pool: must be a string, got 4"},
+      {"window named like the pools section", "/metrics",
+       R"({"interval": "1s", "windows": [{"name": "pools", "from": "0s", "to": "2s"}]})",
+       R"(/metrics/windows/0/name: must differ from the other windows' names and from summary.json's sections (pools is taken), got "pools")"},
       {"window named like the cluster section", "/metrics",
        R"({"interval": "1s", "windows": [{"name": "cluster", "from": "0s", "to": "2s"}]})",
        R"(/metrics/windows/0/name: must differ from the other windows' names and from summary.json's sections (cluster is taken), got "cluster")"},
@@ -605,6 +614,29 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
     }
     CHECK(ErrorOf([&] { LoadScenarioText(doc.dump(), "x.json"); }) == "x.json: " + c.message);
   }
+}
+
+TEST_CASE("per-instance pools load, and their bounds over the instances name the pointer",
+          "[analysis][scenario]") {
+  json doc = BaseScenario();
+  doc["instances"] = {{"count", 4}};
+  doc["database"]["pool"] = "per_instance";
+  const Scenario s = LoadScenarioText(doc.dump(), "x.json");
+  CHECK(s.world.database.pool == DatabaseConfig::PoolScope::kPerInstance);
+  CHECK(s.world.database.connections == 4);
+  CHECK(DatabasePools(s.world) == 4);
+  CHECK(s.resolved["database"]["pool"] == "per_instance");
+  CHECK(DatabasePools(LoadScenarioText(BaseScenario().dump(), "x.json").world) == 1);
+
+  doc["database"]["connections"] = 2'000'000'000;
+  CHECK(ErrorOf([&] { LoadScenarioText(doc.dump(), "x.json"); }) ==
+        "x.json: /database/connections: must be at most 1073741823 per pool with per_instance "
+        "pools (times /instances/count, 4, connections in all), got 2000000000");
+  doc["database"]["connections"] = 4;
+  doc["instances"]["count"] = 10'001;
+  CHECK(ErrorOf([&] { LoadScenarioText(doc.dump(), "x.json"); }) ==
+        "x.json: /database/pool: must be \"global\" with more than 10,000 instances "
+        "(/instances/count is 10001), got \"per_instance\"");
 }
 
 TEST_CASE("lru-stack popularity and empirical sizes load, and bad tables name the JSON pointer",
