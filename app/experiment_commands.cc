@@ -18,6 +18,7 @@
 
 #include "analysis/common/errors.h"
 #include "analysis/experiments/compare.h"
+#include "analysis/experiments/cost_plan.h"
 #include "analysis/experiments/plan.h"
 #include "analysis/experiments/sweep.h"
 #include "analysis/models/model_report.h"
@@ -362,6 +363,7 @@ struct PlanArgs {
   std::vector<std::string> slos;
   std::vector<std::string> sets;
   std::vector<std::string> uncertain;
+  std::vector<std::string> candidates;  // --minimize cost
   unsigned replications = kDefaultReplications;
   unsigned threads = 1;
   std::string out;  // empty: DefaultPlanDir
@@ -369,7 +371,55 @@ struct PlanArgs {
   bool no_model_start = false;
 };
 
+// `plan --minimize cost` (analysis/experiments/cost_plan.h).
+int CostPlanCommand(const PlanArgs& args) {
+  if (!args.range.empty()) {
+    throw InputError("--range: not used with --minimize cost, which takes --candidates");
+  }
+  if (!args.uncertain.empty()) {
+    throw InputError("--uncertain: not supported with --minimize cost");
+  }
+  CostPlanSpec spec;
+  spec.scenario_path = args.scenario;
+  spec.sets = ParseOverrides(args.sets);
+  for (const std::string& c : args.candidates) {
+    spec.candidates.push_back(ParseGrid(c, "--candidates"));
+  }
+  for (const std::string& s : args.slos) spec.slos.push_back(ParseSlo(s));
+  spec.replications = args.replications;
+  spec.threads = args.threads;
+  std::optional<ProgressLine> line;
+  if (ProgressOnTerminal(line, "plan")) {
+    spec.progress = [&line](size_t done, size_t total, const std::string& label) {
+      line->Update(static_cast<double>(done) / static_cast<double>(total),
+                   fmt::format("plan: candidate {} ({} listed), {}", done + 1, total, label));
+    };
+  }
+  std::optional<CostPlanResult> ran;
+  try {
+    ran = RunCostPlan(spec);
+  } catch (const Interrupted&) {
+    line.reset();
+    return ReportInterrupted(NothingWritten(args.out));
+  }
+  const CostPlanResult& result = *ran;
+  line.reset();
+  const std::string dir = args.out.empty() ? DefaultPlanDir(result.name) : args.out;
+  return PublishUnlessInterrupted(
+      dir, [&](const std::string& d) { WriteCostPlanOutputs(d, result); },
+      [&] {
+        return args.json ? CostPlanToJson(result).dump(2) + '\n'
+                         : FormatCostPlan(result) + "output: " + dir + '\n';
+      },
+      std::nullopt);
+}
+
 int PlanCommand(const PlanArgs& args) {
+  if (args.minimize == "cost") return CostPlanCommand(args);
+  if (!args.candidates.empty()) {
+    throw InputError("--candidates: only with --minimize cost; a parameter takes --range");
+  }
+  if (args.range.empty()) throw InputError("--range: required with --minimize " + args.minimize);
   PlanSpec spec;
   spec.scenario_path = args.scenario;
   spec.sets = ParseOverrides(args.sets);
@@ -428,16 +478,25 @@ CommandRunner AddPlanCommand(CLI::App& cmd) {
       "The search starts at the analytic model's answer (`cachelab model`), probing it and one\n"
       "step below at once, and gallops from there; --no-model-start bisects from the ends.\n"
       "No value in range meeting the SLOs, or a non-monotone parameter, is exit 2 (nothing\n"
-      "written). Writes plan.json to the output folder (default results/runs/<name>-plan).");
+      "written). Writes plan.json to the output folder (default results/runs/<name>-plan).\n"
+      "--minimize cost --candidates LIST...: the cheapest combination of the lists' values\n"
+      "meeting the SLOs, with the scenario's /cost prices; candidates run cheapest first, and\n"
+      "one no larger in any list than a failing one is not run.");
   cmd.add_option("scenario", args.scenario,
                  "Scenario JSON file (default: the embedded default scenario)")
       ->type_name("FILE");
-  cmd.add_option("--minimize", args.minimize, "The parameter, e.g. /database/connections")
-      ->type_name("PTR")
+  cmd.add_option("--minimize", args.minimize,
+                 "The parameter, e.g. /database/connections, or `cost` (the scenario's prices)")
+      ->type_name("PTR|cost")
       ->required();
   cmd.add_option("--range", args.range, "Its range, LO..HI, e.g. 1..64 or 16MiB..4GiB")
-      ->type_name("LO..HI")
-      ->required();
+      ->type_name("LO..HI");
+  cmd.add_option("--candidates", args.candidates,
+                 "With --minimize cost: one list of candidate values, least to most capable, "
+                 "e.g. '/cache/node_type=small,large' (the --grid grammar; repeatable: every "
+                 "combination)")
+      ->type_name("PTR=VALUES")
+      ->allow_extra_args(false);
   cmd.add_option("--slo", args.slos, "An objective, e.g. 'latency_ms.p99<=10' (repeatable)")
       ->type_name("METRIC<=X")
       ->required()

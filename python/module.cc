@@ -38,6 +38,7 @@
 #include "analysis/common/errors.h"
 #include "analysis/common/memory_guard.h"
 #include "analysis/experiments/compare.h"
+#include "analysis/experiments/cost_plan.h"
 #include "analysis/experiments/plan.h"
 #include "analysis/experiments/sweep.h"
 #include "analysis/models/model_report.h"
@@ -180,6 +181,21 @@ std::string Plan(const std::string& path, const std::vector<std::string>& sets,
   return Interruptible([&] { return PlanToJson(RunPlan(spec)).dump(2) + "\n"; });
 }
 
+// plan.json for `plan --minimize cost --candidates ... --slo ...`.
+std::string CostPlan(const std::string& path, const std::vector<std::string>& sets,
+                     const std::vector<std::string>& candidates,
+                     const std::vector<std::string>& slos, unsigned replications,
+                     unsigned threads) {
+  CostPlanSpec spec;
+  spec.scenario_path = path;
+  spec.sets = ParseSets(sets);
+  for (const std::string& c : candidates) spec.candidates.push_back(ParseGrid(c, "--candidates"));
+  for (const std::string& s : slos) spec.slos.push_back(ParseSlo(s));
+  spec.replications = replications;
+  spec.threads = threads;
+  return Interruptible([&] { return CostPlanToJson(RunCostPlan(spec)).dump(2) + "\n"; });
+}
+
 // ---- replay / mrc ---------------------------------------------------------
 
 TraceFormat Format(const std::string& name) {
@@ -286,6 +302,8 @@ PYBIND11_MODULE(_cachelab, m) {
   m.def("plan", &Plan, py::arg("path"), py::arg("sets"), py::arg("minimize"), py::arg("range"),
         py::arg("step"), py::arg("slos"), py::arg("uncertain"), py::arg("replications"),
         py::arg("threads"), py::arg("model_start"));
+  m.def("cost_plan", &CostPlan, py::arg("path"), py::arg("sets"), py::arg("candidates"),
+        py::arg("slos"), py::arg("replications"), py::arg("threads"));
   m.def("csv_columns", &Columns, py::arg("time"), py::arg("key"), py::arg("size"), py::arg("op"),
         py::arg("header"), py::arg("delimiter"));
   m.def("replay", &Replay, py::arg("trace"), py::arg("format"), py::arg("policies"),

@@ -363,6 +363,14 @@ const std::vector<SummaryGroup>& SummaryGroups() {
        "(peak_rss_bytes / ram_bytes) and `verdict`: `not checked` (no RAM given), `fits` (a "
        "full node, maxmemory x fragmentation, fits in RAM), `fits at peak only` (the run's "
        "peak fits, a full node would not) or `exceeds RAM` (the node would swap or be killed)"},
+      // Written by SummaryToJson itself, only when the scenario prices something.
+      {"cost", "object",
+       "what the deployment costs per month (`cost`, `cache.node_type`; a month is 730 hours); "
+       "present only when the scenario has a price: `currency`, `cache_node_type` (empty: "
+       "none), `cache_nodes`, `cache_per_month` (nodes x the node's price per hour), "
+       "`database_per_month` (the primary), `replicas_per_month`, `network_gib_per_month` "
+       "(value bytes through the cache nodes both ways, per simulated second, over a month), "
+       "`network_per_month` (that x `network_per_gib`) and `per_month`, the sum"},
       // Written by SummaryToJson itself, only with read replicas.
       {"replicas", "object",
        "the database's read replicas (`database.replicas`); present only when it has some (the "

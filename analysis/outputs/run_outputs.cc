@@ -296,6 +296,18 @@ nlohmann::json SummaryToJson(const Summary& s) {
                    {"ram_utilization", RoundedJson(m.ram_utilization)},
                    {"verdict", m.verdict}};
   }
+  if (s.cost) {
+    const Summary::Cost& c = *s.cost;
+    j["cost"] = {{"currency", c.currency},
+                 {"cache_node_type", c.cache_node_type},
+                 {"cache_nodes", c.cache_nodes},
+                 {"cache_per_month", RoundedJson(c.cache_per_month)},
+                 {"database_per_month", RoundedJson(c.database_per_month)},
+                 {"replicas_per_month", RoundedJson(c.replicas_per_month)},
+                 {"network_gib_per_month", RoundedJson(c.network_gib_per_month)},
+                 {"network_per_month", RoundedJson(c.network_per_month)},
+                 {"per_month", RoundedJson(c.per_month)}};
+  }
   if (s.replicas) {
     const Summary::Replicas& r = *s.replicas;
     j["replicas"] = {{"count", r.count},
@@ -523,6 +535,15 @@ std::string FormatSummaryTable(const Summary& s) {
     }
     out += '\n';
   }
+  if (s.cost) {
+    const Summary::Cost& c = *s.cost;
+    out += fmt::format(
+        "\ncost per month: {:.2f} {} = cache {:.2f} ({} nodes{}) + database {:.2f} + replicas "
+        "{:.2f} + network {:.2f} ({} GiB)\n",
+        c.per_month, c.currency, c.cache_per_month, c.cache_nodes,
+        c.cache_node_type.empty() ? "" : " of " + c.cache_node_type, c.database_per_month,
+        c.replicas_per_month, c.network_per_month, Significant(c.network_gib_per_month));
+  }
   if (s.replicas) {
     const Summary::Replicas& r = *s.replicas;
     out += fmt::format(
@@ -712,6 +733,46 @@ std::string FormatClusterMetric(const ClusterMetric& c, const Summary& s) {
                                     : n.flushes);
 }
 
+// A figure of summary.json's cost or memory object (present only when the
+// scenario prices something, or has a memory model or RAM): cost.<field>,
+// memory.<field>.
+std::optional<std::string_view> AsCostOrMemoryMetric(std::string_view metric) {
+  static const std::vector<std::string_view> kNames = {
+      "cost.per_month",          "cost.cache_per_month",   "cost.database_per_month",
+      "cost.replicas_per_month", "cost.network_per_month", "cost.network_gib_per_month",
+      "cost.cache_nodes",        "memory.peak_used_bytes", "memory.peak_rss_bytes",
+      "memory.maxmemory_bytes",  "memory.ram_bytes",       "memory.ram_utilization",
+      "memory.fragmentation",    "memory.fullest_node"};
+  for (std::string_view n : kNames) {
+    if (n == metric) return n;
+  }
+  return std::nullopt;
+}
+
+std::string FormatCostOrMemoryMetric(std::string_view name, const Summary& s) {
+  if (name.rfind("cost.", 0) == 0) {
+    if (!s.cost) return "-";
+    const Summary::Cost& c = *s.cost;
+    if (name == "cost.cache_nodes") return Grouped(c.cache_nodes);
+    if (name == "cost.network_gib_per_month") return Significant(c.network_gib_per_month) + " GiB";
+    const double v = name == "cost.per_month"            ? c.per_month
+                     : name == "cost.cache_per_month"    ? c.cache_per_month
+                     : name == "cost.database_per_month" ? c.database_per_month
+                     : name == "cost.replicas_per_month" ? c.replicas_per_month
+                                                         : c.network_per_month;
+    return fmt::format("{:.2f} {}", v, c.currency);
+  }
+  if (!s.memory) return "-";
+  const Summary::Memory& m = *s.memory;
+  if (name == "memory.ram_utilization") return Percent(m.ram_utilization);
+  if (name == "memory.fragmentation") return Significant(m.fragmentation);
+  if (name == "memory.fullest_node") return Grouped(m.fullest_node);
+  return HumanBytes(name == "memory.peak_used_bytes"   ? m.peak_used_bytes
+                    : name == "memory.peak_rss_bytes"  ? m.peak_rss_bytes
+                    : name == "memory.maxmemory_bytes" ? m.maxmemory_bytes
+                                                       : m.ram_bytes);
+}
+
 // A named window's metric (metrics.windows, or "steady" with a warmup):
 // <window>.<field>, the field one of WindowMetrics(). Which windows a run has
 // is the scenario's business: a name no window has formats as "-".
@@ -758,12 +819,14 @@ std::vector<std::string> ParseMetricList(const std::string& text) {
     std::string name = text.substr(start, comma - start);
     const SummaryMetric* m = FindMetric(name);
     if (name != "alerts" && !AsClassMetric(name) && !AsClusterMetric(name) &&
-        !AsWindowMetric(name) && (m == nullptr || m->kind == MetricKind::kString)) {
+        !AsCostOrMemoryMetric(name) && !AsWindowMetric(name) &&
+        (m == nullptr || m->kind == MetricKind::kString)) {
       throw InputError(fmt::format(
           "--metrics {}: {} is not a metric of summary.json; expected dotted names such as "
           "cache.hit_ratio,latency_ms.p99 (results/README.md lists them), "
           "classes.<class>.hit_ratio, cluster.max_cpu_utilization, "
-          "cluster.per_node.<i>.cpu_utilization, <window>.latency_ms.p99, or alerts",
+          "cluster.per_node.<i>.cpu_utilization, cost.per_month, memory.peak_rss_bytes, "
+          "<window>.latency_ms.p99, or alerts",
           jsonread::QuoteClipped(text), jsonread::QuoteClipped(name)));
     }
     names.push_back(std::move(name));
@@ -784,6 +847,12 @@ std::string MetricRowLabel(std::string_view name) {
     std::replace(field.begin(), field.end(), '_', ' ');
     std::replace(field.begin(), field.end(), '.', ' ');
     return w->window + ": " + field;
+  }
+  if (AsCostOrMemoryMetric(name)) {
+    std::string label(name);
+    std::replace(label.begin(), label.end(), '_', ' ');
+    std::replace(label.begin(), label.end(), '.', ' ');
+    return label;
   }
   if (const std::optional<ClusterMetric> c = AsClusterMetric(name)) {
     std::string field = c->field;
@@ -817,6 +886,7 @@ std::string FormatMetric(std::string_view name, const Summary& s) {
   if (const std::optional<ClusterMetric> c = AsClusterMetric(name)) {
     return FormatClusterMetric(*c, s);
   }
+  if (AsCostOrMemoryMetric(name)) return FormatCostOrMemoryMetric(name, s);
   if (const std::optional<WindowMetricRef> w = AsWindowMetric(name)) {
     return FormatWindowMetric(*w, s);
   }

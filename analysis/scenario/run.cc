@@ -24,6 +24,9 @@ RunResult RunScenario(const Scenario& scenario, const RunOptions& options) {
     if (row.time_s < end_s) rows.push_back(row);
   }
   r.summary.alerts = EvaluateAlerts(scenario.alerts, rows);
+  const WorldConfig& w = scenario.world;
+  r.summary.cost = MonthlyCost(scenario.cost, w.cache.enabled ? w.cache.cluster.nodes : 0,
+                               w.database.replicas.count, r.summary);
   return r;
 }
 

@@ -56,7 +56,7 @@ class Loader {
     json& out = s.resolved = json::object();
     ObjectReader r(o_, {&doc, ""});
     r.CheckFields({"name", "description", "seed", "duration", "workload", "instances", "cache",
-                   "database", "policies", "metrics", "alerts"});
+                   "database", "policies", "metrics", "alerts", "cost"});
 
     s.name = Name(r.Required("name", "a name such as \"user-lookup\""));
     out["name"] = s.name;
@@ -75,8 +75,10 @@ class Loader {
     Workload(r.Required("workload", "an object with \"rate\" or \"trace\""), &s.world.workload,
              &out["workload"]);
     Instances(r.Optional("instances", json::object()), &s.world.instances, &out["instances"]);
+    // Before the cache: a node type names one of the cost block's.
+    Cost(r.Optional("cost", json::object()), &s.cost, &out["cost"]);
     Cache(r.Required("cache", "an object with at least \"capacity\""), &s.world.cache,
-          &s.stack.eviction, &out["cache"]);
+          &s.stack.eviction, &s.cost, &out["cache"]);
     Database(r.Optional("database", json::object()), s.world.instances.count, &s.world.database,
              &out["database"]);
     // The key classes' own service times travel with the database; the
@@ -689,18 +691,123 @@ class Loader {
 
   // ---- Cache and database --------------------------------------------------------------
 
-  void Cache(const Node& n, CacheConfig* c, PolicyChoice* eviction, json* out) {
+  void Cost(const Node& n, CostConfig* c, json* out) {
     ObjectReader r(o_, n);
-    r.CheckFields({"enabled", "capacity", "max_items", "entry_overhead", "memory", "eviction",
-                   "rtt", "timeout", "active_expiry", "faults", "cluster", "cpu", "network"});
+    r.CheckFields({"currency", "cache_node_per_hour", "database_per_hour", "replica_per_hour",
+                   "network_per_gib", "node_types"});
+    *out = json::object();
+    {
+      const Node cur = r.Optional("currency", "USD");
+      c->currency = jsonread::ReadString(o_, cur);
+      if (c->currency.empty() || c->currency.size() > 8) {
+        Expected(o_, cur, "must be a currency code such as \"USD\" (1 to 8 characters)");
+      }
+      (*out)["currency"] = c->currency;
+    }
+    const auto price = [&](const char* name) {
+      return NumberField(r.Optional(name, 0), Lower::kNonNegative, &(*out)[name]);
+    };
+    c->cache_node_per_hour = price("cache_node_per_hour");
+    c->database_per_hour = price("database_per_hour");
+    c->replica_per_hour = price("replica_per_hour");
+    c->network_per_gib = price("network_per_gib");
+    const Node types = r.Optional("node_types", json::object());
+    if (!types.value->is_object()) {
+      Expected(o_, types, "must be an object of node types by name");
+    }
+    json& out_types = (*out)["node_types"] = json::object();
+    for (const auto& [name, value] : types.value->items()) {
+      const Node t{&value, Child(types.pointer, name)};
+      ObjectReader f(o_, t);
+      f.CheckFields({"ram", "maxmemory", "bandwidth_mbit", "per_hour"});
+      NodeType nt;
+      nt.name = name;
+      json& o = out_types[name] = json::object();
+      nt.ram_bytes = SizeField(f.Required("ram", "a size such as \"13GiB\""), Lower::kPositive,
+                               &o["ram"]);
+      // ElastiCache's default reserved-memory-percent is 25.
+      const std::string three_quarters = std::to_string(nt.ram_bytes / 4 * 3) + "B";
+      const Node mm = f.Optional("maxmemory", three_quarters);
+      nt.maxmemory_bytes = SizeField(mm, Lower::kPositive, &o["maxmemory"]);
+      if (nt.maxmemory_bytes > nt.ram_bytes) Expected(o_, mm, "must be at most ram");
+      const Node bw = f.Optional("bandwidth_mbit", 0);
+      nt.bandwidth_mbit = jsonread::ReadNumber(o_, bw);
+      if (!(nt.bandwidth_mbit >= 0 && nt.bandwidth_mbit <= 1e7)) {
+        Expected(o_, bw, "must be a number of megabits per second from 0 to 10,000,000");
+      }
+      o["bandwidth_mbit"] = CanonicalNumber(nt.bandwidth_mbit);
+      nt.per_hour = NumberField(f.Required("per_hour", "a price per hour such as 0.2"),
+                                Lower::kNonNegative, &o["per_hour"]);
+      c->node_types.push_back(std::move(nt));
+    }
+  }
+
+  // A node type (cost.h) sets the node's capacity, RAM, bandwidth and price;
+  // those fields may still be spelled out, with its values only.
+  void ApplyNodeType(ObjectReader& r, const Node& type_node, CacheConfig* c,
+                     CostConfig* cost, json* out) {
+    const NodeType* t = cost->Find(cost->cache_node_type);
+    if (t == nullptr) {
+      std::string names;
+      for (const NodeType& nt : cost->node_types) names += (names.empty() ? "" : ", ") + nt.name;
+      Expected(o_, type_node,
+               names.empty() ? "to name one of /cost/node_types, which has none"
+                             : "to name one of /cost/node_types (" + names + ")");
+    }
+    const std::string& type = cost->cache_node_type;
+    const auto same = [&](const char* field, const json& resolved, const json& typed) {
+      if (resolved != typed) {
+        Expected(o_, r.Optional(field, json()),
+                 "to be left out or equal to node type " + type + "'s (" + typed.dump() + ")");
+      }
+    };
+    const json capacity = FormatSize(t->maxmemory_bytes);
+    if (r.Has("capacity")) {
+      same("capacity", json(FormatSize(c->capacity_bytes)), capacity);
+    }
+    c->capacity_bytes = t->maxmemory_bytes;
+    (*out)["capacity"] = capacity;
+    if (c->memory.ram_bytes != 0 && c->memory.ram_bytes != t->ram_bytes) {
+      Expected(o_, {&(*out)["memory"]["ram"], r.node().pointer + "/memory/ram"},
+               "to be left out or equal to node type " + type + "'s ram");
+    }
+    c->memory.ram_bytes = t->ram_bytes;
+    (*out)["memory"]["ram"] = FormatSize(t->ram_bytes);
+    if (t->bandwidth_mbit > 0) {
+      if (c->network.bandwidth_mbit != 0 && c->network.bandwidth_mbit != t->bandwidth_mbit) {
+        Expected(o_,
+                 {&(*out)["network"]["bandwidth_mbit"],
+                  r.node().pointer + "/network/bandwidth_mbit"},
+                 "to be left out or equal to node type " + type + "'s bandwidth_mbit");
+      }
+      c->network.bandwidth_mbit = t->bandwidth_mbit;
+      (*out)["network"]["bandwidth_mbit"] = CanonicalNumber(t->bandwidth_mbit);
+    }
+    if (cost->cache_node_per_hour != 0) {
+      Expected(o_, {&(*out)["node_type"], r.node().pointer + "/node_type"},
+               "to be left out beside /cost/cache_node_per_hour (the node type has its price)");
+    }
+  }
+
+  void Cache(const Node& n, CacheConfig* c, PolicyChoice* eviction, CostConfig* cost,
+             json* out) {
+    ObjectReader r(o_, n);
+    r.CheckFields({"enabled", "capacity", "node_type", "max_items", "entry_overhead", "memory",
+                   "eviction", "rtt", "timeout", "active_expiry", "faults", "cluster", "cpu",
+                   "network"});
     *out = json::object();
     {
       const Node en = r.Optional("enabled", true);
       c->enabled = jsonread::ReadBool(o_, en);
       (*out)["enabled"] = c->enabled;
     }
-    c->capacity_bytes = SizeField(r.Required("capacity", "a size such as \"256MiB\""),
-                                  Lower::kPositive, &(*out)["capacity"]);
+    const Node type_node = r.Optional("node_type", "");
+    cost->cache_node_type = jsonread::ReadString(o_, type_node);
+    (*out)["node_type"] = cost->cache_node_type;
+    if (cost->cache_node_type.empty() || r.Has("capacity")) {
+      c->capacity_bytes = SizeField(r.Required("capacity", "a size such as \"256MiB\""),
+                                    Lower::kPositive, &(*out)["capacity"]);
+    }
     c->max_items = static_cast<uint64_t>(
         IntegerField(r.Optional("max_items", 0), Lower::kNonNegative,
                      std::numeric_limits<int64_t>::max(), &(*out)["max_items"]));
@@ -748,6 +855,7 @@ class Loader {
       }
       net["bandwidth_mbit"] = CanonicalNumber(c->network.bandwidth_mbit);
     }
+    if (!cost->cache_node_type.empty()) ApplyNodeType(r, type_node, c, cost, out);
     {
       const Node faults = r.Optional("faults", json::array());
       if (!faults.value->is_array()) {
@@ -992,7 +1100,8 @@ class Loader {
                                    "invalidation", "degradation", "warming",
                                    "peak",         "alerts",      "live",
                                    "classes",      "cluster",     "api",
-                                   "replicas",     "memory",      "pools"};
+                                   "replicas",     "memory",      "cost",
+                                   "pools"};
     if (m->warmup > Duration()) taken.insert("steady");
     json& out_windows = (*out)["windows"] = json::array();
     for (size_t i = 0; i < windows.value->size(); ++i) {

@@ -11,6 +11,7 @@
 
 #include "analysis/common/units.h"
 #include "analysis/scenario/alerts.h"
+#include "analysis/scenario/cost.h"
 #include "policies/registry.h"
 #include "sim/model/config.h"
 
@@ -23,6 +24,7 @@ struct Scenario {
   WorldConfig world;
   StackConfig stack;
   std::vector<AlertRule> alerts;
+  CostConfig cost;
   nlohmann::json resolved;  // the input with overrides applied and every default filled in
 };
 

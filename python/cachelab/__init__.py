@@ -297,12 +297,21 @@ def sweep(scenario=None, grid=None, replications=5, set=None, threads=None,  # n
 
 
 def plan(scenario=None, minimize=None, range=None, slo=(), step="", uncertain=None,  # noqa: A002
-         replications=5, set=None, threads=None, model_start=True):  # noqa: A002
+         replications=5, set=None, threads=None, model_start=True, candidates=None):  # noqa: A002
     """``cachelab plan --minimize PTR --range LO..HI --slo ...``: plan.json as a dict.
-    `slo` is a str or a list of "METRIC<=X" texts; `uncertain` {pointer: values}."""
+    `slo` is a str or a list of "METRIC<=X" texts; `uncertain` {pointer: values}.
+    ``minimize="cost"`` with `candidates` {pointer: values, least to most capable} is
+    ``plan --minimize cost --candidates ...``: the cheapest candidate meeting the SLOs."""
+    slos = [slo] if isinstance(slo, str) else list(slo)
+    if minimize == "cost":
+        if range or not candidates:
+            raise TypeError("plan(minimize='cost') needs candidates={pointer: values}, no range")
+        doc = _experiment(_cachelab.cost_plan, scenario, _sets(set),
+                          _axes(candidates, "candidates"), slos, int(replications),
+                          _threads(threads))
+        return json.loads(doc)
     if not minimize or not range:
         raise TypeError("plan needs minimize=POINTER and range='LO..HI'")
-    slos = [slo] if isinstance(slo, str) else list(slo)
     doc = _experiment(_cachelab.plan, scenario, _sets(set), minimize, str(range), str(step or ""),
                       slos, _axes(uncertain or {}, "uncertain"), int(replications),
                       _threads(threads), bool(model_start))

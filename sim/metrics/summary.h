@@ -36,6 +36,9 @@ struct Summary {
     // those that never served a hit before they left or the run ended.
     uint64_t stored = 0, unused = 0;
     double unused_ratio = 0;  // unused / stored; 0 when nothing was stored
+    // Value bytes through the nodes' links, both ways (not in summary.json:
+    // the cost block's traffic).
+    uint64_t transfer_bytes = 0;
   } cache;
 
   struct Db {
@@ -216,6 +219,18 @@ struct Summary {
     std::string verdict;
   };
   std::optional<Memory> memory;
+
+  // What the deployment costs per month (analysis/scenario/cost.h; filled by
+  // analysis/), set only when the scenario prices something.
+  struct Cost {
+    std::string currency;
+    std::string cache_node_type;  // empty: none
+    uint32_t cache_nodes = 0;
+    double cache_per_month = 0, database_per_month = 0, replicas_per_month = 0;
+    double network_gib_per_month = 0, network_per_month = 0;
+    double per_month = 0;  // the sum
+  };
+  std::optional<Cost> cost;
 
   // The database's read replicas (DatabaseConfig::replicas), set only when
   // it has some; the `db` section stays the primary's.

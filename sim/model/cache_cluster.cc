@@ -182,6 +182,8 @@ CacheServerStats CacheCluster::stats() const {
     s.leases_issued += o.leases_issued;
     s.lease_sets_rejected += o.lease_sets_rejected;
     s.flushes += o.flushes;
+    s.bytes_in += o.bytes_in;
+    s.bytes_out += o.bytes_out;
   }
   return s;
 }

@@ -24,17 +24,16 @@ Time CacheServer::UpAgainAt(Time t) const {
 }
 
 Duration CacheServer::Serve(uint64_t bytes, bool value_out) {
+  (value_out ? stats_.bytes_out : stats_.bytes_in) += bytes;
   const bool link = config_.network.Limited() && bytes > 0;
   if (!config_.cpu.Limited() && !link) return Duration();
   const Time now = sim_.now();
   Time t = now;
   if (link && !value_out) {
-    stats_.bytes_in += bytes;
     t = Link(&link_in_free_, &stats_.link_in_busy_ns, bytes, t);
   }
   t = Cpu(bytes, t);
   if (link && value_out) {
-    stats_.bytes_out += bytes;
     t = Link(&link_out_free_, &stats_.link_out_busy_ns, bytes, t);
   }
   return t - now;

@@ -60,8 +60,9 @@ struct CacheServerStats {
   uint64_t hits = 0;                         // gets (and lease gets) that found an entry
   uint64_t cpu_ops = 0;                      // operations served by a limited CPU
   int64_t cpu_busy_ns = 0, cpu_wait_ns = 0;  // serving them, and their waits before it
-  // A limited link (config.network): bytes and busy time each way, and the
-  // waits of values for their direction.
+  // Value bytes each way (SET values in, GET answers out), limited link or
+  // not; a limited link's (config.network) busy time each way, and the waits
+  // of values for their direction.
   uint64_t bytes_in = 0, bytes_out = 0;
   int64_t link_in_busy_ns = 0, link_out_busy_ns = 0, link_wait_ns = 0;
   uint64_t leases_issued = 0, lease_sets_rejected = 0;

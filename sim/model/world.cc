@@ -481,6 +481,7 @@ Summary World::BuildSummary() {
   s.cache.gets = cs.gets;
   s.cache.sets = cs.sets;
   s.cache.deletes = cs.deletes;
+  s.cache.transfer_bytes = cs.bytes_in + cs.bytes_out;
   FillDatabaseSummary(s, db_.stats(), db_.total_connections(), end);
   FillDatabaseVerdict(s, config_.database, db_.pools(), config_.duration);
   FillStampedeSummary(s, stampede_);

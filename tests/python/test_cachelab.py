@@ -195,6 +195,22 @@ def test_plan_equals_the_cli(tmp_path):
     assert doc == json.loads((out / "plan.json").read_text())
 
 
+def test_cost_plan_equals_the_cli(tmp_path):
+    out = tmp_path / "cost-plan"
+    scenario = ROOT / "tests/data/cost_plan.json"
+    code, _, err = cli("plan", scenario, "--minimize", "cost",
+                       "--candidates", "/cache/node_type=small,large",
+                       "--candidates", "/cache/cluster/nodes=1..4:+1",
+                       "--slo", "steady.cache.hit_ratio>=0.6", "--replications", 2, "--out", out)
+    assert code == 0, err
+    doc = cachelab.plan(scenario, minimize="cost",
+                        candidates={"/cache/node_type": ["small", "large"],
+                                    "/cache/cluster/nodes": "1..4:+1"},
+                        slo="steady.cache.hit_ratio>=0.6", replications=2, threads=2)
+    assert doc == json.loads((out / "plan.json").read_text())
+    assert doc["answer"] == "/cache/node_type=small /cache/cluster/nodes=3"
+
+
 # ---- traces --------------------------------------------------------------------------------------
 
 TRACE = ROOT / "tests/data/cloudPhysicsIO.oracleGeneral.bin.zst"

@@ -81,6 +81,10 @@ PROBES = [
     ("/policies/write", {"name": "write-around"}),
 ]
 
+# What cache.node_type sets in place of the schema's defaults.
+NODE_TYPE_FIELDS = {"/cache/capacity", "/cache/memory", "/cache/memory/ram", "/cache/network",
+                    "/cache/network/bandwidth_mbit"}
+
 # Schema $defs holding each role's policy choice; params schemas are
 # $defs/params-<role>-<name>.
 ROLES = ["read", "write", "invalidation", "guard", "l1", "warming", "degradation", "eviction"]
@@ -108,6 +112,7 @@ class Checker:
         self.cachelab = cachelab
         self.problems = []
         self.exercised = set()  # ids of object alternatives some resolved value matched
+        self.node_type = ""  # the scenario being walked's cache.node_type
         self.unresolved = 0  # scenarios the loader could not resolve
         self.validator = jsonschema.Draft202012Validator(schema)
 
@@ -211,7 +216,18 @@ class Checker:
             for n in nodes:
                 if "properties" in n and not n["properties"]:
                     self.exercised.add(id(n))
+            # A map of named objects (cost.node_types): every key not among
+            # the properties is one of additionalProperties' objects.
+            extra = [n["additionalProperties"] for n in nodes
+                     if isinstance(n.get("additionalProperties"), dict)]
+            for n in nodes:
+                if extra and isinstance(n.get("additionalProperties"), dict):
+                    self.exercised.add(id(n))
             for key in sorted(set(resolved) - set(properties)):
+                if extra:
+                    child_raw = raw.get(key) if isinstance(raw, dict) else None
+                    self.walk(where, pointer + "/" + key, extra, resolved[key], child_raw)
+                    continue
                 self.problem("%s/%s: the loader fills a field the schema does not describe"
                              % (pointer, key), where)
             for key in sorted(set(properties) - set(resolved)):
@@ -229,6 +245,9 @@ class Checker:
                 self.walk(where, "%s/%d" % (pointer, i), items, element, child_raw)
 
     def check_defaults(self, where, pointer, subschemas, resolved):
+        # A node type sets these (analysis/scenario/cost.h): their default is the type's.
+        if self.node_type and pointer in NODE_TYPE_FIELDS:
+            return
         defaults = []
         for s in subschemas:
             for n in self.applicable(s, resolved):
@@ -269,6 +288,7 @@ class Checker:
         for e in self.validator.iter_errors(resolved):
             self.problem("resolved scenario does not validate: %s: %s"
                          % ("/" + "/".join(map(str, e.absolute_path)), e.message), label)
+        self.node_type = resolved.get("cache", {}).get("node_type", "")
         self.walk(label, "", [self.schema], resolved, raw)
 
     def check_policies(self):

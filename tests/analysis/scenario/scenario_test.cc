@@ -219,6 +219,7 @@ TEST_CASE("a minimal scenario gets every default, in canonical form", "[analysis
     "cache": {
       "enabled": true, "capacity": "1MiB", "max_items": 0, "entry_overhead": "64B",
       "memory": {"model": "flat", "key_bytes": 24, "fragmentation": 1, "ram": "0B"},
+      "node_type": "",
       "eviction": {"name": "lru", "params": {}},
       "rtt": {"kind": "lognormal", "mean": "300us", "sigma": 0.3},
       "timeout": "50ms",
@@ -245,7 +246,9 @@ TEST_CASE("a minimal scenario gets every default, in canonical form", "[analysis
       "degradation": {"name": "fallback", "params": {"breaker_open": "0"}}
     },
     "metrics": {"interval": "10s", "warmup": "0", "windows": []},
-    "alerts": []
+    "alerts": [],
+    "cost": {"currency": "USD", "cache_node_per_hour": 0, "database_per_hour": 0,
+             "replica_per_hour": 0, "network_per_gib": 0, "node_types": {}}
   })");
   CHECK(s.resolved == expected);
   CHECK(s.world.seed == 1);
@@ -384,9 +387,9 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
           "[analysis][scenario]") {
   const std::string top_fields =
       "name, description, seed, duration, workload, instances, cache, database, policies, metrics, "
-      "alerts";
+      "alerts, cost";
   const std::string cache_fields =
-      "enabled, capacity, max_items, entry_overhead, memory, eviction, rtt, timeout, "
+      "enabled, capacity, node_type, max_items, entry_overhead, memory, eviction, rtt, timeout, "
       "active_expiry, "
       "faults, "
       "cluster, cpu, network";
@@ -894,7 +897,7 @@ TEST_CASE("overrides replace fields, add optional ones and index arrays", "[anal
 
 TEST_CASE("bad overrides name the override and the pointer", "[analysis][scenario]") {
   const std::string cache_fields =
-      "enabled, capacity, max_items, entry_overhead, memory, eviction, rtt, timeout, "
+      "enabled, capacity, node_type, max_items, entry_overhead, memory, eviction, rtt, timeout, "
       "active_expiry, "
       "faults, "
       "cluster, cpu, network";
@@ -903,7 +906,7 @@ TEST_CASE("bad overrides name the override and the pointer", "[analysis][scenari
        "--set /cache/capcity=1GiB: unknown field; valid fields are " + cache_fields},
       {"/cachee/capacity=1GiB",
        "--set /cachee/capacity=1GiB: /cachee: unknown field; valid fields are name, description, "
-       "seed, duration, workload, instances, cache, database, policies, metrics, alerts"},
+       "seed, duration, workload, instances, cache, database, policies, metrics, alerts, cost"},
       {"/cache/active_expiry/foo=1",
        "--set /cache/active_expiry/foo=1: unknown field; valid fields are interval, limit"},
       {"/database/connections=0", "--set /database/connections=0: must be an integer > 0, got 0"},
