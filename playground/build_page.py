@@ -42,11 +42,18 @@ def lessons():
     for entry in json.loads(read(os.path.join(ROOT, "scenarios", "catalog.json"))):
         text = read(os.path.join(ROOT, "scenarios", entry["file"]))
         trace = json.loads(text).get("workload", {}).get("trace")
+        # A trace file is not in the page (and .zst traces need the native
+        # build), nor is `plan`'s search: the lesson is shown, with its
+        # reference numbers, not run.
+        native_only = ""
+        if trace:
+            native_only = ("it replays the trace file %s, which the playground does not carry; "
+                           "run it with the native CLI" % trace["path"])
+        elif entry.get("plan"):
+            native_only = ("it runs `cachelab plan --minimize cost`, a search over many runs that "
+                           "the playground does not offer; run it with the native CLI")
         out.append({
-            # A trace file is not in the page (and .zst traces need the native
-            # build): the lesson is shown, with its reference numbers, not run.
-            "native_only": ("it replays the trace file %s, which the playground does not carry; "
-                            "run it with the native CLI" % trace["path"]) if trace else "",
+            "native_only": native_only,
             "file": entry["file"],
             "title": entry["title"],
             "article": entry["article"],

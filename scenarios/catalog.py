@@ -73,6 +73,14 @@ def command_for(entry, cachelab_name="cachelab", root="results/runs/"):
     results/baselines/."""
     path = "scenarios/" + entry["file"]
     out = root + entry["file"][:-len(".json")]
+    plan = entry.get("plan")
+    if plan:
+        args = [cachelab_name, "plan", path, "--minimize", "cost"]
+        for c in plan["candidates"]:
+            args += ["--candidates", c]
+        for slo in plan["slo"]:
+            args += ["--slo", slo]
+        return args + ["--replications", str(plan["replications"]), "--out", out], out
     if entry["vary"]:
         args = [cachelab_name, "compare", path]
         for v in entry["vary"]:
@@ -100,8 +108,43 @@ def run_entry(entry, cachelab, root):
     return result_rows(entry, out), seconds, out
 
 
+def nest(flat):
+    """{"a.b": x} as {"a": {"b": x}}, so claims read plan figures like summary paths."""
+    out = {}
+    for path, value in flat.items():
+        node = out
+        parts = path.split(".")
+        for p in parts[:-1]:
+            node = node.setdefault(p, {})
+        node[parts[-1]] = value
+    return out
+
+
+def plan_rows(folder):
+    """A cost plan's candidates that ran, labelled by their values joined with '-' ("large-2"),
+    each a summary-like dict of its figures' means, then the answer as "answer"."""
+    with open(os.path.join(folder, "plan.json"), encoding="utf-8") as f:
+        plan = json.load(f)
+    rows, answer = [], None
+    for c in plan["candidates"]:
+        if "figures" not in c:
+            continue
+        flat = {name: m["mean"] for name, m in c["figures"].items()}
+        flat.update({s["metric"]: s["mean"] for s in c["slos"]})
+        row = nest(flat)
+        row.update(outcome=c["outcome"], instance_per_month=c["instance_per_month"],
+                   label="-".join(c["values"]))
+        rows.append((row["label"], row))
+        if c["label"] == plan["answer"]:
+            answer = row
+    return rows + [("answer", answer)]
+
+
 def result_rows(entry, folder):
-    """[(label, summary)] of the entry's result folder: its variants (compare.json) or its run."""
+    """[(label, summary)] of the entry's result folder: its variants (compare.json), its run,
+    or a cost plan's candidates (plan_rows)."""
+    if entry.get("plan"):
+        return plan_rows(folder)
     if entry["vary"]:
         with open(os.path.join(folder, "compare.json"), encoding="utf-8") as f:
             return [(v["label"], v["summary"]) for v in json.load(f)]
@@ -149,6 +192,7 @@ def render(entry, rows, checked):
     lines.append("")
     lines.append(claims.render_text(entry["lesson"], results))
     lines.append("")
+    rows = [(label, summary) for label, summary in rows if label != "answer"]
     header = ["metric"] + [label for label, _ in rows]
     lines.append("| " + " | ".join(header) + " |")
     lines.append("|" + "---|" * len(header))
