@@ -15,15 +15,28 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..",
 const require = createRequire(import.meta.url);
 const claims = require(path.join(root, "playground/page/claims.js"));
 const read = (p) => JSON.parse(fs.readFileSync(path.join(root, p), "utf8"));
+const catalog = read("scenarios/catalog.json");
+
+// A cost plan's rows (candidates and "answer") as scenarios/catalog.py builds them.
+function planRows(entry) {
+  return JSON.parse(execFileSync("python3", ["-c", `
+import json, sys
+sys.path.insert(0, "scenarios")
+import catalog
+entry = json.loads(sys.argv[1])
+print(json.dumps(catalog.result_rows(entry, "results/baselines/" + entry["file"][:-5])))
+`, JSON.stringify(entry)], { cwd: root, encoding: "utf8" }));
+}
 
 function reference(file, vary) {
+  const entry = catalog.find((c) => c.file === file);
+  if (entry && entry.plan) return planRows(entry);
   const base = "results/baselines/" + file.replace(/\.json$/, "");
   if (vary.length) return read(base + "/compare.json").map((v) => [v.label.replace(/ /g, "+"), v.summary]);
   return [["run", read(base + "/summary.json")]];
 }
 
 const cases = [];
-const catalog = read("scenarios/catalog.json");
 for (const e of catalog) {
   const results = Object.fromEntries(reference(e.file, e.vary));
   for (const text of e.expect || []) cases.push({ text, results });
