@@ -371,6 +371,33 @@ struct PlanArgs {
   bool no_model_start = false;
 };
 
+// Either plan's search (`run`, announcing itself on `line`), then plan.json
+// published into --out (or printed with --json) and the table printed; Ctrl-C
+// during the search writes nothing.
+template <class Result, class Search>
+int SearchAndPublish(const PlanArgs& args, std::optional<ProgressLine>& line, Search run,
+                     void (*write)(const std::string&, const Result&),
+                     nlohmann::json (*to_json)(const Result&),
+                     std::string (*format)(const Result&)) {
+  std::optional<Result> ran;
+  try {
+    ran = run();
+  } catch (const Interrupted&) {
+    line.reset();
+    return ReportInterrupted(NothingWritten(args.out));
+  }
+  const Result& result = *ran;
+  line.reset();  // clear the progress line before the table
+  const std::string dir = args.out.empty() ? DefaultPlanDir(result.name) : args.out;
+  return PublishUnlessInterrupted(
+      dir, [&](const std::string& d) { write(d, result); },
+      [&] {
+        return args.json ? to_json(result).dump(2) + '\n'
+                         : format(result) + "output: " + dir + '\n';
+      },
+      std::nullopt);
+}
+
 // `plan --minimize cost` (analysis/experiments/cost_plan.h).
 int CostPlanCommand(const PlanArgs& args) {
   if (!args.range.empty()) {
@@ -395,23 +422,9 @@ int CostPlanCommand(const PlanArgs& args) {
                    fmt::format("plan: candidate {} ({} listed), {}", done + 1, total, label));
     };
   }
-  std::optional<CostPlanResult> ran;
-  try {
-    ran = RunCostPlan(spec);
-  } catch (const Interrupted&) {
-    line.reset();
-    return ReportInterrupted(NothingWritten(args.out));
-  }
-  const CostPlanResult& result = *ran;
-  line.reset();
-  const std::string dir = args.out.empty() ? DefaultPlanDir(result.name) : args.out;
-  return PublishUnlessInterrupted(
-      dir, [&](const std::string& d) { WriteCostPlanOutputs(d, result); },
-      [&] {
-        return args.json ? CostPlanToJson(result).dump(2) + '\n'
-                         : FormatCostPlan(result) + "output: " + dir + '\n';
-      },
-      std::nullopt);
+  return SearchAndPublish(
+      args, line, [&] { return RunCostPlan(spec); }, WriteCostPlanOutputs, CostPlanToJson,
+      FormatCostPlan);
 }
 
 int PlanCommand(const PlanArgs& args) {
@@ -444,23 +457,8 @@ int PlanCommand(const PlanArgs& args) {
                                spec.pointer, value));
     };
   }
-  std::optional<PlanResult> ran;
-  try {
-    ran = RunPlan(spec);
-  } catch (const Interrupted&) {
-    line.reset();
-    return ReportInterrupted(NothingWritten(args.out));
-  }
-  const PlanResult& result = *ran;
-  line.reset();  // clear the progress line before the table
-  const std::string dir = args.out.empty() ? DefaultPlanDir(result.name) : args.out;
-  return PublishUnlessInterrupted(
-      dir, [&](const std::string& d) { WritePlanOutputs(d, result); },
-      [&] {
-        return args.json ? PlanToJson(result).dump(2) + '\n'
-                         : FormatPlan(result) + "output: " + dir + '\n';
-      },
-      std::nullopt);
+  return SearchAndPublish(
+      args, line, [&] { return RunPlan(spec); }, WritePlanOutputs, PlanToJson, FormatPlan);
 }
 
 }  // namespace
