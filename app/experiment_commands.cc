@@ -151,15 +151,6 @@ struct SweepArgs {
   std::vector<std::string> slos;  // drawn on the report's charts
 };
 
-// The sensitivity table's metrics: the sweep table's defaults and the --slo ones.
-std::vector<std::string> SensitivityMetrics(const std::vector<std::string>& slo_metrics) {
-  std::vector<std::string> m = {"cache.hit_ratio", "latency_ms.p99", "db.utilization"};
-  for (const std::string& s : slo_metrics) {
-    if (std::find(m.begin(), m.end(), s) == m.end()) m.push_back(s);
-  }
-  return m;
-}
-
 // Writes the outputs of a finished sweep, removes its .partial folder and
 // prints the summary; the exit code.
 int FinishSweep(const SweepPlan& plan, const std::string& dir, const SweepRun& run,
@@ -202,26 +193,8 @@ SweepPlan MakeSweepPlanFromArgs(const SweepArgs& args) {
   // The report's SLOs are checked before any simulation, not after an hour of sweep.
   std::vector<Slo> slos;
   for (const std::string& text : args.slos) slos.push_back(ParseSlo(text));
-  std::vector<Grid> grids;
-  for (const std::string& g : args.grids) grids.push_back(ParseGrid(g));
-  if (grids.empty() && args.sensitivity.empty()) {
-    throw InputError("sweep: give at least one --grid or --sensitivity");
-  }
-  if (!args.sensitivity.empty()) {
-    // Each input's base is the scenario's own value, --set overrides applied.
-    const std::vector<Override> sets = ParseOverrides(args.sets);
-    const Scenario base =
-        args.scenario.empty() ? LoadDefaultScenario(sets) : LoadScenarioFile(args.scenario, sets);
-    for (const std::string& text : args.sensitivity) {
-      Grid g = ParseSensitivity(text, base.resolved);
-      for (const Grid& other : grids) {
-        if (other.pointer == g.pointer) {
-          throw InputError("--sensitivity " + text + ": " + g.pointer + " is already varied");
-        }
-      }
-      grids.push_back(std::move(g));
-    }
-  }
+  const std::vector<Grid> grids =
+      SweepGrids(args.scenario, ParseOverrides(args.sets), args.grids, args.sensitivity);
   SweepPlan plan =
       MakeSweepPlan(args.scenario, ParseOverrides(args.sets), grids, args.replications);
   CheckSloMetrics(slos, SummaryMetricNames(plan.points.front().scenario.world.metrics));

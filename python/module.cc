@@ -140,20 +140,41 @@ std::vector<std::pair<std::string, std::string>> Compare(const std::string& path
   return Interruptible([&] { return CompareFiles(RunCompare(path, overrides, parsed, threads)); });
 }
 
-// (sweep.csv, sweep.json) for the plan the CLI's `sweep --grid ...` makes.
-std::pair<std::string, std::string> Sweep(const std::string& path,
-                                          const std::vector<std::string>& sets,
-                                          const std::vector<std::string>& grids,
-                                          unsigned replications, unsigned threads) {
-  if (grids.empty()) throw InputError("sweep: give at least one grid");
-  std::vector<Grid> parsed;
-  for (const std::string& g : grids) parsed.push_back(ParseGrid(g));
-  const SweepPlan plan = MakeSweepPlan(path, ParseSets(sets), parsed, replications);
+using SensitivityTuple = std::tuple<std::string, std::string, std::string, double, double, double,
+                                    double, std::optional<double>>;
+
+// (sweep.csv, sweep.json, the sensitivity table as the CLI prints it, its
+// rows) for the plan the CLI's `sweep --grid ... --sensitivity ... --slo ...`
+// makes; the table is "" and the rows empty without sensitivity inputs.
+std::tuple<std::string, std::string, std::string, std::vector<SensitivityTuple>> Sweep(
+    const std::string& path, const std::vector<std::string>& sets,
+    const std::vector<std::string>& grids, const std::vector<std::string>& sensitivity,
+    const std::vector<std::string>& slos, unsigned replications, unsigned threads) {
+  // The CLI's checks, in its order (app/experiment_commands.cc), before any run.
+  std::vector<Slo> parsed;
+  std::vector<std::string> slo_metrics;
+  for (const std::string& s : slos) {
+    parsed.push_back(ParseSlo(s));
+    slo_metrics.push_back(parsed.back().metric);
+  }
+  const std::vector<Override> overrides = ParseSets(sets);
+  const SweepPlan plan =
+      MakeSweepPlan(path, overrides, SweepGrids(path, overrides, grids, sensitivity), replications);
+  CheckSloMetrics(parsed, SummaryMetricNames(plan.points.front().scenario.world.metrics));
   std::vector<size_t> all(plan.points.size());
   for (size_t i = 0; i < all.size(); ++i) all[i] = i;
   const std::vector<PointResult> points =
       Interruptible([&] { return RunSweepPoints(plan, all, threads); });
-  return {SweepToCsv(plan, points), SweepToJson(plan, points).dump(2) + "\n"};
+  std::string table;
+  std::vector<SensitivityTuple> rows;
+  if (!sensitivity.empty()) {
+    const std::vector<std::string> metrics = SensitivityMetrics(slo_metrics);
+    table = FormatSensitivityTable(plan, points, grids.size(), metrics);
+    for (const SensitivityRow& r : SensitivityRows(plan, points, grids.size(), metrics)) {
+      rows.emplace_back(r.input, r.at, r.metric, r.low, r.base, r.high, r.swing, r.base_ci95);
+    }
+  }
+  return {SweepToCsv(plan, points), SweepToJson(plan, points).dump(2) + "\n", table, rows};
 }
 
 // plan.json for `plan --minimize POINTER --range RANGE --slo ...`.
@@ -297,8 +318,8 @@ PYBIND11_MODULE(_cachelab, m) {
   m.def("run", &Run, py::arg("scenario"), py::arg("sets"));
   m.def("compare", &Compare, py::arg("path"), py::arg("sets"), py::arg("varies"),
         py::arg("threads"));
-  m.def("sweep", &Sweep, py::arg("path"), py::arg("sets"), py::arg("grids"),
-        py::arg("replications"), py::arg("threads"));
+  m.def("sweep", &Sweep, py::arg("path"), py::arg("sets"), py::arg("grids"), py::arg("sensitivity"),
+        py::arg("slos"), py::arg("replications"), py::arg("threads"));
   m.def("plan", &Plan, py::arg("path"), py::arg("sets"), py::arg("minimize"), py::arg("range"),
         py::arg("step"), py::arg("slos"), py::arg("uncertain"), py::arg("replications"),
         py::arg("threads"), py::arg("model_start"));

@@ -457,8 +457,41 @@ Grid ParseSensitivity(const std::string& text, const json& resolved) {
   return g;
 }
 
-std::string FormatSensitivityTable(const SweepPlan& plan, const std::vector<PointResult>& points,
-                                   size_t first, const std::vector<std::string>& metrics) {
+std::vector<Grid> SweepGrids(const std::string& scenario_path, const std::vector<Override>& sets,
+                             const std::vector<std::string>& grids,
+                             const std::vector<std::string>& sensitivity) {
+  std::vector<Grid> out;
+  for (const std::string& g : grids) out.push_back(ParseGrid(g));
+  if (out.empty() && sensitivity.empty()) {
+    throw InputError("sweep: give at least one --grid or --sensitivity");
+  }
+  if (sensitivity.empty()) return out;
+  // Each input's base is the scenario's own value, --set overrides applied.
+  const Scenario base =
+      scenario_path.empty() ? LoadDefaultScenario(sets) : LoadScenarioFile(scenario_path, sets);
+  for (const std::string& text : sensitivity) {
+    Grid g = ParseSensitivity(text, base.resolved);
+    for (const Grid& other : out) {
+      if (other.pointer == g.pointer) {
+        throw InputError("--sensitivity " + text + ": " + g.pointer + " is already varied");
+      }
+    }
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+std::vector<std::string> SensitivityMetrics(const std::vector<std::string>& extra) {
+  std::vector<std::string> m = {"cache.hit_ratio", "latency_ms.p99", "db.utilization"};
+  for (const std::string& s : extra) {
+    if (std::find(m.begin(), m.end(), s) == m.end()) m.push_back(s);
+  }
+  return m;
+}
+
+std::vector<SensitivityRow> SensitivityRows(const SweepPlan& plan,
+                                            const std::vector<PointResult>& points, size_t first,
+                                            const std::vector<std::string>& metrics) {
   // Point index from per-grid value indices: the first grid varies slowest.
   std::vector<size_t> stride(plan.grids.size(), 1);
   for (size_t g = plan.grids.size(); g-- > 1;) {
@@ -473,8 +506,7 @@ std::string FormatSensitivityTable(const SweepPlan& plan, const std::vector<Poin
     }
     return nullptr;
   };
-  std::vector<std::vector<std::string>> rows = {
-      {"input", "at", "metric", "-X", "base", "+X", "swing", "base ci95"}};
+  std::vector<SensitivityRow> rows;
   // Every combination of the non-sensitivity grids (one when there are none).
   size_t others = 1;
   for (size_t g = 0; g < first; ++g) others *= plan.grids[g].values.size();
@@ -500,12 +532,23 @@ std::string FormatSensitivityTable(const SweepPlan& plan, const std::vector<Poin
         const double swing =
             std::max({l->mean, m->mean, h->mean}) - std::min({l->mean, m->mean, h->mean});
         rows.push_back({plan.grids[s].text,
-                        at.empty() ? "-" : fmt::format("{}", fmt::join(at, " ")), name,
-                        fmt::format("{:g}", l->mean), fmt::format("{:g}", m->mean),
-                        fmt::format("{:g}", h->mean), fmt::format("{:g}", RoundSignificant(swing)),
-                        m->ci95 ? fmt::format("±{:g}", *m->ci95) : std::string("n/a")});
+                        at.empty() ? "-" : fmt::format("{}", fmt::join(at, " ")), name, l->mean,
+                        m->mean, h->mean, RoundSignificant(swing), m->ci95});
       }
     }
+  }
+  return rows;
+}
+
+std::string FormatSensitivityTable(const SweepPlan& plan, const std::vector<PointResult>& points,
+                                   size_t first, const std::vector<std::string>& metrics) {
+  std::vector<std::vector<std::string>> rows = {
+      {"input", "at", "metric", "-X", "base", "+X", "swing", "base ci95"}};
+  for (const SensitivityRow& r : SensitivityRows(plan, points, first, metrics)) {
+    rows.push_back({r.input, r.at, r.metric, fmt::format("{:g}", r.low),
+                    fmt::format("{:g}", r.base), fmt::format("{:g}", r.high),
+                    fmt::format("{:g}", r.swing),
+                    r.base_ci95 ? fmt::format("±{:g}", *r.base_ci95) : std::string("n/a")});
   }
   return "sensitivity: each input at -X, its base and +X, the others at their base\n" +
          AlignColumns(rows, 3);

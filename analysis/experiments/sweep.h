@@ -205,10 +205,34 @@ std::string SweepToCsv(const SweepPlan& plan, const std::vector<PointResult>& po
 // "--sensitivity TEXT" for a bad form, a missing or non-numeric field, or a
 // value that leaves the field's range is caught when the points load.
 Grid ParseSensitivity(const std::string& text, const nlohmann::json& resolved);
+// The grids of `sweep --grid G... --sensitivity S...`: ParseGrid of each G,
+// then ParseSensitivity of each S around the value in the scenario at
+// `scenario_path` ("" for the embedded default) with `sets` applied.
+// InputError when both lists are empty, or when an S varies a G's pointer.
+std::vector<Grid> SweepGrids(const std::string& scenario_path, const std::vector<Override>& sets,
+                             const std::vector<std::string>& grids,
+                             const std::vector<std::string>& sensitivity);
+// The sensitivity table's metrics: the sweep table's (hit ratio, p99, DB
+// utilization), then each of `extra` (an --slo's metric) not among them.
+std::vector<std::string> SensitivityMetrics(const std::vector<std::string>& extra);
+// One row of the sensitivity table: a metric at -X, base and +X of one input.
+struct SensitivityRow {
+  std::string input;                   // the --sensitivity text
+  std::string at;                      // the other grids' values "PTR=V PTR=V", "-" when none
+  std::string metric;                  // a summary metric, flattened
+  double low = 0, base = 0, high = 0;  // the means over the replications
+  double swing = 0;                    // max - min of the three
+  std::optional<double> base_ci95;     // the seeds' interval at the base
+};
 // For each sensitivity grid (plan.grids from `first` on, each of the three
 // values ParseSensitivity gives) and each point of the other grids with the
 // other sensitivity inputs at their base: every metric at -X, base and +X,
-// the swing (max - min of the three) and the base's ci95 for comparison.
+// the swing and the base's ci95 for comparison. A metric missing at any of
+// the three points has no row.
+std::vector<SensitivityRow> SensitivityRows(const SweepPlan& plan,
+                                            const std::vector<PointResult>& points, size_t first,
+                                            const std::vector<std::string>& metrics);
+// The rows as the terminal shows them, under a title line.
 std::string FormatSensitivityTable(const SweepPlan& plan, const std::vector<PointResult>& points,
                                    size_t first, const std::vector<std::string>& metrics);
 

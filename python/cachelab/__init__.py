@@ -14,6 +14,8 @@ equal the CLI's output for the same scenario, seed and options:
         .scenario    dict, scenario.resolved.json
     compare(scenario, vary, set=None, threads=None) -> Comparison
     sweep(scenario, grid, replications=5, set=None, threads=None) -> DataFrame (sweep.csv)
+    sweep(scenario, sensitivity={pointer: spread}, ...) -> the same, with the
+        sensitivity table in .attrs["sensitivity"] (``sweep --sensitivity``)
     plan(scenario, minimize, range, slo, ...) -> dict (plan.json)
     replay(trace, policies, sizes, ...) -> DataFrame (``replay --json``)
     mrc(trace, ...) -> DataFrame (``mrc``'s CSV)
@@ -282,17 +284,49 @@ def compare(scenario=None, vary=None, set=None, threads=None):  # noqa: A002
                                   _threads(threads)))
 
 
+def _spreads(sensitivity):
+    """{pointer: spread} -> ["POINTER=±X"]: a spread is a number (±X), or a str
+    as --sensitivity takes it ("±0.1", "+-10%"; "10%" gets the ±)."""
+    if not isinstance(sensitivity, dict):
+        raise TypeError("sensitivity must be a dict {pointer: spread}")
+    out = []
+    for pointer, spread in sensitivity.items():
+        text = spread if isinstance(spread, str) else str(spread)
+        if not text.startswith(("±", "+-")):
+            text = "±" + text
+        out.append(f"{pointer}={text}")
+    return out
+
+
+SENSITIVITY_COLUMNS = ["input", "at", "metric", "low", "base", "high", "swing", "base_ci95"]
+
+
 def sweep(scenario=None, grid=None, replications=5, set=None, threads=None,  # noqa: A002
-          full=False):
-    """``cachelab sweep --grid ... --replications R``: a DataFrame equal to
-    sweep.csv (grid values, then <metric>.mean and <metric>.ci95 per metric).
-    `grid` is {pointer: values}, values a list or a range text "64MiB..1GiB:x2".
-    With full=True, (DataFrame, sweep.json as a dict)."""
-    if not grid:
-        raise TypeError("sweep needs grid={pointer: values}")
-    csv, doc = _experiment(_cachelab.sweep, scenario, _sets(set), _axes(grid, "grid"),
-                           int(replications), _threads(threads))
+          full=False, sensitivity=None, slo=()):
+    """``cachelab sweep --grid ... --sensitivity ... --replications R``: a
+    DataFrame equal to sweep.csv (grid values, then <metric>.mean and
+    <metric>.ci95 per metric). `grid` is {pointer: values}, values a list or a
+    range text "64MiB..1GiB:x2". With full=True, (DataFrame, sweep.json as a dict).
+
+    `sensitivity` is {pointer: spread} (``--sensitivity POINTER=±X``): each
+    input at the scenario's value and X either side (a number, or a str such as
+    "±0.1" or "10%"), gridded after `grid`. The table the CLI prints is then
+    ``frame.attrs["sensitivity"]``, a list of rows {input, at, metric, low,
+    base, high, swing, base_ci95} (the printed -X, base, +X, swing and base
+    ci95; base_ci95 None with one replication; ``pd.DataFrame(...)`` makes it a
+    table), and its text ``frame.attrs["sensitivity_table"]``. `slo`
+    ("METRIC<=X" texts, as --slo) adds its metrics to that table."""
+    if not grid and not sensitivity:
+        raise TypeError("sweep needs grid={pointer: values} or sensitivity={pointer: spread}")
+    slos = [slo] if isinstance(slo, str) else list(slo)
+    csv, doc, table, rows = _experiment(
+        _cachelab.sweep, scenario, _sets(set), _axes(grid or {}, "grid"),
+        _spreads(sensitivity or {}), slos, int(replications), _threads(threads))
     frame = _frame(csv)
+    if sensitivity:
+        # Plain rows, not a DataFrame: pandas compares attrs when it concatenates frames.
+        frame.attrs["sensitivity"] = [dict(zip(SENSITIVITY_COLUMNS, r)) for r in rows]
+        frame.attrs["sensitivity_table"] = table
     return (frame, json.loads(doc)) if full else frame
 
 

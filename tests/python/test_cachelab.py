@@ -173,6 +173,56 @@ def test_sweep_equals_the_cli_sweep_csv(tmp_path):
         assert group["cache.hit_ratio.mean"].is_monotonic_increasing
 
 
+def test_sweep_sensitivity_equals_the_cli(tmp_path):
+    out = tmp_path / "sensitivity"
+    code, stdout, err = cli("sweep", TINY, "--grid", "/database/connections=2,4",
+                            "--sensitivity", "/workload/keys/alpha=±0.1",
+                            "--sensitivity", "/workload/rate/rps=±10%",
+                            "--report", "--slo", "requests.total>=1",
+                            "--replications", 2, "--threads", 2, "--out", out)
+    assert code == 0, err
+    frame, doc = cachelab.sweep(TINY, grid={"/database/connections": [2, 4]},
+                                sensitivity={"/workload/keys/alpha": 0.1,
+                                             "/workload/rate/rps": "10%"},
+                                slo="requests.total>=1", replications=2, threads=2, full=True)
+    pd.testing.assert_frame_equal(frame, pd.read_csv(out / "sweep.csv"))
+    assert doc == json.loads((out / "sweep.json").read_text())
+    assert len(frame) == 2 * 3 * 3
+    # The table the CLI prints, as text and as rows.
+    printed = stdout[stdout.index("sensitivity: "):stdout.index("\noutput: ")]
+    table = frame.attrs["sensitivity_table"]
+    assert table == printed  # 0.1 and "10%" are spelled "±0.1" and "±10%", as on the CLI
+    rows = pd.DataFrame(frame.attrs["sensitivity"])
+    assert len(rows) == 2 * 2 * 4  # inputs x connections x metrics (requests.total from the SLO)
+    assert set(rows["metric"]) == {"cache.hit_ratio", "latency_ms.p99", "db.utilization",
+                                   "requests.total"}
+    assert (rows["swing"] >= 0).all()
+    alpha = rows[(rows["input"] == "/workload/keys/alpha=±0.1") & (rows["metric"] ==
+                                                                    "cache.hit_ratio")]
+    assert list(alpha["at"]) == ["/database/connections=2", "/database/connections=4"]
+    assert (alpha["low"] < alpha["base"]).all() and (alpha["base"] < alpha["high"]).all()
+    # The base point's row in sweep.csv is the table's base.
+    base = frame[(frame["/database/connections"] == 2) & (frame["/workload/keys/alpha"] == 1)
+                 & (frame["/workload/rate/rps"] == 300)]
+    assert alpha["base"].iloc[0] == base["cache.hit_ratio.mean"].iloc[0]
+    assert alpha["base_ci95"].iloc[0] == base["cache.hit_ratio.ci95"].iloc[0]
+
+
+def test_sweep_sensitivity_errors_are_the_cli_s():
+    code, _, err = cli("sweep", TINY, "--grid", "/workload/keys/alpha=1,1.2",
+                       "--sensitivity", "/workload/keys/alpha=±0.1")
+    assert code == 2
+    with pytest.raises(cachelab.InputError) as e:
+        cachelab.sweep(TINY, grid={"/workload/keys/alpha": [1, 1.2]},
+                       sensitivity={"/workload/keys/alpha": "±0.1"})
+    assert err.strip() == "cachelab: error: " + e.value.message
+    with pytest.raises(cachelab.InputError) as e:
+        cachelab.sweep(TINY, sensitivity={"/cache/eviction": 1})
+    assert e.value.message.startswith("--sensitivity /cache/eviction=±1: ")
+    with pytest.raises(TypeError):
+        cachelab.sweep(TINY)
+
+
 def test_compare_equals_the_cli(tmp_path):
     out = tmp_path / "compare"
     code, _, err = cli("compare", TINY, "--vary", "/policies/read/params/ttl=1s,4s", "--out", out)
