@@ -130,7 +130,7 @@ CostPlanResult RunCostPlan(const CostPlanSpec& spec) {
     k.label = fmt::format("{}", fmt::join(parts, " "));
     const WorldConfig& w = s.world;
     Summary none;
-    k.instance_per_month = MonthlyCost(s.cost, w.cache.enabled ? w.cache.cluster.nodes : 0,
+    k.instance_per_month = MonthlyCost(s.cost, w.cache.enabled ? w.cache.cluster.servers() : 0,
                                        w.database.replicas.count, none)
                                ->per_month;
     out.candidates.push_back(std::move(k));

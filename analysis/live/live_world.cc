@@ -1019,6 +1019,10 @@ void CheckLiveForm(const Scenario& scenario, bool external_redis) {
     throw InputError(scenario.source +
                      ": /cache/cluster/nodes has no live form yet (a live run uses one Redis)");
   }
+  if (cache.cluster.replicas.count > 0) {
+    throw InputError(scenario.source +
+                     ": /cache/cluster/replicas has no live form yet (a live run uses one Redis)");
+  }
   if (cache.cpu.Limited()) {
     throw InputError(scenario.source +
                      ": /cache/cpu has no live form (the real Redis spends its own CPU)");

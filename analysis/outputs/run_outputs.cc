@@ -281,6 +281,10 @@ nlohmann::json SummaryToJson(const Summary& s) {
                     {"busiest_node", c.busiest_node},
                     {"ops_imbalance", RoundedJson(c.ops_imbalance)},
                     {"max_cpu_utilization", RoundedJson(c.max_cpu_utilization)},
+      if (c.replication) {
+        nodes.back()["shard"] = n.shard;
+        nodes.back()["role"] = n.role;
+      }
                     {"max_net_utilization", RoundedJson(c.max_net_utilization)},
                     {"per_node", std::move(nodes)}};
   }
@@ -289,6 +293,29 @@ nlohmann::json SummaryToJson(const Summary& s) {
     j["memory"] = {{"model", m.model},
                    {"fullest_node", m.fullest_node},
                    {"maxmemory_bytes", m.maxmemory_bytes},
+    if (c.replication) {
+      const Summary::CacheReplication& r = *c.replication;
+      nlohmann::json promotions = nlohmann::json::array();
+      for (const auto& p : r.promotions) {
+        promotions.push_back({{"shard", p.shard},
+                              {"from", p.from},
+                              {"to", p.to},
+                              {"crash_s", RoundedJson(p.crash_s)},
+                              {"at_s", RoundedJson(p.at_s)}});
+      }
+      j["cluster"]["replication"] = {{"replicas_per_shard", r.replicas_per_shard},
+                                     {"read_from", r.read_from},
+                                     {"replica_reads", r.replica_reads},
+                                     {"behind_reads", r.behind_reads},
+                                     {"behind_ratio", RoundedJson(r.behind_ratio)},
+                                     {"applied", r.applied},
+                                     {"peak_backlog", r.peak_backlog},
+                                     {"failovers", r.failovers},
+                                     {"failed_failovers", r.failed_failovers},
+                                     {"lost_changes", r.lost_changes},
+                                     {"resyncs", r.resyncs},
+                                     {"promotions", std::move(promotions)}};
+    }
                    {"peak_used_bytes", m.peak_used_bytes},
                    {"fragmentation", RoundedJson(m.fragmentation)},
                    {"peak_rss_bytes", m.peak_rss_bytes},
@@ -561,6 +588,12 @@ std::string FormatSummaryTable(const Summary& s) {
         p.count, p.connections, p.busiest_pool, Percent(b.utilization), Percent(b.wait_probability),
         Millis(b.mean_wait_ms), Grouped(b.peak_queue_depth), Percent(p.max_wait_probability),
         Millis(p.max_mean_wait_ms));
+  if (s.db.link) {
+    const Summary::Db::Link& l = *s.db.link;
+    out += fmt::format(
+        "\ndatabase link: answers out at {}, values in at {}; mean wait for the link {}\n",
+        Percent(l.out_utilization), Percent(l.in_utilization), Millis(l.wait_ms));
+  }
   }
   // Full width: an alert's name and every firing do not fit a column.
   if (!s.alerts.empty()) {

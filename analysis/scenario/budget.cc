@@ -139,15 +139,16 @@ RunEstimate EstimateRun(const Scenario& s) {
   e.parts.emplace_back("/workload/keys/count", keys * (stack ? kBytesPerStackKey : kBytesPerKey));
 
   if (w.cache.enabled) {
-    // Capacity and the item limit are each node's.
+    // Capacity and the item limit are each node's; replicas hold copies.
     const double nodes = w.cache.cluster.nodes;
+    const double copies = 1 + w.cache.cluster.replicas.count;
     // The smallest charge per entry (flat: the overhead; redis: a key without
     // a TTL), so the estimate is an upper bound.
     const double overhead = static_cast<double>(EntryCharge(w.cache.memory)(0, false));
     double entries =
         static_cast<double>(w.cache.capacity_bytes) / (MeanValueSize(w.workload) + overhead);
     if (w.cache.max_items > 0) entries = std::min(entries, static_cast<double>(w.cache.max_items));
-    entries = std::min(entries * nodes, keys);
+    entries = std::min(entries * nodes, keys) * copies;
     e.parts.emplace_back("/cache/capacity", entries * kBytesPerEntry);
   }
 
@@ -163,11 +164,11 @@ RunEstimate EstimateRun(const Scenario& s) {
   const double span = w.duration.seconds() + drain;
   const double rows = span / w.metrics.interval.seconds();
   const bool node_rows =
-      w.cache.cluster.nodes > 1 || w.cache.cpu.Limited() || w.cache.network.Limited();
+      w.cache.cluster.servers() > 1 || w.cache.cpu.Limited() || w.cache.network.Limited();
   e.parts.emplace_back(
       "/metrics/interval",
       rows * (kBytesPerRow +
-              (node_rows ? w.cache.cluster.nodes * double{sizeof(NodeIntervalRow)} : 0)));
+              (node_rows ? w.cache.cluster.servers() * double{sizeof(NodeIntervalRow)} : 0)));
   e.timer_events = rows;
   if (w.cache.enabled && w.cache.active_expiry_interval.nanos() > 0) {
     e.timer_events += span / w.cache.active_expiry_interval.seconds();

@@ -25,7 +25,7 @@ RunResult RunScenario(const Scenario& scenario, const RunOptions& options) {
   }
   r.summary.alerts = EvaluateAlerts(scenario.alerts, rows);
   const WorldConfig& w = scenario.world;
-  r.summary.cost = MonthlyCost(scenario.cost, w.cache.enabled ? w.cache.cluster.nodes : 0,
+  r.summary.cost = MonthlyCost(scenario.cost, w.cache.enabled ? w.cache.cluster.servers() : 0,
                                w.database.replicas.count, r.summary);
   return r;
 }

@@ -918,11 +918,34 @@ class Loader {
   // cache.cluster: how many nodes share the key space, and how keys are dealt.
   void Cluster(const Node& n, ClusterConfig* c, json* out) {
     ObjectReader r(o_, n);
-    r.CheckFields({"nodes", "sharding", "virtual_nodes"});
+    r.CheckFields({"nodes", "sharding", "virtual_nodes", "replicas"});
     *out = json::object();
     // Redis Cluster's advice is at most 1,000 nodes; each needs a slot.
     c->nodes = static_cast<uint32_t>(
         IntegerField(r.Optional("nodes", 1), Lower::kPositive, 1000, &(*out)["nodes"]));
+    ObjectReader p(o_, r.Optional("replicas", json::object()));
+    p.CheckFields({"count", "lag", "read_from", "failover_after"});
+    json& rep = (*out)["replicas"] = json::object();
+    CacheReplicaConfig& rc = c->replicas;
+    // Redis Cluster's nodes count replicas too: at most 1,000 servers in all.
+    rc.count = static_cast<uint32_t>(IntegerField(p.Optional("count", 0), Lower::kNonNegative,
+                                                  1000 / c->nodes - 1, &rep["count"]));
+    rc.lag = Distribution(p.Optional("lag", "0s"), Quantity::kDuration, Lower::kNonNegative,
+                          &rep["lag"]);
+    const Node from = p.Optional("read_from", "primary");
+    const std::string& where = jsonread::ReadString(o_, from);
+    if (where == "primary") {
+      rc.read_from = CacheReplicaConfig::ReadFrom::kPrimary;
+    } else if (where == "replicas") {
+      rc.read_from = CacheReplicaConfig::ReadFrom::kReplicas;
+    } else if (where == "any") {
+      rc.read_from = CacheReplicaConfig::ReadFrom::kAny;
+    } else {
+      Expected(o_, from, "must be \"primary\", \"replicas\" or \"any\"");
+    }
+    rep["read_from"] = where;
+    rc.failover_after = DurationField(p.Optional("failover_after", "15s"), Lower::kPositive,
+                                      &rep["failover_after"]);
     const Node sharding = r.Optional("sharding", "hash-slots");
     const std::string& name = jsonread::ReadString(o_, sharding);
     if (name == "hash-slots") {

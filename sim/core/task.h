@@ -224,6 +224,8 @@ class Delayed {
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> h) { sim_.ScheduleResume(sim_.now() + d_, h); }
   T await_resume() { return std::move(value_); }
+  // The answer the caller will see (known when the operation is issued).
+  const T& value() const { return value_; }
 
  private:
   Simulator& sim_;

@@ -195,8 +195,29 @@ struct Summary {
     uint32_t busiest_node = 0;  // most operations (the lowest index on a tie)
     double ops_imbalance = 0;   // the busiest node's operations / the mean over nodes
     double max_cpu_utilization = 0;
-    double max_net_utilization = 0;  // the busiest link direction of any node
-    std::vector<CacheNode> per_node;
+    double max_net_utilization = 0;   // the busiest link direction of any node
+    std::vector<CacheNode> per_node;  // every server, replicas after the primaries
+    std::optional<CacheReplication> replication;
+    // With replicas only: the shard it serves, and its role at the end.
+    uint32_t shard = 0;
+    std::string role;  // "primary" or "replica"
+  };
+  // Cache replication (ClusterConfig::replicas), set only with replicas.
+  struct CacheReplication {
+    uint32_t replicas_per_shard = 0;
+    std::string read_from;       // "primary", "replicas" or "any"
+    uint64_t replica_reads = 0;  // GETs a replica served
+    uint64_t behind_reads = 0;   // of those, answered otherwise than the primary would have
+    double behind_ratio = 0;     // behind_reads / replica_reads
+    uint64_t applied = 0;        // changes the replicas applied
+    uint64_t peak_backlog = 0;   // most changes in flight to one replica
+    uint64_t failovers = 0, failed_failovers = 0, resyncs = 0;
+    uint64_t lost_changes = 0;  // in flight to a promoted replica at its primary's crash
+    struct Promotion {
+      uint32_t shard = 0, from = 0, to = 0;  // servers
+      double crash_s = 0, at_s = 0;
+    };
+    std::vector<Promotion> promotions;
   };
   std::optional<Cluster> cluster;
 

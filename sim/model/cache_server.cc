@@ -9,7 +9,8 @@ CacheServer::CacheServer(Simulator& sim, const CacheConfig& config,
                          std::string_view rtt_stream)
     : sim_(sim),
       config_(config),
-      store_(config.capacity_bytes, config.max_items, EntryCharge(config.memory), std::move(eviction)),
+      store_(config.capacity_bytes, config.max_items, EntryCharge(config.memory),
+             std::move(eviction)),
       rtt_(config.rtt),
       rng_(MakeStream(seed, rtt_stream)) {
   store_.set_active_expiry(config.active_expiry_interval > Duration());
@@ -94,8 +95,8 @@ Delayed<CacheGetResult> CacheServer::Get(Key k) {
   return {sim_, Rtt() + Serve(r.hit() ? r.value.size : 0, true), r};
 }
 
-template <typename Apply>
-Delayed<CacheWriteStatus> CacheServer::WriteOp(uint64_t& counter, uint64_t bytes, Apply apply) {
+template <typename Mutation>
+Delayed<CacheWriteStatus> CacheServer::WriteOp(uint64_t& counter, uint64_t bytes, Mutation apply) {
   ++counter;
   const Time now = sim_.now();
   if (IsDown(now)) {
@@ -106,20 +107,84 @@ Delayed<CacheWriteStatus> CacheServer::WriteOp(uint64_t& counter, uint64_t bytes
   return {sim_, Rtt() + Serve(bytes, false), s};
 }
 
+namespace {
+Time ExpiresAt(Time now, Duration ttl) {
+  return ttl > Duration() ? now + ttl : Time::Max();
+}
+}  // namespace
+
 Delayed<CacheWriteStatus> CacheServer::Set(Key k, const Value& v, Duration ttl) {
-  return WriteOp(stats_.sets, v.size, [&](Time now) { return store_.Set(k, v, ttl, now); });
+  return WriteOp(stats_.sets, v.size, [&](Time now) {
+    if (!store_.Set(k, v, ttl, now)) return false;
+    if (sink_ != nullptr) Emit(ReplicatedChange::Kind::kSet, k, v, ExpiresAt(now, ttl));
+    return true;
+  });
 }
 
 Delayed<CacheWriteStatus> CacheServer::SetIfAbsent(Key k, const Value& v, Duration ttl) {
-  return WriteOp(stats_.sets, v.size, [&](Time now) { return store_.SetIfAbsent(k, v, ttl, now); });
+  return WriteOp(stats_.sets, v.size, [&](Time now) {
+    if (!store_.SetIfAbsent(k, v, ttl, now)) return false;
+    if (sink_ != nullptr) Emit(ReplicatedChange::Kind::kSetIfAbsent, k, v, ExpiresAt(now, ttl));
+    return true;
+  });
 }
 
-// Deleting an absent key is still a success, as in Redis' DEL.
+// Deleting an absent key is still a success, as in Redis' DEL (which then
+// changes nothing and streams nothing to replicas).
 Delayed<CacheWriteStatus> CacheServer::Delete(Key k) {
   return WriteOp(stats_.deletes, 0, [&](Time now) {
-    store_.Delete(k, now);
+    if (store_.Delete(k, now) && sink_ != nullptr) {
+      Emit(ReplicatedChange::Kind::kDelete, k, {}, Time::Max());
+    }
     if (!leases_.empty()) leases_.erase(k);
     return true;
+  });
+}
+
+void CacheServer::SetChangeSink(ChangeSink sink, void* ctx) {
+  sink_ = sink;
+  sink_ctx_ = ctx;
+  store_.set_eviction_listener(sink == nullptr ? nullptr : &CacheServer::OnEvict, this);
+}
+
+void CacheServer::OnEvict(void* self, Key k) {
+  static_cast<CacheServer*>(self)->Emit(ReplicatedChange::Kind::kDelete, k, {}, Time::Max());
+}
+
+void CacheServer::Apply(const ReplicatedChange& c) {
+  const Time now = sim_.now();
+  switch (c.kind) {
+    case ReplicatedChange::Kind::kSet:
+    case ReplicatedChange::Kind::kSetIfAbsent:
+      if (c.expires <= now) {  // expired on the way: the primary has dropped it too
+        store_.Delete(c.key, now);
+        return;
+      }
+      {
+        const Duration ttl = c.expires == Time::Max() ? Duration() : c.expires - now;
+        if (c.kind == ReplicatedChange::Kind::kSet) {
+          store_.Set(c.key, c.value, ttl, now);
+        } else {
+          store_.SetIfAbsent(c.key, c.value, ttl, now);
+        }
+      }
+      return;
+    case ReplicatedChange::Kind::kDelete:
+      store_.Delete(c.key, now);
+      return;
+    case ReplicatedChange::Kind::kFlush:
+      store_.Flush();
+      leases_.clear();
+      return;
+  }
+}
+
+void CacheServer::ResyncFrom(const CacheServer& primary) {
+  const Time now = sim_.now();
+  store_.Flush();
+  leases_.clear();
+  primary.store_.ForEachLive(now, [&](Key k, const Store::Entry& e) {
+    store_.Set(k, e.value, e.expires == Time::Max() ? Duration() : e.expires - now, now);
   });
 }
 
@@ -157,7 +222,9 @@ Delayed<CacheWriteStatus> CacheServer::LeaseSet(Key k, const Value& v, Duration 
       return false;
     }
     leases_.erase(it);
-    return store_.Set(k, v, ttl, now);
+    if (!store_.Set(k, v, ttl, now)) return false;
+    if (sink_ != nullptr) Emit(ReplicatedChange::Kind::kSet, k, v, ExpiresAt(now, ttl));
+    return true;
   });
 }
 
@@ -179,6 +246,8 @@ void CacheServer::OnFaultStart(void* self, uint64_t) {
   s->store_.Flush();
   s->leases_.clear();
   ++s->stats_.flushes;
+  // FLUSHALL is a command the replicas replay; a crash is not.
+  if (!s->IsDown(s->sim_.now())) s->Emit(ReplicatedChange::Kind::kFlush, 0, {}, Time::Max());
   for (const auto& f : s->flush_listeners_) f();
 }
 

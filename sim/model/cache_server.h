@@ -75,6 +75,16 @@ struct LeaseGetResult {
   uint64_t token = 0;  // on a miss: nonzero = this caller holds the lease
 };
 
+// A change a primary makes to its store, as it streams it to its replicas
+// (CacheCluster): the expiry is absolute, as Redis propagates it (PXAT).
+struct ReplicatedChange {
+  enum class Kind : uint8_t { kSet, kSetIfAbsent, kDelete, kFlush };
+  Kind kind = Kind::kSet;
+  Key key = 0;
+  Value value;
+  Time expires = Time::Max();  // Time::Max(): no expiry
+};
+
 class CacheServer {
  public:
   // `rtt_stream` names the round trips' random stream (one per node).
@@ -117,6 +127,16 @@ class CacheServer {
     store_.WatchExpiries(keys, kKeyGenerationBits, limit);
   }
 
+  // Replication (CacheCluster, with replicas). `sink` hears every change
+  // this server's clients and its evictions make to its store (the cluster
+  // forwards those of the shard's primary); null: none.
+  using ChangeSink = void (*)(void* ctx, const ReplicatedChange& c);
+  void SetChangeSink(ChangeSink sink, void* ctx);
+  // A replica applies a change from its primary's stream, now.
+  void Apply(const ReplicatedChange& c);
+  // A full resync: drops every entry, then copies `primary`'s live ones.
+  void ResyncFrom(const CacheServer& primary);
+
   bool IsDown(Time t) const;
   const Store& store() const { return store_; }
   const CacheServerStats& stats() const { return stats_; }
@@ -135,9 +155,13 @@ class CacheServer {
   static void OnFaultStart(void* self, uint64_t index);
   // A mutating operation: counted, failed while down, else `apply(now)` on
   // the store decides between kOk and kRejected.
-  template <typename Apply>
-  Delayed<CacheWriteStatus> WriteOp(uint64_t& counter, uint64_t bytes, Apply apply);
+  template <typename Mutation>
+  Delayed<CacheWriteStatus> WriteOp(uint64_t& counter, uint64_t bytes, Mutation apply);
   static void OnActiveExpiry(void* self, uint64_t);
+  static void OnEvict(void* self, Key k);
+  void Emit(ReplicatedChange::Kind kind, Key k, const Value& v, Time expires) {
+    if (sink_ != nullptr) sink_(sink_ctx_, ReplicatedChange{kind, k, v, expires});
+  }
 
   Simulator& sim_;
   CacheConfig config_;
@@ -157,6 +181,8 @@ class CacheServer {
   std::vector<std::function<void()>> flush_listeners_;
   MissHint miss_hint_ = nullptr;
   const void* miss_hint_ctx_ = nullptr;
+  ChangeSink sink_ = nullptr;
+  void* sink_ctx_ = nullptr;
 };
 
 }  // namespace cachelab

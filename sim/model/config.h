@@ -256,11 +256,42 @@ inline Time UpAgainAt(const std::vector<FaultWindowConfig>& faults, Time t) {
 //    equal size, as `redis-cli --cluster create` deals them;
 //  - kConsistentHashing: a ketama ring (Memcached clients): `virtual_nodes`
 //    points per node, a key goes to the first point at or after its hash.
+//
+// Replicas (Redis replication): each shard (a node above) has a primary and
+// `replicas.count` replicas, each a server with the node's capacity, round
+// trip, CPU and link. Writes go to the primary, which streams every change it
+// makes (SET, DEL, its evictions, FLUSHALL) to its replicas asynchronously: a
+// replica applies change i at max(applied i-1, acknowledged + L), L drawn per
+// change from `lag`, in order. Reads (GET) go where `read_from` says:
+//  - kPrimary: the primary (Redis Cluster's default);
+//  - kReplicas: the shard's replicas in turn (READONLY connections), the
+//    primary only while every replica is down;
+//  - kAny: primary and replicas in turn.
+// A fault window on a node hits that shard's primary of the moment. When a
+// primary is down (a down or restart window) for longer than
+// `failover_after`, its first replica that is up (in member order after it)
+// is promoted at start + failover_after: the shard serves again, from what
+// that replica had applied; changes still in flight at the crash are lost.
+// The old primary comes back as a replica and resyncs in full (a copy of the
+// primary); so does any replica when its own window ends. A primary that
+// restarts empty and comes back before a failover empties its replicas too
+// (they resync from it), as Redis does without persistence.
+struct CacheReplicaConfig {
+  enum class ReadFrom : uint8_t { kPrimary, kReplicas, kAny };
+  uint32_t count = 0;  // replicas per shard; 0 = a primary only
+  DistributionConfig lag;
+  ReadFrom read_from = ReadFrom::kPrimary;
+  Duration failover_after = Duration::Seconds(15);  // Redis' cluster-node-timeout
+};
+
 struct ClusterConfig {
   enum class Sharding { kHashSlots, kConsistentHashing };
   uint32_t nodes = 1;  // >= 1; 1 is the single server of the rest of this file
   Sharding sharding = Sharding::kHashSlots;
   uint32_t virtual_nodes = 160;  // consistent hashing only, >= 1
+  CacheReplicaConfig replicas;
+  // Cache servers in all: a primary and its replicas per shard.
+  uint32_t servers() const { return nodes * (1 + replicas.count); }
 };
 
 // A cache node's CPU: Redis runs commands on one thread, so a node serves one

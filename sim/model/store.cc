@@ -60,7 +60,9 @@ const Store::Entry* Store::Get(Key k, Time now) {
 
 void Store::EvictOne() {
   if (deferring_) ReplayAccesses();  // the victim depends on the true order
-  Remove(map_.Find(eviction_->Victim()));
+  const Key victim = eviction_->Victim();
+  if (on_evict_ != nullptr) on_evict_(on_evict_ctx_, victim);
+  Remove(map_.Find(victim));
   ++evictions_;
 }
 

@@ -74,6 +74,12 @@ class Store {
   }
   // Like Get but does not count as an access (no Touch).
   const Entry* Peek(Key k, Time now);
+  // The entry of `k` if it is live at `now`; changes nothing (an expired
+  // entry stays until it is next touched).
+  const Entry* Find(Key k, Time now) const {
+    const Slot* s = map_.Find(k);
+    return s != nullptr && s->entry.expires > now ? &s->entry : nullptr;
+  }
   // Stores (replacing any entry of `k`), evicting as needed.
   bool Set(Key k, const Value& v, Duration ttl, Time now);
   // Stores only when no live entry exists; false otherwise.
@@ -98,6 +104,21 @@ class Store {
     bool truncated = false;      // an expiry beyond `limit` was not kept
   };
   const std::vector<WatchedKey>& watched() const { return watched_; }
+
+  // Called with each evicted key, before its entry is removed (a primary
+  // streams its evictions to its replicas as deletions). Null: none.
+  using EvictionListener = void (*)(void* ctx, Key k);
+  void set_eviction_listener(EvictionListener fn, void* ctx) {
+    on_evict_ = fn;
+    on_evict_ctx_ = ctx;
+  }
+  // Calls f(key, entry) for every entry that is live at `now`, in table order.
+  template <class F>
+  void ForEachLive(Time now, F f) const {
+    map_.ForEach([&](const Slot& s) {
+      if (s.entry.expires > now) f(s.key(), s.entry);
+    });
+  }
 
   uint64_t bytes() const { return bytes_; }
   uint64_t items() const { return map_.size(); }
@@ -156,6 +177,8 @@ class Store {
   uint64_t evictions_ = 0;
   uint64_t expirations_ = 0;
   std::vector<WatchedKey> watched_;
+  EvictionListener on_evict_ = nullptr;
+  void* on_evict_ctx_ = nullptr;
   Key watch_mask_ = ~Key{0};
   uint64_t watch_limit_ = 0;
 };

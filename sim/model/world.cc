@@ -309,10 +309,10 @@ void World::EmitRow(Time end) {
 }
 
 void World::EmitNodeRows(double start_s, Time end) {
-  node_last_.resize(cache_.nodes());
+  node_last_.resize(cache_.servers());
   const double seconds = (end - node_last_at_).seconds();
-  for (uint32_t i = 0; i < cache_.nodes(); ++i) {
-    const CacheServerStats& now = cache_.node(i).stats();
+  for (uint32_t i = 0; i < cache_.servers(); ++i) {
+    const CacheServerStats& now = cache_.server(i).stats();
     CacheServerStats& last = node_last_[i];
     NodeIntervalRow r;
     r.time_s = start_s;
@@ -323,8 +323,8 @@ void World::EmitNodeRows(double start_s, Time end) {
     r.errors = now.errors - last.errors;
     r.cpu_utilization =
         seconds > 0 ? static_cast<double>(now.cpu_busy_ns - last.cpu_busy_ns) / 1e9 / seconds : 0;
-    r.bytes = cache_.node(i).store().bytes();
-    r.items = cache_.node(i).store().items();
+    r.bytes = cache_.server(i).store().bytes();
+    r.items = cache_.server(i).store().items();
     node_rows_.push_back(r);
     last = now;
   }
@@ -391,8 +391,8 @@ void World::FillMemorySummary(Summary& s) const {
   Summary::Memory o;
   o.model = m.kind == MemoryModelConfig::Kind::kRedis ? "redis" : "flat";
   o.maxmemory_bytes = config_.cache.capacity_bytes;
-  for (uint32_t i = 0; i < cache_.nodes(); ++i) {
-    const uint64_t peak = cache_.node(i).store().peak_bytes();
+  for (uint32_t i = 0; i < cache_.servers(); ++i) {
+    const uint64_t peak = cache_.server(i).store().peak_bytes();
     if (peak > o.peak_used_bytes) {
       o.peak_used_bytes = peak;
       o.fullest_node = i;
@@ -422,12 +422,16 @@ void World::FillClusterSummary(Summary& s, Time end) const {
                    : "consistent-hashing";
   const double seconds = end.seconds();
   uint64_t total_ops = 0, most = 0;
-  for (uint32_t i = 0; i < c.nodes; ++i) {
-    const CacheServer& n = cache_.node(i);
+  for (uint32_t i = 0; i < cache_.servers(); ++i) {
+    const CacheServer& n = cache_.server(i);
     const CacheServerStats& st = n.stats();
     Summary::CacheNode o;
     o.node = i;
-    o.key_share = cache_.shards().Share(i);
+    o.key_share = cache_.shards().Share(cache_.ShardOf(i));
+    if (cache_.replicas() > 0) {
+      o.shard = cache_.ShardOf(i);
+      o.role = cache_.IsPrimary(i) ? "primary" : "replica";
+    }
     o.gets = st.gets;
     o.ops = st.ops();
     o.hits = st.hits;
@@ -457,7 +461,31 @@ void World::FillClusterSummary(Summary& s, Time end) const {
     c.max_cpu_utilization = std::max(c.max_cpu_utilization, o.cpu_utilization);
     c.per_node.push_back(o);
   }
-  c.ops_imbalance = total_ops > 0 ? static_cast<double>(most) * c.nodes / total_ops : 0;
+  c.ops_imbalance = total_ops > 0 ? static_cast<double>(most) * cache_.servers() / total_ops : 0;
+  if (cache_.replicas() > 0) {
+    const CacheReplicaConfig& rc = config_.cache.cluster.replicas;
+    const ReplicationStats& st = cache_.replication();
+    Summary::CacheReplication r;
+    r.replicas_per_shard = cache_.replicas();
+    r.read_from = rc.read_from == CacheReplicaConfig::ReadFrom::kPrimary    ? "primary"
+                  : rc.read_from == CacheReplicaConfig::ReadFrom::kReplicas ? "replicas"
+                                                                            : "any";
+    r.replica_reads = st.replica_reads;
+    r.behind_reads = st.behind_reads;
+    r.behind_ratio = st.replica_reads > 0 ? static_cast<double>(st.behind_reads) /
+                                                static_cast<double>(st.replica_reads)
+                                          : 0;
+    r.applied = st.applied;
+    r.peak_backlog = st.peak_backlog;
+    r.failovers = st.failovers;
+    r.failed_failovers = st.failed_failovers;
+    r.resyncs = st.resyncs;
+    r.lost_changes = st.lost_changes;
+    for (const Failover& f : cache_.failovers()) {
+      r.promotions.push_back({f.shard, f.from, f.to, f.crash.seconds(), f.at.seconds()});
+    }
+    c.replication = std::move(r);
+  }
   s.cluster = std::move(c);
 }
 

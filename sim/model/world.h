@@ -85,7 +85,7 @@ class World {
   void FillReplicaSummary(Summary& s, Time end);
   void FillPoolSummary(Summary& s, Time end);
   bool ReportsNodes() const {
-    return cache_.nodes() > 1 || config_.cache.cpu.Limited() || config_.cache.network.Limited();
+    return cache_.servers() > 1 || config_.cache.cpu.Limited() || config_.cache.network.Limited();
   }
   bool Done() const { return arrivals_done_ && in_flight_ == 0; }
   void CheckStopRule();

@@ -157,6 +157,18 @@ class TestWorld {
     return *this;
   }
 
+  // `count` replicas per cache node, applying each change `lag_ms` late
+  // (constant); GETs go where `from` says.
+  TestWorld& CacheReplicas(uint32_t count, double lag_ms, CacheReplicaConfig::ReadFrom from,
+                           Duration failover_after = Duration::Seconds(15)) {
+    CacheReplicaConfig& r = w_.cache.cluster.replicas;
+    r.count = count;
+    r.lag = Constant(lag_ms * 1e6);
+    r.read_from = from;
+    r.failover_after = failover_after;
+    return *this;
+  }
+
   // No cache: every read is a database query.
   TestWorld& NoCache() {
     w_.cache.enabled = false;

@@ -161,7 +161,7 @@ TEST_CASE("a single-threaded node queues like M/G/1 (Pollaczek-Khinchine)",
     service_us.push_back(4 + 2.0 * (1u << i));
   }
   sim.Run();
-  const CacheServerStats before = cache.node(0).stats();
+  const CacheServerStats before = cache.server(0).stats();
   double es = 0, es2 = 0;
   for (double s : service_us) {
     es += s / service_us.size();
@@ -170,7 +170,7 @@ TEST_CASE("a single-threaded node queues like M/G/1 (Pollaczek-Khinchine)",
   const double rho = 0.7, rate = rho / (es * 1e-6);
   Spawn(sim, PoissonGets(sim, cache, rate, 20, keys, 7));
   sim.Run();
-  const CacheServerStats& st = cache.node(0).stats();
+  const CacheServerStats& st = cache.server(0).stats();
   const double ops = static_cast<double>(st.cpu_ops - before.cpu_ops);
   const double wait_us = static_cast<double>(st.cpu_wait_ns - before.cpu_wait_ns) / 1e3 / ops;
   const double theory_us = rate * es2 * 1e-12 / (2 * (1 - rho)) * 1e6;
@@ -193,11 +193,11 @@ TEST_CASE("a node's outgoing link queues answers like M/D/1", "[sim][model][cach
     co_await c.Set(1, Value{1, b, true}, Duration());
   }(cache, bytes));
   sim.Run();
-  const CacheServerStats before = cache.node(0).stats();
+  const CacheServerStats before = cache.server(0).stats();
   const double s = bytes * 8.0 / 100e6, rho = 0.6, rate = rho / s;
   Spawn(sim, PoissonGets(sim, cache, rate, 2000, {1}, 3));
   sim.Run();
-  const CacheServerStats& st = cache.node(0).stats();
+  const CacheServerStats& st = cache.server(0).stats();
   const double gets = static_cast<double>(st.gets - before.gets);
   const double wait = static_cast<double>(st.link_wait_ns - before.link_wait_ns) / 1e9 / gets;
   const double theory = rho * s / (2 * (1 - rho));
@@ -220,7 +220,7 @@ TEST_CASE("without a CPU limit an operation takes its round trip only",
   }(sim, cache, &answered));
   sim.Run();
   CHECK(answered == Time::Zero() + Duration::Millis(1));
-  CHECK(cache.node(0).stats().cpu_ops == 0);
+  CHECK(cache.server(0).stats().cpu_ops == 0);
 }
 
 TEST_CASE("a fault window with a node hits that node only", "[sim][model][cache_cluster]") {
@@ -263,7 +263,7 @@ TEST_CASE("a fault window with a node hits that node only", "[sim][model][cache_
     CHECK(after[k] == (hit_node ? CacheStatus::kMiss : CacheStatus::kHit));
   }
   CHECK(on_two > 0);
-  CHECK(cache.node(2).stats().flushes == 1);
+  CHECK(cache.server(2).stats().flushes == 1);
   CHECK(cache.stats().flushes == 1);
   CHECK(cache.UpAgainAt(Time::Zero() + Duration::Millis(1500), 2) ==
         Time::Zero() + Duration::Seconds(2));
@@ -306,9 +306,9 @@ TEST_CASE("each node holds at most its own capacity", "[sim][model][cache_cluste
   sim.Run();
   uint64_t total = 0;
   for (uint32_t i = 0; i < cache.nodes(); ++i) {
-    CHECK(cache.node(i).store().bytes() <= 10'000);
-    CHECK(cache.node(i).store().bytes() >= 9'900);  // every node got more than it holds
-    total += cache.node(i).store().bytes();
+    CHECK(cache.server(i).store().bytes() <= 10'000);
+    CHECK(cache.server(i).store().bytes() >= 9'900);  // every node got more than it holds
+    total += cache.server(i).store().bytes();
   }
   CHECK(cache.bytes() == total);
   CHECK(cache.evictions() == 2'000 - cache.items());
