@@ -127,8 +127,8 @@ TEST_CASE("a failover after failover_after keeps the shard's data; without a rep
   // not miss (about one miss per write).
   const double keys_on_node = 3000 * share;
   const double writes_on_node = 3000 * 0.05 * share * 25;
-  const double saved = static_cast<double>(bare.summary.db.reads) -
-                       static_cast<double>(replicated.summary.db.reads);
+  const double saved =
+      static_cast<double>(bare.summary.db.reads) - static_cast<double>(replicated.summary.db.reads);
   const double longer = static_cast<double>(bare.summary.cache.errors) -
                         static_cast<double>(replicated.summary.cache.errors);
   INFO("database reads saved " << saved << "; failed-over reads saved " << longer
@@ -162,8 +162,8 @@ TEST_CASE("changes in flight to the promoted replica at the crash are lost: rate
   // Little's law: changes in flight = change rate x lag. The first seconds
   // fill the cache (more sets), so take the steady rate over the last 60 s
   // as the rate of writes that change an entry: deletes of cached keys.
-  const double rate = static_cast<double>(calm.summary.cluster->replication->applied) / 80 *
-                      shards.Share(1);
+  const double rate =
+      static_cast<double>(calm.summary.cluster->replication->applied) / 80 * shards.Share(1);
   INFO("lost " << r.lost_changes << ", rate " << rate << "/s");
   CHECK(r.lost_changes > 0);
   CHECK(static_cast<double>(r.lost_changes) <= 1.2 * rate + 3 * std::sqrt(rate));
