@@ -1041,6 +1041,11 @@ void CheckLiveForm(const Scenario& scenario, bool external_redis) {
                      ": /database/cores has no live form (the real PostgreSQL's own cores share "
                      "its queries)");
   }
+  if (scenario.world.database.network.Limited()) {
+    throw InputError(scenario.source +
+                     ": /database/network has no live form (the real network carries the "
+                     "values)");
+  }
   for (size_t i = 0; i < cache.faults.size(); ++i) {
     const FaultWindowConfig& f = cache.faults[i];
     const std::string where = scenario.source + ": /cache/faults/" + std::to_string(i);

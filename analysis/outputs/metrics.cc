@@ -291,7 +291,11 @@ const std::vector<SummaryGroup>& SummaryGroups() {
       {"", "", ""},
       {"requests", "", "every request the workload issued, counted when it completed"},
       {"cache", "", "the shared cache server, from the application's side"},
-      {"db", "", "the database"},
+      {"db", "",
+       "the database; with a limited link (`database.network`) also `link_in_utilization` and "
+       "`link_out_utilization` (busy time of the primary's link each way, write values in and "
+       "read answers out / simulated time) and `link_wait_ms` (mean wait of a value for its "
+       "direction), absent without a limit"},
       {"latency_ms", "ms",
        "end-to-end latency of every request, reads and writes, failed ones included; quantiles "
        "from a log-linear histogram, interpolated inside a bucket, within 1/128 relative error; "
@@ -377,7 +381,8 @@ const std::vector<SummaryGroup>& SummaryGroups() {
        "`db` section is then the primary's): `count`, `reads` (application reads a replica "
        "served), `pinned_reads` (reads `read_your_writes` sent to the primary), `timeouts`, "
        "`rejected`, `peak_queue_depth` (the largest of any replica), `max_utilization` (the "
-       "busiest replica's busy connection time / (connections x simulated time))"},
+       "busiest replica's busy connection time / (connections x simulated time)), and with a "
+       "limited link `max_link_utilization` (the busiest direction of any replica's own link)"},
       // Written by SummaryToJson itself, only with per-instance pools.
       {"pools", "object",
        "the primary's connection pools (`database.pool`); present only with `per_instance` "

@@ -253,6 +253,12 @@ nlohmann::json SummaryToJson(const Summary& s) {
          {{"mean", RoundedJson(c.read_mean_ms)}, {"p99", RoundedJson(c.read_p99_ms)}}}};
   }
   j["classes"] = std::move(classes);
+  // Only with a limited database link: an unlimited database's summary is unchanged.
+  if (s.db.link) {
+    j["db"]["link_in_utilization"] = RoundedJson(s.db.link->in_utilization);
+    j["db"]["link_out_utilization"] = RoundedJson(s.db.link->out_utilization);
+    j["db"]["link_wait_ms"] = RoundedJson(s.db.link->wait_ms);
+  }
   // Only with several nodes or a CPU limit: a single server's summary is unchanged.
   if (s.cluster) {
     const Summary::Cluster& c = *s.cluster;
@@ -344,6 +350,9 @@ nlohmann::json SummaryToJson(const Summary& s) {
                      {"rejected", r.rejected},
                      {"peak_queue_depth", r.peak_queue_depth},
                      {"max_utilization", RoundedJson(r.max_utilization)}};
+    if (r.max_link_utilization) {
+      j["replicas"]["max_link_utilization"] = RoundedJson(*r.max_link_utilization);
+    }
   }
   // Only with a pool per application instance: a global pool's summary is unchanged.
   if (s.pools) {
@@ -571,6 +580,12 @@ std::string FormatSummaryTable(const Summary& s) {
         c.cache_node_type.empty() ? "" : " of " + c.cache_node_type, c.database_per_month,
         c.replicas_per_month, c.network_per_month, Significant(c.network_gib_per_month));
   }
+  if (s.db.link) {
+    const Summary::Db::Link& l = *s.db.link;
+    out += fmt::format(
+        "\ndatabase link: answers out at {}, values in at {}; mean wait for the link {}\n",
+        Percent(l.out_utilization), Percent(l.in_utilization), Millis(l.wait_ms));
+  }
   if (s.replicas) {
     const Summary::Replicas& r = *s.replicas;
     out += fmt::format(
@@ -588,12 +603,6 @@ std::string FormatSummaryTable(const Summary& s) {
         p.count, p.connections, p.busiest_pool, Percent(b.utilization), Percent(b.wait_probability),
         Millis(b.mean_wait_ms), Grouped(b.peak_queue_depth), Percent(p.max_wait_probability),
         Millis(p.max_mean_wait_ms));
-  if (s.db.link) {
-    const Summary::Db::Link& l = *s.db.link;
-    out += fmt::format(
-        "\ndatabase link: answers out at {}, values in at {}; mean wait for the link {}\n",
-        Percent(l.out_utilization), Percent(l.in_utilization), Millis(l.wait_ms));
-  }
   }
   // Full width: an alert's name and every firing do not fit a column.
   if (!s.alerts.empty()) {

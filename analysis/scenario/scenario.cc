@@ -723,8 +723,8 @@ class Loader {
       NodeType nt;
       nt.name = name;
       json& o = out_types[name] = json::object();
-      nt.ram_bytes = SizeField(f.Required("ram", "a size such as \"13GiB\""), Lower::kPositive,
-                               &o["ram"]);
+      nt.ram_bytes =
+          SizeField(f.Required("ram", "a size such as \"13GiB\""), Lower::kPositive, &o["ram"]);
       // ElastiCache's default reserved-memory-percent is 25.
       const std::string three_quarters = std::to_string(nt.ram_bytes / 4 * 3) + "B";
       const Node mm = f.Optional("maxmemory", three_quarters);
@@ -744,8 +744,8 @@ class Loader {
 
   // A node type (cost.h) sets the node's capacity, RAM, bandwidth and price;
   // those fields may still be spelled out, with its values only.
-  void ApplyNodeType(ObjectReader& r, const Node& type_node, CacheConfig* c,
-                     CostConfig* cost, json* out) {
+  void ApplyNodeType(ObjectReader& r, const Node& type_node, CacheConfig* c, CostConfig* cost,
+                     json* out) {
     const NodeType* t = cost->Find(cost->cache_node_type);
     if (t == nullptr) {
       std::string names;
@@ -775,10 +775,10 @@ class Loader {
     (*out)["memory"]["ram"] = FormatSize(t->ram_bytes);
     if (t->bandwidth_mbit > 0) {
       if (c->network.bandwidth_mbit != 0 && c->network.bandwidth_mbit != t->bandwidth_mbit) {
-        Expected(o_,
-                 {&(*out)["network"]["bandwidth_mbit"],
-                  r.node().pointer + "/network/bandwidth_mbit"},
-                 "to be left out or equal to node type " + type + "'s bandwidth_mbit");
+        Expected(
+            o_,
+            {&(*out)["network"]["bandwidth_mbit"], r.node().pointer + "/network/bandwidth_mbit"},
+            "to be left out or equal to node type " + type + "'s bandwidth_mbit");
       }
       c->network.bandwidth_mbit = t->bandwidth_mbit;
       (*out)["network"]["bandwidth_mbit"] = CanonicalNumber(t->bandwidth_mbit);
@@ -789,8 +789,7 @@ class Loader {
     }
   }
 
-  void Cache(const Node& n, CacheConfig* c, PolicyChoice* eviction, CostConfig* cost,
-             json* out) {
+  void Cache(const Node& n, CacheConfig* c, PolicyChoice* eviction, CostConfig* cost, json* out) {
     ObjectReader r(o_, n);
     r.CheckFields({"enabled", "capacity", "node_type", "max_items", "entry_overhead", "memory",
                    "eviction", "rtt", "timeout", "active_expiry", "faults", "cluster", "cpu",
@@ -843,18 +842,7 @@ class Loader {
       c->cpu.per_kib =
           DurationField(u.Optional("per_kib", "0s"), Lower::kNonNegative, &cpu["per_kib"]);
     }
-    {
-      ObjectReader u(o_, r.Optional("network", json::object()));
-      u.CheckFields({"bandwidth_mbit"});
-      json& net = (*out)["network"] = json::object();
-      const Node bw = u.Optional("bandwidth_mbit", 0);
-      c->network.bandwidth_mbit = jsonread::ReadNumber(o_, bw);
-      // Up to 10 Tbit/s: beyond any NIC, and far from a transfer time below 1 ns.
-      if (!(c->network.bandwidth_mbit >= 0 && c->network.bandwidth_mbit <= 1e7)) {
-        Expected(o_, bw, "must be a number of megabits per second from 0 to 10,000,000");
-      }
-      net["bandwidth_mbit"] = CanonicalNumber(c->network.bandwidth_mbit);
-    }
+    Network(r.Optional("network", json::object()), &c->network, &(*out)["network"]);
     if (!cost->cache_node_type.empty()) ApplyNodeType(r, type_node, c, cost, out);
     {
       const Node faults = r.Optional("faults", json::array());
@@ -991,10 +979,24 @@ class Loader {
   }
 
   // `instances`: /instances/count, read already (per-instance pools).
+  // A server's link: {"bandwidth_mbit": ...}, 0 = no limit.
+  void Network(const Node& n, CacheNetworkConfig* c, json* out) {
+    ObjectReader u(o_, n);
+    u.CheckFields({"bandwidth_mbit"});
+    *out = json::object();
+    const Node bw = u.Optional("bandwidth_mbit", 0);
+    c->bandwidth_mbit = jsonread::ReadNumber(o_, bw);
+    // Up to 10 Tbit/s: beyond any NIC, and far from a transfer time below 1 ns.
+    if (!(c->bandwidth_mbit >= 0 && c->bandwidth_mbit <= 1e7)) {
+      Expected(o_, bw, "must be a number of megabits per second from 0 to 10,000,000");
+    }
+    (*out)["bandwidth_mbit"] = CanonicalNumber(c->bandwidth_mbit);
+  }
+
   void Database(const Node& n, uint32_t instances, DatabaseConfig* db, json* out) {
     ObjectReader r(o_, n);
     r.CheckFields({"pool", "connections", "cores", "queue_timeout", "queue_limit", "read", "write",
-                   "replicas"});
+                   "replicas", "network"});
     *out = json::object();
     // One pool for every instance, or one per instance (HikariCP in each JVM);
     // `connections`, `queue_timeout` and `queue_limit` are each pool's.
@@ -1057,6 +1059,7 @@ class Loader {
       c.read_your_writes = DurationField(p.Optional("read_your_writes", "0s"), Lower::kNonNegative,
                                          &rep["read_your_writes"]);
     }
+    Network(r.Optional("network", json::object()), &db->network, &(*out)["network"]);
   }
 
   void Alerts(const Node& n, std::vector<AlertRule>* rules, json* out) {

@@ -59,6 +59,15 @@ struct Summary {
     // capacity) or "unstable: arrival rate above capacity" (offered_load >= 1);
     // "not judged" in a live run, whose service times are the real server's.
     std::string verdict = "not judged";
+    // The primary's network link (database.network), set only when it is
+    // limited, so an unlimited database's summary has none of these fields:
+    // each direction's busy time / simulated time, and the mean wait of a
+    // value for its direction (over the values either way).
+    struct Link {
+      double in_utilization = 0, out_utilization = 0;
+      double wait_ms = 0;
+    };
+    std::optional<Link> link;
   } db;
 
   // End-to-end latency of every request (reads and writes, failed ones included).
@@ -263,6 +272,9 @@ struct Summary {
     uint64_t peak_queue_depth = 0;
     double max_utilization =
         0;  // the busiest replica's busy connection time / (connections x time)
+    // With a limited link (database.network; else not in summary.json): the
+    // busiest direction of any replica's link, busy time / simulated time.
+    std::optional<double> max_link_utilization;
   };
   std::optional<Replicas> replicas;
 

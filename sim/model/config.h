@@ -305,6 +305,10 @@ struct ClusterConfig {
 struct CacheNetworkConfig {
   double bandwidth_mbit = 0;  // megabits per second each way
   bool Limited() const { return bandwidth_mbit > 0; }
+  // How long a limited link takes to carry `bytes`.
+  Duration Transfer(uint64_t bytes) const {
+    return Duration::FromSecondsF(static_cast<double>(bytes) * 8.0 / (bandwidth_mbit * 1e6));
+  }
 };
 
 struct CacheCpuConfig {
@@ -375,6 +379,11 @@ struct DatabaseConfig {
   // Per class: the external API its reads call instead (null: the database).
   std::vector<std::shared_ptr<const ApiConfig>> class_api;
   ReplicaConfig replicas;
+  // The server's network link, as a cache node's (full duplex, one value at a
+  // time each way, in order): a read's answer goes out after its service, a
+  // write's value comes in before it queues for a connection. Each read
+  // replica has a link of its own of the same bandwidth. 0 = no limit.
+  CacheNetworkConfig network;
 };
 
 // A named part of a run measured on its own (Summary::Window).

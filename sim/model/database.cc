@@ -133,15 +133,46 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
       return slot;
     }
   }
+  if (q.write_) stats_.bytes_in += q.size_;
+  if (q.write_ && q.size_ > 0 && config_.network.Limited()) {
+    s.state = SlotState::kArriving;
+    sim_.Schedule(Link(&link_in_free_, &stats_.link_in_busy_ns, q.size_), &Database::OnArrived,
+                  this, slot);
+    return slot;
+  }
+  Admit(slot);
+  return slot;
+}
 
-  Pool& p = pools_[q.pool_];
+Time Database::Link(Time* free, int64_t* busy_ns, uint64_t bytes) {
+  const Duration transfer = config_.network.Transfer(bytes);
+  const Time now = sim_.now();
+  const Time start = std::max(now, *free);
+  *free = start + transfer;
+  *busy_ns += transfer.nanos();
+  ++stats_.link_transfers;
+  stats_.link_wait_ns += (start - now).nanos();
+  return *free;
+}
+
+void Database::OnArrived(void* self, uint64_t arg) {
+  auto* db = static_cast<Database*>(self);
+  const auto slot = static_cast<uint32_t>(arg);
+  db->slots_[slot].enqueued = db->sim_.now();
+  db->Admit(slot);
+  if (db->Finished(slot)) db->slots_[slot].handle.resume();  // rejected at once
+}
+
+void Database::Admit(uint32_t slot) {
+  Slot& s = slots_[slot];
+  Pool& p = pools_[s.pool];
   ++stats_.queries;
   ++p.stats.queries;
-  if (q.write_) {
+  if (s.write) {
     ++stats_.writes;
   } else {
     ++stats_.reads;
-    stampede_.LoadStarted(q.key_);
+    stampede_.LoadStarted(s.key);
   }
 
   if (p.busy < config_.connections) {
@@ -149,7 +180,7 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
   } else if (config_.queue_limit > 0 && p.waiting >= config_.queue_limit) {
     ++stats_.rejected;
     ++p.stats.rejected;
-    if (!q.write_) stampede_.LoadFinished(q.key_);
+    if (!s.write) stampede_.LoadFinished(s.key);
     s.ok = false;
     s.state = SlotState::kDone;
   } else {
@@ -168,7 +199,6 @@ uint32_t Database::Submit(const Query& q, std::coroutine_handle<> h) {
     }
   }
   stats_.peak_concurrency = std::max<uint64_t>(stats_.peak_concurrency, busy_ + waiting_);
-  return slot;
 }
 
 void Database::StartService(uint32_t slot) {
@@ -314,11 +344,18 @@ void Database::Complete(uint32_t slot) {
     s.exists = true;
     if (keep_history_) history_[s.key].push_back(Commit{v, row.commit_ns, s.size});
     for (const auto& f : commit_listeners_) f(s.key, v);
-  } else {
-    stampede_.LoadFinished(s.key);
   }
+  // A read's answer: over a limited link it arrives later (OnDelivered).
+  const uint64_t answer = !s.write && s.exists ? s.size : 0;
+  stats_.bytes_out += answer;
+  const bool sending = answer > 0 && config_.network.Limited();
+  if (!s.write && !sending) stampede_.LoadFinished(s.key);
   s.ok = true;
-  s.state = SlotState::kDone;
+  s.state = sending ? SlotState::kSending : SlotState::kDone;
+  if (sending) {
+    sim_.Schedule(Link(&link_out_free_, &stats_.link_out_busy_ns, answer), &Database::OnDelivered,
+                  this, slot);
+  }
   Pool& p = pools_[s.pool];
   AdvanceBusy();
   AdvanceBusy(p);
@@ -333,6 +370,14 @@ void Database::Complete(uint32_t slot) {
     --p.waiting;
     StartService(next);
   }
+  if (!sending) s.handle.resume();
+}
+
+void Database::OnDelivered(void* self, uint64_t arg) {
+  auto* db = static_cast<Database*>(self);
+  Slot& s = db->slots_[static_cast<uint32_t>(arg)];
+  db->stampede_.LoadFinished(s.key);
+  s.state = SlotState::kDone;
   s.handle.resume();
 }
 

@@ -38,6 +38,15 @@
 //    drawn latency, failing (ok == false) when the API's token bucket is
 //    empty or the call is drawn to fail. It counts in api_calls, not in
 //    queries or reads.
+//  - Link (config.network, when limited): the server's NIC, full duplex, each
+//    direction carrying one value at a time (bytes x 8 / bandwidth) in the
+//    order the values reach it. A write's value (its size) comes in first:
+//    the query reaches its pool (and counts as a query, and its queue
+//    timeout starts) when it has arrived. A read's answer (the row's size,
+//    when the row exists) goes out after its service: the connection is free
+//    at the end of the service, the caller resumes when the answer has
+//    arrived, and the read counts as a load until then. A replica has a link
+//    of its own. Without a limit, values take no time and no event.
 #pragma once
 
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -89,6 +98,12 @@ struct DatabaseStats {
   // rate limit and those that failed otherwise.
   uint64_t api_calls = 0, api_rate_limited = 0, api_errors = 0;
   uint64_t rows_created = 0;  // Create commits
+  // Value bytes each way (write values in, read answers out), limited link or
+  // not; with a limit, the values it carried, each direction's busy time and
+  // the values' waits for their direction.
+  uint64_t bytes_in = 0, bytes_out = 0;
+  uint64_t link_transfers = 0;
+  int64_t link_in_busy_ns = 0, link_out_busy_ns = 0, link_wait_ns = 0;
 };
 
 class Database {
@@ -202,7 +217,16 @@ class Database {
   }
 
  private:
-  enum class SlotState : uint8_t { kFree, kWaiting, kRunning, kDone, kAbandoned };
+  // kArriving: a write's value on the link in; kSending: a read's answer on the link out.
+  enum class SlotState : uint8_t {
+    kFree,
+    kArriving,
+    kWaiting,
+    kRunning,
+    kSending,
+    kDone,
+    kAbandoned
+  };
   // A connection pool: its connections in use and its FIFO wait queue.
   struct Pool {
     Database* db = nullptr;       // the timeout event's way back
@@ -237,6 +261,14 @@ class Database {
   static_assert(sizeof(Slot) <= 56);
 
   uint32_t Submit(const Query& q, std::coroutine_handle<> h);
+  // The query in `slot` reaches its pool: counted, then started, queued or rejected.
+  void Admit(uint32_t slot);
+  // A write's value has come in over the link: admits it, resuming a rejected caller.
+  static void OnArrived(void* self, uint64_t slot);
+  // A read's answer has gone out over the link: the caller resumes.
+  static void OnDelivered(void* self, uint64_t slot);
+  // When the link direction free at `*free` has carried `bytes` ready now.
+  Time Link(Time* free, int64_t* busy_ns, uint64_t bytes);
   bool Finished(uint32_t slot) const { return slots_[slot].state == SlotState::kDone; }
   DbResult Collect(uint32_t slot);
   void StartService(uint32_t slot);
@@ -308,6 +340,7 @@ class Database {
   uint64_t interval_peak_queue_ = 0;
   uint32_t busy_ = 0;  // over all pools
   Time busy_since_;
+  Time link_in_free_, link_out_free_;  // when each link direction is free
   DatabaseStats stats_;
   std::vector<std::function<void(Key, uint64_t)>> commit_listeners_;
   // A primary with replicas: every commit of every key written or created,

@@ -251,6 +251,19 @@ void FillDatabaseSummary(Summary& s, const DatabaseStats& db, uint32_t connectio
       end.nanos() > 0 ? db.busy_ns / (static_cast<double>(end.nanos()) * connections) : 0;
 }
 
+Summary::Db::Link DatabaseLinkSummary(const DatabaseStats& db, Time end) {
+  Summary::Db::Link l;
+  if (end.nanos() > 0) {
+    const double ns = static_cast<double>(end.nanos());
+    l.in_utilization = static_cast<double>(db.link_in_busy_ns) / ns;
+    l.out_utilization = static_cast<double>(db.link_out_busy_ns) / ns;
+  }
+  l.wait_ms = db.link_transfers > 0 ? static_cast<double>(db.link_wait_ns) * 1e-6 /
+                                          static_cast<double>(db.link_transfers)
+                                    : 0;
+  return l;
+}
+
 double DatabaseCapacityQps(const DatabaseConfig& db, uint32_t pools, uint64_t reads,
                            uint64_t writes) {
   const double r = static_cast<double>(reads), w = static_cast<double>(writes);

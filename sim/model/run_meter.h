@@ -112,6 +112,8 @@ class RunMeter {
 // The summary's database section from the database's statistics over a run
 // that ended at `end`; `connections`: all its pools' together.
 void FillDatabaseSummary(Summary& s, const DatabaseStats& db, uint32_t connections, Time end);
+// Summary::Db::link from a limited link's counts.
+Summary::Db::Link DatabaseLinkSummary(const DatabaseStats& db, Time end);
 // Queries per second the database serves at most: min(connections x pools,
 // cores) / mean service time over `reads` and `writes` (reads alone before
 // any query); 0 when queries take no time.

@@ -346,6 +346,11 @@ void World::FillReplicaSummary(Summary& s, Time end) {
       r.max_utilization = std::max(
           r.max_utilization, st.busy_ns / 1e9 / seconds / static_cast<double>(d->connections()));
     }
+    if (config_.database.network.Limited()) {
+      const Summary::Db::Link l = DatabaseLinkSummary(st, end);
+      r.max_link_utilization =
+          std::max({r.max_link_utilization.value_or(0), l.in_utilization, l.out_utilization});
+    }
   }
   s.replicas = r;
 }
@@ -511,6 +516,7 @@ Summary World::BuildSummary() {
   s.cache.deletes = cs.deletes;
   s.cache.transfer_bytes = cs.bytes_in + cs.bytes_out;
   FillDatabaseSummary(s, db_.stats(), db_.total_connections(), end);
+  if (config_.database.network.Limited()) s.db.link = DatabaseLinkSummary(db_.stats(), end);
   FillDatabaseVerdict(s, config_.database, db_.pools(), config_.duration);
   FillStampedeSummary(s, stampede_);
   FillPolicySummary(s, policy_stats_);

@@ -236,7 +236,8 @@ TEST_CASE("a minimal scenario gets every default, in canonical form", "[analysis
       "read": {"kind": "lognormal", "mean": "5ms", "sigma": 0.5},
       "write": {"kind": "lognormal", "mean": "10ms", "sigma": 0.5},
       "replicas": {"count": 0, "connections": 16, "lag": {"kind": "constant", "value": "0"},
-                   "read_your_writes": "0"}
+                   "read_your_writes": "0"},
+      "network": {"bandwidth_mbit": 0}
     },
     "policies": {
       "read": {"name": "cache-aside", "params": {"negative_ttl": "0", "ttl": "1h"}},
@@ -606,6 +607,11 @@ TEST_CASE("every bad field is an InputError naming the file and the JSON pointer
        "/database/replicas/count: must be an integer <= 64, got 65"},
       {"a negative replication lag", "/database/replicas", R"({"count": 1, "lag": "-1s"})",
        R"(/database/replicas/lag: must be >= 0, got "-1s")"},
+      {"a negative database bandwidth", "/database/network", R"({"bandwidth_mbit": -1})",
+       "/database/network/bandwidth_mbit: must be a number of megabits per second from 0 to "
+       "10,000,000, got -1"},
+      {"a database link field that does not exist", "/database/network", R"({"latency": "1ms"})",
+       "/database/network/latency: unknown field; valid fields are bandwidth_mbit"},
       // per-instance pools
       {"an unknown pool scope", "/database/pool", R"("per_thread")",
        R"(/database/pool: must be "global" (one pool for every instance) or "per_instance" (a pool of `connections` in each application instance), got "per_thread")"},
