@@ -40,12 +40,17 @@ def shrink(doc):
     if "trace" in w:
         return None
     w["rate"] = {"kind": "constant", "rps": 500}
-    keys = w.setdefault("keys", {})
-    if isinstance(keys, dict):
-        keys["count"] = min(int(keys.get("count", 1000)), 500)
+    # Key classes carry their own keys (workload.keys is then an error).
+    classes = w.get("classes") if isinstance(w.get("classes"), list) else None
+    for keys in [c.get("keys") for c in classes or [] if isinstance(c, dict)] or \
+            ([] if classes is not None else [w.setdefault("keys", {})]):
+        if isinstance(keys, dict):
+            keys["count"] = min(int(keys.get("count", 1000)), 500)
     d.setdefault("metrics", {})["interval"] = "1s"
     d["metrics"].pop("warmup", None)
-    if isinstance(d.get("cache"), dict):
+    d["metrics"].pop("windows", None)  # their bounds lie past the shortened run
+    # A node type sets the capacity (another one is an error): keep it.
+    if isinstance(d.get("cache"), dict) and "node_type" not in d["cache"]:
         d["cache"]["capacity"] = "2MiB"
     return d
 
@@ -71,6 +76,22 @@ def scenarios():
         "l1": ['/policies/l1={"name":"broadcast","params":{"capacity":"64KiB","ttl":"1s"}}'],
         "capacity": ["/cache/capacity=1GiB", "/cache/eviction=allkeys-lru"],
         "append": ['/alerts/-={"name":"x","metric":"hit_ratio","op":"<","threshold":0.5}'],
+        # Blocks no shipped scenario uses, so that the fuzzer starts from valid ones.
+        "memory": ['/cache/memory={"model":"redis","key_bytes":40,"fragmentation":1.3,'
+                   '"ram":"4MiB"}'],
+        "cluster": ['/cache/cluster={"nodes":3,"sharding":"consistent-hashing",'
+                    '"virtual_nodes":40}', '/cache/cpu={"per_op":"20us","per_kib":"2us"}',
+                    '/cache/network={"bandwidth_mbit":100}'],
+        "pool": ['/database/pool="per_instance"', "/instances/count=3",
+                 "/database/connections=2"],
+        "replicas": ['/database/replicas={"count":2,"connections":4,'
+                     '"lag":{"kind":"exponential","mean":"50ms"},"read_your_writes":"100ms"}',
+                     "/workload/write_fraction=0.2"],
+        # A node type sets the price and 75% of its RAM as the capacity.
+        "cost": ['/cost={"database_per_hour":0.5,"replica_per_hour":0.25,"network_per_gib":0.01,'
+                 '"node_types":{"tiny":{"ram":"1MiB","per_hour":0.02},'
+                 '"big":{"ram":"8MiB","per_hour":0.1}}}',
+                 '/cache/node_type="tiny"', '/cache/capacity="768KiB"'],
     }
     for name, sets in overrides.items():
         write("scenario", f"tiny-set-{name}.txt", tiny + "\n#--set\n" + "\n".join(sets) + "\n")
@@ -121,9 +142,11 @@ def value_lists():
         1: ['/policies/guard={"name":"lock","params":{"retry_interval":"5ms"}},none',
             "/cache/capacity=1MiB,16MiB", "/policies/read/params/ttl=1s,\"10s\",1m"],
         2: ["/cache/capacity=1MiB..64MiB:x2", "/database/connections=4..64:+4",
-            "/workload/write_fraction=0.1..0.5:+0.1", "/policies/read/params/ttl=1s..10s:+1s,1h"],
+            "/workload/write_fraction=0.1..0.5:+0.1", "/policies/read/params/ttl=1s..10s:+1s,1h",
+            "/cache/cluster/nodes=1..8:+1", "/database/replicas/count=0..3:+1"],
         3: ["/database/read/mean=2ms..8ms:x2", "/workload/keys/alpha=0.8,1.0,1.2"],
-        4: ["/database/connections=±4", "/workload/keys/alpha=±10%", "/cache/capacity=+-1MiB"],
+        4: ["/database/connections=±4", "/workload/keys/alpha=±10%", "/cache/capacity=+-1MiB",
+            "/cache/memory/fragmentation=±0.2"],
     }
     for which, texts in items.items():
         for i, t in enumerate(texts):
