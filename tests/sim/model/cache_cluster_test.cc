@@ -314,5 +314,143 @@ TEST_CASE("each node holds at most its own capacity", "[sim][model][cache_cluste
   CHECK(cache.evictions() == 2'000 - cache.items());
 }
 
+// Replicas: one node, one replica applying changes `lag_ms` late.
+CacheConfig Replicated(double lag_ms, CacheReplicaConfig::ReadFrom from) {
+  CacheConfig c = Config(1);
+  c.cluster.replicas.count = 1;
+  c.cluster.replicas.lag.kind = DistributionConfig::Kind::kConstant;
+  c.cluster.replicas.lag.mean = lag_ms * 1e6;
+  c.cluster.replicas.read_from = from;
+  return c;
+}
+
+Time At(double ms) {
+  return Time::Zero() + Duration::FromSecondsF(ms / 1e3);
+}
+
+// Operations issued at fixed moments.
+Task<void> SetAt(Simulator& s, CacheCluster& c, double ms, Key k, uint32_t bytes,
+                 uint64_t version = 1) {
+  co_await Sleep(s, At(ms) - s.now());
+  co_await c.Set(k, Value{version, bytes, true}, Duration());
+}
+Task<void> DeleteAt(Simulator& s, CacheCluster& c, double ms, Key k) {
+  co_await Sleep(s, At(ms) - s.now());
+  co_await c.Delete(k);
+}
+Task<void> GetAt(Simulator& s, CacheCluster& c, double ms, Key k, CacheStatus* out) {
+  co_await Sleep(s, At(ms) - s.now());
+  *out = (co_await c.Get(k)).status;
+}
+
+TEST_CASE("a replica applies its primary's changes a lag late, in order, evictions included",
+          "[sim][model][cache_cluster][replicas]") {
+  Simulator sim;
+  // Room for three 1,000-byte values; the replica is read 10 ms behind.
+  CacheConfig config = Replicated(10, CacheReplicaConfig::ReadFrom::kReplicas);
+  config.capacity_bytes = 3000;
+  CacheCluster cache(sim, config, MakeLru(), MakeLru, 1);
+  cache.Start();
+  for (Key k = 1; k <= 3; ++k) Spawn(sim, SetAt(sim, cache, 0, k, 1000));
+  CacheStatus early, late, evicted, added, deleted_early, deleted_late;
+  Spawn(sim, GetAt(sim, cache, 5, 1, &early));  // before the set reached the replica
+  Spawn(sim, GetAt(sim, cache, 20, 1, &late));  // after
+  Spawn(sim, SetAt(sim, cache, 30, 4, 1000));   // the primary evicts key 1 (LRU) for key 4
+  Spawn(sim, GetAt(sim, cache, 45, 1, &evicted));
+  Spawn(sim, GetAt(sim, cache, 45, 4, &added));
+  Spawn(sim, DeleteAt(sim, cache, 50, 2));
+  Spawn(sim, GetAt(sim, cache, 55, 2, &deleted_early));  // the delete is on its way
+  Spawn(sim, GetAt(sim, cache, 65, 2, &deleted_late));
+  sim.Run();
+  CHECK(early == CacheStatus::kMiss);
+  CHECK(late == CacheStatus::kHit);
+  CHECK(evicted == CacheStatus::kMiss);
+  CHECK(added == CacheStatus::kHit);
+  CHECK(deleted_early == CacheStatus::kHit);
+  CHECK(deleted_late == CacheStatus::kMiss);
+  // The replica followed the primary's eviction instead of choosing its own.
+  CHECK(cache.server(1).store().evictions() == 0);
+  CHECK(cache.server(1).store().bytes() == cache.server(0).store().bytes());
+  CHECK(cache.server(1).store().bytes() <= config.capacity_bytes);
+  const ReplicationStats& r = cache.replication();
+  CHECK(r.replica_reads == 6);
+  CHECK(r.behind_reads == 2);  // the read before the set, the read after the delete
+  CHECK(r.applied == 6);       // 4 sets, the eviction, the delete
+  // Store totals are the primary's: its one eviction, not the replica's copy.
+  CHECK(cache.evictions() == 1);
+  CHECK(cache.items() == cache.server(0).store().items());
+}
+
+TEST_CASE("a primary that restarts empty before the failover empties its replicas",
+          "[sim][model][cache_cluster][replicas]") {
+  Simulator sim;
+  CacheConfig config = Replicated(1, CacheReplicaConfig::ReadFrom::kReplicas);
+  config.cluster.replicas.failover_after = Duration::Seconds(5);
+  FaultWindowConfig restart;
+  restart.kind = FaultWindowConfig::Kind::kRestart;
+  restart.start = Duration::Seconds(1);
+  restart.duration = Duration::Seconds(2);
+  restart.node = 0;
+  config.faults.push_back(restart);
+  CacheCluster cache(sim, config, MakeLru(), MakeLru, 1);
+  std::vector<uint32_t> flushed;
+  cache.AddFlushListener([&](uint32_t node) { flushed.push_back(node); });
+  cache.Start();
+  Spawn(sim, SetAt(sim, cache, 0, 7, 100));
+  CacheStatus during, after;
+  Spawn(sim, GetAt(sim, cache, 1500, 7, &during));  // the replica still serves reads
+  Spawn(sim, GetAt(sim, cache, 3500, 7, &after));   // it resynced from the empty primary
+  sim.Run();
+  CHECK(during == CacheStatus::kHit);
+  CHECK(after == CacheStatus::kMiss);
+  CHECK(flushed == std::vector<uint32_t>{0});  // the shard's data is gone
+  CHECK(cache.replication().failovers == 0);
+  CHECK(cache.replication().resyncs == 1);
+  CHECK(cache.UpAgainAt(At(1500), 0) == At(3000));
+  CHECK(cache.IsPrimary(0));
+}
+
+TEST_CASE("a failover promotes the replica with what it had applied; the old primary resyncs",
+          "[sim][model][cache_cluster][replicas]") {
+  Simulator sim;
+  CacheConfig config = Replicated(100, CacheReplicaConfig::ReadFrom::kPrimary);
+  config.cluster.replicas.failover_after = Duration::Millis(500);
+  FaultWindowConfig restart;
+  restart.kind = FaultWindowConfig::Kind::kRestart;
+  restart.start = Duration::Seconds(1);
+  restart.duration = Duration::Seconds(3);
+  restart.node = 0;
+  config.faults.push_back(restart);
+  CacheCluster cache(sim, config, MakeLru(), MakeLru, 1);
+  std::vector<uint32_t> flushed;
+  cache.AddFlushListener([&](uint32_t node) { flushed.push_back(node); });
+  cache.Start();
+  Spawn(sim, SetAt(sim, cache, 0, 1, 100));    // applied on the replica at 101 ms
+  Spawn(sim, SetAt(sim, cache, 950, 2, 100));  // still in flight at the crash (due at 1,050)
+  CacheStatus down, kept, lost;
+  Spawn(sim, GetAt(sim, cache, 1200, 1, &down));
+  Spawn(sim, GetAt(sim, cache, 1600, 1, &kept));
+  Spawn(sim, GetAt(sim, cache, 1600, 2, &lost));
+  sim.Run();
+  CHECK(down == CacheStatus::kError);  // before the promotion
+  CHECK(kept == CacheStatus::kHit);
+  CHECK(lost == CacheStatus::kMiss);
+  const ReplicationStats& r = cache.replication();
+  CHECK(r.failovers == 1);
+  CHECK(r.lost_changes == 1);
+  CHECK(flushed.empty());  // the shard kept its data
+  REQUIRE(cache.failovers().size() == 1);
+  CHECK(cache.failovers()[0].from == 0);
+  CHECK(cache.failovers()[0].to == 1);
+  CHECK(cache.failovers()[0].at == At(1500));
+  CHECK(cache.UpAgainAt(At(1200), 0) == At(1500));
+  CHECK(cache.IsPrimary(1));
+  CHECK_FALSE(cache.IsPrimary(0));
+  // Back at 4 s as a replica, the old primary copied the new one.
+  CHECK(r.resyncs == 1);
+  CHECK(cache.server(0).store().items() == cache.server(1).store().items());
+  CHECK(cache.server(0).store().items() == 1);
+}
+
 }  // namespace
 }  // namespace cachelab
