@@ -354,9 +354,19 @@ const std::vector<SummaryGroup>& SummaryGroups() {
        "`cpu_wait_ms` (mean wait for the CPU per operation), `net_in_utilization` and "
        "`net_out_utilization` (busy time of each link direction / simulated time), `bytes` and "
        "`items` (at the end), "
-       "`peak_bytes`, `evictions`, `flushes` (flush and restart faults that emptied it). The "
-       "run folder then also holds `nodes.csv`: per interval and node, `time_s`, `node`, `ops`, "
-       "`gets`, `hits`, `errors`, `hit_ratio`, `cpu_utilization`, `bytes`, `items`"},
+       "`peak_bytes`, `evictions`, `flushes` (flush and restart faults that emptied it). "
+       "With replicas (`cache.cluster.replicas`) `per_node` lists every server, server "
+       "s + m x nodes being member m of node s, with its `shard` and `role` at the end "
+       "(`primary` or `replica`), and `replication` holds `replicas_per_shard`, `read_from`, "
+       "`replica_reads` (GETs a replica served), `behind_reads` (of those, answered otherwise "
+       "than the shard's primary would have at that moment: another version, or a hit against a "
+       "miss), `behind_ratio`, `applied` (changes the replicas applied), `peak_backlog` (most "
+       "changes in flight to one replica), `failovers`, `failed_failovers` (no replica was up), "
+       "`lost_changes` (in flight to a promoted replica at its primary's crash), `resyncs` (full "
+       "copies to a replica) and `promotions` (`shard`, `from`, `to` servers, `crash_s`, "
+       "`at_s`). The run folder then also holds `nodes.csv`: per interval and server, `time_s`, "
+       "`node`, `ops`, `gets`, `hits`, `errors`, `hit_ratio`, `cpu_utilization`, `bytes`, "
+       "`items`"},
       // Written by SummaryToJson itself, only with a memory model or RAM.
       {"memory", "object",
        "the cache nodes' memory (`cache.memory`); present only with the `redis` model, a "

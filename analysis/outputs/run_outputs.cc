@@ -281,24 +281,18 @@ nlohmann::json SummaryToJson(const Summary& s) {
                        {"peak_bytes", n.peak_bytes},
                        {"evictions", n.evictions},
                        {"flushes", n.flushes}});
+      if (c.replication) {
+        nodes.back()["shard"] = n.shard;
+        nodes.back()["role"] = n.role;
+      }
     }
     j["cluster"] = {{"nodes", c.nodes},
                     {"sharding", c.sharding},
                     {"busiest_node", c.busiest_node},
                     {"ops_imbalance", RoundedJson(c.ops_imbalance)},
                     {"max_cpu_utilization", RoundedJson(c.max_cpu_utilization)},
-      if (c.replication) {
-        nodes.back()["shard"] = n.shard;
-        nodes.back()["role"] = n.role;
-      }
                     {"max_net_utilization", RoundedJson(c.max_net_utilization)},
                     {"per_node", std::move(nodes)}};
-  }
-  if (s.memory) {
-    const Summary::Memory& m = *s.memory;
-    j["memory"] = {{"model", m.model},
-                   {"fullest_node", m.fullest_node},
-                   {"maxmemory_bytes", m.maxmemory_bytes},
     if (c.replication) {
       const Summary::CacheReplication& r = *c.replication;
       nlohmann::json promotions = nlohmann::json::array();
@@ -322,6 +316,12 @@ nlohmann::json SummaryToJson(const Summary& s) {
                                      {"resyncs", r.resyncs},
                                      {"promotions", std::move(promotions)}};
     }
+  }
+  if (s.memory) {
+    const Summary::Memory& m = *s.memory;
+    j["memory"] = {{"model", m.model},
+                   {"fullest_node", m.fullest_node},
+                   {"maxmemory_bytes", m.maxmemory_bytes},
                    {"peak_used_bytes", m.peak_used_bytes},
                    {"fragmentation", RoundedJson(m.fragmentation)},
                    {"peak_rss_bytes", m.peak_rss_bytes},
@@ -559,6 +559,14 @@ std::string FormatSummaryTable(const Summary& s) {
           Percent(n.cpu_utilization), Millis(n.cpu_wait_ms), HumanBytes(n.bytes),
           Grouped(n.evictions));
     }
+    if (c.replication) {
+      const Summary::CacheReplication& r = *c.replication;
+      out += fmt::format(
+          "  replication: {} replica(s) per node, reads from {}; {} replica reads, {} behind the "
+          "primary ({}); {} failover(s), {} change(s) lost, {} resync(s)\n",
+          r.replicas_per_shard, r.read_from, Grouped(r.replica_reads), Grouped(r.behind_reads),
+          Percent(r.behind_ratio), r.failovers, Grouped(r.lost_changes), r.resyncs);
+    }
   }
   if (s.memory) {
     const Summary::Memory& m = *s.memory;
@@ -726,9 +734,16 @@ std::optional<ClusterMetric> AsClusterMetric(std::string_view metric) {
                                                       "flushes",
                                                       "net_in_utilization",
                                                       "net_out_utilization"};
+  static const std::vector<std::string_view> kReplication = {
+      "replica_reads", "behind_reads", "behind_ratio", "applied",
+      "peak_backlog",  "failovers",    "lost_changes", "resyncs"};
   if (metric.rfind("cluster.", 0) != 0) return std::nullopt;
   std::string_view rest = metric.substr(8);
   if (std::find(kTop.begin(), kTop.end(), rest) != kTop.end()) {
+    return ClusterMetric{std::nullopt, std::string(rest)};
+  }
+  if (rest.rfind("replication.", 0) == 0 &&
+      std::find(kReplication.begin(), kReplication.end(), rest.substr(12)) != kReplication.end()) {
     return ClusterMetric{std::nullopt, std::string(rest)};
   }
   if (rest.rfind("per_node.", 0) != 0) return std::nullopt;
@@ -747,6 +762,19 @@ std::string FormatClusterMetric(const ClusterMetric& c, const Summary& s) {
   if (!s.cluster) return "-";  // one node without a CPU limit
   const Summary::Cluster& k = *s.cluster;
   const std::string& f = c.field;
+  if (!c.node && f.rfind("replication.", 0) == 0) {
+    if (!k.replication) return "-";  // no replicas
+    const Summary::CacheReplication& r = *k.replication;
+    const std::string_view g = std::string_view(f).substr(12);
+    if (g == "behind_ratio") return Percent(r.behind_ratio);
+    return Grouped(g == "replica_reads"  ? r.replica_reads
+                   : g == "behind_reads" ? r.behind_reads
+                   : g == "applied"      ? r.applied
+                   : g == "peak_backlog" ? r.peak_backlog
+                   : g == "failovers"    ? r.failovers
+                   : g == "lost_changes" ? r.lost_changes
+                                         : r.resyncs);
+  }
   if (!c.node) {
     if (f == "nodes") return Grouped(k.nodes);
     if (f == "busiest_node") return Grouped(k.busiest_node);
@@ -867,7 +895,8 @@ std::vector<std::string> ParseMetricList(const std::string& text) {
           "--metrics {}: {} is not a metric of summary.json; expected dotted names such as "
           "cache.hit_ratio,latency_ms.p99 (results/README.md lists them), "
           "classes.<class>.hit_ratio, cluster.max_cpu_utilization, "
-          "cluster.per_node.<i>.cpu_utilization, cost.per_month, memory.peak_rss_bytes, "
+          "cluster.per_node.<i>.cpu_utilization, cluster.replication.behind_ratio, cost.per_month, "
+          "memory.peak_rss_bytes, "
           "<window>.latency_ms.p99, or alerts",
           jsonread::QuoteClipped(text), jsonread::QuoteClipped(name)));
     }

@@ -911,6 +911,18 @@ class Loader {
     // Redis Cluster's advice is at most 1,000 nodes; each needs a slot.
     c->nodes = static_cast<uint32_t>(
         IntegerField(r.Optional("nodes", 1), Lower::kPositive, 1000, &(*out)["nodes"]));
+    const Node sharding = r.Optional("sharding", "hash-slots");
+    const std::string& name = jsonread::ReadString(o_, sharding);
+    if (name == "hash-slots") {
+      c->sharding = ClusterConfig::Sharding::kHashSlots;
+    } else if (name == "consistent-hashing") {
+      c->sharding = ClusterConfig::Sharding::kConsistentHashing;
+    } else {
+      Expected(o_, sharding, "must be \"hash-slots\" or \"consistent-hashing\"");
+    }
+    (*out)["sharding"] = name;
+    c->virtual_nodes = static_cast<uint32_t>(IntegerField(
+        r.Optional("virtual_nodes", 160), Lower::kPositive, 10'000, &(*out)["virtual_nodes"]));
     ObjectReader p(o_, r.Optional("replicas", json::object()));
     p.CheckFields({"count", "lag", "read_from", "failover_after"});
     json& rep = (*out)["replicas"] = json::object();
@@ -934,18 +946,6 @@ class Loader {
     rep["read_from"] = where;
     rc.failover_after = DurationField(p.Optional("failover_after", "15s"), Lower::kPositive,
                                       &rep["failover_after"]);
-    const Node sharding = r.Optional("sharding", "hash-slots");
-    const std::string& name = jsonread::ReadString(o_, sharding);
-    if (name == "hash-slots") {
-      c->sharding = ClusterConfig::Sharding::kHashSlots;
-    } else if (name == "consistent-hashing") {
-      c->sharding = ClusterConfig::Sharding::kConsistentHashing;
-    } else {
-      Expected(o_, sharding, "must be \"hash-slots\" or \"consistent-hashing\"");
-    }
-    (*out)["sharding"] = name;
-    c->virtual_nodes = static_cast<uint32_t>(IntegerField(
-        r.Optional("virtual_nodes", 160), Lower::kPositive, 10'000, &(*out)["virtual_nodes"]));
   }
 
   // After Cluster: Redis Cluster's nodes hold per-key slot links.

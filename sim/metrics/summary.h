@@ -197,16 +197,6 @@ struct Summary {
     double net_in_utilization = 0, net_out_utilization = 0;
     uint64_t bytes = 0, items = 0;  // at the end
     uint64_t peak_bytes = 0, evictions = 0, flushes = 0;
-  };
-  struct Cluster {
-    uint32_t nodes = 0;
-    std::string sharding;       // "hash-slots" or "consistent-hashing"
-    uint32_t busiest_node = 0;  // most operations (the lowest index on a tie)
-    double ops_imbalance = 0;   // the busiest node's operations / the mean over nodes
-    double max_cpu_utilization = 0;
-    double max_net_utilization = 0;   // the busiest link direction of any node
-    std::vector<CacheNode> per_node;  // every server, replicas after the primaries
-    std::optional<CacheReplication> replication;
     // With replicas only: the shard it serves, and its role at the end.
     uint32_t shard = 0;
     std::string role;  // "primary" or "replica"
@@ -227,6 +217,16 @@ struct Summary {
       double crash_s = 0, at_s = 0;
     };
     std::vector<Promotion> promotions;
+  };
+  struct Cluster {
+    uint32_t nodes = 0;
+    std::string sharding;       // "hash-slots" or "consistent-hashing"
+    uint32_t busiest_node = 0;  // most operations (the lowest index on a tie)
+    double ops_imbalance = 0;   // the busiest node's operations / the mean over nodes
+    double max_cpu_utilization = 0;
+    double max_net_utilization = 0;   // the busiest link direction of any node
+    std::vector<CacheNode> per_node;  // every server, replicas after the primaries
+    std::optional<CacheReplication> replication;
   };
   std::optional<Cluster> cluster;
 
