@@ -34,6 +34,16 @@ CacheConfig Config(uint32_t nodes) {
   return c;
 }
 
+// Node `node` crashes at `start` and is back, empty, `duration` later.
+void AddRestart(CacheConfig& config, uint32_t node, Duration start, Duration duration) {
+  FaultWindowConfig restart;
+  restart.kind = FaultWindowConfig::Kind::kRestart;
+  restart.start = start;
+  restart.duration = duration;
+  restart.node = node;
+  config.faults.push_back(restart);
+}
+
 ClusterConfig Ring(uint32_t nodes, uint32_t virtual_nodes = 160) {
   ClusterConfig c;
   c.nodes = nodes;
@@ -226,12 +236,7 @@ TEST_CASE("without a CPU limit an operation takes its round trip only",
 TEST_CASE("a fault window with a node hits that node only", "[sim][model][cache_cluster]") {
   Simulator sim;
   CacheConfig config = Config(4);
-  FaultWindowConfig restart;
-  restart.kind = FaultWindowConfig::Kind::kRestart;
-  restart.start = Duration::Seconds(1);
-  restart.duration = Duration::Seconds(1);
-  restart.node = 2;
-  config.faults.push_back(restart);
+  AddRestart(config, 2, Duration::Seconds(1), Duration::Seconds(1));
   CacheCluster cache(sim, config, MakeLru(), MakeLru, 1);
   std::vector<uint32_t> flushed;
   cache.AddFlushListener([&](uint32_t node) { flushed.push_back(node); });
@@ -386,12 +391,7 @@ TEST_CASE("a primary that restarts empty before the failover empties its replica
   Simulator sim;
   CacheConfig config = Replicated(1, CacheReplicaConfig::ReadFrom::kReplicas);
   config.cluster.replicas.failover_after = Duration::Seconds(5);
-  FaultWindowConfig restart;
-  restart.kind = FaultWindowConfig::Kind::kRestart;
-  restart.start = Duration::Seconds(1);
-  restart.duration = Duration::Seconds(2);
-  restart.node = 0;
-  config.faults.push_back(restart);
+  AddRestart(config, 0, Duration::Seconds(1), Duration::Seconds(2));
   CacheCluster cache(sim, config, MakeLru(), MakeLru, 1);
   std::vector<uint32_t> flushed;
   cache.AddFlushListener([&](uint32_t node) { flushed.push_back(node); });
@@ -415,12 +415,7 @@ TEST_CASE("a failover promotes the replica with what it had applied; the old pri
   Simulator sim;
   CacheConfig config = Replicated(100, CacheReplicaConfig::ReadFrom::kPrimary);
   config.cluster.replicas.failover_after = Duration::Millis(500);
-  FaultWindowConfig restart;
-  restart.kind = FaultWindowConfig::Kind::kRestart;
-  restart.start = Duration::Seconds(1);
-  restart.duration = Duration::Seconds(3);
-  restart.node = 0;
-  config.faults.push_back(restart);
+  AddRestart(config, 0, Duration::Seconds(1), Duration::Seconds(3));
   CacheCluster cache(sim, config, MakeLru(), MakeLru, 1);
   std::vector<uint32_t> flushed;
   cache.AddFlushListener([&](uint32_t node) { flushed.push_back(node); });
