@@ -111,7 +111,8 @@ std::string LoadResolved(const ScenarioArg& arg, const std::vector<std::string>&
 }
 
 // The run folder's files as text, by name (WriteRunOutputs' names), and the
-// resolved scenario; nodes.csv only when the run has a cluster.
+// resolved scenario; nodes.csv only when the run has a cluster, pools.csv
+// only with per-instance pools.
 py::dict Run(const ScenarioArg& arg, const std::vector<std::string>& sets) {
   const Scenario scenario = Load(arg, sets);
   const RunResult result = Interruptible([&] { return RunScenario(scenario); });
@@ -122,6 +123,9 @@ py::dict Run(const ScenarioArg& arg, const std::vector<std::string>& sets) {
   files["events.json"] = EventsToJson(scenario, result).dump(2) + "\n";
   if (result.summary.cluster) {
     files["nodes.csv"] = NodeTimeSeriesToCsv(result.node_timeseries);
+  }
+  if (result.summary.pools) {
+    files["pools.csv"] = PoolTimeSeriesToCsv(result.pool_timeseries);
   }
   return files;
 }

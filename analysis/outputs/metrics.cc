@@ -404,7 +404,12 @@ const std::vector<SummaryGroup>& SummaryGroups() {
        "pool: `instance`, `queries`, `timeouts`, `rejected`, `peak_queue_depth`, "
        "`wait_probability` (share of its queries that found its connections busy), "
        "`mean_wait_ms` (over its queries that got a connection), `utilization` (its busy "
-       "connection time / (connections x simulated time))"},
+       "connection time / (connections x simulated time)). The run folder then also holds "
+       "`pools.csv`: per interval and pool, `time_s` (the interval's start), `instance`, "
+       "`queries` and `timeouts` (in the interval), `wait_probability`, `mean_wait_ms` and "
+       "`utilization` (as above, over the interval) and `peak_queue_depth` (the most waiting "
+       "in the pool at once during it); each pool's `queries` and `timeouts` add up to its "
+       "`per_instance` figures"},
   };
   return kGroups;
 }

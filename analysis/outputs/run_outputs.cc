@@ -433,6 +433,23 @@ std::string NodeTimeSeriesToCsv(const std::vector<NodeIntervalRow>& rows) {
   return out;
 }
 
+std::string PoolTimeSeriesToCsv(const std::vector<PoolIntervalRow>& rows) {
+  std::string out =
+      "time_s,instance,queries,timeouts,wait_probability,mean_wait_ms,utilization,"
+      "peak_queue_depth\n";
+  for (const PoolIntervalRow& r : rows) {
+    const double wait_probability =
+        r.queries > 0 ? static_cast<double>(r.queued) / static_cast<double>(r.queries) : 0;
+    const double mean_wait_ms =
+        r.started > 0 ? static_cast<double>(r.wait_ns) * 1e-6 / static_cast<double>(r.started) : 0;
+    fmt::format_to(std::back_inserter(out), "{},{},{},{},{},{},{},{}\n",
+                   FormatDouble(r.time_s, kTimeDigits), r.instance, r.queries, r.timeouts,
+                   FormatDouble(wait_probability, 6), FormatDouble(mean_wait_ms, 6),
+                   FormatDouble(r.utilization, 6), r.peak_queue_depth);
+  }
+  return out;
+}
+
 nlohmann::json EventsToJson(const Scenario& scenario, const RunResult& result) {
   using nlohmann::json;
   // Times keep more digits than summary.json: an expiry at 3599.98 s must not
@@ -1013,6 +1030,9 @@ void WriteRunOutputs(const std::string& dir, const Scenario& scenario, const Run
       {"events.json", EventsToJson(scenario, result).dump(2) + "\n"}};
   if (result.summary.cluster) {
     files.emplace_back("nodes.csv", NodeTimeSeriesToCsv(result.node_timeseries));
+  }
+  if (result.summary.pools) {
+    files.emplace_back("pools.csv", PoolTimeSeriesToCsv(result.pool_timeseries));
   }
   WriteFolderAtomically(dir, files);
 }

@@ -18,6 +18,8 @@ nlohmann::json SummaryToJson(const Summary& s);
 std::string TimeSeriesToCsv(const std::vector<IntervalRow>& rows);
 // nodes.csv: one row per interval and cache node (written with Summary::cluster).
 std::string NodeTimeSeriesToCsv(const std::vector<NodeIntervalRow>& rows);
+// pools.csv: one row per interval and connection pool (written with Summary::pools).
+std::string PoolTimeSeriesToCsv(const std::vector<PoolIntervalRow>& rows);
 // events.json: what a timeline chart marks on the time axis. The cache
 // server's fault windows (by start time), the deploys the policy stack makes
 // (the versioned invalidation's generation bumps before the scenario's

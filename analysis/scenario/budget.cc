@@ -168,7 +168,10 @@ RunEstimate EstimateRun(const Scenario& s) {
   e.parts.emplace_back(
       "/metrics/interval",
       rows * (kBytesPerRow +
-              (node_rows ? w.cache.cluster.servers() * double{sizeof(NodeIntervalRow)} : 0)));
+              (node_rows ? w.cache.cluster.servers() * double{sizeof(NodeIntervalRow)} : 0) +
+              (w.database.pool == DatabaseConfig::PoolScope::kPerInstance
+                   ? DatabasePools(w) * double{sizeof(PoolIntervalRow)}
+                   : 0)));
   e.timer_events = rows;
   if (w.cache.enabled && w.cache.active_expiry_interval.nanos() > 0) {
     e.timer_events += span / w.cache.active_expiry_interval.seconds();

@@ -10,6 +10,7 @@ equal the CLI's output for the same scenario, seed and options:
         .summary     dict, summary.json
         .timeseries  DataFrame, timeseries.csv
         .nodes       DataFrame, nodes.csv (empty without a cache cluster)
+        .pools       DataFrame, pools.csv (empty without per-instance pools)
         .events      dict, events.json
         .scenario    dict, scenario.resolved.json
     compare(scenario, vary, set=None, threads=None) -> Comparison
@@ -211,9 +212,10 @@ class Result:
     """One run: the files of the CLI's run folder, parsed.
 
     ``summary`` (summary.json), ``scenario`` (scenario.resolved.json) and
-    ``events`` (events.json) are dicts; ``timeseries`` (timeseries.csv) and
-    ``nodes`` (nodes.csv; empty without a cache cluster) are pandas
-    DataFrames; ``files`` holds every file's text by name.
+    ``events`` (events.json) are dicts; ``timeseries`` (timeseries.csv),
+    ``nodes`` (nodes.csv; empty without a cache cluster) and ``pools``
+    (pools.csv; empty without per-instance pools) are pandas DataFrames;
+    ``files`` holds every file's text by name.
     """
 
     def __init__(self, files):
@@ -223,6 +225,7 @@ class Result:
         self.events = json.loads(files["events.json"])
         self._timeseries = None
         self._nodes = None
+        self._pools = None
 
     @property
     def timeseries(self):
@@ -235,6 +238,12 @@ class Result:
         if self._nodes is None:
             self._nodes = _frame(self.files.get("nodes.csv", ""))
         return self._nodes
+
+    @property
+    def pools(self):
+        if self._pools is None:
+            self._pools = _frame(self.files.get("pools.csv", ""))
+        return self._pools
 
     def save(self, folder):
         """Writes the run folder's files into `folder` (created), as `run --out` does

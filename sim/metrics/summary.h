@@ -361,6 +361,19 @@ struct NodeIntervalRow {
   uint64_t bytes = 0, items = 0;  // at the end of the interval
 };
 
+// One connection pool's part of an interval (pools.csv, with Summary::pools):
+// counts over the interval, as the pool's PoolStats changed in it.
+struct PoolIntervalRow {
+  double time_s = 0;  // interval start
+  uint32_t instance = 0;
+  uint64_t queries = 0, timeouts = 0;
+  uint64_t queued = 0;            // queries that found its connections busy
+  uint64_t started = 0;           // queries that got a connection
+  int64_t wait_ns = 0;            // their waits
+  double utilization = 0;         // busy connection time / (connections x interval)
+  uint64_t peak_queue_depth = 0;  // most queries waiting in it at once
+};
+
 // The shared-cache expiries of one of the workload's hottest keys: the expiry
 // times of its value entries that the cache server counted as expirations
 // (lazily or actively), whatever their namespace generation. Entries deleted,
@@ -377,6 +390,8 @@ struct RunResult {
   std::vector<HotKeyExpiries> hot_keys;  // hottest first (Workload::HottestKeys)
   // With Summary::cluster: every node's rows, interval-major.
   std::vector<NodeIntervalRow> node_timeseries;
+  // With Summary::pools: every pool's rows, interval-major.
+  std::vector<PoolIntervalRow> pool_timeseries;
   // Empty when the run lasted its duration; else why and when its arrivals
   // stopped early (World's StopRule): its figures cover a shorter run.
   std::string stopped_early;

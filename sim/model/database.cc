@@ -192,6 +192,7 @@ void Database::Admit(uint32_t slot) {
     ++p.waiting;
     stats_.peak_queue = std::max(stats_.peak_queue, waiting_);
     p.stats.peak_queue = std::max(p.stats.peak_queue, p.waiting);
+    p.interval_peak_queue = std::max(p.interval_peak_queue, p.waiting);
     interval_peak_queue_ = std::max(interval_peak_queue_, waiting_);
     if (config_.queue_timeout > Duration()) {
       s.timeout_seq = sim_.Reserve();

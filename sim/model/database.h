@@ -208,6 +208,13 @@ class Database {
   const PoolStats& pool_stats(uint32_t i);
   uint32_t pool_busy(uint32_t i) const { return pools_[i].busy; }
   uint64_t pool_queue_depth(uint32_t i) const { return pools_[i].waiting; }
+  // TakeIntervalPeakQueue for pool `i` alone.
+  uint64_t TakePoolIntervalPeakQueue(uint32_t i) {
+    Pool& p = pools_[i];
+    const uint64_t peak = p.interval_peak_queue;
+    p.interval_peak_queue = p.waiting;
+    return peak;
+  }
   // Largest queue depth (over all pools) since the previous call (or the start); restarts the
   // window at the current depth. For per-interval time series.
   uint64_t TakeIntervalPeakQueue() {
@@ -233,6 +240,7 @@ class Database {
     std::deque<uint32_t> queue;   // waiting queries, in arrival order
     bool timeout_queued = false;  // an OnTimeout event of this pool is in the simulator's queue
     uint64_t waiting = 0;
+    uint64_t interval_peak_queue = 0;  // since TakePoolIntervalPeakQueue
     uint32_t busy = 0;
     Time busy_since;
     PoolStats stats;

@@ -88,6 +88,7 @@ RunResult World::Run(const std::function<void(double)>& progress, const StopRule
   result.stopped_early = stopped_early_;
   result.timeseries = std::move(rows_);
   result.node_timeseries = std::move(node_rows_);
+  result.pool_timeseries = std::move(pool_rows_);
   for (size_t i = 0; i < hot_keys_.size(); ++i) {
     HotKeyExpiries h;
     h.key = hot_keys_[i];
@@ -306,6 +307,9 @@ void World::EmitRow(Time end) {
   const double row_start = meter_.interval_start().seconds();
   rows_.push_back(meter_.Row(end, t));
   if (ReportsNodes()) EmitNodeRows(row_start, end);
+  if (config_.database.pool == DatabaseConfig::PoolScope::kPerInstance) {
+    EmitPoolRows(row_start, end);
+  }
 }
 
 void World::EmitNodeRows(double start_s, Time end) {
@@ -388,6 +392,29 @@ void World::FillPoolSummary(Summary& s, Time end) {
   }
   o.queries_imbalance = total > 0 ? static_cast<double>(most) * o.count / total : 0;
   s.pools = std::move(o);
+}
+
+void World::EmitPoolRows(double start_s, Time end) {
+  pool_last_.resize(db_.pools());
+  const double capacity_ns =
+      static_cast<double>((end - pool_last_at_).nanos()) * static_cast<double>(db_.connections());
+  for (uint32_t i = 0; i < db_.pools(); ++i) {
+    const PoolStats& now = db_.pool_stats(i);
+    PoolStats& last = pool_last_[i];
+    PoolIntervalRow r;
+    r.time_s = start_s;
+    r.instance = i;
+    r.queries = now.queries - last.queries;
+    r.timeouts = now.timeouts - last.timeouts;
+    r.queued = now.queued - last.queued;
+    r.started = now.started - last.started;
+    r.wait_ns = now.wait_ns_total - last.wait_ns_total;
+    r.utilization = capacity_ns > 0 ? (now.busy_ns - last.busy_ns) / capacity_ns : 0;
+    r.peak_queue_depth = db_.TakePoolIntervalPeakQueue(i);
+    pool_rows_.push_back(r);
+    last = now;
+  }
+  pool_last_at_ = end;
 }
 
 void World::FillMemorySummary(Summary& s) const {

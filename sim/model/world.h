@@ -84,6 +84,8 @@ class World {
   void FillMemorySummary(Summary& s) const;
   void FillReplicaSummary(Summary& s, Time end);
   void FillPoolSummary(Summary& s, Time end);
+  // With per-instance pools: each pool's row of the interval ending at `end`.
+  void EmitPoolRows(double start_s, Time end);
   bool ReportsNodes() const {
     return cache_.servers() > 1 || config_.cache.cpu.Limited() || config_.cache.network.Limited();
   }
@@ -149,6 +151,9 @@ class World {
   std::vector<NodeIntervalRow> node_rows_;
   std::vector<CacheServerStats> node_last_;  // each node's counts at the last row
   Time node_last_at_;
+  std::vector<PoolIntervalRow> pool_rows_;
+  std::vector<PoolStats> pool_last_;  // each pool's counts at the last row
+  Time pool_last_at_;
 };
 
 }  // namespace cachelab

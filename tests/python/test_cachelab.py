@@ -67,6 +67,24 @@ def test_cluster_run_gives_the_cli_nodes_csv(tmp_path):
         assert result.nodes[result.nodes["node"] == node["node"]]["ops"].sum() == node["ops"]
 
 
+def test_per_instance_pools_give_the_cli_pools_csv(tmp_path):
+    sets = {"/instances/count": 3, "/database/pool": "per_instance", "/database/connections": 2}
+    out = cli_run(tmp_path, TINY, 4, *[a for k, v in sets.items() for a in ("--set", f"{k}={v}")])
+    result = cachelab.run(TINY, seed=4, set=sets)
+    assert result.files["pools.csv"] == (out / "pools.csv").read_text()
+    pd.testing.assert_frame_equal(result.pools, pd.read_csv(out / "pools.csv"))
+    pools = result.summary["pools"]
+    assert sorted(result.pools["instance"].unique()) == [0, 1, 2]
+    # Each pool's interval rows add up to its whole-run queries and timeouts.
+    for pool in pools["per_instance"]:
+        rows = result.pools[result.pools["instance"] == pool["instance"]]
+        assert rows["queries"].sum() == pool["queries"]
+        assert rows["timeouts"].sum() == pool["timeouts"]
+        assert rows["peak_queue_depth"].max() == pool["peak_queue_depth"]
+    # A global pool: no pools.csv.
+    assert cachelab.run(TINY, seed=4).pools.empty
+
+
 def test_dict_scenario_runs_as_its_file(tmp_path):
     doc = json.loads(TINY.read_text())
     out = cli_run(tmp_path, TINY, 7)

@@ -3,9 +3,11 @@
 // robin, so each pool sees every n-th arrival of a Poisson stream (Erlang-n
 // gaps, a GI/M/c queue), waits less than an M/M/c pool at 1/n of the rate
 // would and far more than one global pool of all the connections.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdint>
+#include <string>
 
 #include "analysis/models/analytic.h"
 #include "analysis/outputs/run_outputs.h"
@@ -118,6 +120,76 @@ TEST_CASE("the pools block adds up to the db totals", "[sim][model][world][pools
   // Same scenario and seed: the same summary.
   const RunResult again = RunSimulation(w, TestStack(Duration::Seconds(1)));
   CHECK(SummaryToJson(again.summary).dump() == SummaryToJson(s).dump());
+}
+
+TEST_CASE("pools.csv's interval rows add up to the pools block", "[sim][model][world][pools]") {
+  // Three pools of two, loaded near capacity with a short queue timeout, so
+  // rows carry queries, waits and timeouts.
+  WorldConfig w = TestWorld("pool rows", 5)
+                      .Keys(2000)
+                      .Rps(3000)
+                      .Writes(0.1)
+                      .Instances(3)
+                      .Connections(2)
+                      .PoolPerInstance()
+                      .DbReadExponentialMs(2.5)
+                      .Interval(Duration::Seconds(1))
+                      .Lasting(Duration::Seconds(15));
+  w.database.queue_timeout = Duration::Millis(10);
+  const RunResult r = RunSimulation(w, TestStack(Duration::Seconds(1)));
+  const Summary& s = r.summary;
+  REQUIRE(s.pools);
+  REQUIRE(r.pool_timeseries.size() == r.timeseries.size() * 3);  // interval-major, every pool
+  for (const Summary::Pool& p : s.pools->per_instance) {
+    uint64_t queries = 0, timeouts = 0, queued = 0, started = 0, peak = 0;
+    int64_t wait_ns = 0;
+    // Busy connection time x interval length over the complete rows; the
+    // last row ends at the last request's finish or at the tick after it, so
+    // it is bounded between the two.
+    double busy = 0, last_utilization = 0, last_start = 0;
+    const double interval = 1;
+    for (size_t i = 0; i < r.pool_timeseries.size(); ++i) {
+      const PoolIntervalRow& row = r.pool_timeseries[i];
+      CHECK(row.instance == i % 3);
+      CHECK(row.time_s == r.timeseries[i / 3].time_s);
+      if (row.instance != p.instance) continue;
+      CHECK(row.utilization <= 1);
+      queries += row.queries;
+      timeouts += row.timeouts;
+      queued += row.queued;
+      started += row.started;
+      wait_ns += row.wait_ns;
+      peak = std::max(peak, row.peak_queue_depth);
+      if (i / 3 + 1 < r.timeseries.size()) {
+        busy += row.utilization * interval;
+      } else {
+        last_utilization = row.utilization;
+        last_start = row.time_s;
+      }
+    }
+    CHECK(queries == p.queries);
+    CHECK(timeouts == p.timeouts);
+    CHECK(peak == p.peak_queue_depth);
+    CHECK(static_cast<double>(queued) / static_cast<double>(queries) ==
+          Approx(p.wait_probability).epsilon(1e-9));
+    CHECK(static_cast<double>(wait_ns) * 1e-6 / static_cast<double>(started) ==
+          Approx(p.mean_wait_ms).epsilon(1e-9));
+    const double total = p.utilization * s.simulated_seconds;
+    CHECK(total >= busy + last_utilization * (s.simulated_seconds - last_start) - 1e-9);
+    CHECK(total <= busy + last_utilization * interval + 1e-9);
+  }
+  CHECK(s.db.timeouts > 0);
+  // The CSV: a header and one line per row.
+  const std::string csv = PoolTimeSeriesToCsv(r.pool_timeseries);
+  CHECK(csv.rfind("time_s,instance,queries,timeouts,wait_probability,mean_wait_ms,utilization,"
+                  "peak_queue_depth\n",
+                  0) == 0);
+  CHECK(static_cast<size_t>(std::count(csv.begin(), csv.end(), '\n')) ==
+        r.pool_timeseries.size() + 1);
+  // One global pool: no rows.
+  WorldConfig global = w;
+  global.database.pool = DatabaseConfig::PoolScope::kGlobal;
+  CHECK(RunSimulation(global, TestStack(Duration::Seconds(1))).pool_timeseries.empty());
 }
 
 TEST_CASE("one instance with its own pool is the global pool", "[sim][model][world][pools]") {
