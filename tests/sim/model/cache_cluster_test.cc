@@ -410,7 +410,7 @@ TEST_CASE("a primary that restarts empty before the failover empties its replica
   CHECK(cache.IsPrimary(0));
 }
 
-TEST_CASE("a failover promotes the replica with what it had applied; the old primary resyncs",
+TEST_CASE("a failover promotes the replica with what it had applied, and the old primary resyncs",
           "[sim][model][cache_cluster][replicas]") {
   Simulator sim;
   CacheConfig config = Replicated(100, CacheReplicaConfig::ReadFrom::kPrimary);

@@ -88,7 +88,7 @@ TestWorld CrashWorld(uint32_t replicas, double lag_ms) {
   return w;
 }
 
-TEST_CASE("a failover after failover_after keeps the shard's data; without a replica it is lost",
+TEST_CASE("a failover after failover_after keeps the shard's data, which without a replica is lost",
           "[sim][model][world][cluster][replicas]") {
   const TestStack stack(Duration::Seconds(3600));
   const RunResult bare = RunSimulation(CrashWorld(0, 0), stack);
