@@ -277,9 +277,13 @@ TEST_CASE("extra_cost holds the connection that much longer inside PostgreSQL",
   INFO("read " << mean(plain) << " ms, with 30 ms extra " << mean(slow) << " ms; write "
                << mean(plain_w) << " ms, with extra " << mean(slow_w) << " ms");
   CHECK(mean(plain) < 10);
-  CHECK(mean(slow) - mean(plain) >= 29);
+  // pg_sleep holds each slow statement at least 30 ms; a plain one's time is
+  // noise on a loaded machine, so the floor is checked per statement.
+  for (int i = 0; i < kRounds; ++i) {
+    CHECK(Ms(slow[i].took()) >= 30);
+    CHECK(Ms(slow_w[i].took()) >= 30);
+  }
   CHECK(mean(slow) - mean(plain) < 60);
-  CHECK(mean(slow_w) - mean(plain_w) >= 29);
   CHECK(mean(slow_w) - mean(plain_w) < 60);
   for (const Timed& t : slow_w) CHECK(t.result.ok);
 }
