@@ -146,8 +146,9 @@ std::vector<ReplayRow> RunReplay(const ReplaySpec& spec) {
     }
   }
 
-  // Fail early on an unreadable trace, from this thread.
-  OpenTrace(spec.trace, spec.format, spec.csv);
+  // Fail early on an unreadable trace, from this thread (the working-set pass
+  // has already read it whole).
+  if (!need_ws) OpenTrace(spec.trace, spec.format, spec.csv);
 
   const size_t workers = std::max<size_t>(1, std::min<size_t>(spec.threads, replayers.size()));
   std::vector<std::exception_ptr> errors(workers);

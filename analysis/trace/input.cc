@@ -61,11 +61,11 @@ class ZstdDecompressor {
         return out.pos > 0 ? static_cast<std::streamsize>(out.pos) : -1;
       }
       const std::streamsize got =
-          boost::iostreams::read(src, s_->buf.data(), static_cast<std::streamsize>(s_->buf.size()));
+          boost::iostreams::read(src, s_->buf.get(), static_cast<std::streamsize>(s_->buf_size));
       if (got <= 0) {
         s_->eof = true;
       } else {
-        s_->in = ZSTD_inBuffer{s_->buf.data(), static_cast<size_t>(got), 0};
+        s_->in = ZSTD_inBuffer{s_->buf.get(), static_cast<size_t>(got), 0};
       }
     }
   }
@@ -74,9 +74,26 @@ class ZstdDecompressor {
   struct FreeCtx {
     void operator()(ZSTD_DCtx* c) const { ZSTD_freeDCtx(c); }
   };
+  using Ctx = std::unique_ptr<ZSTD_DCtx, FreeCtx>;
+  // One decoder kept per thread for the next trace opened: a decoder and its
+  // window are ~0.4 MB of allocations, and a replay opens its trace two or
+  // three times (working set, then each worker). Reset on reuse.
+  static Ctx TakeCtx() {
+    Ctx ctx = std::move(SpareCtx());
+    if (!ctx) return Ctx(ZSTD_createDCtx());
+    ZSTD_DCtx_reset(ctx.get(), ZSTD_reset_session_and_parameters);
+    return ctx;
+  }
+  static Ctx& SpareCtx() {
+    thread_local Ctx spare;
+    return spare;
+  }
   struct State {
-    std::unique_ptr<ZSTD_DCtx, FreeCtx> ctx{ZSTD_createDCtx()};
-    std::vector<char> buf = std::vector<char>(ZSTD_DStreamInSize());
+    ~State() { SpareCtx() = std::move(ctx); }
+    Ctx ctx = TakeCtx();
+    // Uninitialised, as the reader's own buffer (oracle_reader.cc).
+    size_t buf_size = ZSTD_DStreamInSize();
+    std::unique_ptr<char[]> buf = std::make_unique_for_overwrite<char[]>(buf_size);
     ZSTD_inBuffer in{nullptr, 0, 0};
     bool eof = false;
     bool flush = false;
