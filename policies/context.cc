@@ -280,8 +280,8 @@ struct SimPort {
 }  // namespace
 
 std::unique_ptr<CacheOps> MakeSimOps(Services& svc, const StackRules& rules) {
-  const OpsEnv env{svc.runtime, svc.config, svc.stats,          svc.stopped,
-                   svc.trace,   svc.ledger, svc.writable_ledger};
+  const OpsEnv env{svc.runtime, svc.config, svc.stats,           svc.stopped,
+                   svc.trace,   svc.ledger, svc.writable_ledger, &svc.abandoned};
   return std::make_unique<PortOps<SimPort>>(env, rules, SimPort{&svc});
 }
 

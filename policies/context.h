@@ -241,6 +241,8 @@ class Ctx {
   NearCache* l1() const;
   // The last request has finished: background loops end at their next step.
   bool stopped() const;
+  // The run will be thrown away (Services::abandoned): waiting loops give up.
+  bool abandoned() const;
   uint64_t keys() const;  // workload keys 0 .. keys()-1 exist
   // The policy-private random stream `name` of this run.
   RandomEngine Stream(std::string_view name) const;
@@ -280,6 +282,7 @@ struct OpsEnv {
   KeyTrace* trace = nullptr;  // `explain` only
   const VersionLedger& ledger;
   VersionLedger* writable_ledger = nullptr;  // see Services::writable_ledger
+  const bool* abandoned = nullptr;           // see Services::abandoned; null: never
 };
 
 // The stack's rules every CacheOps applies (policies/stack.cc fills them).
@@ -415,6 +418,10 @@ inline NearCache* Ctx::l1() const {
 }
 inline bool Ctx::stopped() const {
   return ops_->env_.stopped;
+}
+
+inline bool Ctx::abandoned() const {
+  return ops_->env_.abandoned != nullptr && *ops_->env_.abandoned;
 }
 inline bool Ctx::Tracing(Key k) const {
   return ops_->env_.trace != nullptr && ops_->env_.trace->Wants(k, now());

@@ -185,7 +185,14 @@ RunEstimate EstimateRun(const Scenario& s) {
             [](const auto& a, const auto& b) { return a.second > b.second; });
   e.bytes = kBaseBytes;
   for (const auto& p : e.parts) e.bytes += p.second;
-  e.cpu_seconds = e.requests / kRequestsPerCpuSecond + e.timer_events / kTimersPerCpuSecond;
+  if (s.stack.guard.name == "background-refresh") {
+    const Params& p = s.stack.guard.params;
+    const double passes_per_s =
+        static_cast<double>(p.GetInt("top_n")) / p.GetDuration("interval").seconds();
+    e.background_loads = span * std::min(p.GetDouble("rate"), passes_per_s);
+  }
+  e.cpu_seconds = (e.requests + e.background_loads) / kRequestsPerCpuSecond +
+                  e.timer_events / kTimersPerCpuSecond;
   return e;
 }
 
@@ -226,6 +233,12 @@ void CheckBudget(const Scenario& s) {
         "/cache/active_expiry/interval), more than {}; lengthen the intervals",
         s.source, CountText(e.timer_events), CountText(kMaxTimerEvents)));
   }
+}
+
+uint64_t RunawayEventLimit(const RunEstimate& e, const Scenario& s) {
+  if (s.world.workload.trace) return 0;
+  return static_cast<uint64_t>((e.requests + e.background_loads) * kRunawayEventsPerRequest +
+                               e.timer_events + kRunawayEventSlack);
 }
 
 std::string FormatEstimate(const RunEstimate& e) {

@@ -35,8 +35,11 @@ struct Scenario;
 struct RunEstimate {
   double requests = 0;      // simulated arrivals (0 for a trace workload)
   double timer_events = 0;  // metrics ticks and active-expiry cycles
-  double cpu_seconds = 0;   // at kRequestsPerCpuSecond and kTimersPerCpuSecond
-  double bytes = 0;         // the parts' sum plus a fixed base
+  // Loads a background process starts whatever the traffic (the
+  // background-refresh guard), each about as costly as a request.
+  double background_loads = 0;
+  double cpu_seconds = 0;  // at kRequestsPerCpuSecond and kTimersPerCpuSecond
+  double bytes = 0;        // the parts' sum plus a fixed base
   // (what drives it, bytes), largest first.
   std::vector<std::pair<std::string, double>> parts;
 };
@@ -55,6 +58,15 @@ inline constexpr double kDefaultMaxRequests = 2e9;
 void SetBudget(const Budget& b);
 
 void CheckBudget(const Scenario& s);
+
+// The most events a run may step before it is called a runaway
+// (StopRule::max_events): kRunawayEventsPerRequest per estimated request or
+// background load, the timers, and kRunawayEventSlack for a short run. The
+// catalog's lessons step 2 to 9 events per request. 0 (no limit) for a trace
+// workload, whose length the estimate does not know.
+inline constexpr double kRunawayEventsPerRequest = 1000;
+inline constexpr double kRunawayEventSlack = 5e7;
+uint64_t RunawayEventLimit(const RunEstimate& e, const Scenario& s);
 
 // "about 58.5M requests, ~39 s of CPU, ~420 MB of memory".
 std::string FormatEstimate(const RunEstimate& e);

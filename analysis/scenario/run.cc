@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "analysis/common/errors.h"
 #include "analysis/common/memory_guard.h"
+#include "analysis/scenario/budget.h"
 #include "sim/core/cancel.h"
 
 namespace cachelab {
@@ -11,7 +13,25 @@ RunResult RunScenario(const Scenario& scenario, const RunOptions& options) {
   cancel::ThrowIfRequested();  // a queued run of an interrupted command never starts
   RunOptions o = options;
   if (o.stop.abort == nullptr) o.stop.abort = memory_guard::Flag();
-  RunResult r = RunSimulation(scenario.world, scenario.stack, o);
+  if (o.stop.max_events == 0)
+    o.stop.max_events = RunawayEventLimit(EstimateRun(scenario), scenario);
+  RunResult r;
+  try {
+    r = RunSimulation(scenario.world, scenario.stack, o);
+  } catch (const EventLimitError& e) {
+    // Bad input (settings that make the run loop), not a bug: exit 2.
+    // A wait is three events (a GET, a lock try, a sleep): are they most of the run?
+    const bool guards = e.guard_waits * 3 > e.events / 2;
+    throw InputError(fmt::format(
+        "{}: the run stepped {} events for {} requests, more than the {} it may ({} per estimated "
+        "request): it loops without end in sight, so it was stopped and nothing is written; {}",
+        scenario.source, e.events, e.requests, e.limit, kRunawayEventsPerRequest,
+        guards ? fmt::format("stampede-guard waiters slept {} times (/policies/guard/params: "
+                             "max_retries x retry_interval far longer than the database takes to "
+                             "load the key); lower max_retries or raise retry_interval",
+                             e.guard_waits)
+               : "look for retries or polling with no bound"));
+  }
   cancel::ThrowIfRequested();  // a result finished while interrupting is not returned either
   memory_guard::ThrowIfTripped(
       fmt::format("scenario '{}' (seed {}) ended its arrivals: {}", scenario.name,

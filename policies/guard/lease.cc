@@ -31,7 +31,8 @@
 //    again; short compared to the paper's rate limit because a waiter's extra
 //    latency is up to one interval past the fill.
 //  - max_retries: after that many sleeps a reader stops waiting and loads the
-//    row itself, without filling (it has no token), counted as guard.gave_up.
+//    row itself, without filling (it has no token), counted as guard.gave_up;
+//    at once when the run is abandoned (Ctx::abandoned), as in the lock guard.
 //
 // When the token holder's row cannot be stored (a missing row without a
 // negative TTL) or its load fails, it deletes the key, which gives the lease
@@ -59,7 +60,7 @@ class LeaseGuard final : public Guard {
         co_return co_await c.LoadAndFill(k, CacheStatus::kError);
       }
       if (got.token != 0) co_return co_await LoadWithLease(c, k, got.token);
-      if (attempt >= max_retries_) {
+      if (attempt >= max_retries_ || c.abandoned()) {
         ++c.stats().guard_gave_up;
         const DbResult row = co_await c.db.Read(k);
         co_return ReadOutcome{row.value, CacheOutcome::kMiss, !row.ok};

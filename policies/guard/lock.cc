@@ -43,7 +43,9 @@
 //    the row and fills the cache itself (counted as guard.gave_up). Filling
 //    keeps that load useful to the next readers when the winner is merely
 //    slow; the lock protects the database, not consistency, so an unguarded
-//    fill is no worse than the winner's own.
+//    fill is no worse than the winner's own. Waiters also give up at once
+//    when the run is abandoned (Ctx::abandoned), so Ctrl-C and the event
+//    limit end a run promptly whatever max_retries says.
 //
 // A cache error (on either GET or the SETNX) follows the degradation rule: read
 // the DB without filling, or fail. Every sleep counts as a guard wait.
@@ -92,7 +94,7 @@ class LockGuard final : public Guard {
         co_await c.cache.DeleteRaw(k, lock);
         co_return out;
       }
-      if (attempt >= max_retries_) {
+      if (attempt >= max_retries_ || c.abandoned()) {
         ++c.stats().guard_gave_up;
         co_return co_await c.LoadAndFill(k, CacheStatus::kMiss);
       }

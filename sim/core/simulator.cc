@@ -140,6 +140,11 @@ void Simulator::CancelSeen() {
   on_cancel_(on_cancel_ctx_, 0);
 }
 
+void Simulator::LimitReached() {
+  event_limit_ = UINT64_MAX;  // once
+  if (on_limit_ != nullptr) on_limit_(on_limit_ctx_, events_run_);
+}
+
 void Simulator::RunUntil(Time until) {
   stopped_ = false;
   RethrowIfFailed();

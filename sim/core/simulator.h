@@ -71,6 +71,16 @@ class Simulator {
     on_cancel_ctx_ = ctx;
   }
 
+  // Calls fn(ctx, events_run()) once, at the first cancellation check after
+  // events_run() reaches `limit`: how a model notices a run doing far more
+  // work than it was estimated to (a loop that polls without end) and winds
+  // it down. The check rides on PollCancel's mask, so it costs nothing more.
+  void OnEventLimit(uint64_t limit, Callback fn, void* ctx) {
+    event_limit_ = limit;
+    on_limit_ = fn;
+    on_limit_ctx_ = ctx;
+  }
+
   // Skips the event if it has not run yet; a no-op otherwise.
   void Cancel(EventId id);
 
@@ -109,11 +119,12 @@ class Simulator {
   // Every kCancelCheckEvents events: a request for cancellation, once seen,
   // goes to the OnCancel handler, or throws Interrupted without one.
   void PollCancel() {
-    if ((events_run_ & (kCancelCheckEvents - 1)) == 0 && !cancel_seen_ && cancel::Requested()) {
-      CancelSeen();
-    }
+    if ((events_run_ & (kCancelCheckEvents - 1)) != 0) return;
+    if (!cancel_seen_ && cancel::Requested()) CancelSeen();
+    if (events_run_ >= event_limit_) LimitReached();
   }
   void CancelSeen();
+  void LimitReached();
 
   // 4-ary min-heap: shallower than a binary heap and its children share cache lines.
   std::vector<Event> heap_;
@@ -127,6 +138,9 @@ class Simulator {
   bool cancel_seen_ = false;
   Callback on_cancel_ = nullptr;
   void* on_cancel_ctx_ = nullptr;
+  uint64_t event_limit_ = UINT64_MAX;
+  Callback on_limit_ = nullptr;
+  void* on_limit_ctx_ = nullptr;
   std::exception_ptr failure_;
 };
 

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -404,6 +405,25 @@ struct StopRule {
   // Checked at every arrival, not only at ticks: the memory guard
   // (analysis/common/memory_guard.h) must stop growth at once.
   const std::atomic<bool>* abort = nullptr;
+  // A run that steps more events than this is a runaway (a guard polling
+  // for a row the database cannot load, with retries far past the run):
+  // its arrivals end, waiting loops give up, and once drained Run() throws
+  // EventLimitError. 0: no limit.
+  uint64_t max_events = 0;
+};
+
+// World::Run's verdict on a run that reached StopRule::max_events.
+class EventLimitError : public std::runtime_error {
+ public:
+  EventLimitError(uint64_t events, uint64_t limit, uint64_t requests, uint64_t guard_waits)
+      : std::runtime_error("event limit reached"),
+        events(events),
+        limit(limit),
+        requests(requests),
+        guard_waits(guard_waits) {}
+  uint64_t events, limit;
+  uint64_t requests;     // arrivals before the arrivals ended
+  uint64_t guard_waits;  // sleeps of stampede guards waiting for a fill
 };
 
 }  // namespace cachelab

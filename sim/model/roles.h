@@ -62,6 +62,10 @@ struct Services {
   VersionLedger* writable_ledger = nullptr;
   // Set when the last request has finished: background loops stop at their next step.
   bool stopped = false;
+  // Set when the run's result will be thrown away (Ctrl-C, the memory
+  // guard, the event limit): loops that wait for a fill give up at their
+  // next step, so the drain ends soon whatever their retry settings.
+  bool abandoned = false;
   // With read replicas: where each read goes (else every query goes to `db`).
   ReadRouter* reads = nullptr;
 };

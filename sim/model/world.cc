@@ -76,9 +76,14 @@ RunResult World::Run(const std::function<void(double)>& progress, const StopRule
   ScheduleNextCreation();
   sim_.ScheduleAfter(config_.metrics.interval, &World::OnTick, this);
   sim_.OnCancel(&World::OnCancel, this);
+  if (stop.max_events > 0) sim_.OnEventLimit(stop.max_events, &World::OnEventLimit, this);
   sim_.Run();
   if (config_.cache.enabled) stack_->Finish(services_);
   if (interrupted_) throw Interrupted();  // drained: nothing left suspended
+  if (limit_events_ > 0) {
+    throw EventLimitError(limit_events_, stop.max_events, next_request_,
+                          services_.stats.guard_waits);
+  }
   if (last_finish_ > meter_.interval_start() || rows_.empty()) {
     EmitRow(std::max(last_finish_, meter_.interval_start()));
   }
@@ -112,6 +117,7 @@ void World::OnArrival(void* self, uint64_t) {
   if (w->stop_.abort != nullptr && w->stop_.abort->load(std::memory_order_relaxed) &&
       w->stopped_early_.empty()) {
     w->StopEarly("aborted");
+    w->services_.abandoned = true;
   }
   if (!w->stopped_early_.empty()) {  // StopRule: no more arrivals
     w->next_.reset();
@@ -276,7 +282,15 @@ void World::StopEarly(const char* why) {
 void World::OnCancel(void* self, uint64_t) {
   auto* w = static_cast<World*>(self);
   w->interrupted_ = true;
+  w->services_.abandoned = true;
   if (w->stopped_early_.empty()) w->StopEarly("interrupted");  // OnArrival ends the arrivals
+}
+
+void World::OnEventLimit(void* self, uint64_t events) {
+  auto* w = static_cast<World*>(self);
+  w->limit_events_ = events;
+  w->services_.abandoned = true;
+  if (w->stopped_early_.empty()) w->StopEarly("event limit");
 }
 
 void World::OnTick(void* self, uint64_t) {

@@ -15,6 +15,10 @@
 //    arrivals end as with a StopRule, the requests in flight finish (so no
 //    coroutine is left suspended), and Run() throws Interrupted instead of
 //    returning the truncated result.
+//  - A run that steps StopRule::max_events events is a runaway: its arrivals
+//    end and the run is abandoned (Services::abandoned: waiting guards give
+//    up), so it drains, and Run() throws EventLimitError. Cancellation and a
+//    tripped memory guard abandon the run too.
 //  - Deterministic: equal configs and policies give equal results.
 //  - Conservation (checked by tests): requests.total = reads + writes;
 //    reads = cache hits + misses + errors.
@@ -68,6 +72,7 @@ class World {
   Process CreateRow(Key key, uint32_t size);
   static void OnTick(void* self, uint64_t);
   static void OnCancel(void* self, uint64_t);
+  static void OnEventLimit(void* self, uint64_t events);
   void ScheduleNextArrival();
   // Each request is a process of its own (task.h's Process).
   Process ServeRead(Key key, uint32_t instance, uint64_t request);          // through the stack
@@ -118,7 +123,8 @@ class World {
   std::function<void(double)> progress_;
   StopRule stop_;
   std::string stopped_early_;
-  bool interrupted_ = false;  // cancellation seen: Run() throws Interrupted
+  bool interrupted_ = false;   // cancellation seen: Run() throws Interrupted
+  uint64_t limit_events_ = 0;  // StopRule::max_events reached: Run() throws EventLimitError
 
   std::optional<Request> next_;
   std::optional<Request> next_creation_;

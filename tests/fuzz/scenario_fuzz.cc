@@ -19,6 +19,10 @@ namespace {
 // Runs with more work than this are loaded and estimated, not simulated.
 constexpr double kMaxRequests = 4000;
 constexpr double kMaxTimerEvents = 20000;
+// The runaway limit (StopRule::max_events) for those: the default allows
+// ~5e7 events, over a minute under the sanitizers; a runaway (a guard polling
+// a billion times) must end within libFuzzer's 30 s timeout.
+constexpr uint64_t kMaxEvents = 2'000'000;
 
 }  // namespace
 
@@ -47,6 +51,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (s.world.workload.trace || e.requests > kMaxRequests || e.timer_events > kMaxTimerEvents) {
       return;
     }
-    RunScenario(s);
+    RunOptions options;
+    options.stop.max_events = kMaxEvents;
+    RunScenario(s, options);
   });
 }

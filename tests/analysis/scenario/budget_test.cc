@@ -108,6 +108,28 @@ TEST_CASE("a scenario beyond the request budget is refused with its estimate",
         "--max-requests");
 }
 
+TEST_CASE("background refresh loads count as work: the smaller of its rate and top_n per interval",
+          "[analysis][budget]") {
+  json doc = Base();
+  doc["metrics"] = {{"interval", "1s"}};
+  const double plain = EstimateRun(Load(doc)).cpu_seconds;
+  CHECK(EstimateRun(Load(doc)).background_loads == 0);
+  // 1,000 keys every 10 s: 100 loads/s, below the rate of 500/s.
+  doc["policies"]["guard"] = {{"name", "background-refresh"},
+                              {"params", {{"interval", "10s"}, {"top_n", 1000}, {"rate", 500}}}};
+  const Scenario s = Load(doc);
+  const RunEstimate e = EstimateRun(s);
+  // Over the 100 s duration and the drain (up to the 30 s queue timeout).
+  const double span = e.background_loads / 100;
+  CHECK(span >= 100);
+  CHECK(span <= 131);
+  CHECK(e.cpu_seconds > plain);
+  CHECK(RunawayEventLimit(e, s) > RunawayEventLimit(EstimateRun(Load(Base())), Load(Base())));
+  // A rate below top_n per interval caps it.
+  doc["policies"]["guard"]["params"]["rate"] = 10;
+  CHECK(EstimateRun(Load(doc)).background_loads == Approx(10 * span));
+}
+
 TEST_CASE("timers stepped billions of times are refused whatever the memory",
           "[analysis][budget]") {
   json doc = Base();
