@@ -24,7 +24,8 @@ RunResult RunScenario(const Scenario& scenario, const RunOptions& options) {
     const bool guards = e.guard_waits * 3 > e.events / 2;
     throw InputError(fmt::format(
         "{}: the run stepped {} events for {} requests, more than the {} it may ({} per estimated "
-        "request): it loops without end in sight, so it was stopped and nothing is written; {}",
+        "request): far more work than its requests explain, so it was stopped and nothing is "
+        "written; {}",
         scenario.source, e.events, e.requests, e.limit, kRunawayEventsPerRequest,
         guards ? fmt::format("stampede-guard waiters slept {} times (/policies/guard/params: "
                              "max_retries x retry_interval far longer than the database takes to "
