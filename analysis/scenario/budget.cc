@@ -191,6 +191,13 @@ RunEstimate EstimateRun(const Scenario& s) {
         static_cast<double>(p.GetInt("top_n")) / p.GetDuration("interval").seconds();
     e.background_loads = span * std::min(p.GetDouble("rate"), passes_per_s);
   }
+  // Top-n warming loads its keys at the start and after each flush or restart.
+  if (s.stack.warming.name == "top-n") {
+    const Params& p = s.stack.warming.params;
+    const double passes = (p.GetBool("at_start") ? 1.0 : 0.0) +
+                          (p.GetBool("after_flush") ? double(w.cache.faults.size()) : 0.0);
+    e.background_loads += passes * static_cast<double>(p.GetInt("count"));
+  }
   e.cpu_seconds = (e.requests + e.background_loads) / kRequestsPerCpuSecond +
                   e.timer_events / kTimersPerCpuSecond;
   return e;

@@ -36,7 +36,7 @@ struct RunEstimate {
   double requests = 0;      // simulated arrivals (0 for a trace workload)
   double timer_events = 0;  // metrics ticks and active-expiry cycles
   // Loads a background process starts whatever the traffic (the
-  // background-refresh guard), each about as costly as a request.
+  // background-refresh guard, top-n warming), each about as costly as a request.
   double background_loads = 0;
   double cpu_seconds = 0;  // at kRequestsPerCpuSecond and kTimersPerCpuSecond
   double bytes = 0;        // the parts' sum plus a fixed base

@@ -93,7 +93,7 @@ class ZstdDecompressor {
     Ctx ctx = TakeCtx();
     // Uninitialised, as the reader's own buffer (oracle_reader.cc).
     size_t buf_size = ZSTD_DStreamInSize();
-    std::unique_ptr<char[]> buf = std::make_unique_for_overwrite<char[]>(buf_size);
+    std::unique_ptr<char[]> buf = std::unique_ptr<char[]>(new char[buf_size]);
     ZSTD_inBuffer in{nullptr, 0, 0};
     bool eof = false;
     bool flush = false;

@@ -17,9 +17,11 @@ constexpr size_t kRecordBytes = 24;
 class OracleReader final : public TraceReader {
  public:
   explicit OracleReader(const std::string& path) : input_(path) {
-    // Left uninitialised, and 96 KiB: zeroing 384 KiB on each open was most
-    // of the cost of a short compressed trace (see kBufBytes).
-    if (!input_.mappable()) buf_ = std::make_unique_for_overwrite<char[]>(kBufBytes);
+    // Left uninitialised (new char[], as make_unique would zero it and the
+    // WebAssembly build's libc++ lacks make_unique_for_overwrite), and 96 KiB:
+    // zeroing 384 KiB on each open was most of the cost of a short compressed
+    // trace (see kBufBytes).
+    if (!input_.mappable()) buf_ = std::unique_ptr<char[]>(new char[kBufBytes]);
   }
 
   // Decodes every whole record in the buffer (or mapped window) at once,

@@ -130,6 +130,18 @@ TEST_CASE("background refresh loads count as work: the smaller of its rate and t
   CHECK(EstimateRun(Load(doc)).background_loads == Approx(10 * span));
 }
 
+TEST_CASE("top-n warming counts its keys once per pass: at the start and after each fault",
+          "[analysis][budget]") {
+  json doc = Base();
+  doc["policies"]["warming"] = {{"name", "top-n"}, {"params", {{"count", 5000}}}};
+  CHECK(EstimateRun(Load(doc)).background_loads == 5000);
+  doc["cache"]["faults"] = json::array({{{"kind", "restart"}, {"start", "10s"}, {"duration", "3s"}},
+                                        {{"kind", "flush"}, {"start", "50s"}}});
+  CHECK(EstimateRun(Load(doc)).background_loads == 15000);
+  doc["policies"]["warming"]["params"]["after_flush"] = false;
+  CHECK(EstimateRun(Load(doc)).background_loads == 5000);
+}
+
 TEST_CASE("timers stepped billions of times are refused whatever the memory",
           "[analysis][budget]") {
   json doc = Base();
