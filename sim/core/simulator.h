@@ -117,7 +117,8 @@ class Simulator {
   // ones dropped from the top first); nullptr when none.
   const Event* PeekNext();
   // Every kCancelCheckEvents events: a request for cancellation, once seen,
-  // goes to the OnCancel handler, or throws Interrupted without one.
+  // goes to the OnCancel handler, or throws Interrupted without one; a
+  // reached event limit goes to the OnEventLimit handler.
   void PollCancel() {
     if ((events_run_ & (kCancelCheckEvents - 1)) != 0) return;
     if (!cancel_seen_ && cancel::Requested()) CancelSeen();
