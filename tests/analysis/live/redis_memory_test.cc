@@ -35,12 +35,20 @@ std::string Command(redisContext* c, const std::string& text) {
   return out;
 }
 
-uint64_t UsedMemory(redisContext* c) {
-  const std::string info = Command(c, "INFO memory");
-  const std::string field = "used_memory:";
+uint64_t InfoField(const std::string& info, const std::string& name) {
+  const std::string field = "\n" + name + ":";
   const size_t at = info.find(field);
   REQUIRE(at != std::string::npos);
   return std::stoull(info.substr(at + field.size()));
+}
+
+// used_memory less what the clients hold: this test's own connection keeps
+// a query buffer sized by the last pipeline, which Redis shrinks whenever
+// its cron gets to it, so it may be larger before a load than after (a CI
+// run measured 0.64 B per key less than the model for 20,000-byte values).
+uint64_t UsedMemory(redisContext* c) {
+  const std::string info = Command(c, "INFO memory");
+  return InfoField(info, "used_memory") - InfoField(info, "mem_clients_normal");
 }
 
 // Stores `n` keys of `key_bytes` characters with `value_bytes`-byte values
@@ -104,8 +112,8 @@ TEST_CASE("redis memory model: used_memory per key of a real Redis 7 equals the 
     const double real = BytesPerKey(c.get(), kKeys, k.key_bytes, k.value_bytes, k.ttl);
     INFO("key " << k.key_bytes << " B, value " << k.value_bytes << " B, ttl " << k.ttl << ": real "
                 << real << " B per key, model " << model);
-    // The client's query buffer and reply lists come and go around the load:
-    // at most 2 B per key of noise (130 KB over 65,536 keys).
+    // Allocator bookkeeping outside the keyspace (expires dict growth,
+    // lazy-free) stays under 2 B per key (130 KB over 65,536 keys).
     CHECK(real >= model - 0.5);
     CHECK(real <= model + 2);
   }
