@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <string>
+
 #include "analysis/common/errors.h"
 #include "analysis/common/memory_guard.h"
 #include "analysis/scenario/budget.h"
@@ -22,11 +24,14 @@ RunResult RunScenario(const Scenario& scenario, const RunOptions& options) {
     // Bad input (settings that make the run loop), not a bug: exit 2.
     // A wait is three events (a GET, a lock try, a sleep): are they most of the run?
     const bool guards = e.guard_waits * 3 > e.events / 2;
+    const std::string basis =
+        options.stop.max_events == 0
+            ? fmt::format("{} per estimated request", kRunawayEventsPerRequest)
+            : std::string("the limit its caller set");
     throw InputError(fmt::format(
-        "{}: the run stepped {} events for {} requests, more than the {} it may ({} per estimated "
-        "request): far more work than its requests explain, so it was stopped and nothing is "
-        "written; {}",
-        scenario.source, e.events, e.requests, e.limit, kRunawayEventsPerRequest,
+        "{}: the run stepped {} events for {} requests, more than the {} it may ({}): far more "
+        "work than its requests explain, so it was stopped and nothing is written; {}",
+        scenario.source, e.events, e.requests, e.limit, basis,
         guards ? fmt::format("stampede-guard waiters slept {} times (/policies/guard/params: "
                              "max_retries x retry_interval far longer than the database takes to "
                              "load the key); lower max_retries or raise retry_interval",

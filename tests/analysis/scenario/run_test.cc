@@ -58,7 +58,7 @@ TEST_CASE("a run past its event limit drains, frees its frames and is refused as
   CHECK(frame_pool::LiveFrames() == frames);
   INFO(error);
   CHECK(error.starts_with("runaway.json: the run stepped "));
-  CHECK(error.find("more than the 2000000 it may") != std::string::npos);
+  CHECK(error.find("more than the 2000000 it may (the limit its caller set)") != std::string::npos);
   CHECK(error.find("stampede-guard waiters slept ") != std::string::npos);
   CHECK(error.find("/policies/guard/params") != std::string::npos);
   CHECK(error.find('\n') == std::string::npos);
