@@ -4,6 +4,11 @@
 // programs, so there the cases run.
 #pragma once
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -19,6 +24,21 @@ inline std::string RequireProgram(const std::string& name,
   if (auto path = live::FindProgram(name, dirs)) return *path;
   std::fprintf(stderr, "SKIP: %s is not installed\n", name.c_str());
   std::exit(77);
+}
+
+// A loopback TCP port nobody listens on right now (the kernel's pick, so two
+// tests running at once get different ones), or 0 if none could be bound.
+inline int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+                  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
+  close(fd);
+  return ok ? ntohs(addr.sin_port) : 0;
 }
 
 }  // namespace cachelab::test

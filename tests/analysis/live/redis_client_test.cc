@@ -92,19 +92,6 @@ RedisClientOptions Timeout(Duration d) {
   return o;
 }
 
-// A TCP port nobody listens on right now.
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 bool ProcessExists(pid_t pid) {
   return kill(pid, 0) == 0 || errno != ESRCH;
 }
@@ -510,7 +497,7 @@ TEST_CASE("An unreachable server gives a connection error naming it", "[live][re
   Live live;
   RedisClient by_socket(live.io, "unix:///nonexistent/cachelab/redis.sock",
                         Timeout(Duration::Millis(500)));
-  const int port = FreePort();
+  const int port = test::FreePort();
   RedisClient by_port(live.io, "redis://127.0.0.1:" + std::to_string(port),
                       Timeout(Duration::Millis(500)));
   const RedisReply a = live.Await(by_socket.Ping());
@@ -563,7 +550,7 @@ TEST_CASE(
     "A private Redis on a TCP port serves it across a restart, and a port in use is an input error",
     "[live][redis]") {
   PrivateRedisOptions options = RedisOptions();
-  options.port = FreePort();
+  options.port = test::FreePort();
   PrivateRedis redis(options);
   Live live;
   RedisClient client(live.io, redis.tcp_url(), Timeout(Duration::Millis(500)));
@@ -589,7 +576,7 @@ TEST_CASE(
 TEST_CASE("A URL's password and database are used, and a wrong one is a connection error",
           "[live][redis]") {
   PrivateRedisOptions options = RedisOptions();
-  options.port = FreePort();
+  options.port = test::FreePort();
   options.config = {{"requirepass", "s3cret"}};
   PrivateRedis redis(options);
   const std::string at = "127.0.0.1:" + std::to_string(options.port);
