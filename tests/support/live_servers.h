@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -27,10 +28,11 @@ inline std::string RequireProgram(const std::string& name,
 }
 
 // A loopback TCP port nobody listens on right now (the kernel's pick, so two
-// tests running at once get different ones), or 0 if none could be bound.
+// tests running at once get different ones); throws if none can be bound, as
+// port 0 would mean "no TCP" to PrivateRedis.
 inline int FreePort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
+  if (fd < 0) throw std::runtime_error("FreePort: no socket");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -38,7 +40,8 @@ inline int FreePort() {
   const bool ok = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
                   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0;
   close(fd);
-  return ok ? ntohs(addr.sin_port) : 0;
+  if (!ok) throw std::runtime_error("FreePort: cannot bind a loopback port");
+  return ntohs(addr.sin_port);
 }
 
 }  // namespace cachelab::test

@@ -4,11 +4,6 @@
 // its own table.
 #include "analysis/live/pg_pool.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 #include <memory>
@@ -363,19 +358,7 @@ TEST_CASE("Unreachable servers, unknown users and missing databases are one-line
   };
   auto one_line = Catch::Predicate<std::string>(
       [](const std::string& s) { return s.find('\n') == std::string::npos; }, "is one line");
-  // A port nothing listens on.
-  uint16_t port;
-  {
-    const int fd = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-    socklen_t len = sizeof addr;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    port = ntohs(addr.sin_port);
-    close(fd);
-  }
+  const int port = test::FreePort();  // nothing listens on it
   const std::string refused = test::ErrorOf([&] {
     connect("postgresql://cachelab:secret@127.0.0.1:" + std::to_string(port) + "/postgres");
   });
