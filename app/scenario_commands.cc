@@ -59,7 +59,8 @@ int RunCommand(const RunArgs& args) {
   if (args.seed) overrides.push_back({"/seed", std::to_string(*args.seed)});
   Scenario scenario = LoadScenario(args.scenario, overrides);
   std::string dir = args.out.empty() ? DefaultRunDir(scenario) : args.out;
-  if (const RunEstimate e = EstimateRun(scenario); e.cpu_seconds >= kAnnounceCpuSeconds) {
+  if (const RunEstimate e = EstimateRun(scenario);
+      e.cpu_seconds >= kAnnounceCpuSeconds || e.cache_backlog_s > 0) {
     std::cerr << "cachelab: note: this run: " << FormatEstimate(e) << '\n' << std::flush;
   }
 

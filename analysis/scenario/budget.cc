@@ -126,6 +126,20 @@ MemoryLimit ProcessMemoryLimit() {
   return m;
 }
 
+// A cache CPU (cache.cpu) that cannot keep up holds the run open until its
+// backlog is served. A lower bound: every request costs at least one
+// operation's per_op on a server that answers reads, and those servers serve
+// at most the duration's worth during the arrivals.
+double CacheBacklogSeconds(const WorldConfig& w, double requests) {
+  if (!w.cache.enabled || w.cache.cpu.per_op <= Duration()) return 0;
+  const ClusterConfig& c = w.cache.cluster;
+  const double servers = c.nodes * (c.replicas.read_from == CacheReplicaConfig::ReadFrom::kPrimary
+                                        ? 1.0
+                                        : 1.0 + c.replicas.count);
+  const double work = requests * w.cache.cpu.per_op.seconds() / servers;
+  return std::max(0.0, work - w.duration.seconds());
+}
+
 }  // namespace
 
 RunEstimate EstimateRun(const Scenario& s) {
@@ -134,6 +148,7 @@ RunEstimate EstimateRun(const Scenario& s) {
   const bool trace = w.workload.trace != nullptr;
   const double keys = static_cast<double>(w.workload.keys);
   e.requests = trace ? 0 : Requests(w.workload.rate, w.duration);
+  e.cache_backlog_s = CacheBacklogSeconds(w, e.requests);
 
   const bool stack = w.workload.popularity == WorkloadConfig::Popularity::kLruStack;
   e.parts.emplace_back("/workload/keys/count", keys * (stack ? kBytesPerStackKey : kBytesPerKey));
@@ -153,14 +168,15 @@ RunEstimate EstimateRun(const Scenario& s) {
   }
 
   // The run lasts until the last request in flight finishes: allow a
-  // latency's long tail and a full queue timeout past the arrivals.
+  // latency's long tail, a full queue timeout and a cache CPU's backlog past
+  // the arrivals.
   const DatabaseConfig& db = w.database;
   const double drain =
       20 *
           (DistributionMean(w.cache.rtt) +
            std::max(DistributionMean(db.read_service), DistributionMean(db.write_service))) *
           1e-9 +
-      db.queue_timeout.seconds();
+      db.queue_timeout.seconds() + e.cache_backlog_s;
   const double span = w.duration.seconds() + drain;
   const double rows = span / w.metrics.interval.seconds();
   const bool node_rows =
@@ -174,7 +190,8 @@ RunEstimate EstimateRun(const Scenario& s) {
                    : 0)));
   e.timer_events = rows;
   if (w.cache.enabled && w.cache.active_expiry_interval.nanos() > 0) {
-    e.timer_events += span / w.cache.active_expiry_interval.seconds();
+    // Every server (node or replica) runs its own cycle.
+    e.timer_events += w.cache.cluster.servers() * span / w.cache.active_expiry_interval.seconds();
   }
   if (db.queue_limit > 0) {
     e.parts.emplace_back("/database/queue_limit",
@@ -250,8 +267,18 @@ uint64_t RunawayEventLimit(const RunEstimate& e, const Scenario& s) {
 
 std::string FormatEstimate(const RunEstimate& e) {
   std::string out = e.requests > 0 ? "about " + CountText(e.requests) + " requests, " : "about ";
-  return out + fmt::format("~{:.0f} s of CPU, ~{} of memory", std::ceil(e.cpu_seconds),
-                           MemoryText(e.bytes));
+  out +=
+      fmt::format("~{:.0f} s of CPU, ~{} of memory", std::ceil(e.cpu_seconds), MemoryText(e.bytes));
+  if (e.cache_backlog_s > 0) {
+    const double s = e.cache_backlog_s;
+    out += fmt::format(
+        "; the cache CPU cannot keep up (/cache/cpu/per_op): its backlog holds the run open for "
+        "at least {} of simulated time past /duration",
+        s >= 86400  ? fmt::format("{:.3g} days", s / 86400)
+        : s >= 3600 ? fmt::format("{:.3g} h", s / 3600)
+                    : fmt::format("{:.3g} s", s));
+  }
+  return out;
 }
 
 }  // namespace cachelab

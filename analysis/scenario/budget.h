@@ -8,7 +8,8 @@
 //    0). Memory is what grows with the inputs: per key of the key space (the
 //    database rows, the ledger, the value sizes), per cached entry (the entries
 //    the capacity can hold at the mean value size, at most one per key), per
-//    time-series row (one per metrics interval over the run and its drain),
+//    time-series row (one per metrics interval over the run and its drain,
+//    which includes a saturated cache CPU's backlog),
 //    and the database's bounded wait queue. Each part names the fields that
 //    drive it. The figures are estimates (within ~2x of a measured peak on
 //    the catalog), not bounds.
@@ -38,6 +39,10 @@ struct RunEstimate {
   // Loads a background process starts whatever the traffic (the
   // background-refresh guard, top-n warming), each about as costly as a request.
   double background_loads = 0;
+  // Simulated seconds past the duration a cache CPU that cannot keep up
+  // (cache.cpu) needs to serve its backlog: a lower bound (one operation
+  // per request, spread evenly over the servers that answer reads).
+  double cache_backlog_s = 0;
   double cpu_seconds = 0;  // at kRequestsPerCpuSecond and kTimersPerCpuSecond
   double bytes = 0;        // the parts' sum plus a fixed base
   // (what drives it, bytes), largest first.

@@ -415,15 +415,18 @@ struct StopRule {
 // World::Run's verdict on a run that reached StopRule::max_events.
 class EventLimitError : public std::runtime_error {
  public:
-  EventLimitError(uint64_t events, uint64_t limit, uint64_t requests, uint64_t guard_waits)
+  EventLimitError(uint64_t events, uint64_t limit, uint64_t requests, uint64_t guard_waits,
+                  uint64_t drained)
       : std::runtime_error("event limit reached"),
         events(events),
         limit(limit),
         requests(requests),
-        guard_waits(guard_waits) {}
+        guard_waits(guard_waits),
+        drained(drained) {}
   uint64_t events, limit;
   uint64_t requests;     // arrivals before the arrivals ended
   uint64_t guard_waits;  // sleeps of stampede guards waiting for a fill
+  uint64_t drained;      // events stepped in all, the drain after the limit included
 };
 
 }  // namespace cachelab

@@ -82,7 +82,7 @@ RunResult World::Run(const std::function<void(double)>& progress, const StopRule
   if (interrupted_) throw Interrupted();  // drained: nothing left suspended
   if (limit_events_ > 0) {
     throw EventLimitError(limit_events_, stop.max_events, next_request_,
-                          services_.stats.guard_waits);
+                          services_.stats.guard_waits, sim_.events_run());
   }
   if (last_finish_ > meter_.interval_start() || rows_.empty()) {
     EmitRow(std::max(last_finish_, meter_.interval_start()));
@@ -282,15 +282,24 @@ void World::StopEarly(const char* why) {
 void World::OnCancel(void* self, uint64_t) {
   auto* w = static_cast<World*>(self);
   w->interrupted_ = true;
-  w->services_.abandoned = true;
+  w->Discard();
   if (w->stopped_early_.empty()) w->StopEarly("interrupted");  // OnArrival ends the arrivals
 }
 
 void World::OnEventLimit(void* self, uint64_t events) {
   auto* w = static_cast<World*>(self);
   w->limit_events_ = events;
-  w->services_.abandoned = true;
+  w->Discard();
   if (w->stopped_early_.empty()) w->StopEarly("event limit");
+}
+
+// Only the requests in flight may still step events: the periodic sources
+// (time-series ticks, the cache servers' active expiry, replication and
+// faults) would otherwise go on for as long as the slowest of them waits,
+// which behind a saturated cache CPU is days of simulated time.
+void World::Discard() {
+  services_.abandoned = true;
+  cache_.Stop();
 }
 
 void World::OnTick(void* self, uint64_t) {
@@ -300,7 +309,9 @@ void World::OnTick(void* self, uint64_t) {
   if (w->progress_) {
     w->progress_(std::min(1.0, w->sim_.now().seconds() / w->config_.duration.seconds()));
   }
-  if (!w->Done()) w->sim_.ScheduleAfter(w->config_.metrics.interval, &World::OnTick, w);
+  if (!w->Done() && !w->Discarded()) {
+    w->sim_.ScheduleAfter(w->config_.metrics.interval, &World::OnTick, w);
+  }
 }
 
 void World::EmitRow(Time end) {

@@ -18,7 +18,9 @@
 //  - A run that steps StopRule::max_events events is a runaway: its arrivals
 //    end and the run is abandoned (Services::abandoned: waiting guards give
 //    up), so it drains, and Run() throws EventLimitError. Cancellation and a
-//    tripped memory guard abandon the run too.
+//    tripped memory guard abandon the run too. A discarded run (event limit,
+//    cancellation) also ends its periodic sources at once, so the drain steps
+//    only the events of the requests still in flight.
 //  - Deterministic: equal configs and policies give equal results.
 //  - Conservation (checked by tests): requests.total = reads + writes;
 //    reads = cache hits + misses + errors.
@@ -97,6 +99,9 @@ class World {
   bool Done() const { return arrivals_done_ && in_flight_ == 0; }
   void CheckStopRule();
   void StopEarly(const char* why);
+  // The run's result will be thrown away (event limit, cancellation).
+  void Discard();
+  bool Discarded() const { return interrupted_ || limit_events_ > 0; }
   // `explain`: the world's own notes about a request (arrival, answer).
   bool Tracing(Key k) const;
   void Note(Key k, uint32_t instance, uint64_t request, std::string text) const;

@@ -3,6 +3,8 @@
 // load only twenty times a second. The run is stopped at its event limit,
 // drains (the waiters give up), frees every coroutine frame and fails as bad
 // input naming the fields; Ctrl-C during such a run ends it just as soon.
+// Behind a cache CPU that cannot keep up, a discarded run's drain steps only
+// what its requests still have to do, not days of timers.
 #include "analysis/scenario/run.h"
 
 #include <catch2/catch.hpp>
@@ -36,6 +38,35 @@ json Runaway() {
                  "read": {"kind": "lognormal", "mean": "50ms", "sigma": 0.1}},
     "policies": {"guard": {"name": "lock",
                            "params": {"max_retries": 1000000000, "retry_interval": "1ms"}}}
+  })");
+}
+
+// A cache CPU that cannot keep up, from a fuzz finding (mutated
+// topology/replica-reads): every cache operation costs 155 s of its node's
+// single thread, so ~3,000 requests in 4 s queue for days of simulated time,
+// while nine servers' active expiry and the 1 s metrics tick keep firing.
+json Saturated() {
+  return json::parse(R"({
+    "name": "saturated",
+    "seed": 42,
+    "duration": "4s",
+    "workload": {"rate": {"kind": "constant", "rps": 769},
+                 "classes": [{"name": "product", "share": 0.5, "keys": {"count": 1},
+                              "value_size": "8KiB", "write_fraction": 0.0005},
+                             {"name": "catalog", "share": 0.5,
+                              "keys": {"count": 500, "alpha": 0.8}, "value_size": "2KiB"}]},
+    "instances": {"count": 8},
+    "cache": {"capacity": "2MiB", "timeout": "50ms",
+              "rtt": {"kind": "lognormal", "mean": "300us", "sigma": 0.3},
+              "cluster": {"nodes": 3,
+                          "replicas": {"count": 2,
+                                       "lag": {"kind": "exponential", "mean": "5ms"}}},
+              "cpu": {"per_op": "155s", "per_kib": "3us"}},
+    "database": {"connections": 64,
+                 "read": {"kind": "lognormal", "mean": "5ms", "sigma": 0.5}},
+    "policies": {"read": {"name": "cache-aside", "params": {"ttl": "05m"}},
+                 "write": "write-through"},
+    "metrics": {"interval": "1s"}
   })");
 }
 
@@ -99,6 +130,54 @@ TEST_CASE("Ctrl-C during a runaway ends it promptly: the waiters give up instead
   const size_t frames = frame_pool::LiveFrames();
   CHECK_THROWS_AS(RunScenario(s, options), Interrupted);
   CHECK(frame_pool::LiveFrames() == frames);
+}
+
+}  // namespace cachelab
+
+namespace cachelab {
+
+TEST_CASE(
+    "a discarded run stops its timers: behind a saturated cache CPU the drain steps only the "
+    "requests' own events",
+    "[analysis][run][runaway]") {
+  const Scenario s = LoadScenarioText(Saturated().dump(), "saturated.json");
+  RunOptions options;
+  options.stop.max_events = 100'000;  // trips within the first ~1,100 s of simulated drain
+  const size_t frames = frame_pool::LiveFrames();
+  uint64_t drained = 0;
+  try {
+    RunSimulation(s.world, s.stack, options);
+  } catch (const EventLimitError& e) {
+    drained = e.drained;
+  }
+  CHECK(frame_pool::LiveFrames() == frames);
+  REQUIRE(drained >= options.stop.max_events);
+  // Every request still in flight has a few cache and database operations
+  // left (no retries in this stack); ticks and active expiry over the
+  // remaining days of backlog would be millions more events.
+  const RunEstimate e = EstimateRun(s);
+  INFO("drained " << drained << " events for about " << e.requests << " requests");
+  CHECK(drained - options.stop.max_events < 20 * e.requests);
+}
+
+TEST_CASE(
+    "the estimate holds a saturated cache CPU's backlog past the duration, at least one "
+    "operation per request on each node that answers reads",
+    "[analysis][run][runaway]") {
+  const Scenario s = LoadScenarioText(Saturated().dump(), "saturated.json");
+  const RunEstimate e = EstimateRun(s);
+  CHECK(e.cache_backlog_s == Approx(e.requests * 155.0 / 3 - 4));
+  // The drain's ticks and every server's (3 nodes x 3 members) active expiry.
+  CHECK(e.timer_events > e.cache_backlog_s * (1 + 9 * 10));
+  CHECK(FormatEstimate(e).find("the cache CPU cannot keep up (/cache/cpu/per_op)") !=
+        std::string::npos);
+  json fast = Saturated();
+  fast["cache"]["cpu"]["per_op"] = "10us";  // 769 rps x 10 us: 0.8% busy
+  {
+    const RunEstimate f = EstimateRun(LoadScenarioText(fast.dump(), "fast.json"));
+    CHECK(f.cache_backlog_s == 0);
+    CHECK(FormatEstimate(f).find("keep up") == std::string::npos);
+  }
 }
 
 }  // namespace cachelab
