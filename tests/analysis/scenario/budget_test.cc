@@ -96,6 +96,21 @@ TEST_CASE("a scenario beyond the memory budget is refused naming the field that 
         }).find("/metrics/interval") != std::string::npos);
 }
 
+TEST_CASE("an hour-long round trip holds an hour of arrivals in flight: refused naming /cache/rtt",
+          "[analysis][budget]") {
+  const BudgetScope scope(Budget{100'000'000, 0});
+  json doc = Base();
+  CHECK_NOTHROW(Load(doc));  // 300 us: a third of a request in flight
+  doc["cache"]["rtt"] = "1h";
+  // Every one of the 100,000 requests is still waiting when the last arrives.
+  const std::string msg = ErrorOf([&] { Load(doc); });
+  INFO(msg);
+  CHECK(msg.find("/cache/rtt 150 MB") != std::string::npos);
+  // A local L1 may answer without the round trip: no lower bound from it.
+  doc["policies"]["l1"] = "local";
+  CHECK_NOTHROW(Load(doc));
+}
+
 TEST_CASE("a scenario beyond the request budget is refused with its estimate",
           "[analysis][budget]") {
   const BudgetScope scope(Budget{0, 1e6});

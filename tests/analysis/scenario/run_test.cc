@@ -171,6 +171,13 @@ TEST_CASE(
   CHECK(e.timer_events > e.cache_backlog_s * (1 + 9 * 10));
   CHECK(FormatEstimate(e).find("the cache CPU cannot keep up (/cache/cpu/per_op)") !=
         std::string::npos);
+  // Memory: the drain's rows, and every request still queued at the end.
+  CHECK(e.parts.front().first == "/metrics/interval (over /cache/cpu/per_op's backlog)");
+  bool in_flight = false;
+  for (const auto& [what, bytes] : e.parts) {
+    if (what == "/cache/cpu/per_op") in_flight = bytes >= e.requests * 1000;
+  }
+  CHECK(in_flight);
   json fast = Saturated();
   fast["cache"]["cpu"]["per_op"] = "10us";  // 769 rps x 10 us: 0.8% busy
   {
