@@ -239,7 +239,9 @@ class Ctx {
   PolicyStats& stats() const;
   uint32_t instances() const;
   NearCache* l1() const;
-  // The last request has finished: background loops end at their next step.
+  // The last request has finished, or the run will be thrown away
+  // (abandoned()): background loops end at their next step, so a discarded
+  // run's drain does not wait on their timers.
   bool stopped() const;
   // The run will be thrown away (Services::abandoned): waiting loops give up.
   bool abandoned() const;
@@ -417,7 +419,7 @@ inline NearCache* Ctx::l1() const {
   return ops_->l1_;
 }
 inline bool Ctx::stopped() const {
-  return ops_->env_.stopped;
+  return ops_->env_.stopped || abandoned();
 }
 
 inline bool Ctx::abandoned() const {

@@ -158,6 +158,28 @@ TEST_CASE(
   const RunEstimate e = EstimateRun(s);
   INFO("drained " << drained << " events for about " << e.requests << " requests");
   CHECK(drained - options.stop.max_events < 20 * e.requests);
+
+  // Nor do background loops keep it open: write-behind's worker turns every
+  // 100 ms, background refresh loads its keys in turn.
+  for (const char* policy : {"write-behind", "background-refresh"}) {
+    json doc = Saturated();
+    if (std::string(policy) == "write-behind") {
+      doc["policies"]["write"] = policy;
+    } else {
+      doc["policies"]["guard"] = policy;
+    }
+    const Scenario b = LoadScenarioText(doc.dump(), "saturated.json");
+    drained = 0;
+    try {
+      RunSimulation(b.world, b.stack, options);
+    } catch (const EventLimitError& err) {
+      drained = err.drained;
+    }
+    INFO(policy << ": drained " << drained);
+    CHECK(frame_pool::LiveFrames() == frames);
+    CHECK(drained >= options.stop.max_events);
+    CHECK(drained - options.stop.max_events < 20 * e.requests);
+  }
 }
 
 TEST_CASE(
