@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "analysis/common/errors.h"
+#include "analysis/common/units.h"
 #include "analysis/scenario/scenario.h"
 #include "sim/metrics/summary.h"
 #include "sim/model/distribution.h"
@@ -37,6 +38,9 @@ constexpr double kBaseBytes = 30e6;
 // Arrivals past this many timer events (ticks, expiry cycles) are refused
 // whatever the memory: a run of them would take hours.
 constexpr double kMaxTimerEvents = 2e9;
+// A saturated cache CPU's backlog is refused past this many durations (or an
+// hour, whichever is longer).
+constexpr double kMaxBacklogRuns = 10;
 
 std::atomic<uint64_t> g_max_memory{0};
 std::atomic<double> g_max_requests{0};
@@ -128,6 +132,12 @@ MemoryLimit ProcessMemoryLimit() {
     if (end != max.c_str() && *end == '\0') lower(bytes, "the cgroup's memory.max");
   }
   return m;
+}
+
+std::string BacklogText(double s) {
+  return s >= 86400  ? fmt::format("{:.3g} days", s / 86400)
+         : s >= 3600 ? fmt::format("{:.3g} h", s / 3600)
+                     : fmt::format("{:.3g} s", s);
 }
 
 // The cache servers that answer GETs: the nodes, and their replicas when
@@ -286,6 +296,18 @@ void CheckBudget(const Scenario& s) {
         "/cache/active_expiry/interval), more than {}; lengthen the intervals",
         s.source, CountText(e.timer_events), CountText(kMaxTimerEvents)));
   }
+  // Past this the results describe the drain, not the traffic (latencies of
+  // days), and the drain's own timers cost more than the run.
+  const double max_backlog = std::max(kMaxBacklogRuns * s.world.duration.seconds(), 3600.0);
+  if (e.cache_backlog_s > max_backlog) {
+    throw InputError(fmt::format(
+        "{}: /cache/cpu/per_op: the cache CPU cannot keep up: serving about {} requests at {} "
+        "each would hold the run open for at least {} past /duration, more than the {} allowed "
+        "({} durations, at least 1 h); make per_op smaller, or spread the load over more nodes "
+        "(/cache/cluster/nodes) or replicas read from",
+        s.source, CountText(e.requests), FormatDuration(s.world.cache.cpu.per_op),
+        BacklogText(e.cache_backlog_s), BacklogText(max_backlog), kMaxBacklogRuns));
+  }
 }
 
 uint64_t RunawayEventLimit(const RunEstimate& e, const Scenario& s) {
@@ -299,13 +321,10 @@ std::string FormatEstimate(const RunEstimate& e) {
   out +=
       fmt::format("~{:.0f} s of CPU, ~{} of memory", std::ceil(e.cpu_seconds), MemoryText(e.bytes));
   if (e.cache_backlog_s > 0) {
-    const double s = e.cache_backlog_s;
     out += fmt::format(
         "; the cache CPU cannot keep up (/cache/cpu/per_op): its backlog holds the run open for "
         "at least {} of simulated time past /duration",
-        s >= 86400  ? fmt::format("{:.3g} days", s / 86400)
-        : s >= 3600 ? fmt::format("{:.3g} h", s / 3600)
-                    : fmt::format("{:.3g} s", s));
+        BacklogText(e.cache_backlog_s));
   }
   return out;
 }

@@ -20,6 +20,9 @@
 //    defaults to the process's limit (physical memory, lowered by a cgroup's
 //    memory.max or by 80% of ulimit -v / -d), requests to 2e9 (about 20
 //    minutes at the engine's measured speed); 0 keeps the default.
+//    A cache CPU whose backlog (RunEstimate::cache_backlog_s) would hold the
+//    run open for more than 10 durations (or 1 h) is refused naming
+//    /cache/cpu/per_op: its results would describe the drain, not the traffic.
 //  - LoadScenarioFile/Text call CheckBudget, so every command that loads a
 //    scenario (run, compare, sweep and plan points, validate) refuses alike.
 #pragma once

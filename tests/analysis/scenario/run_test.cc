@@ -42,11 +42,12 @@ json Runaway() {
 }
 
 // A cache CPU that cannot keep up, from a fuzz finding (mutated
-// topology/replica-reads): every cache operation costs 155 s of its node's
-// single thread, so ~3,000 requests in 4 s queue for days of simulated time,
-// while nine servers' active expiry and the 1 s metrics tick keep firing.
-json Saturated() {
-  return json::parse(R"({
+// topology/replica-reads) whose operations cost 155 s each of their node's
+// single thread. At 3 s, ~3,000 requests in 4 s still queue for an hour or
+// more (the budget lets an hour through), while nine servers' active expiry
+// and the 1 s metrics tick keep firing.
+json Saturated(const std::string& per_op = "3s") {
+  json doc = json::parse(R"({
     "name": "saturated",
     "seed": 42,
     "duration": "4s",
@@ -61,13 +62,15 @@ json Saturated() {
               "cluster": {"nodes": 3,
                           "replicas": {"count": 2,
                                        "lag": {"kind": "exponential", "mean": "5ms"}}},
-              "cpu": {"per_op": "155s", "per_kib": "3us"}},
+              "cpu": {"per_op": "", "per_kib": "3us"}},
     "database": {"connections": 64,
                  "read": {"kind": "lognormal", "mean": "5ms", "sigma": 0.5}},
     "policies": {"read": {"name": "cache-aside", "params": {"ttl": "05m"}},
                  "write": "write-through"},
     "metrics": {"interval": "1s"}
   })");
+  doc["cache"]["cpu"]["per_op"] = per_op;
+  return doc;
 }
 
 struct ResetCancel {
@@ -142,7 +145,7 @@ TEST_CASE(
     "[analysis][run][runaway]") {
   const Scenario s = LoadScenarioText(Saturated().dump(), "saturated.json");
   RunOptions options;
-  options.stop.max_events = 100'000;  // trips within the first ~1,100 s of simulated drain
+  options.stop.max_events = 100'000;  // trips within the first ~1,000 s of simulated drain
   const size_t frames = frame_pool::LiveFrames();
   uint64_t drained = 0;
   try {
@@ -154,7 +157,7 @@ TEST_CASE(
   REQUIRE(drained >= options.stop.max_events);
   // Every request still in flight has a few cache and database operations
   // left (no retries in this stack); ticks and active expiry over the
-  // remaining days of backlog would be millions more events.
+  // remaining hours of backlog would be a million more events.
   const RunEstimate e = EstimateRun(s);
   INFO("drained " << drained << " events for about " << e.requests << " requests");
   CHECK(drained - options.stop.max_events < 20 * e.requests);
@@ -188,17 +191,18 @@ TEST_CASE(
     "[analysis][run][runaway]") {
   const Scenario s = LoadScenarioText(Saturated().dump(), "saturated.json");
   const RunEstimate e = EstimateRun(s);
-  CHECK(e.cache_backlog_s == Approx(e.requests * 155.0 / 3 - 4));
+  CHECK(e.cache_backlog_s == Approx(e.requests * 3.0 / 3 - 4));
   // The drain's ticks and every server's (3 nodes x 3 members) active expiry.
   CHECK(e.timer_events > e.cache_backlog_s * (1 + 9 * 10));
   CHECK(FormatEstimate(e).find("the cache CPU cannot keep up (/cache/cpu/per_op)") !=
         std::string::npos);
   // Memory: the drain's rows, and every request still queued at the end.
-  CHECK(e.parts.front().first == "/metrics/interval (over /cache/cpu/per_op's backlog)");
-  bool in_flight = false;
+  bool rows = false, in_flight = false;
   for (const auto& [what, bytes] : e.parts) {
+    rows = rows || what == "/metrics/interval (over /cache/cpu/per_op's backlog)";
     if (what == "/cache/cpu/per_op") in_flight = bytes >= e.requests * 1000;
   }
+  CHECK(rows);
   CHECK(in_flight);
   json fast = Saturated();
   fast["cache"]["cpu"]["per_op"] = "10us";  // 769 rps x 10 us: 0.8% busy
@@ -207,6 +211,25 @@ TEST_CASE(
     CHECK(f.cache_backlog_s == 0);
     CHECK(FormatEstimate(f).find("keep up") == std::string::npos);
   }
+}
+
+}  // namespace cachelab
+
+namespace cachelab {
+
+TEST_CASE(
+    "a cache CPU whose backlog would outlast ten durations and an hour is refused naming "
+    "per_op",
+    "[analysis][run][runaway]") {
+  // The fuzz finding itself: 155 s per operation, at least 1.84 days of drain.
+  const std::string error =
+      test::ErrorOf([] { LoadScenarioText(Saturated("155s").dump(), "saturated.json"); });
+  INFO(error);
+  CHECK(error.starts_with("saturated.json: /cache/cpu/per_op: the cache CPU cannot keep up"));
+  CHECK(error.find("at least 1.84 days past /duration") != std::string::npos);
+  CHECK(error.find('\n') == std::string::npos);
+  // An hour of backlog after a 4 s run is let through.
+  CHECK_NOTHROW(LoadScenarioText(Saturated("3s").dump(), "saturated.json"));
 }
 
 }  // namespace cachelab
