@@ -73,6 +73,17 @@ json Saturated(const std::string& per_op = "3s") {
   return doc;
 }
 
+// The events a run stopped at its event limit stepped in all, its drain
+// included; 0 if it was not stopped.
+uint64_t DrainedEvents(const Scenario& s, const RunOptions& options) {
+  try {
+    RunSimulation(s.world, s.stack, options);
+  } catch (const EventLimitError& e) {
+    return e.drained;
+  }
+  return 0;
+}
+
 struct ResetCancel {
   ResetCancel() { cancel::Reset(); }
   ~ResetCancel() { cancel::Reset(); }
@@ -135,10 +146,6 @@ TEST_CASE("Ctrl-C during a runaway ends it promptly: the waiters give up instead
   CHECK(frame_pool::LiveFrames() == frames);
 }
 
-}  // namespace cachelab
-
-namespace cachelab {
-
 TEST_CASE(
     "a discarded run stops its timers: behind a saturated cache CPU the drain steps only the "
     "requests' own events",
@@ -147,12 +154,7 @@ TEST_CASE(
   RunOptions options;
   options.stop.max_events = 100'000;  // trips within the first ~1,000 s of simulated drain
   const size_t frames = frame_pool::LiveFrames();
-  uint64_t drained = 0;
-  try {
-    RunSimulation(s.world, s.stack, options);
-  } catch (const EventLimitError& e) {
-    drained = e.drained;
-  }
+  uint64_t drained = DrainedEvents(s, options);
   CHECK(frame_pool::LiveFrames() == frames);
   REQUIRE(drained >= options.stop.max_events);
   // Every request still in flight has a few cache and database operations
@@ -171,13 +173,7 @@ TEST_CASE(
     } else {
       doc["policies"]["guard"] = policy;
     }
-    const Scenario b = LoadScenarioText(doc.dump(), "saturated.json");
-    drained = 0;
-    try {
-      RunSimulation(b.world, b.stack, options);
-    } catch (const EventLimitError& err) {
-      drained = err.drained;
-    }
+    drained = DrainedEvents(LoadScenarioText(doc.dump(), "saturated.json"), options);
     INFO(policy << ": drained " << drained);
     CHECK(frame_pool::LiveFrames() == frames);
     CHECK(drained >= options.stop.max_events);
@@ -204,18 +200,11 @@ TEST_CASE(
   }
   CHECK(rows);
   CHECK(in_flight);
-  json fast = Saturated();
-  fast["cache"]["cpu"]["per_op"] = "10us";  // 769 rps x 10 us: 0.8% busy
-  {
-    const RunEstimate f = EstimateRun(LoadScenarioText(fast.dump(), "fast.json"));
-    CHECK(f.cache_backlog_s == 0);
-    CHECK(FormatEstimate(f).find("keep up") == std::string::npos);
-  }
+  // 769 rps x 10 us: 0.8% busy.
+  const RunEstimate f = EstimateRun(LoadScenarioText(Saturated("10us").dump(), "fast.json"));
+  CHECK(f.cache_backlog_s == 0);
+  CHECK(FormatEstimate(f).find("keep up") == std::string::npos);
 }
-
-}  // namespace cachelab
-
-namespace cachelab {
 
 TEST_CASE(
     "a cache CPU whose backlog would outlast ten durations and an hour is refused naming "
