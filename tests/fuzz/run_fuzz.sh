@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target of build/fuzz for SECONDS each (one after
+# Runs every libFuzzer target of $FUZZ_BUILD (default build/fuzz; build/asan
+# has them too, with edge counters only) for SECONDS each (one after
 # another; JOBS targets at a time), starting from the committed seeds plus
 # what earlier runs found (build/fuzz/corpus/<target>), and prints one line
 # per target: executions, speed, corpus size, crashes. A crash, hang (a
@@ -15,7 +16,7 @@ cd "$(dirname "$0")/../.."
 seconds=${1:?usage: run_fuzz.sh SECONDS [JOBS] [TARGET...]}
 jobs=${2:-1}
 shift $(($# >= 2 ? 2 : 1))
-build=build/fuzz
+build=${FUZZ_BUILD:-build/fuzz}
 scratch=/tmp
 [ -d /dev/shm ] && [ -w /dev/shm ] && scratch=/dev/shm
 targets=("$@")
