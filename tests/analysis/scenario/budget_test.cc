@@ -13,6 +13,7 @@
 
 #include "analysis/scenario/scenario.h"
 #include "tests/support/input_error.h"
+#include "tests/support/sanitizers.h"
 
 namespace cachelab {
 namespace {
@@ -173,22 +174,10 @@ TEST_CASE("timers stepped billions of times are refused whatever the memory",
 namespace cachelab {
 namespace {
 
-#if defined(__SANITIZE_ADDRESS__)
-constexpr bool kAddressSanitizer = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-constexpr bool kAddressSanitizer = true;
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
-#else
-constexpr bool kAddressSanitizer = false;
-#endif
-
 TEST_CASE("under ulimit -v the memory limit is 80% of the address space, not the machine's",
           "[analysis][budget]") {
   // AddressSanitizer reserves terabytes of address space: no rlimit can hold it.
-  if (kAddressSanitizer) return;
+  if (test::kAddressSanitizer) return;
   // In a child, so that the limit does not outlive the case.
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
