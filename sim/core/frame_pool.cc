@@ -4,13 +4,7 @@
 #include <new>
 #include <vector>
 
-#if defined(__SANITIZE_ADDRESS__)
-#define CACHELAB_POOL_DISABLED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define CACHELAB_POOL_DISABLED 1
-#endif
-#endif
+#include "sim/core/sanitizers.h"
 
 namespace cachelab::frame_pool {
 namespace {
@@ -49,7 +43,7 @@ thread_local Pool pool;
 
 void* Allocate(std::size_t bytes) {
   ++pool.live;
-#ifndef CACHELAB_POOL_DISABLED
+#if !CACHELAB_ASAN
   const std::size_t cls = (bytes + kGranule - 1) / kGranule - 1;
   if (cls < kClasses) {
     if (pool.free[cls] == nullptr) pool.Refill(cls);
@@ -63,7 +57,7 @@ void* Allocate(std::size_t bytes) {
 
 void Free(void* p, std::size_t bytes) noexcept {
   --pool.live;
-#ifndef CACHELAB_POOL_DISABLED
+#if !CACHELAB_ASAN
   const std::size_t cls = (bytes + kGranule - 1) / kGranule - 1;
   if (cls < kClasses) {
     auto* node = static_cast<FreeNode*>(p);

@@ -31,8 +31,8 @@
 #include <thread>
 #include <vector>
 
+#include "sim/core/sanitizers.h"
 #include "tests/support/cli.h"
-#include "tests/support/sanitizers.h"
 
 namespace cachelab {
 namespace {
@@ -47,7 +47,7 @@ const std::string kTiny = std::string(CACHELAB_TEST_DATA) + "/cli_tiny.json";
 
 // How long SIGINT may take to end a command (the simulator polls every 4096
 // events, then the in-flight requests drain). Sanitizers slow everything.
-constexpr double kPromptSeconds = test::kAddressSanitizer ? 10 : 2;
+constexpr double kPromptSeconds = kAddressSanitizer ? 10 : 2;
 // A bound on anything that should happen, only to end a broken test.
 constexpr auto kPatience = std::chrono::seconds(300);
 
@@ -183,7 +183,7 @@ const char* const kSweepPoints = "12";
 // Under the sanitizers each run is 10x shorter: the whole sweep takes 4.8 s
 // there at 2m against 1.7 s in the release build at 20m, so a kill still lands
 // within a point, and the two sweep tests take ~10 s each instead of ~90 s.
-const char* const kSweepDuration = test::kAddressSanitizer ? "/duration=2m" : "/duration=20m";
+const char* const kSweepDuration = kAddressSanitizer ? "/duration=2m" : "/duration=20m";
 std::vector<std::string> SweepArgs(const std::string& out) {
   return {"sweep",          kTiny,
           "--grid",         "/cache/capacity=64KiB..512KiB:x2",

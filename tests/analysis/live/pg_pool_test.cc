@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/sanitizers.h"
-#if CACHELAB_TEST_ASAN
+#include "sim/core/sanitizers.h"
+#if CACHELAB_ASAN
 #include <sanitizer/lsan_interface.h>
 #endif
 
@@ -429,7 +429,7 @@ TEST_CASE("A pool destroyed with queries pending resumes none of them and closes
   pool->Connect();
   pool->CreateTable({10});
   const std::string app = pool->application_name();
-#if CACHELAB_TEST_ASAN
+#if CACHELAB_ASAN
   __lsan_disable();  // the abandoned queries' frames are never freed, by contract
 #endif
   bool resumed = false;
@@ -440,7 +440,7 @@ TEST_CASE("A pool destroyed with queries pending resumes none of them and closes
   CHECK(pool->queue_depth() == 1);
   pool.reset();
   io.run_for(std::chrono::milliseconds(500));  // the cancelled waits complete into nothing
-#if CACHELAB_TEST_ASAN
+#if CACHELAB_ASAN
   __lsan_enable();
 #endif
   CHECK_FALSE(resumed);

@@ -12,8 +12,8 @@
 #include <string>
 
 #include "analysis/scenario/scenario.h"
+#include "sim/core/sanitizers.h"
 #include "tests/support/input_error.h"
-#include "tests/support/sanitizers.h"
 
 namespace cachelab {
 namespace {
@@ -177,7 +177,7 @@ namespace {
 TEST_CASE("under ulimit -v the memory limit is 80% of the address space, not the machine's",
           "[analysis][budget]") {
   // AddressSanitizer reserves terabytes of address space: no rlimit can hold it.
-  if (test::kAddressSanitizer) return;
+  if (kAddressSanitizer) return;
   // In a child, so that the limit does not outlive the case.
   const pid_t pid = fork();
   REQUIRE(pid >= 0);
