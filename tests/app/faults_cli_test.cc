@@ -182,7 +182,7 @@ size_t StoredPoints(const fs::path& out) {
 const char* const kSweepPoints = "12";
 // Under the sanitizers each run is 10x shorter: the whole sweep takes 4.8 s
 // there at 2m against 1.7 s in the release build at 20m, so a kill still lands
-// within a point, and the two sweep tests take ~10 s each instead of ~90 s.
+// within a point, and the two sweep tests take 17 s each instead of ~80 s.
 const char* const kSweepDuration = kAddressSanitizer ? "/duration=2m" : "/duration=20m";
 std::vector<std::string> SweepArgs(const std::string& out) {
   return {"sweep",          kTiny,

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target of $FUZZ_BUILD (default build/fuzz; build/asan
-# has them too, with edge counters only) for SECONDS each (one after
+# Runs every libFuzzer target of the tree $FUZZ_BUILD (default build/fuzz;
+# build/asan has them too, with edge counters only) for SECONDS each (one after
 # another; JOBS targets at a time), starting from the committed seeds plus
-# what earlier runs found (build/fuzz/corpus/<target>), and prints one line
+# what earlier runs found ($FUZZ_BUILD/corpus/<target>), and prints one line
 # per target: executions, speed, corpus size, crashes. A crash, hang (a
 # single input over 30 s) or out-of-memory (over 2 GB) leaves its input in
-# build/fuzz/crashes/<target>/ and makes the script exit 1; replay it with
-#   build/fuzz/fuzz_<target> build/fuzz/crashes/<target>/<file>
+# $FUZZ_BUILD/crashes/<target>/ and makes the script exit 1; replay it with
+#   $FUZZ_BUILD/fuzz_<target> $FUZZ_BUILD/crashes/<target>/<file>
 # and, once fixed, commit it to tests/fuzz/crashes/<target>/ so that the
 # ctest fuzz.replay.<target> keeps it fixed.
 #
